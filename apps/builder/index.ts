@@ -1,0 +1,10 @@
+// The builder's public surface: the build runner (used by the worker dyno and by bootstrap's
+// stage 0) and the pieces tests and tools need.
+export { BuildError, isBuildError } from "./build-error.ts";
+export { compile } from "./compile.ts";
+export type { CompileOptions, CompileResult } from "./compile.ts";
+export { DEFAULT_BUILDPACKS, noneDetectedMessage } from "./detect.ts";
+export { parseDefaultProcessTypes } from "./release.ts";
+export { packDirectory } from "./slug.ts";
+export type { PackedSlug } from "./slug.ts";
+export { extractSource } from "./source.ts";

@@ -1,0 +1,55 @@
+// Runs one buildpack executable (bin/detect, bin/compile, bin/release) with a clean build
+// environment, streaming or capturing what it prints.
+import { spawn } from "node:child_process";
+import { StringDecoder } from "node:string_decoder";
+
+// Only these pass from the builder's own environment into buildpacks: the app's build runs
+// the app's code (npm scripts), which must not see the builder's REDIS_URL and such.
+const INHERITED = ["PATH", "HOME", "LANG", "LC_ALL", "TZ", "TMPDIR", "NODE_EXTRA_CA_CERTS", "SSL_CERT_FILE",
+  "HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY", "http_proxy", "https_proxy", "no_proxy"];
+
+export function buildpackEnv(buildEnv: Record<string, string>): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const key of INHERITED) {
+    const value = process.env[key];
+    if (value !== undefined) env[key] = value;
+  }
+  return { ...env, ...buildEnv };
+}
+
+export interface RunOptions {
+  command: string;
+  args: string[];
+  env: Record<string, string>;
+  cwd: string;
+  stdout: (text: string) => void;
+  stderr: (text: string) => void;
+}
+
+// Resolves with the exit code (a signal counts as 128 + its number, as in a shell).
+export function runScript(options: RunOptions): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(options.command, options.args, {
+      cwd: options.cwd,
+      env: options.env,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    const out = new StringDecoder("utf8");
+    const err = new StringDecoder("utf8");
+    child.stdout.on("data", (chunk: Buffer) => options.stdout(out.write(chunk)));
+    child.stderr.on("data", (chunk: Buffer) => options.stderr(err.write(chunk)));
+    child.on("error", reject);
+    child.on("close", (code, signal) => {
+      const rest = out.end();
+      if (rest) options.stdout(rest);
+      const restErr = err.end();
+      if (restErr) options.stderr(restErr);
+      resolve(code ?? 128 + (signal ? signalNumber(signal) : 0));
+    });
+  });
+}
+
+function signalNumber(signal: NodeJS.Signals): number {
+  const numbers: Partial<Record<NodeJS.Signals, number>> = { SIGHUP: 1, SIGINT: 2, SIGKILL: 9, SIGTERM: 15 };
+  return numbers[signal] ?? 0;
+}

@@ -1,0 +1,99 @@
+// Packs a directory into a gzip tar that is byte-identical for identical input: entries sorted
+// by path, fixed mtime and owner, fixed gzip level. Bootstrap's fixed point (stage 0 slug ==
+// stage 1 slug) depends on this.
+import { createHash } from "node:crypto";
+import { createReadStream, createWriteStream } from "node:fs";
+import { lstat, readdir, readlink } from "node:fs/promises";
+import { join } from "node:path";
+import { Transform } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import { createGzip, constants as zlib } from "node:zlib";
+import tar from "tar-stream";
+import type { Pack } from "tar-stream";
+
+const MTIME = new Date(0);
+const OWNER = { uid: 1000, gid: 1000, uname: "dyno", gname: "dyno" };
+
+export interface PackedSlug {
+  checksum: string; // "SHA256:<hex>" of the .tar.gz
+  size: number; // bytes of the .tar.gz
+}
+
+interface Entry {
+  name: string; // "./", "./app.js", "./lib/"
+  path: string;
+  kind: "file" | "directory" | "symlink";
+  mode: number;
+  size: number;
+}
+
+export async function packDirectory(options: { dir: string; out: string; exclude?: string[] }): Promise<PackedSlug> {
+  const entries = await listEntries(options.dir, new Set(options.exclude ?? []));
+  const pack = tar.pack();
+  const hash = createHash("sha256");
+  let size = 0;
+  const measure = new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      hash.update(chunk);
+      size += chunk.length;
+      done(null, chunk);
+    },
+  });
+  const gzip = createGzip({ level: 9, memLevel: 8, strategy: zlib.Z_DEFAULT_STRATEGY });
+  const written = pipeline(pack, gzip, measure, createWriteStream(options.out));
+  try {
+    for (const entry of entries) await addEntry(pack, entry);
+    pack.finalize();
+  } catch (error) {
+    pack.destroy(error as Error);
+    await written.catch(() => {});
+    throw error;
+  }
+  await written;
+  return { checksum: `SHA256:${hash.digest("hex")}`, size };
+}
+
+async function addEntry(pack: Pack, entry: Entry): Promise<void> {
+  const header = { name: entry.name, mode: entry.mode, mtime: MTIME, ...OWNER };
+  if (entry.kind === "directory") {
+    await entryDone((cb) => pack.entry({ ...header, type: "directory" }, cb));
+  } else if (entry.kind === "symlink") {
+    const linkname = await readlink(entry.path);
+    await entryDone((cb) => pack.entry({ ...header, type: "symlink", linkname }, cb));
+  } else {
+    await entryDone((cb) => {
+      const sink = pack.entry({ ...header, type: "file", size: entry.size }, cb);
+      pipeline(createReadStream(entry.path), sink).catch(cb);
+    });
+  }
+}
+
+function entryDone(start: (cb: (error?: unknown) => void) => void): Promise<void> {
+  return new Promise((resolve, reject) => start((error) => (error ? reject(error) : resolve())));
+}
+
+async function listEntries(root: string, exclude: Set<string>): Promise<Entry[]> {
+  const rootStat = await lstat(root);
+  const entries: Entry[] = [{ name: "./", path: root, kind: "directory", mode: rootStat.mode & 0o7777, size: 0 }];
+  async function walk(dir: string, prefix: string): Promise<void> {
+    for (const child of await readdir(dir)) {
+      const name = prefix + child;
+      if (exclude.has(name)) continue;
+      const path = join(dir, child);
+      const stat = await lstat(path);
+      const mode = stat.mode & 0o7777;
+      if (stat.isDirectory()) {
+        entries.push({ name: `${name}/`, path, kind: "directory", mode, size: 0 });
+        await walk(path, `${name}/`);
+      } else if (stat.isSymbolicLink()) {
+        entries.push({ name, path, kind: "symlink", mode, size: 0 });
+      } else if (stat.isFile()) {
+        entries.push({ name, path, kind: "file", mode, size: stat.size });
+      }
+      // Sockets and FIFOs left behind by a buildpack have no meaning in a slug.
+    }
+  }
+  await walk(root, "./");
+  // Byte order, not locale order: the same on every machine.
+  return entries.sort((a, b) => Buffer.compare(Buffer.from(a.name), Buffer.from(b.name)));
+}

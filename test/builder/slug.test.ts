@@ -1,0 +1,74 @@
+import { createHash } from "node:crypto";
+import { createReadStream } from "node:fs";
+import { chmod, mkdir, readFile, symlink, utimes, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { pipeline } from "node:stream/promises";
+import { createGunzip } from "node:zlib";
+import tar from "tar-stream";
+import type { Header } from "tar-stream";
+import { describe, expect, it } from "vitest";
+import { packDirectory } from "../../apps/builder/index.ts";
+import { tempDir } from "./helpers.ts";
+
+async function makeApp(dir: string): Promise<void> {
+  await mkdir(join(dir, "lib", "deep"), { recursive: true });
+  await mkdir(join(dir, ".git"));
+  await writeFile(join(dir, ".git", "HEAD"), "ref: refs/heads/main\n");
+  await writeFile(join(dir, "package.json"), '{"name":"x"}\n');
+  await writeFile(join(dir, "lib", "a.js"), "export const a = 1;\n");
+  await writeFile(join(dir, "lib", "deep", "run.sh"), "#!/bin/sh\necho hi\n");
+  await chmod(join(dir, "lib", "deep", "run.sh"), 0o755);
+  await writeFile(join(dir, "a-b.txt"), "x".repeat(1000));
+  await writeFile(join(dir, "x".repeat(120)), "long name\n");
+  await symlink("lib/a.js", join(dir, "link.js"));
+}
+
+async function headersOf(slug: string): Promise<Header[]> {
+  const headers: Header[] = [];
+  const extract = tar.extract();
+  extract.on("entry", (header, stream, next) => {
+    headers.push(header);
+    stream.on("end", () => next());
+    stream.resume();
+  });
+  await pipeline(createReadStream(slug), createGunzip(), extract);
+  return headers;
+}
+
+describe("packDirectory", () => {
+  it("gives byte-identical slugs for the same tree, whatever the mtimes", async () => {
+    const app = await tempDir();
+    const out = await tempDir();
+    await makeApp(app);
+    const first = await packDirectory({ dir: app, out: join(out, "1.tgz"), exclude: ["./.git"] });
+    await utimes(join(app, "package.json"), new Date(), new Date(2001, 1, 1));
+    const second = await packDirectory({ dir: app, out: join(out, "2.tgz"), exclude: ["./.git"] });
+    expect(second).toEqual(first);
+    const sha = async (file: string) => createHash("sha256").update(await readFile(file)).digest("hex");
+    expect(`SHA256:${await sha(join(out, "1.tgz"))}`).toBe(first.checksum);
+    expect(await sha(join(out, "2.tgz"))).toBe(await sha(join(out, "1.tgz")));
+    expect(first.size).toBe((await readFile(join(out, "1.tgz"))).length);
+  });
+
+  it("writes sorted relative entries owned by dyno, mtime 0, modes and symlinks kept, no .git", async () => {
+    const app = await tempDir();
+    const out = await tempDir();
+    await makeApp(app);
+    await packDirectory({ dir: app, out: join(out, "slug.tgz"), exclude: ["./.git"] });
+    const headers = await headersOf(join(out, "slug.tgz"));
+    const names = headers.map((h) => h.name);
+    expect(names[0]).toBe("./");
+    expect(names).toEqual([...names].sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b))));
+    expect(names).toContain("./package.json");
+    expect(names).toContain("./lib/");
+    expect(names).toContain(`./${"x".repeat(120)}`);
+    expect(names.some((n) => n.includes(".git"))).toBe(false);
+    for (const h of headers) {
+      expect([h.uid, h.gid, h.uname, h.gname, h.mtime.getTime()]).toEqual([1000, 1000, "dyno", "dyno", 0]);
+    }
+    const byName = new Map(headers.map((h) => [h.name, h]));
+    expect(byName.get("./lib/deep/run.sh")?.mode).toBe(0o755);
+    expect(byName.get("./package.json")?.mode).toBe(0o644);
+    expect(byName.get("./link.js")).toMatchObject({ type: "symlink", linkname: "lib/a.js" });
+  });
+});

@@ -1,0 +1,66 @@
+import { lstat, readFile, readlink } from "node:fs/promises";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { extractSource } from "../../apps/builder/index.ts";
+import { tarOf, tempDir } from "./helpers.ts";
+
+describe("extractSource", () => {
+  it("unpacks a git archive with modes and inside symlinks", async () => {
+    const dir = await tempDir();
+    await extractSource(
+      tarOf([
+        { header: { name: "lib/", type: "directory", mode: 0o755 } },
+        { header: { name: "lib/index.js" }, body: "module.exports = 1;\n" },
+        { header: { name: "bin/start", mode: 0o4755 }, body: "#!/bin/sh\n" },
+        { header: { name: "main.js", type: "symlink", linkname: "lib/index.js" } },
+        { header: { name: "lib/up", type: "symlink", linkname: "../bin" } },
+      ]),
+      dir,
+    );
+    expect(await readFile(join(dir, "lib/index.js"), "utf8")).toBe("module.exports = 1;\n");
+    expect((await lstat(join(dir, "bin/start"))).mode & 0o7777).toBe(0o755); // setuid dropped
+    expect(await readlink(join(dir, "main.js"))).toBe("lib/index.js");
+    expect(await readlink(join(dir, "lib/up"))).toBe("../bin");
+  });
+
+  const hostile: [string, Parameters<typeof tarOf>[0], RegExp][] = [
+    ["an absolute path", [{ header: { name: "/etc/cron.d/x" }, body: "x" }], /"\/etc\/cron.d\/x" has an absolute path/],
+    ["a .. component", [{ header: { name: "lib/../../escape" }, body: "x" }], /"lib\/..\/..\/escape" has a ".." path component/],
+    ["a symlink out", [{ header: { name: "out", type: "symlink", linkname: "../../etc" } }], /"out" is a symlink pointing outside/],
+    ["an absolute symlink", [{ header: { name: "pw", type: "symlink", linkname: "/etc/passwd" } }], /"pw" is a symlink pointing outside/],
+    [
+      "a write through a symlink",
+      [
+        { header: { name: "here", type: "symlink", linkname: "." } },
+        { header: { name: "here/file" }, body: "x" },
+      ],
+      /"here\/file" goes through the symlink "here"/,
+    ],
+    [
+      "a symlink escaping through another",
+      [
+        { header: { name: "sub/", type: "directory" } },
+        { header: { name: "sub/self", type: "symlink", linkname: "." } },
+        { header: { name: "sub/x", type: "symlink", linkname: "self/../.." } },
+      ],
+      /"sub\/x" is a symlink (pointing|resolving) outside/,
+    ],
+    ["a device file", [{ header: { name: "null", type: "character-device", devmajor: 1, devminor: 3 } }], /"null" is a character-device/],
+    ["a fifo", [{ header: { name: "pipe", type: "fifo" } }], /"pipe" is a fifo/],
+    ["a hard link", [{ header: { name: "hard", type: "link", linkname: "/etc/shadow" } }], /"hard" is a hard link/],
+  ];
+
+  it.each(hostile)("refuses %s, naming the entry", async (_what, entries, message) => {
+    const dir = await tempDir();
+    const error = await extractSource(tarOf(entries), dir).catch((e: unknown) => e);
+    expect(error).toMatchObject({ name: "BuildError" });
+    expect((error as Error).message).toMatch(message);
+  });
+
+  it("refuses something that is not a tar", async () => {
+    const dir = await tempDir();
+    const { Readable } = await import("node:stream");
+    const error = await extractSource(Readable.from([Buffer.alloc(1024, 7)]), dir).catch((e: unknown) => e);
+    expect(error).toMatchObject({ name: "BuildError" });
+  });
+});
