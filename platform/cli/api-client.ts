@@ -1,0 +1,111 @@
+// A small Platform API client over fetch: JSON in, JSON out, API errors as ApiError.
+import { Readable } from "node:stream";
+import { ApiError, ApiUnreachableError, CliError } from "./errors.ts";
+import type { App, Build, Dyno, Formation, LogSession, Release, Slug } from "./types.ts";
+
+export interface ApiClientOptions {
+  url: string;
+  key: string | undefined;
+  keyFile: string;
+}
+
+type Method = "GET" | "POST" | "PATCH" | "DELETE";
+
+export class ApiClient {
+  readonly url: string;
+  readonly #key: string | undefined;
+  readonly #keyFile: string;
+
+  constructor(options: ApiClientOptions) {
+    this.url = options.url;
+    this.#key = options.key;
+    this.#keyFile = options.keyFile;
+  }
+
+  /** The API key; commands that embed it (git:remote, auth:token) ask for it here. */
+  key(): string {
+    if (this.#key) return this.#key;
+    throw new CliError(
+      `no API key found. Set OURO_API_KEY, or run npm run bootstrap, which writes ${this.#keyFile}`,
+    );
+  }
+
+  async request<T>(method: Method, path: string, body?: unknown): Promise<T> {
+    const response = await this.#fetch(new URL(path, this.url), {
+      method,
+      headers: body === undefined ? {} : { "Content-Type": "application/json" },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await response.text();
+    return (text === "" ? null : JSON.parse(text)) as T;
+  }
+
+  /** Streams a text body (a log session's logplex_url) as a Node stream. */
+  async stream(url: string): Promise<Readable> {
+    const response = await this.#fetch(new URL(url, this.url), { method: "GET" });
+    if (!response.body) return Readable.from([]);
+    return Readable.fromWeb(response.body as import("node:stream/web").ReadableStream<Uint8Array>);
+  }
+
+  async #fetch(url: URL, init: { method: Method; headers?: Record<string, string>; body?: string }) {
+    const headers: Record<string, string> = {
+      Accept: "application/vnd.heroku+json; version=3",
+      ...init.headers,
+    };
+    // Only our own API gets the key; a logplex_url elsewhere carries its own credentials.
+    if (url.origin === new URL(this.url).origin) headers.Authorization = `Bearer ${this.key()}`;
+    let response: Response;
+    try {
+      response = await fetch(url, { method: init.method, headers, body: init.body });
+    } catch (err) {
+      if (isConnectionFailure(err)) throw new ApiUnreachableError(this.url);
+      throw err;
+    }
+    if (!response.ok) throw await toApiError(response);
+    return response;
+  }
+
+  // The Platform API routes the CLI uses, named after the resources they answer with.
+  apps = (all = false) => this.request<App[]>("GET", all ? "/apps?all=true" : "/apps");
+  app = (app: string) => this.request<App>("GET", `/apps/${enc(app)}`);
+  createApp = (name?: string) => this.request<App>("POST", "/apps", name ? { name } : {});
+  destroyApp = (app: string) => this.request<App>("DELETE", `/apps/${enc(app)}`);
+  configVars = (app: string) => this.request<Record<string, string>>("GET", `/apps/${enc(app)}/config-vars`);
+  updateConfigVars = (app: string, changes: Record<string, string | null>) =>
+    this.request<Record<string, string>>("PATCH", `/apps/${enc(app)}/config-vars`, changes);
+  formation = (app: string) => this.request<Formation[]>("GET", `/apps/${enc(app)}/formation`);
+  updateFormation = (app: string, updates: { type: string; quantity: number; size?: string }[]) =>
+    this.request<Formation[]>("PATCH", `/apps/${enc(app)}/formation`, { updates });
+  releases = (app: string) => this.request<Release[]>("GET", `/apps/${enc(app)}/releases`);
+  release = (app: string, idOrVersion: string) =>
+    this.request<Release>("GET", `/apps/${enc(app)}/releases/${enc(idOrVersion)}`);
+  builds = (app: string) => this.request<Build[]>("GET", `/apps/${enc(app)}/builds`);
+  dynos = (app: string) => this.request<Dyno[]>("GET", `/apps/${enc(app)}/dynos`);
+  restartDynos = (app: string) => this.request<unknown>("DELETE", `/apps/${enc(app)}/dynos`);
+  slug = (app: string, id: string) => this.request<Slug>("GET", `/apps/${enc(app)}/slugs/${enc(id)}`);
+  createLogSession = (
+    app: string,
+    options: { lines?: number; tail?: boolean; dyno?: string; source?: string },
+  ) => this.request<LogSession>("POST", `/apps/${enc(app)}/log-sessions`, options);
+}
+
+const enc = encodeURIComponent;
+
+function isConnectionFailure(err: unknown): boolean {
+  const cause = (err as { cause?: { code?: string } } | undefined)?.cause;
+  return ["ECONNREFUSED", "ECONNRESET", "EHOSTUNREACH", "ENOTFOUND"].includes(cause?.code ?? "");
+}
+
+async function toApiError(response: Response): Promise<ApiError> {
+  const text = await response.text();
+  try {
+    const body = JSON.parse(text) as { id?: unknown; message?: unknown };
+    if (typeof body.message === "string") {
+      return new ApiError(body.message, response.status, typeof body.id === "string" ? body.id : "unknown");
+    }
+  } catch {
+    // not JSON: fall through to the status line
+  }
+  const detail = text.trim() ? `: ${text.trim().slice(0, 200)}` : "";
+  return new ApiError(`HTTP ${response.status} ${response.statusText}${detail}`, response.status, "unknown");
+}

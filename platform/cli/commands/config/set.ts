@@ -1,0 +1,13 @@
+import { appCommand, appOf, type AppOptions, type RegisterCommand } from "../../command.ts";
+import { changeConfigVars, parseAssignments } from "../../config-vars.ts";
+
+export const register: RegisterCommand = (program, ctx) => {
+  appCommand(program, "config:set", "set config vars; makes a new release", { json: false })
+    .argument("<assignments...>", "KEY=value pairs")
+    .action(async (args: string[], options: AppOptions) => {
+      const changes = parseAssignments(args);
+      const app = await appOf(ctx, options);
+      const vars = await changeConfigVars(ctx, { app, changes, verb: "Setting" });
+      ctx.print.keyValues(Object.keys(changes).map((key) => [key, vars[key] ?? ""] as const));
+    });
+};

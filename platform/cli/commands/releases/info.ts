@@ -1,0 +1,39 @@
+import type { ApiClient } from "../../api-client.ts";
+import { appCommand, appOf, type AppOptions, type RegisterCommand } from "../../command.ts";
+import { CliError } from "../../errors.ts";
+import { formatTime } from "../../printer.ts";
+import type { Release } from "../../types.ts";
+import { describeRelease } from "./index.ts";
+
+export const register: RegisterCommand = (program, ctx) => {
+  appCommand(program, "releases:info", "show one release (the current one when VERSION is left out)")
+    .argument("[version]", "v3, 3 or a release id")
+    .action(async (version: string | undefined, options: AppOptions) => {
+      const app = await appOf(ctx, options);
+      const release = version ? await ctx.api.release(app, version.replace(/^v(\d+)$/, "$1")) : await current(ctx.api, app);
+      const slug = release.slug ? await ctx.api.slug(app, release.slug.id) : null;
+      if (options.json) return ctx.print.json({ release, slug });
+      ctx.print.heading(`Release v${release.version}`);
+      ctx.print.keyValues([
+        ["By", release.user.email],
+        ["Change", describeRelease(release)],
+        ["Current", release.current ? "yes" : "no"],
+        ["Slug", slug ? slug.id : "none"],
+        ...(slug
+          ? ([
+              ["Checksum", slug.checksum],
+              ["Commit", slug.commit ?? ""],
+              ["Process types", Object.keys(slug.process_types).sort().join(", ")],
+            ] as const)
+          : []),
+        ["When", formatTime(release.created_at)],
+      ]);
+    });
+};
+
+async function current(api: ApiClient, app: string): Promise<Release> {
+  const releases = await api.releases(app);
+  const release = releases.find((r) => r.current) ?? releases.at(-1);
+  if (!release) throw new CliError(`${app} has no releases yet. Deploy it with git push ouro main.`);
+  return release;
+}

@@ -1,0 +1,55 @@
+// The `ouro` CLI's process entry (bin/ouro runs it): make the clients, register one file per
+// command, run the one asked for. `commands/ps/scale.ts` is `ouro ps:scale`.
+import { Command } from "commander";
+import { ApiClient } from "./api-client.ts";
+import type { CliContext, RegisterCommand } from "./command.ts";
+import { resolveConfig } from "./config.ts";
+import { describeError } from "./errors.ts";
+import { createPrinter } from "./printer.ts";
+import { register as apps } from "./commands/apps/index.ts";
+import { register as appsCreate } from "./commands/apps/create.ts";
+import { register as appsDestroy } from "./commands/apps/destroy.ts";
+import { register as appsInfo } from "./commands/apps/info.ts";
+import { register as authToken } from "./commands/auth/token.ts";
+import { register as builds } from "./commands/builds/index.ts";
+import { register as config } from "./commands/config/index.ts";
+import { register as configGet } from "./commands/config/get.ts";
+import { register as configSet } from "./commands/config/set.ts";
+import { register as configUnset } from "./commands/config/unset.ts";
+import { register as gitRemote } from "./commands/git/remote.ts";
+import { register as logs } from "./commands/logs/index.ts";
+import { register as ps } from "./commands/ps/index.ts";
+import { register as psRestart } from "./commands/ps/restart.ts";
+import { register as psScale } from "./commands/ps/scale.ts";
+import { register as releases } from "./commands/releases/index.ts";
+import { register as releasesInfo } from "./commands/releases/info.ts";
+
+const COMMANDS: RegisterCommand[] = [
+  apps, appsCreate, appsDestroy, appsInfo, authToken, builds, config, configGet, configSet, configUnset,
+  gitRemote, logs, ps, psRestart, psScale, releases, releasesInfo,
+];
+
+const settings = resolveConfig(process.env);
+const ctx: CliContext = {
+  api: new ApiClient({ url: settings.apiUrl, key: settings.apiKey, keyFile: settings.keyFile }),
+  print: createPrinter({ stdout: process.stdout, stderr: process.stderr }),
+  cwd: process.cwd(),
+};
+
+const program = new Command("ouro")
+  .description("Ouro, a self-hosting PaaS. Commands follow heroku's grammar: ouro <topic>:<command> [-a APP]")
+  .showHelpAfterError("(run ouro <command> --help for usage)");
+for (const register of COMMANDS) register(program, ctx);
+
+// `ouro logs | head` closes stdout early; that is not an error.
+process.stdout.on("error", (err: NodeJS.ErrnoException) => {
+  if (err.code === "EPIPE") process.exit(0);
+  throw err;
+});
+
+try {
+  await program.parseAsync(process.argv);
+} catch (err) {
+  process.stderr.write(`${describeError(err)}\n`);
+  process.exitCode = 1;
+}
