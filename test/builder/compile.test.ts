@@ -1,0 +1,117 @@
+import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { compile, parseDefaultProcessTypes } from "../../apps/builder/index.ts";
+import type { CompileOptions } from "../../apps/builder/index.ts";
+import { fixtureBuildpacks, tempDir } from "./helpers.ts";
+
+async function app(files: Record<string, string>): Promise<Omit<CompileOptions, "output"> & { log: string[] }> {
+  const root = await tempDir();
+  const sourceDir = join(root, "source");
+  await mkdir(sourceDir);
+  for (const [name, text] of Object.entries(files)) await writeFile(join(sourceDir, name), text);
+  return {
+    sourceDir,
+    cacheDir: join(root, "cache"),
+    envDir: join(root, "env"),
+    workDir: join(root, "work"),
+    buildpacksDir: fixtureBuildpacks,
+    buildEnv: { NPM_CONFIG_REGISTRY: "http://127.0.0.1:4873/" },
+    log: [],
+  };
+}
+
+function run(options: Awaited<ReturnType<typeof app>>, extra: Partial<CompileOptions> = {}) {
+  return compile({ ...options, ...extra, output: (text) => options.log.push(text) });
+}
+
+async function failure(promise: Promise<unknown>): Promise<Error> {
+  const error = await promise.then(() => null, (e: unknown) => e as Error);
+  if (error === null) throw new Error("expected the build to fail");
+  expect(error.name).toBe("BuildError");
+  return error;
+}
+
+describe("compile", () => {
+  it("runs the detected buildpack with env, cache and build env, and packs a slug", async () => {
+    const options = await app({ "hello.txt": "world\n" });
+    await mkdir(options.envDir, { recursive: true });
+    await writeFile(join(options.envDir, "GREETING"), "howdy");
+    process.env.REDIS_URL = "redis://:secret@127.0.0.1:6390";
+    const result = await run(options, { buildpacks: ["hello"] }).finally(() => delete process.env.REDIS_URL);
+    const output = options.log.join("");
+    expect(output).toContain("-----> Hello app detected\n-----> Greeting\n");
+    expect(output).toContain("registry http://127.0.0.1:4873/");
+    expect(output).toContain("redis unset"); // the builder's own secrets stay out of builds
+    expect(output).toMatch(/-----> Compressing\.\.\. done, \d+\.\dMB\n-----> Launching\.\.\.\n$/);
+    expect(await readFile(join(options.sourceDir, "greeting.txt"), "utf8")).toBe("howdy, world\n");
+    expect(result).toMatchObject({
+      slugPath: join(options.workDir, "slug.tgz"),
+      processTypes: { web: "cat greeting.txt", clock: `echo "it's"` },
+      buildpackDescription: "Hello",
+    });
+    expect(result.checksum).toMatch(/^SHA256:[0-9a-f]{64}$/);
+    expect(result.size).toBe((await readFile(result.slugPath)).length);
+
+    // The cache survives into the next build; the same tree gives the same slug.
+    const again = await run(options, { buildpacks: ["hello"] });
+    expect(options.log.join("")).toContain("build number 2");
+    expect(again.checksum).toBe(result.checksum);
+  });
+
+  it("detects in the order nodejs, procfile", async () => {
+    const both = await app({ "package.json": "{}", Procfile: "web: node server.js\n" });
+    expect(await run(both)).toMatchObject({ buildpackDescription: "Node.js", processTypes: { web: "node server.js" } });
+    const procfileOnly = await app({ Procfile: "worker: ./run\n" });
+    expect(await run(procfileOnly)).toMatchObject({ buildpackDescription: "Procfile", processTypes: { worker: "./run" } });
+  });
+
+  it("says which files it looked for when nothing is detected", async () => {
+    const options = await app({ "README.md": "hi" });
+    const error = await failure(run(options));
+    expect(error.message).toBe(
+      "No buildpack detected this app. Ouro looked for: nodejs (package.json), procfile (Procfile). Add one of these files.",
+    );
+  });
+
+  it("lets the Procfile override default process types per type", async () => {
+    const options = await app({ "hello.txt": "x", Procfile: "web: node web.js\nworker: node worker.js\n" });
+    const result = await run(options, { buildpacks: ["hello"] });
+    expect(result.processTypes).toEqual({ web: "node web.js", clock: `echo "it's"`, worker: "node worker.js" });
+  });
+
+  it("fails on a malformed Procfile, naming the line", async () => {
+    const options = await app({ "hello.txt": "x", Procfile: "web: node web.js\nthis is not a process\n" });
+    const error = await failure(run(options, { buildpacks: ["hello"] }));
+    expect(error.message).toMatch(/Procfile line 2/);
+  });
+
+  it("fails when there are no process types at all", async () => {
+    const options = await app({ "any.txt": "x" });
+    const error = await failure(run(options, { buildpacks: ["bare"] }));
+    expect(error.message).toMatch(/^No process types: add a Procfile/);
+  });
+
+  it("names the buildpack and exit code when compile fails, after streaming its output", async () => {
+    const options = await app({ "any.txt": "x" });
+    const error = await failure(run(options, { buildpacks: ["broken"] }));
+    expect(error.message).toMatch(/The broken buildpack failed to compile this app \(bin\/compile exited 3\)/);
+    expect(options.log.join("")).toContain(" !     something is wrong");
+  });
+
+  it("refuses a requested buildpack that does not apply or does not exist", async () => {
+    const options = await app({ "any.txt": "x" });
+    expect((await failure(run(options, { buildpacks: ["hello"] }))).message).toMatch(/"hello" does not apply/);
+    expect((await failure(run(options, { buildpacks: ["nope"] }))).message).toMatch(/"nope" does not exist/);
+    expect((await failure(run(options, { buildpacks: ["../hello"] }))).message).toMatch(/not a buildpack name/);
+  });
+});
+
+describe("parseDefaultProcessTypes", () => {
+  it("reads only the default_process_types mapping", () => {
+    const yaml = "---\naddons:\n  - x\ndefault_process_types:\n  web: npm start\n  # note\n  worker: \"node w.js\"\nconfig_vars:\n  A: b\n";
+    expect(parseDefaultProcessTypes(yaml)).toEqual({ web: "npm start", worker: "node w.js" });
+    expect(parseDefaultProcessTypes("---\ndefault_process_types: {}\n")).toEqual({});
+    expect(parseDefaultProcessTypes("")).toEqual({});
+  });
+});
