@@ -106,6 +106,8 @@ async function toApiError(response: Response): Promise<ApiError> {
   } catch {
     // not JSON: fall through to the status line
   }
-  const detail = text.trim() ? `: ${text.trim().slice(0, 200)}` : "";
+  // A proxy's HTML error page says nothing useful on a terminal; plain text may.
+  const plain = (response.headers.get("content-type") ?? "").startsWith("text/plain");
+  const detail = plain && text.trim() ? `: ${text.trim().slice(0, 200)}` : "";
   return new ApiError(`HTTP ${response.status} ${response.statusText}${detail}`, response.status, "unknown");
 }
