@@ -1,7 +1,7 @@
 // The build runner: detect, compile, release, pack. No network: the worker (or stage 0)
 // brings the source and cache in and takes the slug out.
 import { mkdir } from "node:fs/promises";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { BuildError } from "./build-error.ts";
 import { selectBuildpacks } from "./detect.ts";
 import { parseDefaultProcessTypes, resolveProcessTypes } from "./release.ts";
@@ -29,13 +29,17 @@ export interface CompileResult {
 }
 
 export async function compile(options: CompileOptions): Promise<CompileResult> {
-  const { sourceDir: buildDir, output } = options;
+  const { output } = options;
+  // Buildpacks run with the build dir as cwd: every path they get must be absolute.
+  const buildDir = resolve(options.sourceDir);
+  const cacheDir = resolve(options.cacheDir);
+  const envDir = resolve(options.envDir);
   const env = buildpackEnv({ STACK: options.stack ?? "ouro", ...options.buildEnv });
-  await mkdir(options.cacheDir, { recursive: true });
-  await mkdir(options.envDir, { recursive: true });
+  await mkdir(cacheDir, { recursive: true });
+  await mkdir(envDir, { recursive: true });
 
   const buildpacks = await selectBuildpacks({
-    buildpacksDir: options.buildpacksDir,
+    buildpacksDir: resolve(options.buildpacksDir),
     requested: options.buildpacks ?? [],
     buildDir,
     env,
@@ -46,7 +50,7 @@ export async function compile(options: CompileOptions): Promise<CompileResult> {
     output(`-----> ${buildpack.description} app detected\n`);
     const code = await runScript({
       command: join(buildpack.dir, "bin", "compile"),
-      args: [buildDir, options.cacheDir, options.envDir],
+      args: [buildDir, cacheDir, envDir],
       env,
       cwd: buildDir,
       stdout: output,

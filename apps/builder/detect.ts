@@ -2,6 +2,7 @@
 // or the first of the builder's own buildpacks whose bin/detect accepts the app.
 import { access, constants } from "node:fs/promises";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { BuildError } from "./build-error.ts";
 import { runScript } from "./run.ts";
 
@@ -10,6 +11,12 @@ export const DEFAULT_BUILDPACKS: readonly { name: string; detects: string }[] = 
   { name: "nodejs", detects: "package.json" },
   { name: "procfile", detects: "Procfile" },
 ];
+
+// The builder's own buildpacks: the repo's buildpacks/ (the builder's slug keeps the repo
+// layout, /app/apps/builder next to /app/buildpacks), unless OURO_BUILDPACKS_DIR says otherwise.
+export function builderBuildpacksDir(): string {
+  return process.env.OURO_BUILDPACKS_DIR ?? fileURLToPath(new URL("../../buildpacks", import.meta.url));
+}
 
 export interface Buildpack {
   name: string;

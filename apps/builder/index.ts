@@ -3,7 +3,11 @@
 export { BuildError, isBuildError } from "./build-error.ts";
 export { compile } from "./compile.ts";
 export type { CompileOptions, CompileResult } from "./compile.ts";
-export { DEFAULT_BUILDPACKS, noneDetectedMessage } from "./detect.ts";
+export { builderBuildpacksDir, DEFAULT_BUILDPACKS, noneDetectedMessage } from "./detect.ts";
+export { BUILD_QUEUE, BuildJobSchema } from "./job.ts";
+export type { BuildJob, BuildResult } from "./job.ts";
+export { createBuildWorker, processBuild } from "./worker.ts";
+export type { BuildDeps } from "./worker.ts";
 export { parseDefaultProcessTypes } from "./release.ts";
 export { packDirectory } from "./slug.ts";
 export type { PackedSlug } from "./slug.ts";

@@ -73,8 +73,8 @@ function entryDone(start: (cb: (error?: unknown) => void) => void): Promise<void
 }
 
 async function listEntries(root: string, exclude: Set<string>): Promise<Entry[]> {
-  const rootStat = await lstat(root);
-  const entries: Entry[] = [{ name: "./", path: root, kind: "directory", mode: rootStat.mode & 0o7777, size: 0 }];
+  // The root's mode depends on how the build dir was made (mkdtemp, cp), not on the app.
+  const entries: Entry[] = [{ name: "./", path: root, kind: "directory", mode: 0o755, size: 0 }];
   async function walk(dir: string, prefix: string): Promise<void> {
     for (const child of await readdir(dir)) {
       const name = prefix + child;

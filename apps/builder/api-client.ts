@@ -1,0 +1,106 @@
+// The builder's side of the /internal/builds/:id/* API, with the build's scoped token.
+import { createReadStream } from "node:fs";
+import { Readable } from "node:stream";
+import type { ReadableStream as NodeReadableStream } from "node:stream/web";
+import { createGunzip } from "node:zlib";
+import type { BuildResult } from "./job.ts";
+import { extractSource } from "./source.ts";
+
+export interface BuildOutput {
+  write(text: string): void;
+  close(): Promise<void>;
+}
+
+export interface BuildApi {
+  downloadSource(dir: string): Promise<void>;
+  downloadCache(dir: string): Promise<boolean>; // false when the app has no cache yet
+  uploadCache(file: string): Promise<void>;
+  uploadSlug(file: string): Promise<{ checksum: string; size: number }>;
+  openOutput(): BuildOutput;
+  postResult(result: BuildResult): Promise<void>;
+}
+
+export function createBuildApi(options: { apiUrl: string; buildId: string; token: string }): BuildApi {
+  const base = `${options.apiUrl.replace(/\/+$/, "")}/internal/builds/${options.buildId}`;
+  const auth = { authorization: `Bearer ${options.token}` };
+
+  async function call(method: string, path: string, init: RequestInit = {}): Promise<Response> {
+    const response = await fetch(`${base}/${path}`, { method, ...init, headers: { ...auth, ...init.headers } });
+    if (!response.ok && !(method === "GET" && path === "cache" && response.status === 404)) {
+      const text = await response.text().catch(() => "");
+      throw new Error(`${method} /internal/builds/${options.buildId}/${path} answered ${response.status} ${text}`.trim());
+    }
+    return response;
+  }
+
+  function streamBody(file: string): RequestInit {
+    const body = Readable.toWeb(createReadStream(file)) as unknown as ReadableStream<Uint8Array>;
+    return { body, duplex: "half", headers: { "content-type": "application/gzip" } } as RequestInit;
+  }
+
+  return {
+    async downloadSource(dir) {
+      const response = await call("GET", "source");
+      await extractSource(nodeStream(response), dir);
+    },
+    async downloadCache(dir) {
+      const response = await call("GET", "cache");
+      if (response.status === 404) return false;
+      await extractSource(nodeStream(response).pipe(createGunzip()), dir);
+      return true;
+    },
+    async uploadCache(file) {
+      await call("PUT", "cache", streamBody(file));
+    },
+    async uploadSlug(file) {
+      const response = await call("PUT", "slug", streamBody(file));
+      return (await response.json()) as { checksum: string; size: number };
+    },
+    openOutput() {
+      return openOutput((body) => call("POST", "output", body));
+    },
+    async postResult(result) {
+      await call("POST", "result", { body: JSON.stringify(result), headers: { "content-type": "application/json" } });
+    },
+  };
+}
+
+function nodeStream(response: Response): Readable {
+  if (!response.body) return Readable.from([]);
+  return Readable.fromWeb(response.body as unknown as NodeReadableStream<Uint8Array>);
+}
+
+// One chunked request body held open for the whole build, so output reaches the pusher while
+// the build runs. If the API drops it, the build goes on; the loss shows in close().
+function openOutput(send: (init: RequestInit) => Promise<Response>): BuildOutput {
+  const encoder = new TextEncoder();
+  let controller!: ReadableStreamDefaultController<Uint8Array>;
+  let open = true;
+  const body = new ReadableStream<Uint8Array>({
+    start(c) {
+      controller = c;
+    },
+    cancel() {
+      open = false;
+    },
+  });
+  const sent = send({ body, duplex: "half", headers: { "content-type": "text/plain; charset=utf-8" } } as RequestInit);
+  const settled = sent.then(
+    () => undefined,
+    (error: unknown) => {
+      open = false;
+      return error;
+    },
+  );
+  return {
+    write(text) {
+      if (open && text !== "") controller.enqueue(encoder.encode(text));
+    },
+    async close() {
+      if (open) controller.close();
+      open = false;
+      const error = await settled;
+      if (error) throw error;
+    },
+  };
+}

@@ -1,0 +1,69 @@
+// Bootstrap's stage 0: compile an app (the builder itself) before any builder dyno exists,
+// with the very same build code, in a one-off container of the stack image.
+//   node apps/builder/stage0.ts --source DIR|FILE.tar --out DIR [--cache DIR] [--buildpacks a,b]
+// Writes OUT/slug.tgz and OUT/result.json; build output goes to stdout.
+import { createReadStream } from "node:fs";
+import { cp, mkdir, mkdtemp, rename, rm, stat, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { parseArgs } from "node:util";
+import { isBuildError } from "./build-error.ts";
+import { compile } from "./compile.ts";
+import { builderBuildpacksDir } from "./detect.ts";
+import { extractSource } from "./source.ts";
+
+const { values } = parseArgs({
+  options: {
+    source: { type: "string" },
+    out: { type: "string" },
+    cache: { type: "string" },
+    buildpacks: { type: "string" },
+  },
+});
+if (!values.source || !values.out) {
+  console.error("usage: stage0.ts --source DIR|FILE.tar --out DIR [--cache DIR] [--buildpacks a,b]");
+  process.exit(2);
+}
+
+const source = resolve(values.source);
+const out = resolve(values.out);
+const workDir = await mkdtemp(join(tmpdir(), "ouro-stage0-"));
+const buildDir = join(workDir, "build");
+// Platform build settings come from the environment, as the API puts them in a BuildJob.
+const buildEnv = Object.fromEntries(
+  Object.entries(process.env).filter(
+    (entry): entry is [string, string] => /^npm_config_/i.test(entry[0]) && entry[1] !== undefined,
+  ),
+);
+
+try {
+  if ((await stat(source)).isFile()) {
+    // A `git archive` tar: unpacked exactly as a builder dyno unpacks a pushed commit, which
+    // is what makes stage 0's slug digest comparable with stage 1's.
+    await extractSource(createReadStream(source), buildDir);
+  } else {
+    // Compile a copy: buildpacks write into the build dir (node_modules), the source stays clean.
+    await cp(source, buildDir, { recursive: true, verbatimSymlinks: true, filter: (path) => path !== join(source, ".git") });
+  }
+  const result = await compile({
+    sourceDir: buildDir,
+    cacheDir: values.cache ? resolve(values.cache) : join(workDir, "cache"),
+    envDir: join(workDir, "env"),
+    buildpacksDir: builderBuildpacksDir(),
+    buildpacks: values.buildpacks ? values.buildpacks.split(",").filter(Boolean) : [],
+    buildEnv,
+    output: (text) => process.stdout.write(text),
+    workDir: join(workDir, "out"),
+    stack: process.env.STACK ?? "ouro",
+  });
+  await mkdir(out, { recursive: true });
+  await rename(result.slugPath, join(out, "slug.tgz")).catch(() => cp(result.slugPath, join(out, "slug.tgz")));
+  const { checksum, size, processTypes, buildpackDescription } = result;
+  await writeFile(join(out, "result.json"), `${JSON.stringify({ checksum, size, processTypes, buildpackDescription }, null, 2)}\n`);
+} catch (error) {
+  const message = isBuildError(error) ? error.message : (error as Error).stack;
+  process.stderr.write(` !     ${message}\n`);
+  process.exitCode = 1;
+} finally {
+  await rm(workDir, { recursive: true, force: true });
+}

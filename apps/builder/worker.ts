@@ -1,0 +1,99 @@
+// The builder dyno's work: one BullMQ job = one build, in a fresh temp dir, talking to the
+// API only through the build's scoped token.
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Worker } from "bullmq";
+import type { ConnectionOptions, Job } from "bullmq";
+import { createBuildApi } from "./api-client.ts";
+import { isBuildError } from "./build-error.ts";
+import { compile } from "./compile.ts";
+import { BUILD_QUEUE, BuildJobSchema } from "./job.ts";
+import type { BuildJob, BuildResult } from "./job.ts";
+import { packDirectory } from "./slug.ts";
+
+export interface BuildDeps {
+  apiUrl: string;
+  buildpacksDir: string;
+  stack: string;
+  log: (line: string) => void;
+}
+
+export async function processBuild(job: BuildJob, deps: BuildDeps): Promise<BuildResult> {
+  const started = Date.now();
+  deps.log(`build ${job.buildId} app=${job.app} started`);
+  const api = createBuildApi({ apiUrl: deps.apiUrl, buildId: job.buildId, token: job.token });
+  const workDir = await mkdtemp(join(tmpdir(), "ouro-build-"));
+  const output = api.openOutput();
+  let result: BuildResult;
+  try {
+    result = await build(job, deps, api, output.write, workDir);
+  } catch (error) {
+    const message = isBuildError(error) ? error.message : `The build failed inside Ouro: ${(error as Error).message}`;
+    output.write(` !     ${message.split("\n").join("\n !     ")}\n`);
+    result = { status: "failed", message };
+  }
+  try {
+    // All output is in before the result: the API ends the pusher's stream on the result.
+    await output.close().catch((error: Error) => deps.log(`build ${job.buildId} output stream lost: ${error.message}`));
+    await api.postResult(result);
+  } finally {
+    await rm(workDir, { recursive: true, force: true });
+    const seconds = ((Date.now() - started) / 1000).toFixed(1);
+    deps.log(`build ${job.buildId} app=${job.app} ${result.status} in ${seconds}s`);
+  }
+  return result;
+}
+
+async function build(
+  job: BuildJob,
+  deps: BuildDeps,
+  api: ReturnType<typeof createBuildApi>,
+  output: (text: string) => void,
+  workDir: string,
+): Promise<BuildResult> {
+  const sourceDir = join(workDir, "build");
+  const cacheDir = join(workDir, "cache");
+  const envDir = join(workDir, "env");
+  await api.downloadSource(sourceDir);
+  await mkdir(cacheDir);
+  if (await api.downloadCache(cacheDir)) output("-----> Restoring cache\n");
+  await mkdir(envDir);
+  for (const [key, value] of Object.entries(job.env)) await writeFile(join(envDir, key), value);
+
+  const compiled = await compile({
+    sourceDir,
+    cacheDir,
+    envDir,
+    buildpacksDir: deps.buildpacksDir,
+    buildpacks: job.buildpacks,
+    buildEnv: job.buildEnv,
+    output,
+    workDir: join(workDir, "out"),
+    stack: deps.stack,
+  });
+
+  const cacheFile = join(workDir, "out", "cache.tgz");
+  await packDirectory({ dir: cacheDir, out: cacheFile });
+  await api.uploadCache(cacheFile);
+  const stored = await api.uploadSlug(compiled.slugPath);
+  if (stored.checksum !== compiled.checksum) {
+    throw new Error(`the API stored the slug as ${stored.checksum}, the builder packed ${compiled.checksum}`);
+  }
+  return {
+    status: "succeeded",
+    checksum: compiled.checksum,
+    processTypes: compiled.processTypes,
+    buildpackDescription: compiled.buildpackDescription,
+    stack: deps.stack,
+  };
+}
+
+export function createBuildWorker(options: BuildDeps & { connection: ConnectionOptions; queue?: string }): Worker {
+  const processor = async (job: Job): Promise<BuildResult> => {
+    const parsed = BuildJobSchema.safeParse(job.data);
+    if (!parsed.success) throw new Error(`job ${job.id} is not a BuildJob: ${parsed.error.message}`);
+    return processBuild(parsed.data, options);
+  };
+  return new Worker(options.queue ?? BUILD_QUEUE, processor, { connection: options.connection, concurrency: 1 });
+}
