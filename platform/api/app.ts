@@ -1,0 +1,51 @@
+import express, { type NextFunction, type Request, type Response } from "express";
+import { OuroError } from "../lib/errors.ts";
+import { gitRoutes, hookRoutes } from "../git/index.ts";
+import { requireUser } from "./auth.ts";
+import type { ApiContext } from "./context.ts";
+import { appRoutes } from "./routes/apps.ts";
+import { configRoutes } from "./routes/config-vars.ts";
+import { formationRoutes } from "./routes/formation.ts";
+import { internalBuildRoutes } from "./routes/internal-builds.ts";
+import { logSessionRoutes, logStreamRoutes } from "./routes/logs.ts";
+import { releaseRoutes } from "./routes/releases.ts";
+
+export function createApi(ctx: ApiContext): express.Express {
+  const api = express();
+  api.disable("x-powered-by");
+  api.set("etag", false);
+  // Parses only JSON bodies; git packs, tarballs and output streams pass untouched.
+  api.use(express.json({ limit: "1mb", type: ["application/json", "application/*+json"] }));
+
+  api.get("/healthz", (_req, res) => void res.json({ ok: true }));
+  // Routes whose credential is a scoped token, not a user's key.
+  api.use(logStreamRoutes(ctx));
+  api.use(internalBuildRoutes(ctx));
+  api.use(hookRoutes(ctx));
+
+  api.use(requireUser(ctx.db));
+  api.use(gitRoutes(ctx));
+  api.get("/account", (req, res) => void res.json({ id: req.user!.id, email: req.user!.email, name: req.user!.email }));
+  api.use(appRoutes(ctx));
+  api.use(configRoutes(ctx));
+  api.use(formationRoutes(ctx));
+  api.use(releaseRoutes(ctx));
+  api.use(logSessionRoutes(ctx));
+
+  api.use((req: Request) => {
+    throw new OuroError(404, "not_found", `No route for ${req.method} ${req.path}.`);
+  });
+  api.use((error: Error, _req: Request, res: Response, _next: NextFunction) => {
+    if (error instanceof OuroError) {
+      return void res.status(error.status).json({ id: error.id, message: error.message });
+    }
+    const status = (error as { status?: number }).status;
+    if (status && status >= 400 && status < 500) {
+      return void res.status(status).json({ id: "bad_request", message: error.message });
+    }
+    console.error(error);
+    if (res.headersSent) return void res.end();
+    res.status(500).json({ id: "internal_error", message: "Ouro hit an internal error; the API log has the details." });
+  });
+  return api;
+}

@@ -1,0 +1,26 @@
+import type { Redis } from "ioredis";
+import type { BlobStore } from "../blobs/index.ts";
+import type { BuildService } from "../builds/index.ts";
+import type { Config } from "../lib/config.ts";
+import type { Db } from "../db/index.ts";
+import { invalidParams } from "../lib/errors.ts";
+import type { z } from "zod";
+
+/** What the API's routes receive; made once by api/main.ts (or by a test). */
+export interface ApiContext {
+  config: Config;
+  db: Db;
+  redis: Redis;
+  blobs: BlobStore;
+  builds: BuildService;
+  notifyFormation: (app: string) => Promise<void>;
+}
+
+export function parseBody<T>(schema: z.ZodType<T>, body: unknown): T {
+  const parsed = schema.safeParse(body ?? {});
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw invalidParams(`${issue?.path.join(".") || "body"}: ${issue?.message ?? "invalid"}`);
+  }
+  return parsed.data;
+}

@@ -1,0 +1,2 @@
+export { createApi } from "./app.ts";
+export type { ApiContext } from "./context.ts";

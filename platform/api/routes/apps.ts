@@ -1,0 +1,60 @@
+import { randomInt } from "node:crypto";
+import { rmSync } from "node:fs";
+import { join } from "node:path";
+import { Router } from "express";
+import { z } from "zod";
+import { audit, createApp, deleteApp, getApp, listApps } from "../../db/index.ts";
+import { parseAppName } from "../../lib/app-name.ts";
+import { deleteLogs } from "../../logs/index.ts";
+import { type ApiContext, parseBody } from "../context.ts";
+import { appShape } from "../shapes.ts";
+import { APPS_CHANNEL, APPS_KEY } from "../../router/index.ts";
+
+/** The router tells an unknown host (404) from an app without dynos (503) by this set. */
+export async function announceApps(ctx: Pick<ApiContext, "redis">, change: { add?: string; remove?: string }) {
+  if (change.add) await ctx.redis.sadd(APPS_KEY, change.add);
+  if (change.remove) await ctx.redis.srem(APPS_KEY, change.remove);
+  await ctx.redis.publish(APPS_CHANNEL, change.add ?? change.remove ?? "");
+}
+
+const WORDS_A = ["calm", "brave", "quiet", "swift", "bright", "gentle", "bold", "lucky", "misty", "sunny"];
+const WORDS_B = ["river", "meadow", "harbor", "canyon", "forest", "comet", "island", "summit", "valley", "ember"];
+const pick = (words: string[]) => words[randomInt(words.length)]!;
+const generatedName = () => `${pick(WORDS_A)}-${pick(WORDS_B)}-${randomInt(1000, 9999)}`;
+
+const CreateApp = z.object({ name: z.string().optional() }).passthrough();
+
+export function appRoutes(ctx: ApiContext): Router {
+  const router = Router();
+
+  router.get("/apps", async (req, res) => {
+    const all = req.query.all === "true" || req.query.all === "1";
+    res.json((await listApps(ctx.db, { includeSystem: all })).map((app) => appShape(app, ctx.config)));
+  });
+
+  router.post("/apps", async (req, res) => {
+    const body = parseBody(CreateApp, req.body);
+    const name = body.name === undefined ? generatedName() : parseAppName(body.name);
+    const app = await createApp(ctx.db, { name, ownerId: req.user!.id });
+    await announceApps(ctx, { add: name });
+    await audit(ctx.db, { actor: req.user!.email, action: "app.create", app: name });
+    res.status(201).json(appShape(app, ctx.config));
+  });
+
+  router.get("/apps/:app", async (req, res) => {
+    res.json(appShape(await getApp(ctx.db, req.params.app), ctx.config));
+  });
+
+  router.delete("/apps/:app", async (req, res) => {
+    const app = await getApp(ctx.db, req.params.app);
+    await deleteApp(ctx.db, app.id);
+    rmSync(join(ctx.config.dataDir, "repos", `${app.name}.git`), { recursive: true, force: true });
+    await deleteLogs(ctx.redis, app.name);
+    await announceApps(ctx, { remove: app.name });
+    await ctx.notifyFormation(app.name);
+    await audit(ctx.db, { actor: req.user!.email, action: "app.destroy", app: app.name });
+    res.json(appShape(app, ctx.config));
+  });
+
+  return router;
+}

@@ -1,0 +1,86 @@
+// The builder dyno's side of a build: fetch source and cache, stream output,
+// upload the slug and cache, report the result. Every call carries the token
+// scoped to that one build.
+import { existsSync, createReadStream } from "node:fs";
+import { Router, type Request } from "express";
+import { z } from "zod";
+import { getApp, getBuild } from "../../db/index.ts";
+import { notFound, unauthorized } from "../../lib/errors.ts";
+import { verifyScopedToken } from "../../lib/tokens.ts";
+import { type ApiContext, parseBody } from "../context.ts";
+
+const BuildResult = z.discriminatedUnion("status", [
+  z.object({
+    status: z.literal("succeeded"),
+    checksum: z.string().regex(/^SHA256:[0-9a-f]{64}$/),
+    processTypes: z.record(z.string(), z.string()),
+    buildpackDescription: z.string(),
+    stack: z.string(),
+  }),
+  z.object({ status: z.literal("failed"), message: z.string() }),
+]);
+
+export function internalBuildRoutes(ctx: ApiContext): Router {
+  const router = Router();
+
+  async function authorized(req: Request) {
+    const id = String(req.params.id);
+    const token = req.headers.authorization?.replace(/^Bearer /i, "");
+    if (!verifyScopedToken(ctx.config.secrets.tokenSecret, `build:${id}`, token)) {
+      throw unauthorized("This token does not grant access to that build.");
+    }
+    const build = await getBuild(ctx.db, id);
+    return { build, app: await getApp(ctx.db, build.app_id) };
+  }
+
+  router.get("/internal/builds/:id/source", async (req, res) => {
+    const { build } = await authorized(req);
+    res.setHeader("Content-Type", "application/x-tar");
+    ctx.blobs.read(build.source_checksum).pipe(res);
+  });
+
+  router.get("/internal/builds/:id/cache", async (req, res) => {
+    const { app } = await authorized(req);
+    const path = ctx.blobs.keyedPath(`cache-${app.id}.tar.gz`);
+    if (!existsSync(path)) throw notFound("This app has no build cache yet.");
+    res.setHeader("Content-Type", "application/gzip");
+    createReadStream(path).pipe(res);
+  });
+
+  router.put("/internal/builds/:id/cache", async (req, res) => {
+    const { app } = await authorized(req);
+    await ctx.blobs.putKeyed(`cache-${app.id}.tar.gz`, req);
+    res.status(204).end();
+  });
+
+  router.post("/internal/builds/:id/output", async (req, res) => {
+    const { build, app } = await authorized(req);
+    let pending = "";
+    for await (const chunk of req) {
+      pending += (chunk as Buffer).toString("utf8");
+      const cut = pending.lastIndexOf("\n");
+      if (cut < 0) continue;
+      await ctx.builds.output(build, app, pending.slice(0, cut));
+      pending = pending.slice(cut + 1);
+    }
+    if (pending) await ctx.builds.output(build, app, pending);
+    res.status(204).end();
+  });
+
+  router.put("/internal/builds/:id/slug", async (req, res) => {
+    await authorized(req);
+    res.json(await ctx.blobs.put(req));
+  });
+
+  router.post("/internal/builds/:id/result", async (req, res) => {
+    const { build, app } = await authorized(req);
+    const result = parseBody(BuildResult, req.body);
+    res.status(204).end();
+    // Releasing and waiting for the new dynos outlives the builder's request.
+    void ctx.builds.finish(build, app, result).catch((error: Error) => {
+      console.error(`build ${build.id}: ${error.stack}`);
+    });
+  });
+
+  return router;
+}

@@ -1,0 +1,113 @@
+// Database rows → Heroku Platform API v3 resource shapes.
+import type { Config } from "../lib/config.ts";
+import type { AppRow, BuildRow, DynoRow, FormationRow, ReleaseRow, SlugRow } from "../db/index.ts";
+
+const STACK = { id: "ouro-stack-bookworm", name: "bookworm" };
+
+export function appShape(app: AppRow, config: Config) {
+  return {
+    id: app.id,
+    name: app.name,
+    created_at: app.created_at,
+    updated_at: app.updated_at,
+    released_at: app.released_at,
+    web_url: `http://${app.name}.${config.domain}:${config.routerPort}/`,
+    git_url: `http://127.0.0.1:${config.apiPort}/${app.name}.git`,
+    owner: { id: app.owner_id, email: app.owner_email },
+    organization: null,
+    team: null,
+    space: null,
+    region: { id: "local", name: "local" },
+    stack: STACK,
+    build_stack: STACK,
+    buildpack_provided_description: app.buildpack_description,
+    maintenance: false,
+    archived_at: null,
+    repo_size: null,
+    slug_size: null,
+    acm: false,
+    internal_routing: false,
+    system: app.system,
+  };
+}
+
+const appRef = (app: AppRow) => ({ id: app.id, name: app.name });
+
+export function formationShape(f: FormationRow, app: AppRow) {
+  return {
+    id: f.id,
+    app: appRef(app),
+    type: f.type,
+    quantity: f.quantity,
+    size: f.size,
+    command: f.command ?? "",
+    created_at: f.created_at,
+    updated_at: f.updated_at,
+  };
+}
+
+export function releaseShape(r: ReleaseRow, app: AppRow) {
+  return {
+    id: r.id,
+    app: appRef(app),
+    version: r.version,
+    description: r.description,
+    status: r.status,
+    current: r.current,
+    slug: r.slug_id ? { id: r.slug_id } : null,
+    user: { id: r.user_id, email: r.user_email ?? "" },
+    addon_plan_names: [],
+    created_at: r.created_at,
+    updated_at: r.created_at,
+  };
+}
+
+export function buildShape(b: BuildRow, app: AppRow, config: Config) {
+  return {
+    id: b.id,
+    app: { id: app.id },
+    status: b.status,
+    source_blob: { checksum: b.source_checksum, url: null, version: b.source_version },
+    slug: b.slug_id ? { id: b.slug_id } : null,
+    release: b.release_id ? { id: b.release_id } : null,
+    output_stream_url: `http://127.0.0.1:${config.apiPort}/apps/${app.name}/builds/${b.id}/output`,
+    failure_message: b.failure_message,
+    stack: STACK.name,
+    buildpacks: null,
+    user: { id: b.user_id, email: b.user_email ?? "" },
+    created_at: b.created_at,
+    updated_at: b.updated_at,
+  };
+}
+
+export function dynoShape(d: DynoRow, app: AppRow) {
+  return {
+    id: d.id,
+    app: appRef(app),
+    name: d.name,
+    type: d.type,
+    state: d.state,
+    command: d.command,
+    size: "standard-1X",
+    release: { id: null, version: d.release_version },
+    attach_url: null,
+    created_at: d.created_at,
+    updated_at: d.updated_at,
+  };
+}
+
+export function slugShape(s: SlugRow) {
+  return {
+    id: s.id,
+    checksum: s.checksum,
+    size: s.size,
+    process_types: s.process_types,
+    commit: s.commit,
+    commit_description: null,
+    stack: STACK,
+    buildpack_provided_description: s.buildpack_description,
+    blob: null,
+    created_at: s.created_at,
+    updated_at: s.created_at,
+  };
+}

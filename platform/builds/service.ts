@@ -1,0 +1,161 @@
+// The build service's kernel side: takes a pushed source, queues it for the
+// builder app, and turns the builder's result into a slug and a release.
+import type { Queue } from "bullmq";
+import type { Redis } from "ioredis";
+import type { Readable } from "node:stream";
+import { type BlobStore, blobSize } from "../blobs/index.ts";
+import type { Config } from "../lib/config.ts";
+import { scopedToken } from "../lib/tokens.ts";
+import {
+  type AppRow,
+  type BuildRow,
+  type Db,
+  createBuild,
+  createRelease,
+  createSlug,
+  finishBuild,
+  getBuild,
+  listDynos,
+  listFormation,
+} from "../db/index.ts";
+import { appendLog } from "../logs/index.ts";
+import { emitBuildEvent } from "./events.ts";
+
+export interface BuildJob {
+  buildId: string;
+  app: string;
+  token: string;
+  env: Record<string, string>;
+  buildEnv: Record<string, string>;
+  buildpacks: string[];
+}
+
+export type BuildResult =
+  | {
+      status: "succeeded";
+      checksum: string;
+      processTypes: Record<string, string>;
+      buildpackDescription: string;
+      stack: string;
+    }
+  | { status: "failed"; message: string };
+
+export interface BuildServiceDeps {
+  config: Config;
+  db: Db;
+  redis: Redis;
+  queue: Queue<BuildJob>;
+  blobs: BlobStore;
+  /** Tells the dyno manager that an app's desired state changed. */
+  notifyFormation: (app: string) => Promise<void>;
+}
+
+const DEPLOY_TIMEOUT_MS = 120_000;
+
+export function createBuildService(deps: BuildServiceDeps) {
+  const { db, redis, blobs, config } = deps;
+  const buildTimeoutMs = Number(process.env.OURO_BUILD_TIMEOUT ?? 15 * 60) * 1000;
+
+  async function line(build: { id: string }, app: string, text: string) {
+    await emitBuildEvent(redis, build.id, { type: "line", text });
+    await appendLog(redis, app, { source: "app", dyno: "build", line: text });
+  }
+
+  async function fail(build: BuildRow, app: string, message: string) {
+    if (!(await finishBuild(db, build.id, { status: "failed", message }))) return;
+    await line(build, app, ` !     ${message}`);
+    await emitBuildEvent(redis, build.id, { type: "done", ok: false, message });
+  }
+
+  /** Waits until the release's web dynos are up, so a push ends on a serving app. */
+  async function awaitDeploy(build: BuildRow, app: AppRow, version: number): Promise<{ ok: boolean; message: string }> {
+    const web = (await listFormation(db, app.id)).find((f) => f.type === "web");
+    if (!web || web.quantity === 0) return { ok: true, message: `Released v${version}` };
+    await line(build, app.name, `-----> Starting ${web.quantity} web dyno(s) of v${version}...`);
+    const deadline = Date.now() + DEPLOY_TIMEOUT_MS;
+    while (Date.now() < deadline) {
+      const dynos = (await listDynos(db, app.id)).filter((d) => d.type === "web" && d.release_version === version);
+      const crashed = dynos.find((d) => d.state === "crashed");
+      if (crashed) {
+        return {
+          ok: false,
+          message: `${crashed.name} of v${version} crashed before it accepted connections on $PORT; the previous release keeps serving. See \`ouro logs -a ${app.name}\`.`,
+        };
+      }
+      if (dynos.filter((d) => d.state === "up").length >= web.quantity) {
+        return { ok: true, message: `Deployed v${version}` };
+      }
+      await new Promise((resolve) => setTimeout(resolve, 300));
+    }
+    return { ok: false, message: `web dynos of v${version} were not up after ${DEPLOY_TIMEOUT_MS / 1000} s` };
+  }
+
+  return {
+    async start(opts: { app: AppRow; userId: string | null; source: Readable; version: string | null }) {
+      const source = await blobs.put(opts.source);
+      const build = await createBuild(db, {
+        appId: opts.app.id,
+        userId: opts.userId,
+        sourceChecksum: source.checksum,
+        sourceVersion: opts.version,
+      });
+      await line(build, opts.app.name, `-----> Build ${build.id} queued for the builder`);
+      await deps.queue.add(
+        "build",
+        {
+          buildId: build.id,
+          app: opts.app.name,
+          token: scopedToken(config.secrets.tokenSecret, `build:${build.id}`),
+          env: opts.app.config,
+          buildEnv: config.npmRegistry ? { NPM_CONFIG_REGISTRY: config.npmRegistry } : {},
+          buildpacks: [],
+        },
+        { jobId: build.id, removeOnComplete: 100, removeOnFail: 100 },
+      );
+      setTimeout(() => {
+        void getBuild(db, build.id).then((b) =>
+          b.status === "pending"
+            ? fail(b, opts.app.name, `build timed out after ${buildTimeoutMs / 60000} minutes`)
+            : undefined,
+        );
+      }, buildTimeoutMs).unref();
+      return build;
+    },
+
+    async output(build: BuildRow, app: AppRow, text: string) {
+      for (const part of text.replace(/\r?\n$/, "").split(/\r?\n/)) await line(build, app.name, part);
+    },
+
+    async finish(build: BuildRow, app: AppRow, result: BuildResult) {
+      if (result.status === "failed") return fail(build, app.name, result.message);
+      if (!blobs.has(result.checksum)) return fail(build, app.name, "the builder reported a slug it never uploaded");
+      const slug = await createSlug(db, {
+        app_id: app.id,
+        checksum: result.checksum,
+        size: blobSize(blobs.path(result.checksum)),
+        process_types: result.processTypes,
+        commit: build.source_version,
+        stack: result.stack,
+        buildpack_description: result.buildpackDescription,
+      });
+      const release = await createRelease(db, {
+        appId: app.id,
+        slugId: slug.id,
+        description: `Deploy ${build.source_version?.slice(0, 8) ?? build.id.slice(0, 8)}`,
+        userId: build.user_id,
+      });
+      if (!(await finishBuild(db, build.id, { status: "succeeded", slugId: slug.id, releaseId: release.id }))) return;
+      await line(build, app.name, `-----> Released v${release.version}`);
+      await deps.notifyFormation(app.name);
+      const outcome = await awaitDeploy(build, app, release.version);
+      if (outcome.ok) {
+        await line(build, app.name, `       http://${app.name}.${config.domain}:${config.routerPort}/ deployed to Ouro`);
+      } else {
+        await line(build, app.name, ` !     ${outcome.message}`);
+      }
+      await emitBuildEvent(redis, build.id, { type: "done", ...outcome });
+    },
+  };
+}
+
+export type BuildService = ReturnType<typeof createBuildService>;

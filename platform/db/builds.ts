@@ -1,0 +1,59 @@
+import type { Db } from "./pool.ts";
+import { notFound } from "../lib/errors.ts";
+
+export interface BuildRow {
+  id: string;
+  app_id: string;
+  user_id: string | null;
+  user_email: string | null;
+  status: "pending" | "succeeded" | "failed";
+  source_checksum: string;
+  source_version: string | null;
+  slug_id: string | null;
+  release_id: string | null;
+  failure_message: string | null;
+  created_at: Date;
+  updated_at: Date;
+}
+
+const SELECT_BUILD = `SELECT b.*, u.email AS user_email FROM builds b LEFT JOIN users u ON u.id = b.user_id`;
+
+export async function listBuilds(db: Db, appId: string): Promise<BuildRow[]> {
+  return (await db.query<BuildRow>(`${SELECT_BUILD} WHERE b.app_id = $1 ORDER BY b.created_at`, [appId])).rows;
+}
+
+export async function getBuild(db: Db, id: string): Promise<BuildRow> {
+  const { rows } = await db.query<BuildRow>(`${SELECT_BUILD} WHERE b.id::text = $1`, [id]);
+  if (!rows[0]) throw notFound(`Couldn't find that build: ${id}.`);
+  return rows[0];
+}
+
+export async function createBuild(
+  db: Db,
+  build: { appId: string; userId: string | null; sourceChecksum: string; sourceVersion: string | null },
+): Promise<BuildRow> {
+  const { rows } = await db.query<{ id: string }>(
+    "INSERT INTO builds (app_id, user_id, source_checksum, source_version) VALUES ($1, $2, $3, $4) RETURNING id",
+    [build.appId, build.userId, build.sourceChecksum, build.sourceVersion],
+  );
+  return getBuild(db, rows[0]!.id);
+}
+
+/** Only a pending build can finish; returns false when it had already finished. */
+export async function finishBuild(
+  db: Db,
+  id: string,
+  outcome: { status: "succeeded"; slugId: string; releaseId: string } | { status: "failed"; message: string },
+): Promise<boolean> {
+  const { rowCount } =
+    outcome.status === "succeeded"
+      ? await db.query(
+          "UPDATE builds SET status = 'succeeded', slug_id = $2, release_id = $3, updated_at = now() WHERE id = $1 AND status = 'pending'",
+          [id, outcome.slugId, outcome.releaseId],
+        )
+      : await db.query(
+          "UPDATE builds SET status = 'failed', failure_message = $2, updated_at = now() WHERE id = $1 AND status = 'pending'",
+          [id, outcome.message],
+        );
+  return rowCount === 1;
+}

@@ -1,0 +1,82 @@
+import type { Db } from "./pool.ts";
+import { transaction } from "./pool.ts";
+
+/** What the dyno manager wants running for one app: its current release and formation. */
+export interface DesiredApp {
+  appId: string;
+  app: string;
+  release: number;
+  slugChecksum: string;
+  processTypes: Record<string, string>;
+  config: Record<string, string>;
+  formation: Record<string, number>;
+}
+
+export async function loadDesiredApps(db: Db): Promise<DesiredApp[]> {
+  const { rows } = await db.query<{
+    app_id: string;
+    name: string;
+    version: number;
+    config: Record<string, string>;
+    checksum: string;
+    process_types: Record<string, string>;
+    formation: Record<string, number> | null;
+  }>(`
+    SELECT a.id AS app_id, a.name, r.version, r.config, s.checksum, s.process_types,
+           (SELECT jsonb_object_agg(type, quantity) FROM formations WHERE app_id = a.id) AS formation
+    FROM apps a
+    JOIN LATERAL (SELECT version, config, slug_id FROM releases
+                  WHERE app_id = a.id AND status = 'succeeded' AND slug_id IS NOT NULL
+                  ORDER BY version DESC LIMIT 1) r ON true
+    JOIN slugs s ON s.id = r.slug_id`);
+  return rows.map((row) => ({
+    appId: row.app_id,
+    app: row.name,
+    release: row.version,
+    slugChecksum: row.checksum,
+    processTypes: row.process_types,
+    config: row.config,
+    formation: row.formation ?? {},
+  }));
+}
+
+export interface DynoRow {
+  id: string;
+  app_id: string;
+  name: string;
+  type: string;
+  release_version: number;
+  container_id: string;
+  command: string;
+  state: "starting" | "up" | "crashed" | "down";
+  port: number | null;
+  created_at: Date;
+  updated_at: Date;
+}
+
+export type DynoRecord = Omit<DynoRow, "id" | "updated_at">;
+
+export async function listDynos(db: Db, appId: string): Promise<DynoRow[]> {
+  return (
+    await db.query<DynoRow>("SELECT * FROM dynos WHERE app_id = $1 ORDER BY type, name, created_at", [appId])
+  ).rows;
+}
+
+/** Replaces an app's recorded dynos with what the engine reports now. */
+export async function recordDynos(db: Db, appId: string, dynos: DynoRecord[]): Promise<void> {
+  await transaction(db, async (client) => {
+    await client.query("DELETE FROM dynos WHERE app_id = $1 AND NOT (container_id = ANY($2::text[]))", [
+      appId,
+      dynos.map((d) => d.container_id),
+    ]);
+    for (const d of dynos) {
+      await client.query(
+        `INSERT INTO dynos (app_id, name, type, release_version, container_id, command, state, port, created_at)
+         SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9 WHERE EXISTS (SELECT 1 FROM apps WHERE id = $1)
+         ON CONFLICT (container_id) DO UPDATE SET state = EXCLUDED.state, port = EXCLUDED.port,
+           updated_at = CASE WHEN dynos.state = EXCLUDED.state THEN dynos.updated_at ELSE now() END`,
+        [d.app_id, d.name, d.type, d.release_version, d.container_id, d.command, d.state, d.port, d.created_at],
+      );
+    }
+  });
+}

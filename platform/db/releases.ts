@@ -1,0 +1,110 @@
+import type pg from "pg";
+import type { Db } from "./pool.ts";
+import { transaction } from "./pool.ts";
+import { notFound } from "../lib/errors.ts";
+
+export interface ReleaseRow {
+  id: string;
+  app_id: string;
+  version: number;
+  slug_id: string | null;
+  config: Record<string, string>;
+  description: string;
+  status: string;
+  user_id: string | null;
+  user_email: string | null;
+  created_at: Date;
+  current: boolean;
+}
+
+const SELECT_RELEASE = `
+  SELECT r.id, r.app_id, r.version, r.slug_id, r.config, r.description, r.status, r.user_id,
+         u.email AS user_email, r.created_at,
+         r.version = (SELECT max(version) FROM releases c WHERE c.app_id = r.app_id AND c.status = 'succeeded') AS current
+  FROM releases r LEFT JOIN users u ON u.id = r.user_id`;
+
+export async function listReleases(db: Db, appId: string): Promise<ReleaseRow[]> {
+  return (await db.query<ReleaseRow>(`${SELECT_RELEASE} WHERE r.app_id = $1 ORDER BY r.version`, [appId])).rows;
+}
+
+export async function getRelease(db: Db, appId: string, idOrVersion: string): Promise<ReleaseRow> {
+  const isVersion = /^v?\d+$/.test(idOrVersion);
+  const { rows } = await db.query<ReleaseRow>(
+    `${SELECT_RELEASE} WHERE r.app_id = $1 AND ${isVersion ? "r.version = $2::int" : "r.id::text = $2"}`,
+    [appId, isVersion ? idOrVersion.replace(/^v/, "") : idOrVersion],
+  );
+  if (!rows[0]) throw notFound(`Couldn't find that release: ${idOrVersion}.`);
+  return rows[0];
+}
+
+export async function currentRelease(db: Db | pg.PoolClient, appId: string): Promise<ReleaseRow | undefined> {
+  const { rows } = await db.query<ReleaseRow>(
+    `${SELECT_RELEASE} WHERE r.app_id = $1 AND r.status = 'succeeded' ORDER BY r.version DESC LIMIT 1`,
+    [appId],
+  );
+  return rows[0];
+}
+
+export interface NewRelease {
+  appId: string;
+  /** The slug to run; undefined keeps the current release's slug. */
+  slugId?: string;
+  /** Config changes (null removes a key); undefined keeps the current config. */
+  configChanges?: Record<string, string | null>;
+  description: string;
+  userId: string | null;
+}
+
+/**
+ * Makes release vN+1 from the current release plus the given changes, and moves
+ * the formation to the slug's process types. The app row is locked so versions
+ * never collide.
+ */
+export async function createRelease(db: Db, change: NewRelease): Promise<ReleaseRow> {
+  return transaction(db, async (client) => {
+    const app = await client.query<{ config: Record<string, string> }>(
+      "SELECT config FROM apps WHERE id = $1 FOR UPDATE",
+      [change.appId],
+    );
+    if (!app.rows[0]) throw notFound("Couldn't find that app.");
+    const config = { ...app.rows[0].config };
+    for (const [key, value] of Object.entries(change.configChanges ?? {})) {
+      if (value === null) delete config[key];
+      else config[key] = value;
+    }
+    const current = await currentRelease(client, change.appId);
+    const slugId = change.slugId ?? current?.slug_id ?? null;
+    const next = await client.query<{ version: number }>(
+      "SELECT coalesce(max(version), 0) + 1 AS version FROM releases WHERE app_id = $1",
+      [change.appId],
+    );
+    const inserted = await client.query<{ id: string }>(
+      `INSERT INTO releases (app_id, version, slug_id, config, description, user_id)
+       VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`,
+      [change.appId, next.rows[0]!.version, slugId, config, change.description, change.userId],
+    );
+    await client.query("UPDATE apps SET config = $2, updated_at = now() WHERE id = $1", [change.appId, config]);
+    if (slugId && slugId !== current?.slug_id) await syncFormation(client, change.appId, slugId);
+    const { rows } = await client.query<ReleaseRow>(`${SELECT_RELEASE} WHERE r.id = $1`, [inserted.rows[0]!.id]);
+    return rows[0]!;
+  });
+}
+
+/**
+ * One formation row per process type of the slug: a new `web` starts at 1
+ * (as on Heroku), other new types at 0; types the slug no longer has go away.
+ */
+async function syncFormation(client: pg.PoolClient, appId: string, slugId: string): Promise<void> {
+  const slug = await client.query<{ process_types: Record<string, string> }>(
+    "SELECT process_types FROM slugs WHERE id = $1",
+    [slugId],
+  );
+  const types = Object.keys(slug.rows[0]?.process_types ?? {});
+  await client.query("DELETE FROM formations WHERE app_id = $1 AND NOT (type = ANY($2::text[]))", [appId, types]);
+  for (const type of types) {
+    await client.query(
+      `INSERT INTO formations (app_id, type, quantity) VALUES ($1, $2, $3) ON CONFLICT (app_id, type) DO NOTHING`,
+      [appId, type, type === "web" ? 1 : 0],
+    );
+  }
+}

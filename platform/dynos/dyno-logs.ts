@@ -1,0 +1,31 @@
+// Follows a dyno's stdout/stderr and appends each line to its app's log stream.
+import { PassThrough } from "node:stream";
+import { createInterface } from "node:readline";
+import type Docker from "dockerode";
+import type { Redis } from "ioredis";
+import { appendLog } from "../logs/index.ts";
+import type { Engine } from "./engine.ts";
+
+export function createLogFollower(opts: { docker: Docker; redis: Redis; engine: Engine }) {
+  const following = new Set<string>();
+  return {
+    async follow(containerId: string, app: string, dyno: string, sinceSeconds: number): Promise<void> {
+      if (following.has(containerId)) return;
+      following.add(containerId);
+      try {
+        const stream = (await opts.engine.logs(containerId, sinceSeconds)) as unknown as NodeJS.ReadableStream;
+        const lines = new PassThrough();
+        opts.docker.modem.demuxStream(stream, lines, lines);
+        stream.on("end", () => lines.end());
+        void (async () => {
+          for await (const line of createInterface({ input: lines })) {
+            await appendLog(opts.redis, app, { source: "app", dyno, line }).catch(() => {});
+          }
+          following.delete(containerId);
+        })();
+      } catch {
+        following.delete(containerId);
+      }
+    },
+  };
+}

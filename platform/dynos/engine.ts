@@ -1,0 +1,121 @@
+// The thin layer that talks to the Docker engine: read the live model, start and
+// stop one dyno. Every container carries labels, so the live model can always be
+// rebuilt from the engine alone.
+import { randomBytes } from "node:crypto";
+import { connect } from "node:net";
+import type Docker from "dockerode";
+import { type DesiredDyno, type LiveDyno, dynoName } from "./model.ts";
+
+export const DYNO_PORT = 5000;
+const LAUNCHER = 'for f in /app/.profile.d/*.sh; do [ -r "$f" ] && . "$f"; done; exec bash -c "$0"';
+
+export interface EngineOptions {
+  docker: Docker;
+  stackImage: string;
+  /** Where a slug checksum's file lives on this host. */
+  slugPath: (checksum: string) => string;
+  /** A label value that keeps tests' containers apart from the platform's. */
+  namespace: string;
+}
+
+export function createEngine(opts: EngineOptions) {
+  const { docker } = opts;
+  const labelFilter = [`ouro.namespace=${opts.namespace}`];
+
+  return {
+    async listLive(app?: string): Promise<LiveDyno[]> {
+      const filters = { label: app ? [...labelFilter, `ouro.app=${app}`] : labelFilter };
+      const containers = await docker.listContainers({ all: true, filters });
+      return containers.map((c) => {
+        const l = c.Labels;
+        const network = Object.values(c.NetworkSettings?.Networks ?? {})[0];
+        const exited = /Exited \((\d+)\)/.exec(c.Status);
+        return {
+          containerId: c.Id,
+          app: l["ouro.app"] ?? "",
+          appId: l["ouro.app.id"] ?? "",
+          release: Number(l["ouro.release"]),
+          type: l["ouro.type"] ?? "",
+          index: Number(l["ouro.index"]),
+          command: l["ouro.command"] ?? "",
+          running: c.State === "running",
+          exitCode: exited ? Number(exited[1]) : null,
+          ip: network?.IPAddress || null,
+          createdAt: new Date(c.Created * 1000),
+        };
+      });
+    },
+
+    async start(dyno: DesiredDyno): Promise<string> {
+      const name = dynoName(dyno);
+      const web = dyno.type === "web";
+      const container = await docker.createContainer({
+        name: `ouro-${dyno.app}-${name}-v${dyno.release}-${randomBytes(3).toString("hex")}`,
+        Image: opts.stackImage,
+        Cmd: ["bash", "-c", LAUNCHER, dyno.command],
+        User: "1000:1000",
+        WorkingDir: "/app",
+        Env: Object.entries({ ...dyno.env, PORT: String(DYNO_PORT), DYNO: name, PS: name }).map(([k, v]) => `${k}=${v}`),
+        Labels: {
+          "ouro.namespace": opts.namespace,
+          "ouro.app": dyno.app,
+          "ouro.app.id": dyno.appId,
+          "ouro.release": String(dyno.release),
+          "ouro.type": dyno.type,
+          "ouro.index": String(dyno.index),
+          "ouro.dyno": name,
+          "ouro.command": dyno.command,
+        },
+        ExposedPorts: web ? { [`${DYNO_PORT}/tcp`]: {} } : undefined,
+        HostConfig: {
+          Init: true,
+          ExtraHosts: ["ouro-host:host-gateway"],
+          PortBindings: web ? { [`${DYNO_PORT}/tcp`]: [{ HostIp: "127.0.0.1", HostPort: "" }] } : undefined,
+        },
+      });
+      await container.putArchive(opts.slugPath(dyno.slugChecksum), { path: "/app" });
+      await container.start();
+      return container.id;
+    },
+
+    async stop(containerId: string): Promise<void> {
+      const container = docker.getContainer(containerId);
+      await container.stop({ t: 30 }).catch(() => {});
+      await container.remove({ force: true }).catch(() => {});
+    },
+
+    async remove(containerId: string): Promise<void> {
+      await docker.getContainer(containerId).remove({ force: true }).catch(() => {});
+    },
+
+    async inspectIp(containerId: string): Promise<string | null> {
+      const info = await docker.getContainer(containerId).inspect();
+      return Object.values(info.NetworkSettings.Networks)[0]?.IPAddress || null;
+    },
+
+    async isRunning(containerId: string): Promise<boolean> {
+      const info = await docker.getContainer(containerId).inspect().catch(() => null);
+      return Boolean(info?.State.Running);
+    },
+
+    logs(containerId: string, since: number) {
+      return docker.getContainer(containerId).logs({ follow: true, stdout: true, stderr: true, since });
+    },
+  };
+}
+
+export type Engine = ReturnType<typeof createEngine>;
+
+/** A web dyno is up when its `$PORT` accepts a TCP connection. */
+export function acceptsConnections(host: string, port: number, timeoutMs = 500): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ host, port });
+    const done = (ok: boolean) => {
+      socket.destroy();
+      resolve(ok);
+    };
+    socket.setTimeout(timeoutMs, () => done(false));
+    socket.once("connect", () => done(true));
+    socket.once("error", () => done(false));
+  });
+}

@@ -1,0 +1,191 @@
+// The dyno manager: for each app, read the desired model (current release and
+// formation) and the live model (containers), diff them, plan, and apply the plan.
+// Reconciles run per app, one at a time for a given app, on every change event,
+// every container exit, and on a steady tick.
+import type Docker from "dockerode";
+import type { Redis } from "ioredis";
+import { type Db, type DynoRecord, loadDesiredApps, recordDynos } from "../db/index.ts";
+import { appendLog } from "../logs/index.ts";
+import { diffFormation } from "./diff.ts";
+import { DYNO_PORT, acceptsConnections, createEngine } from "./engine.ts";
+import { createLogFollower } from "./dyno-logs.ts";
+import { type DesiredDyno, type LiveDyno, type Step, type Strategy, dynoName, slotKey } from "./model.ts";
+import { planChanges } from "./plan.ts";
+import { publishRoutes } from "./routes.ts";
+import { crashBackoff } from "./backoff.ts";
+
+export interface DynoManagerOptions {
+  docker: Docker;
+  db: Db;
+  redis: Redis;
+  stackImage: string;
+  slugPath: (checksum: string) => string;
+  namespace: string;
+  strategy?: Strategy;
+  bootTimeoutMs?: number;
+  log?: (line: string) => void;
+}
+
+export function createDynoManager(opts: DynoManagerOptions) {
+  const { db, redis } = opts;
+  const log = opts.log ?? ((line: string) => console.log(line));
+  const bootTimeoutMs = opts.bootTimeoutMs ?? 60_000;
+  const engine = createEngine(opts);
+  const logs = createLogFollower({ docker: opts.docker, redis, engine });
+  const up = new Set<string>();
+  const backoff = crashBackoff();
+  const inFlight = new Map<string, { dirty: boolean; done: Promise<void> }>();
+
+  async function desiredDynos(app: string): Promise<{ appId?: string; dynos: DesiredDyno[] }> {
+    const model = (await loadDesiredApps(db)).find((a) => a.app === app);
+    if (!model) return { dynos: [] };
+    const dynos: DesiredDyno[] = [];
+    for (const [type, quantity] of Object.entries(model.formation)) {
+      const command = model.processTypes[type];
+      if (command === undefined) continue;
+      for (let index = 1; index <= quantity; index++) {
+        dynos.push({ app, appId: model.appId, release: model.release, type, index, command, env: model.config, slugChecksum: model.slugChecksum });
+      }
+    }
+    return { appId: model.appId, dynos };
+  }
+
+  async function syncRoutes(app: string, live: LiveDyno[]) {
+    const backends = live
+      .filter((d) => d.type === "web" && d.running && d.ip && up.has(d.containerId))
+      .map((d) => `${d.ip}:${DYNO_PORT}`);
+    await publishRoutes(redis, app, backends);
+  }
+
+  /** Mirrors the live model into the `dynos` table (what `ps` shows) and the route table. */
+  async function record(app: string, appId?: string) {
+    const live = await engine.listLive(app);
+    for (const d of live) {
+      if (d.running && d.type !== "web") up.add(d.containerId);
+      if (d.running && d.type === "web" && !up.has(d.containerId) && d.ip && (await acceptsConnections(d.ip, DYNO_PORT, 200))) {
+        up.add(d.containerId);
+      }
+      if (d.running) void logs.follow(d.containerId, app, dynoName(d), Math.floor(Date.now() / 1000));
+    }
+    const rows: DynoRecord[] = live.map((d) => ({
+      app_id: d.appId,
+      name: dynoName(d),
+      type: d.type,
+      release_version: d.release,
+      container_id: d.containerId,
+      command: d.command,
+      state: !d.running ? "crashed" : up.has(d.containerId) ? "up" : "starting",
+      port: null,
+      created_at: d.createdAt,
+    }));
+    const id = appId ?? live[0]?.appId;
+    if (id) await recordDynos(db, id, rows);
+    await syncRoutes(app, live);
+  }
+
+  async function startDyno(dyno: DesiredDyno): Promise<boolean> {
+    const id = await engine.start(dyno);
+    void logs.follow(id, dyno.app, dynoName(dyno), 0);
+    if (dyno.type !== "web") {
+      up.add(id);
+      return true;
+    }
+    const deadline = Date.now() + bootTimeoutMs;
+    const ip = await engine.inspectIp(id);
+    while (Date.now() < deadline && (await engine.isRunning(id))) {
+      if (ip && (await acceptsConnections(ip, DYNO_PORT))) {
+        up.add(id);
+        await record(dyno.app, dyno.appId);
+        return true;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    const why = (await engine.isRunning(id))
+      ? `did not bind to $PORT (${DYNO_PORT}) within ${bootTimeoutMs / 1000} s, stopping it`
+      : "exited before it bound to $PORT";
+    await appendLog(redis, dyno.app, { source: "ouro", dyno: dynoName(dyno), line: `Error R10 (Boot timeout): ${why}` });
+    await opts.docker.getContainer(id).stop({ t: 5 }).catch(() => {});
+    return false;
+  }
+
+  async function runStep(step: Step, failed: Set<string>) {
+    if (step.kind === "start") {
+      if (!(await startDyno(step.dyno))) failed.add(slotKey(step.dyno));
+    } else if (step.kind === "stop") {
+      if (step.unlessFailed && failed.has(step.unlessFailed)) return;
+      up.delete(step.dyno.containerId);
+      await syncRoutes(step.dyno.app, (await engine.listLive(step.dyno.app)).filter((d) => d.containerId !== step.dyno.containerId));
+      await engine.stop(step.dyno.containerId);
+    } else {
+      await engine.remove(step.dyno.containerId);
+    }
+  }
+
+  async function reconcileApp(app: string) {
+    const { appId, dynos: desired } = await desiredDynos(app);
+    const live = await engine.listLive(app);
+    const wanted = new Set(desired.map(slotKey));
+    for (const d of live) {
+      if (!d.running && wanted.has(slotKey(d))) backoff.crashed(slotKey(d), d.containerId);
+    }
+    const changes = diffFormation(desired, live).filter((change) => {
+      const key = slotKey(change.dyno);
+      if (change.kind === "stop") return true;
+      return !wanted.has(key) || backoff.mayStart(key);
+    });
+    const plan = planChanges(changes, opts.strategy ?? "parallel");
+    const failed = new Set<string>();
+    for (const phase of plan) {
+      for (const step of phase) {
+        const d = step.dyno;
+        log(`${app}: ${step.kind} ${dynoName(d)} (v${d.release})`);
+      }
+      await Promise.all(phase.map((step) => runStep(step, failed).catch((e: Error) => {
+        log(`${app}: ${step.kind} ${dynoName(step.dyno)} failed: ${e.message}`);
+        if (step.kind === "start") failed.add(slotKey(step.dyno));
+      })));
+      await record(app, appId);
+    }
+    if (plan.length === 0) await record(app, appId);
+  }
+
+  /** Runs a reconcile for the app now, or right after the one in progress. */
+  function trigger(app: string): Promise<void> {
+    const running = inFlight.get(app);
+    if (running) {
+      running.dirty = true;
+      return running.done;
+    }
+    const entry = { dirty: false, done: Promise.resolve() };
+    entry.done = (async () => {
+      try {
+        do {
+          entry.dirty = false;
+          await reconcileApp(app).catch((e: Error) => log(`${app}: reconcile failed: ${e.stack}`));
+        } while (entry.dirty);
+      } finally {
+        inFlight.delete(app);
+      }
+    })();
+    inFlight.set(app, entry);
+    return entry.done;
+  }
+
+  async function reconcileAll(): Promise<void> {
+    const apps = new Set([
+      ...(await loadDesiredApps(db)).map((a) => a.app),
+      ...(await engine.listLive()).map((d) => d.app),
+    ]);
+    await Promise.all([...apps].map(trigger));
+  }
+
+  async function restart(app: string) {
+    const live = await engine.listLive(app);
+    await Promise.all(live.map((d) => { up.delete(d.containerId); return engine.stop(d.containerId); }));
+    await trigger(app);
+  }
+
+  return { reconcileApp: trigger, reconcileAll, restart, engine };
+}
+
+export type DynoManager = ReturnType<typeof createDynoManager>;

@@ -1,0 +1,51 @@
+// The dyno manager's two models and the language between them (glu style):
+// the desired model comes from releases and formations, the live model from the
+// Docker engine; a Change is one difference, a Step one action of a plan.
+
+/** One dyno the desired model asks for. */
+export interface DesiredDyno {
+  app: string;
+  appId: string;
+  release: number;
+  type: string;
+  index: number;
+  command: string;
+  env: Record<string, string>;
+  slugChecksum: string;
+}
+
+/** One container the engine reports, read back from its labels. */
+export interface LiveDyno {
+  containerId: string;
+  app: string;
+  appId: string;
+  release: number;
+  type: string;
+  index: number;
+  command: string;
+  running: boolean;
+  exitCode: number | null;
+  ip: string | null;
+  createdAt: Date;
+}
+
+export const dynoName = (d: { type: string; index: number }) => `${d.type}.${d.index}`;
+export const slotKey = (d: { app: string; type: string; index: number }) => `${d.app}/${d.type}.${d.index}`;
+
+export type Change =
+  | { kind: "start"; dyno: DesiredDyno }
+  /** A new release's dyno takes over a slot; the old ones stop only once it is up. */
+  | { kind: "replace"; dyno: DesiredDyno; old: LiveDyno[] }
+  | { kind: "stop"; dyno: LiveDyno; reason: string }
+  /** An exited container, cleared away so its slot can start again. */
+  | { kind: "remove"; dyno: LiveDyno; reason: string };
+
+export type Step =
+  | { kind: "start"; dyno: DesiredDyno }
+  /** `unlessFailed`: skip the stop when the dyno replacing it failed to come up. */
+  | { kind: "stop"; dyno: LiveDyno; unlessFailed?: string }
+  | { kind: "remove"; dyno: LiveDyno };
+
+/** Phases run one after another; the steps inside a phase run together. */
+export type Plan = Step[][];
+export type Strategy = "parallel" | "serial";

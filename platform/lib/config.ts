@@ -1,0 +1,72 @@
+// Everything the kernel reads from its environment, in one typed value. Only
+// process entries (`main.ts`) call loadConfig; the rest receive the value.
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+export const repoRoot = fileURLToPath(new URL("../../", import.meta.url)).replace(/\/$/, "");
+
+export interface Secrets {
+  tokenSecret: string;
+  postgresPassword: string;
+  redisPassword: string;
+  builderRedisPassword: string;
+}
+
+export interface Config {
+  repoRoot: string;
+  dataDir: string;
+  apiPort: number;
+  routerPort: number;
+  domain: string;
+  /** Address dynos use to reach the host (the Docker bridge gateway). */
+  bridgeHost: string;
+  redisPort: number;
+  postgresPort: number;
+  stackImage: string;
+  npmRegistry: string;
+  secrets: Secrets;
+}
+
+export function dataDirFrom(env: NodeJS.ProcessEnv): string {
+  return env.OURO_DATA_DIR ?? join(repoRoot, ".ouro");
+}
+
+export function loadSecrets(dataDir: string): Secrets {
+  const file = join(dataDir, "secrets.json");
+  if (!existsSync(file)) {
+    throw new Error(`${file} is missing: run \`npm run bootstrap\` first`);
+  }
+  return JSON.parse(readFileSync(file, "utf8")) as Secrets;
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const dataDir = dataDirFrom(env);
+  return {
+    repoRoot,
+    dataDir,
+    apiPort: Number(env.OURO_API_PORT ?? 5000),
+    routerPort: Number(env.OURO_ROUTER_PORT ?? 8080),
+    domain: env.OURO_DOMAIN ?? "localhost",
+    bridgeHost: env.OURO_BRIDGE_HOST ?? "172.17.0.1",
+    redisPort: Number(env.OURO_REDIS_PORT ?? 6390),
+    postgresPort: Number(env.OURO_POSTGRES_PORT ?? 5432),
+    stackImage: env.OURO_STACK_IMAGE ?? "ouro/stack:bookworm",
+    npmRegistry: env.OURO_NPM_REGISTRY ?? readNpmRegistry(dataDir),
+    secrets: loadSecrets(dataDir),
+  };
+}
+
+/** Bootstrap records `npm config get registry` once; builds use it. */
+function readNpmRegistry(dataDir: string): string {
+  const file = join(dataDir, "npm-registry");
+  return existsSync(file) ? readFileSync(file, "utf8").trim() : "";
+}
+
+export function postgresUrl(config: Config): string {
+  return `postgres://ouro:${config.secrets.postgresPassword}@127.0.0.1:${config.postgresPort}/ouro`;
+}
+
+export function redisUrl(config: Config): string {
+  return `redis://default:${config.secrets.redisPassword}@127.0.0.1:${config.redisPort}`;
+}

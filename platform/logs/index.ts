@@ -1,0 +1,69 @@
+// App log streams in Redis: one capped stream per app, fed by the dyno manager
+// (dyno output), the build service and the platform's own events.
+import type { Redis } from "ioredis";
+
+export interface LogLine {
+  at: Date;
+  source: string; // "app" | "ouro"
+  dyno: string; // "web.1", "build", "api"
+  line: string;
+}
+
+const MAX_LINES = 1500;
+const key = (app: string) => `ouro:logs:${app}`;
+
+export async function appendLog(redis: Redis, app: string, entry: Omit<LogLine, "at">): Promise<void> {
+  await redis.xadd(key(app), "MAXLEN", "~", MAX_LINES, "*", "source", entry.source, "dyno", entry.dyno, "line", entry.line);
+}
+
+export function formatLogLine(entry: LogLine): string {
+  return `${entry.at.toISOString()} ${entry.source}[${entry.dyno}]: ${entry.line}`;
+}
+
+export async function deleteLogs(redis: Redis, app: string): Promise<void> {
+  await redis.del(key(app));
+}
+
+function parseEntry([id, fields]: [string, string[]]): LogLine {
+  const map: Record<string, string> = {};
+  for (let i = 0; i + 1 < fields.length; i += 2) map[fields[i]!] = fields[i + 1]!;
+  return { at: new Date(Number(id.split("-")[0])), source: map.source ?? "app", dyno: map.dyno ?? "", line: map.line ?? "" };
+}
+
+export interface LogQuery {
+  lines: number;
+  tail: boolean;
+  dyno?: string;
+  source?: string;
+}
+
+/**
+ * Sends the last `lines` matching lines to `emit`, then, when tailing, new ones
+ * until `signal` aborts. `redis` must be a connection of its own: XREAD BLOCK holds it.
+ */
+export async function readLogs(
+  redis: Redis,
+  app: string,
+  query: LogQuery,
+  emit: (line: LogLine) => void,
+  signal: AbortSignal,
+): Promise<void> {
+  const matches = (l: LogLine) =>
+    (!query.dyno || l.dyno === query.dyno || l.dyno.startsWith(`${query.dyno}.`)) &&
+    (!query.source || l.source === query.source);
+  const recent = (await redis.xrevrange(key(app), "+", "-", "COUNT", MAX_LINES)) as [string, string[]][];
+  const picked = recent.map(parseEntry).filter(matches).slice(0, query.lines).reverse();
+  picked.forEach(emit);
+  if (!query.tail) return;
+  let last = recent[0]?.[0] ?? "0-0";
+  while (!signal.aborted) {
+    const batch = (await redis.xread("BLOCK", 5000, "STREAMS", key(app), last)) as
+      | [string, [string, string[]][]][]
+      | null;
+    for (const entry of batch?.[0]?.[1] ?? []) {
+      last = entry[0];
+      const line = parseEntry(entry);
+      if (matches(line)) emit(line);
+    }
+  }
+}
