@@ -4,6 +4,7 @@ import { mkdir } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { BuildError } from "./build-error.ts";
 import { selectBuildpacks } from "./detect.ts";
+import { DEFAULT_STACK } from "./job.ts";
 import { parseDefaultProcessTypes, resolveProcessTypes } from "./release.ts";
 import { buildpackEnv, runScript } from "./run.ts";
 import { packDirectory } from "./slug.ts";
@@ -34,7 +35,7 @@ export async function compile(options: CompileOptions): Promise<CompileResult> {
   const buildDir = resolve(options.sourceDir);
   const cacheDir = resolve(options.cacheDir);
   const envDir = resolve(options.envDir);
-  const env = buildpackEnv({ STACK: options.stack ?? "ouro", ...options.buildEnv });
+  const env = buildpackEnv({ STACK: options.stack ?? DEFAULT_STACK, ...options.buildEnv });
   await mkdir(cacheDir, { recursive: true });
   await mkdir(envDir, { recursive: true });
 
@@ -55,6 +56,8 @@ export async function compile(options: CompileOptions): Promise<CompileResult> {
       cwd: buildDir,
       stdout: output,
       stderr: output,
+    }).catch((error: NodeJS.ErrnoException) => {
+      throw new BuildError(`The ${buildpack.name} buildpack has no runnable bin/compile (${error.code ?? error.message}).`);
     });
     if (code !== 0) {
       throw new BuildError(

@@ -3,6 +3,9 @@ import { z } from "zod";
 
 export const BUILD_QUEUE = "builds";
 
+// The stack every dyno runs on (the stack image's suite); `STACK` in the builder's env wins.
+export const DEFAULT_STACK = "bookworm";
+
 export const BuildJobSchema = z.object({
   buildId: z.string().uuid(),
   app: z.string().min(1),

@@ -1,5 +1,6 @@
 // The builder worker dyno: `worker: node apps/builder/main.ts`.
 import { builderBuildpacksDir } from "./detect.ts";
+import { DEFAULT_STACK } from "./job.ts";
 import { createBuildWorker } from "./worker.ts";
 
 function required(name: string): string {
@@ -17,7 +18,7 @@ const worker = createBuildWorker({
   connection: { url: required("REDIS_URL"), maxRetriesPerRequest: null },
   apiUrl: required("OURO_API_URL"),
   buildpacksDir,
-  stack: process.env.STACK ?? "ouro",
+  stack: process.env.STACK ?? DEFAULT_STACK,
   log,
 });
 worker.on("error", (error) => log(`builder: ${error.message}`));

@@ -10,6 +10,7 @@ import { parseArgs } from "node:util";
 import { isBuildError } from "./build-error.ts";
 import { compile } from "./compile.ts";
 import { builderBuildpacksDir } from "./detect.ts";
+import { DEFAULT_STACK } from "./job.ts";
 import { extractSource } from "./source.ts";
 
 const { values } = parseArgs({
@@ -54,7 +55,7 @@ try {
     buildEnv,
     output: (text) => process.stdout.write(text),
     workDir: join(workDir, "out"),
-    stack: process.env.STACK ?? "ouro",
+    stack: process.env.STACK ?? DEFAULT_STACK,
   });
   await mkdir(out, { recursive: true });
   await rename(result.slugPath, join(out, "slug.tgz")).catch(() => cp(result.slugPath, join(out, "slug.tgz")));

@@ -29,8 +29,8 @@ export async function processBuild(job: BuildJob, deps: BuildDeps): Promise<Buil
   try {
     result = await build(job, deps, api, output.write, workDir);
   } catch (error) {
+    // The API prints the message to the pusher (" !     …") when it gets the result.
     const message = isBuildError(error) ? error.message : `The build failed inside Ouro: ${(error as Error).message}`;
-    output.write(` !     ${message.split("\n").join("\n !     ")}\n`);
     result = { status: "failed", message };
   }
   try {

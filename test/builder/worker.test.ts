@@ -147,7 +147,6 @@ describe.skipIf(!hasRedis)("build worker (real Redis, in-process API)", () => {
     const result = await build.result;
     expect(result).toMatchObject({ status: "failed" });
     expect(result.status === "failed" && result.message).toMatch(/"..\/escape" has a ".." path component/);
-    expect(build.output.map((o) => o.text).join("")).toContain(" !     The source archive entry");
     await expect.poll(() => logs.some((l) => l.startsWith(`build ${buildId} app=hello failed in `))).toBe(true);
   }, 20_000);
 });
