@@ -50,7 +50,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     domain: env.OURO_DOMAIN ?? "localhost",
     bridgeHost: env.OURO_BRIDGE_HOST ?? "172.17.0.1",
     redisPort: Number(env.OURO_REDIS_PORT ?? 6390),
-    postgresPort: Number(env.OURO_POSTGRES_PORT ?? 5432),
+    postgresPort: Number(env.OURO_POSTGRES_PORT ?? 5439),
     stackImage: env.OURO_STACK_IMAGE ?? "ouro/stack:bookworm",
     npmRegistry: env.OURO_NPM_REGISTRY ?? readNpmRegistry(dataDir),
     secrets: loadSecrets(dataDir),

@@ -12,7 +12,7 @@ root=$(mktemp -d /var/tmp/ouro-stack.XXXXXX)
 trap 'rm -rf "$root"' EXIT
 
 debootstrap --variant=minbase \
-  --include=ca-certificates,curl,git,xz-utils,procps \
+  --include=ca-certificates,curl,git,xz-utils,procps,libatomic1 \
   "$suite" "$root" >&2
 
 if [ -s "$ca_bundle" ]; then

@@ -1,0 +1,118 @@
+// The machine's services, from the OS packages: the Docker engine, PostgreSQL,
+// Redis and git. Each is installed when missing and started when not running.
+import { spawn } from "node:child_process";
+import { chownSync, existsSync, mkdirSync, openSync, readdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import type { Secrets } from "../lib/config.ts";
+import { has, run, step, succeeds, waitFor } from "./shell.ts";
+
+const PACKAGES: Record<string, string> = {
+  dockerd: "docker.io",
+  git: "git",
+  "redis-server": "redis-server",
+  debootstrap: "debootstrap",
+};
+
+export function ensurePackages(): void {
+  const missing = Object.entries(PACKAGES)
+    .filter(([command]) => !has(command))
+    .map(([, pkg]) => pkg);
+  if (!postgresBinDir()) missing.push("postgresql");
+  if (missing.length === 0) return;
+  step(`Installing ${missing.join(", ")} from the OS packages`);
+  run("apt-get", ["update", "-q"], { quiet: true });
+  run("apt-get", ["install", "-y", "-q", ...missing], {
+    env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" },
+    quiet: true,
+  });
+}
+
+function daemon(command: string, args: string[], logFile: string): void {
+  const out = openSync(logFile, "a");
+  spawn(command, args, { detached: true, stdio: ["ignore", out, out] }).unref();
+}
+
+export async function ensureDocker(logDir: string): Promise<void> {
+  if (succeeds("docker", ["info"])) return;
+  step("Starting the Docker engine");
+  daemon("dockerd", [], join(logDir, "dockerd.log"));
+  await waitFor("the Docker engine", () => succeeds("docker", ["info"]));
+}
+
+export function bridgeGateway(): string {
+  const out = run("docker", ["network", "inspect", "bridge", "--format", "{{(index .IPAM.Config 0).Gateway}}"], { quiet: true });
+  return out.trim() || "172.17.0.1";
+}
+
+function postgresBinDir(): string | undefined {
+  const root = "/usr/lib/postgresql";
+  if (!existsSync(root)) return undefined;
+  const versions = readdirSync(root).filter((v) => existsSync(join(root, v, "bin", "pg_ctl")));
+  const newest = versions.sort((a, b) => Number(b) - Number(a))[0];
+  return newest ? join(root, newest, "bin") : undefined;
+}
+
+/** Ouro's own PostgreSQL cluster under the data dir, so its state lives with the rest. */
+export async function ensurePostgres(dataDir: string, port: number, secrets: Secrets): Promise<void> {
+  const bin = postgresBinDir()!;
+  const dir = join(dataDir, "postgres");
+  const asPostgres = (command: string, args: string[]) => run("runuser", ["-u", "postgres", "--", join(bin, command), ...args], { quiet: true });
+  if (!existsSync(join(dir, "PG_VERSION"))) {
+    step("Creating Ouro's PostgreSQL cluster");
+    mkdirSync(dir, { recursive: true });
+    chownSync(dir, uid("postgres"), uid("postgres", "g"));
+    asPostgres("initdb", ["-D", dir, "--auth-local=peer", "--auth-host=scram-sha-256", "-U", "postgres"]);
+  }
+  const ready = () => succeeds(join(bin, "pg_isready"), ["-q", "-h", "127.0.0.1", "-p", String(port)]);
+  if (!ready()) {
+    step("Starting PostgreSQL");
+    const socketDir = join(dir, "run");
+    mkdirSync(socketDir, { recursive: true });
+    chownSync(socketDir, uid("postgres"), uid("postgres", "g"));
+    asPostgres("pg_ctl", ["-D", dir, "-l", join(dir, "server.log"), "-o", `-p ${port} -k ${socketDir} -c listen_addresses=127.0.0.1`, "start"]);
+    await waitFor("PostgreSQL", ready);
+  }
+  const psql = (sql: string) =>
+    run("runuser", ["-u", "postgres", "--", join(bin, "psql"), "-h", join(dir, "run"), "-p", String(port), "-v", "ON_ERROR_STOP=1", "-tAc", sql], { quiet: true }).trim();
+  const password = secrets.postgresPassword.replace(/'/g, "''");
+  if (psql("SELECT 1 FROM pg_roles WHERE rolname = 'ouro'") !== "1") psql(`CREATE ROLE ouro LOGIN CREATEDB CREATEROLE PASSWORD '${password}'`);
+  else psql(`ALTER ROLE ouro PASSWORD '${password}'`);
+  if (psql("SELECT 1 FROM pg_database WHERE datname = 'ouro'") !== "1") psql("CREATE DATABASE ouro OWNER ouro");
+}
+
+function uid(user: string, kind: "u" | "g" = "u"): number {
+  return Number(run("id", [`-${kind}`, user], { quiet: true }).trim());
+}
+
+/**
+ * Ouro's own Redis: AOF on (a restart loses no queued build), listening on the
+ * Docker bridge too so the builder dyno can take jobs, with an ACL user for the
+ * builder that reaches only the build queue's keys.
+ */
+export async function ensureRedis(dataDir: string, port: number, bridge: string, secrets: Secrets): Promise<void> {
+  const dir = join(dataDir, "redis");
+  mkdirSync(dir, { recursive: true });
+  const conf = join(dir, "redis.conf");
+  writeFileSync(
+    conf,
+    [
+      `port ${port}`,
+      `bind 127.0.0.1 ${bridge}`,
+      `dir ${dir}`,
+      "appendonly yes",
+      "appendfsync everysec",
+      "daemonize yes",
+      `pidfile ${join(dir, "redis.pid")}`,
+      `logfile ${join(dir, "redis.log")}`,
+      `user default on >${secrets.redisPassword} ~* &* +@all`,
+      `user builder on >${secrets.builderRedisPassword} ~bull:builds:* &* +@all -@admin -@dangerous +info`,
+      "",
+    ].join("\n"),
+    { mode: 0o600 },
+  );
+  const ping = () => succeeds("redis-cli", ["-p", String(port), "--user", "default", "--pass", secrets.redisPassword, "--no-auth-warning", "ping"]);
+  if (ping()) return;
+  step("Starting Redis (AOF persistence on)");
+  run("redis-server", [conf]);
+  await waitFor("Redis", ping);
+}

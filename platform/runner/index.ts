@@ -1,0 +1,1 @@
+export { runProcfile, type RunnerOptions } from "./runner.ts";
