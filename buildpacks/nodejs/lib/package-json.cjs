@@ -1,8 +1,8 @@
 // Answers questions about an app's package.json for the bash scripts.
-//   node package-json.js FILE check                 valid JSON object, else a message, exit 1
-//   node package-json.js FILE engine node|npm       prints the engines range (empty when none)
-//   node package-json.js FILE script NAME           exit 0 when the script exists
-//   node package-json.js FILE dev-dependencies      exit 0 when there are devDependencies
+//   node package-json.cjs FILE check                 valid JSON object, else a message, exit 1
+//   node package-json.cjs FILE engine node|npm       prints the engines range (empty when none)
+//   node package-json.cjs FILE script NAME           exit 0 when the script exists
+//   node package-json.cjs FILE dev-dependencies      exit 0 when there are devDependencies
 "use strict";
 const fs = require("fs");
 
