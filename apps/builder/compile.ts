@@ -1,7 +1,7 @@
 // The build runner: detect, compile, release, pack. No network: the worker (or stage 0)
 // brings the source and cache in and takes the slug out.
-import { mkdir } from "node:fs/promises";
-import { join, resolve } from "node:path";
+import { access, mkdir } from "node:fs/promises";
+import { basename, join, resolve } from "node:path";
 import { BuildError } from "./build-error.ts";
 import { selectBuildpacks } from "./detect.ts";
 import { DEFAULT_STACK } from "./job.ts";
@@ -19,6 +19,7 @@ export interface CompileOptions {
   output: (text: string) => void;
   workDir: string; // where the slug is written
   stack?: string;
+  timeoutMs?: number; // buildpacks still running then are killed and the build fails
 }
 
 export interface CompileResult {
@@ -35,7 +36,15 @@ export async function compile(options: CompileOptions): Promise<CompileResult> {
   const buildDir = resolve(options.sourceDir);
   const cacheDir = resolve(options.cacheDir);
   const envDir = resolve(options.envDir);
-  const env = buildpackEnv({ STACK: options.stack ?? DEFAULT_STACK, ...options.buildEnv });
+  let env = buildpackEnv({ STACK: options.stack ?? DEFAULT_STACK, ...options.buildEnv });
+  const signal = options.timeoutMs ? AbortSignal.timeout(options.timeoutMs) : undefined;
+  const checkTime = () => {
+    if (signal?.aborted) {
+      const seconds = Math.round((options.timeoutMs ?? 0) / 1000);
+      const limit = seconds < 120 ? `${seconds} seconds` : `${Math.round(seconds / 60)} minutes`;
+      throw new BuildError(`The build was stopped after ${limit}. Make it faster, or vendor what it downloads.`);
+    }
+  };
   await mkdir(cacheDir, { recursive: true });
   await mkdir(envDir, { recursive: true });
 
@@ -47,7 +56,7 @@ export async function compile(options: CompileOptions): Promise<CompileResult> {
   });
 
   let defaults: Record<string, string> = {};
-  for (const buildpack of buildpacks) {
+  for (const [index, buildpack] of buildpacks.entries()) {
     output(`-----> ${buildpack.description} app detected\n`);
     const code = await runScript({
       command: join(buildpack.dir, "bin", "compile"),
@@ -56,9 +65,11 @@ export async function compile(options: CompileOptions): Promise<CompileResult> {
       cwd: buildDir,
       stdout: output,
       stderr: output,
+      signal,
     }).catch((error: NodeJS.ErrnoException) => {
       throw new BuildError(`The ${buildpack.name} buildpack has no runnable bin/compile (${error.code ?? error.message}).`);
     });
+    checkTime();
     if (code !== 0) {
       throw new BuildError(
         `The ${buildpack.name} buildpack failed to compile this app (bin/compile exited ${code}). ` +
@@ -66,6 +77,8 @@ export async function compile(options: CompileOptions): Promise<CompileResult> {
       );
     }
     defaults = { ...defaults, ...(await release(buildpack, buildDir, env, output)) };
+    // Heroku's multi-buildpack contract: what one buildpack exports, the next one sees.
+    if (index < buildpacks.length - 1) env = await sourceExport(buildpack.dir, env, buildDir);
   }
 
   output("-----> Discovering process types\n");
@@ -104,4 +117,26 @@ async function release(
   if (code === null) return {};
   if (code !== 0) throw new BuildError(`The ${buildpack.name} buildpack's bin/release exited ${code}.`);
   return parseDefaultProcessTypes(yaml);
+}
+
+// Runs the buildpack's `export` script (if any) in bash and keeps the environment it leaves.
+async function sourceExport(dir: string, env: Record<string, string>, cwd: string): Promise<Record<string, string>> {
+  const file = join(dir, "export");
+  if (!(await access(file).then(() => true, () => false))) return env;
+  let dump = "";
+  const code = await runScript({
+    command: "bash",
+    args: ["-c", 'set -a; . "$1" >/dev/null; env -0', "export", file],
+    env,
+    cwd,
+    stdout: (text) => (dump += text),
+    stderr: () => {},
+  });
+  if (code !== 0) throw new BuildError(`The ${basename(dir)} buildpack's export file failed (exit ${code}).`);
+  const next: Record<string, string> = {};
+  for (const pair of dump.split("\0")) {
+    const eq = pair.indexOf("=");
+    if (eq > 0) next[pair.slice(0, eq)] = pair.slice(eq + 1);
+  }
+  return next;
 }

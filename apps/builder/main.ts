@@ -19,6 +19,7 @@ const worker = createBuildWorker({
   apiUrl: required("OURO_API_URL"),
   buildpacksDir,
   stack: process.env.STACK ?? DEFAULT_STACK,
+  timeoutMs: Number(process.env.OURO_BUILD_TIMEOUT ?? 15 * 60) * 1000,
   log,
 });
 worker.on("error", (error) => log(`builder: ${error.message}`));

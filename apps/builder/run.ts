@@ -1,6 +1,7 @@
 // Runs one buildpack executable (bin/detect, bin/compile, bin/release) with a clean build
 // environment, streaming or capturing what it prints.
 import { spawn } from "node:child_process";
+import { constants } from "node:os";
 import { StringDecoder } from "node:string_decoder";
 
 // Only these pass from the builder's own environment into buildpacks: the app's build runs
@@ -24,32 +25,42 @@ export interface RunOptions {
   cwd: string;
   stdout: (text: string) => void;
   stderr: (text: string) => void;
+  signal?: AbortSignal; // kills the script and everything it started
 }
 
 // Resolves with the exit code (a signal counts as 128 + its number, as in a shell).
 export function runScript(options: RunOptions): Promise<number> {
   return new Promise((resolve, reject) => {
+    // Its own process group, so a stop reaches npm and whatever else the buildpack started.
     const child = spawn(options.command, options.args, {
       cwd: options.cwd,
       env: options.env,
       stdio: ["ignore", "pipe", "pipe"],
+      detached: true,
     });
+    const stop = () => {
+      if (child.pid !== undefined) {
+        try {
+          process.kill(-child.pid, "SIGKILL");
+        } catch {
+          // already gone
+        }
+      }
+    };
+    if (options.signal?.aborted) stop();
+    options.signal?.addEventListener("abort", stop, { once: true });
     const out = new StringDecoder("utf8");
     const err = new StringDecoder("utf8");
     child.stdout.on("data", (chunk: Buffer) => options.stdout(out.write(chunk)));
     child.stderr.on("data", (chunk: Buffer) => options.stderr(err.write(chunk)));
     child.on("error", reject);
     child.on("close", (code, signal) => {
+      options.signal?.removeEventListener("abort", stop);
       const rest = out.end();
       if (rest) options.stdout(rest);
       const restErr = err.end();
       if (restErr) options.stderr(restErr);
-      resolve(code ?? 128 + (signal ? signalNumber(signal) : 0));
+      resolve(code ?? 128 + (signal ? constants.signals[signal] : 0));
     });
   });
-}
-
-function signalNumber(signal: NodeJS.Signals): number {
-  const numbers: Partial<Record<NodeJS.Signals, number>> = { SIGHUP: 1, SIGINT: 2, SIGKILL: 9, SIGTERM: 15 };
-  return numbers[signal] ?? 0;
 }

@@ -16,6 +16,7 @@ export interface BuildDeps {
   apiUrl: string;
   buildpacksDir: string;
   stack: string;
+  timeoutMs?: number; // per build; the API gives up on a build after OURO_BUILD_TIMEOUT too
   log: (line: string) => void;
 }
 
@@ -71,6 +72,7 @@ async function build(
     output,
     workDir: join(workDir, "out"),
     stack: deps.stack,
+    timeoutMs: deps.timeoutMs,
   });
 
   const cacheFile = join(workDir, "out", "cache.tgz");

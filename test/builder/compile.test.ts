@@ -107,6 +107,26 @@ describe("compile", () => {
   });
 });
 
+describe("compile with several buildpacks or a deadline", () => {
+  it("runs all requested buildpacks, each seeing what the previous one exported", async () => {
+    const options = await app({ "hello.txt": "x" });
+    const result = await run(options, { buildpacks: ["exporter", "hello"] });
+    const output = options.log.join("");
+    expect(output).toContain("-----> Exporter app detected\n-----> Hello app detected\n");
+    expect(output).toContain("       exported by exporter\n");
+    expect(result.buildpackDescription).toBe("Hello");
+  });
+
+  it("kills a build that runs past its deadline, children included", async () => {
+    const options = await app({ "any.txt": "x" });
+    const started = Date.now();
+    const error = await failure(run(options, { buildpacks: ["slow"], timeoutMs: 700 }));
+    expect(error.message).toMatch(/^The build was stopped after 1 seconds/);
+    expect(Date.now() - started).toBeLessThan(5000);
+    expect(options.log.join("")).toContain("-----> Sleeping");
+  });
+});
+
 describe("parseDefaultProcessTypes", () => {
   it("reads only the default_process_types mapping", () => {
     const yaml = "---\naddons:\n  - x\ndefault_process_types:\n  web: npm start\n  # note\n  worker: \"node w.js\"\nconfig_vars:\n  A: b\n";
