@@ -48,8 +48,8 @@ async function extractEntry(root: string, entry: Entry, links: string[]): Promis
     case "contiguous-file":
       await removeExisting(target);
       // "wx": O_EXCL never follows a symlink planted at the same path.
-      await pipeline(entry, createWriteStream(target, { flags: "wx", mode: (header.mode ?? 0o644) & 0o777 }));
-      await chmod(target, (header.mode ?? 0o644) & 0o777);
+      await pipeline(entry, createWriteStream(target, { flags: "wx", mode: 0o600 }));
+      await chmod(target, fileMode(header.mode));
       return;
     case "symlink": {
       const linkname = header.linkname ?? "";
@@ -73,6 +73,12 @@ async function extractEntry(root: string, entry: Entry, links: string[]): Promis
   }
 }
 
+// Git itself knows only "executable or not"; the tar's other bits come from the archiving
+// machine's tar.umask and umask. Normalising keeps slugs the same wherever the source was made.
+function fileMode(mode: number | undefined): number {
+  return (mode ?? 0) & 0o111 ? 0o755 : 0o644;
+}
+
 function entryParts(name: string): string[] {
   if (name.startsWith("/") || /^[A-Za-z]:[\\/]/.test(name)) throw refuse(name, "has an absolute path");
   const parts = name.split("/").filter((part) => part !== "" && part !== ".");
@@ -94,12 +100,14 @@ async function makeParents(root: string, parts: string[]): Promise<void> {
 async function makeDirectory(root: string, path: string, entryName: string): Promise<void> {
   const stat = await lstat(path).catch(() => null);
   if (stat === null) {
-    await mkdir(path, { mode: 0o755 });
+    await mkdir(path);
+    await chmod(path, 0o755);
   } else if (stat.isSymbolicLink()) {
     throw refuse(entryName, `goes through the symlink "${relative(root, path)}"`);
   } else if (!stat.isDirectory()) {
     await rm(path);
-    await mkdir(path, { mode: 0o755 });
+    await mkdir(path);
+    await chmod(path, 0o755);
   }
 }
 

@@ -6,11 +6,14 @@ import { createReadStream } from "node:fs";
 import { cp, mkdir, mkdtemp, rename, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import type { Readable } from "node:stream";
 import { parseArgs } from "node:util";
+import { createGunzip } from "node:zlib";
 import { isBuildError } from "./build-error.ts";
 import { compile } from "./compile.ts";
 import { builderBuildpacksDir } from "./detect.ts";
 import { DEFAULT_STACK } from "./job.ts";
+import { packDirectory } from "./slug.ts";
 import { extractSource } from "./source.ts";
 
 const { values } = parseArgs({
@@ -38,14 +41,18 @@ const buildEnv = Object.fromEntries(
 );
 
 try {
+  // The source goes through the same unpacking as a pushed commit in a builder dyno (same
+  // checks, same normalised modes), so stage 0's slug digest is comparable with stage 1's.
+  // A directory is packed first (without .git); the source itself is never written to.
+  let archive: Readable;
   if ((await stat(source)).isFile()) {
-    // A `git archive` tar: unpacked exactly as a builder dyno unpacks a pushed commit, which
-    // is what makes stage 0's slug digest comparable with stage 1's.
-    await extractSource(createReadStream(source), buildDir);
+    archive = createReadStream(source); // a `git archive` tar
   } else {
-    // Compile a copy: buildpacks write into the build dir (node_modules), the source stays clean.
-    await cp(source, buildDir, { recursive: true, verbatimSymlinks: true, filter: (path) => path !== join(source, ".git") });
+    const packed = join(workDir, "source.tgz");
+    await packDirectory({ dir: source, out: packed, exclude: ["./.git"] });
+    archive = createReadStream(packed).pipe(createGunzip());
   }
+  await extractSource(archive, buildDir);
   const result = await compile({
     sourceDir: buildDir,
     cacheDir: values.cache ? resolve(values.cache) : join(workDir, "cache"),

@@ -1,3 +1,4 @@
+import { spawn } from "node:child_process";
 import { lstat, readFile, readlink } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -11,16 +12,29 @@ describe("extractSource", () => {
       tarOf([
         { header: { name: "lib/", type: "directory", mode: 0o755 } },
         { header: { name: "lib/index.js" }, body: "module.exports = 1;\n" },
-        { header: { name: "bin/start", mode: 0o4755 }, body: "#!/bin/sh\n" },
+        { header: { name: "bin/start", mode: 0o4775 }, body: "#!/bin/sh\n" },
+        { header: { name: "lib/data.json", mode: 0o664 }, body: "{}" },
         { header: { name: "main.js", type: "symlink", linkname: "lib/index.js" } },
         { header: { name: "lib/up", type: "symlink", linkname: "../bin" } },
       ]),
       dir,
     );
     expect(await readFile(join(dir, "lib/index.js"), "utf8")).toBe("module.exports = 1;\n");
-    expect((await lstat(join(dir, "bin/start"))).mode & 0o7777).toBe(0o755); // setuid dropped
+    expect((await lstat(join(dir, "bin/start"))).mode & 0o7777).toBe(0o755); // setuid, group write dropped
+    expect((await lstat(join(dir, "lib/data.json"))).mode & 0o7777).toBe(0o644);
+    expect((await lstat(join(dir, "lib"))).mode & 0o7777).toBe(0o755);
     expect(await readlink(join(dir, "main.js"))).toBe("lib/index.js");
     expect(await readlink(join(dir, "lib/up"))).toBe("../bin");
+  });
+
+  it("unpacks real `git archive` output (pax global header, modes as git knows them)", async () => {
+    const dir = await tempDir();
+    const repo = new URL("../..", import.meta.url);
+    const git = spawn("git", ["archive", "--format=tar", "HEAD", "apps/builder", "test/builder/fixtures"], { cwd: repo });
+    await extractSource(git.stdout, dir);
+    expect(await readFile(join(dir, "apps/builder/Procfile"), "utf8")).toBe("worker: node apps/builder/main.ts\n");
+    expect((await lstat(join(dir, "test/builder/fixtures/buildpacks/hello/bin/compile"))).mode & 0o777).toBe(0o755);
+    expect((await lstat(join(dir, "apps/builder/Procfile"))).mode & 0o777).toBe(0o644);
   });
 
   const hostile: [string, Parameters<typeof tarOf>[0], RegExp][] = [

@@ -1,5 +1,5 @@
 import { execFile } from "node:child_process";
-import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { chmod, mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
@@ -24,6 +24,7 @@ describe("stage0.ts", () => {
     await mkdir(join(dir, ".git"), { recursive: true });
     await writeFile(join(dir, ".git", "HEAD"), "x");
     await writeFile(join(dir, "hello.txt"), "world\n");
+    await chmod(join(dir, "hello.txt"), 0o664); // as a umask-002 checkout has it
     const tar: Buffer[] = [];
     for await (const chunk of tarOf([{ header: { name: "hello.txt" }, body: "world\n" }])) tar.push(chunk as Buffer);
     await writeFile(join(root, "src.tar"), Buffer.concat(tar));
