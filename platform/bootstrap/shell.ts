@@ -5,19 +5,24 @@ export function step(text: string): void {
 }
 
 /** Runs a command, failing with its output when it fails. */
-export function run(command: string, args: string[], opts: { input?: string; env?: NodeJS.ProcessEnv; quiet?: boolean } = {}): string {
+export function run(
+  command: string,
+  args: string[],
+  opts: { input?: string; env?: NodeJS.ProcessEnv; quiet?: boolean; show?: boolean } = {},
+): string {
   const result = spawnSync(command, args, {
     input: opts.input,
     env: opts.env ?? process.env,
     encoding: "utf8",
-    stdio: ["pipe", "pipe", opts.quiet ? "pipe" : "inherit"],
+    // `show` streams the command's output to the terminal (stage 0's build log).
+    stdio: ["pipe", opts.show ? "inherit" : "pipe", opts.quiet ? "pipe" : "inherit"],
     maxBuffer: 64 * 1024 * 1024,
   });
   if (result.error) throw new Error(`${command}: ${result.error.message}`);
   if (result.status !== 0) {
-    throw new Error(`\`${command} ${args.join(" ")}\` failed (exit ${result.status}): ${(result.stderr ?? "").trim()} ${result.stdout.trim()}`.trim());
+    throw new Error(`\`${command} ${args.join(" ")}\` failed (exit ${result.status}): ${(result.stderr ?? "").trim()} ${(result.stdout ?? "").trim()}`.trim());
   }
-  return result.stdout;
+  return result.stdout ?? "";
 }
 
 export function succeeds(command: string, args: string[]): boolean {

@@ -96,7 +96,7 @@ export async function ensureBuilder(deps: Stage0Deps): Promise<string> {
       config.stackImage,
       "/opt/ouro/node", "--import", "tsx", "/ouro/apps/builder/stage0.ts",
       "--source", "/stage0/source.tar", "--out", "/stage0/out",
-    ]);
+    ], { show: true });
     const result = JSON.parse(readFileSync(join(work, "out", "result.json"), "utf8")) as {
       checksum: string;
       processTypes: Record<string, string>;

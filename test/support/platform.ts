@@ -1,0 +1,81 @@
+// Talks to the running platform the way users do: the API with the admin key,
+// git over smart HTTP, the router with a Host header.
+import { spawnSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { cpSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import http from "node:http";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { dataDirFrom, repoRoot } from "../../platform/lib/config.ts";
+
+export const apiPort = Number(process.env.OURO_API_PORT ?? 5000);
+export const routerPort = Number(process.env.OURO_ROUTER_PORT ?? 8080);
+export const apiUrl = `http://127.0.0.1:${apiPort}`;
+export const apiKey = () => readFileSync(join(dataDirFrom(process.env), "admin-api-key"), "utf8").trim();
+
+export const uniqueName = (prefix: string) => `${prefix}-${randomBytes(3).toString("hex")}`;
+
+export async function api<T = unknown>(method: string, path: string, body?: unknown, key = apiKey()) {
+  const res = await fetch(`${apiUrl}${path}`, {
+    method,
+    headers: { Authorization: `Bearer ${key}`, "Content-Type": "application/json", Accept: "application/vnd.heroku+json; version=3" },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await res.text();
+  return { status: res.status, body: (text ? JSON.parse(text) : undefined) as T };
+}
+
+/** Runs the real CLI, as `npx ouro` would. */
+export function ouro(args: string[], cwd = repoRoot) {
+  const result = spawnSync(join(repoRoot, "bin", "ouro"), args, { cwd, encoding: "utf8", timeout: 60_000 });
+  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+/** A git checkout of a fixture app, with an `ouro` remote for `app`. */
+export function checkout(fixture: string, app: string): string {
+  const dir = mkdtempSync(join(tmpdir(), `ouro-${app}-`));
+  cpSync(join(repoRoot, "test", "fixtures", fixture), dir, { recursive: true, filter: (p) => !p.includes("node_modules") });
+  git(dir, "init", "-q", "-b", "main");
+  git(dir, "add", "-A");
+  git(dir, "commit", "-q", "-m", `fixture ${fixture}`);
+  git(dir, "remote", "add", "ouro", `http://ouro:${apiKey()}@127.0.0.1:${apiPort}/${app}.git`);
+  return dir;
+}
+
+export function git(dir: string, ...args: string[]) {
+  const result = spawnSync("git", ["-C", dir, "-c", "user.name=Test", "-c", "user.email=test@ouro.local", ...args], {
+    encoding: "utf8",
+    timeout: 300_000,
+  });
+  return { code: result.status, output: `${result.stdout}${result.stderr}` };
+}
+
+export const removeDir = (dir: string) => rmSync(dir, { recursive: true, force: true });
+
+/** GET through the router with `Host: <app>.localhost`. */
+export function viaRouter(app: string, path = "/"): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = http.get({ host: "127.0.0.1", port: routerPort, path, headers: { Host: `${app}.localhost` }, agent: false }, (res) => {
+      let body = "";
+      res.setEncoding("utf8");
+      res.on("data", (chunk: string) => (body += chunk));
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+    req.on("error", reject);
+  });
+}
+
+export async function eventually<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const value = await probe();
+      if (value !== undefined) return value;
+    } catch (error) {
+      last = error;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ""}`);
+}
