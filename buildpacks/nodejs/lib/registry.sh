@@ -2,11 +2,23 @@
 # facts needed to bootstrap (release times, versions, tarball URLs) are taken with grep; once a
 # node binary is available, lib/resolve.cjs reads the documents properly.
 
-# fetch_document NAME DEST: the registry's package document for NAME.
+# fetch_document NAME DEST: the registry's package document for NAME. A copy younger than
+# NODEJS_DOCUMENT_MAX_AGE seconds (default 3600) is reused from the build cache: the npm document
+# alone is about 3 MB and the registry sends no validators to revalidate it cheaply.
 fetch_document() {
+  local cached="$CACHE_DIR/registry-documents/$1.json" age
+  if [ -s "$cached" ]; then
+    age=$(($(date +%s) - $(stat -c %Y "$cached")))
+    if [ "$age" -lt "${NODEJS_DOCUMENT_MAX_AGE:-3600}" ]; then
+      cp "$cached" "$2"
+      return
+    fi
+  fi
   curl -fsS --retry 3 --retry-connrefused -o "$2" "${registry}$1" ||
     fail "Could not fetch the package document '$1' from the npm registry (\$NPM_CONFIG_REGISTRY=$registry)." \
       "Check that the build can reach the registry, then build again."
+  mkdir -p "$(dirname "$cached")"
+  cp "$2" "$cached"
 }
 
 # doc_versions DOC NAME: the stable versions (X.Y.Z) that have a tarball, oldest first.
