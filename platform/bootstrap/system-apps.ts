@@ -16,6 +16,7 @@ import {
   ensureUser,
   getApp,
   listDynos,
+  listFormation,
   updateFormation,
 } from "../db/index.ts";
 import { announceApps } from "../api/routes/apps.ts";
@@ -70,20 +71,24 @@ export interface Stage0Deps {
   blobs: BlobStore;
 }
 
-/** Stage 0, unless the builder already has a release whose slug is present. Returns the slug checksum. */
+/**
+ * Stage 0, unless the builder's current release was built from this very source
+ * (same commit) and its slug is present. Returns the slug checksum.
+ */
 export async function ensureBuilder(deps: Stage0Deps): Promise<string> {
   const { config, db, redis, blobs } = deps;
   const app = await systemApp(db, redis, "builder");
-  const current = await currentRelease(db, app.id);
-  const existing = current?.slug_id
-    ? (await db.query<{ checksum: string }>("SELECT checksum FROM slugs WHERE id = $1", [current.slug_id])).rows[0]
-    : undefined;
-  if (existing && blobs.has(existing.checksum)) return existing.checksum;
-
-  step("Stage 0: compiling the builder by hand, in a one-off container of the stack image");
   const source = assembleBuilderSource(config.repoRoot);
   const work = mkdtempSync(join(tmpdir(), "ouro-stage0-"));
   try {
+    const commit = run("git", ["-C", source, "rev-parse", "HEAD"], { quiet: true }).trim();
+    const current = await currentRelease(db, app.id);
+    const existing = current?.slug_id
+      ? (await db.query<{ checksum: string; commit: string | null }>("SELECT checksum, commit FROM slugs WHERE id = $1", [current.slug_id])).rows[0]
+      : undefined;
+    if (existing && existing.commit === commit && blobs.has(existing.checksum)) return existing.checksum;
+
+    step("Stage 0: compiling the builder by hand, in a one-off container of the stack image");
     run("git", ["-C", source, "archive", "--format=tar", "-o", join(work, "source.tar"), "HEAD"], { quiet: true });
     chownSync(work, 1000, 1000);
     run("docker", [
@@ -104,7 +109,6 @@ export async function ensureBuilder(deps: Stage0Deps): Promise<string> {
     };
     const stored = await blobs.put(createReadStream(join(work, "out", "slug.tgz")));
     if (stored.checksum !== result.checksum) throw new Error(`stage 0 slug checksum mismatch: ${stored.checksum} != ${result.checksum}`);
-    const commit = run("git", ["-C", source, "rev-parse", "HEAD"], { quiet: true }).trim();
     const slug = await createSlug(db, {
       app_id: app.id,
       checksum: stored.checksum,
@@ -121,7 +125,8 @@ export async function ensureBuilder(deps: Stage0Deps): Promise<string> {
       description: "Stage 0: hand-compiled by bootstrap",
       userId: null,
     });
-    await updateFormation(db, app.id, [{ type: "worker", quantity: 1 }]);
+    const worker = (await listFormation(db, app.id)).find((f) => f.type === "worker");
+    if (!worker?.quantity) await updateFormation(db, app.id, [{ type: "worker", quantity: 1 }]);
     step(`Builder v${release.version} (stage 0) slug ${stored.checksum}`);
     return stored.checksum;
   } finally {
