@@ -87,6 +87,30 @@ describe("git push to a running app", () => {
     expect(releases.body.at(-1)?.version).toBe(2);
   }, 120_000);
 
+  it("restarts a dyno whose process exits", async () => {
+    const { execFileSync } = await import("node:child_process");
+    const before = execFileSync("docker", ["ps", "-q", "--filter", `label=ouro.app=${app}`, "--filter", "label=ouro.dyno=worker.1"], { encoding: "utf8" }).trim();
+    expect(before).not.toBe("");
+    execFileSync("docker", ["kill", before]);
+    await eventually("a new worker.1 up", async () => {
+      const dynos = (await api<(Dyno & { id: string })[]>("GET", `/apps/${app}/dynos`)).body;
+      const worker = dynos.find((d) => d.name === "worker.1" && d.state === "up");
+      const now = execFileSync("docker", ["ps", "-q", "--filter", `label=ouro.app=${app}`, "--filter", "label=ouro.dyno=worker.1"], { encoding: "utf8" }).trim();
+      return worker && now && now !== before ? now : undefined;
+    });
+  }, 60_000);
+
+  it("refuses a malformed Procfile naming the line", async () => {
+    git(dir, "reset", "-q", "--hard", "HEAD~1");
+    const { writeFileSync } = await import("node:fs");
+    writeFileSync(`${dir}/Procfile`, "web: node server.js\nworker node worker.js\n");
+    git(dir, "commit", "-q", "-am", "bad Procfile");
+    const push = git(dir, "push", "-f", "ouro", "main");
+    expect(push.code).not.toBe(0);
+    expect(push.output).toContain('Procfile line 2 ("worker node worker.js") is not "<process type>: <command>"');
+    expect((await viaRouter(app)).status).toBe(200);
+  }, 120_000);
+
   it("shows dyno and build output in logs", async () => {
     const logs = await eventually("a worker tick in the logs", async () => {
       const out = ouro(["logs", "-a", app, "-n", "500"]).stdout;
