@@ -4,9 +4,10 @@ import { join } from "node:path";
 import { Queue } from "bullmq";
 import { Redis } from "ioredis";
 import { createBlobStore } from "../blobs/index.ts";
-import { type BuildJob, createBuildService } from "../builds/index.ts";
+import { createBuildService } from "../builds/index.ts";
+import { BUILD_QUEUE, type BuildJob } from "../lib/build-contract.ts";
 import { createPool, listApps, migrate } from "../db/index.ts";
-import { APPS_CHANNEL, APPS_KEY } from "../router/index.ts";
+import { resetApps } from "../router/index.ts";
 import { loadConfig, postgresUrl, redisUrl } from "../lib/config.ts";
 import { createApi } from "./app.ts";
 
@@ -14,13 +15,11 @@ const config = loadConfig();
 const db = createPool(postgresUrl(config));
 await migrate(db);
 const redis = new Redis(redisUrl(config));
-const queue = new Queue<BuildJob>("builds", { connection: new Redis(redisUrl(config), { maxRetriesPerRequest: null }) });
+const queue = new Queue<BuildJob>(BUILD_QUEUE, { connection: new Redis(redisUrl(config), { maxRetriesPerRequest: null }) });
 const blobs = createBlobStore(join(config.dataDir, "blobs"));
 const notifyFormation = async (app: string) => void (await redis.publish("ouro:formation:changed", app));
 const builds = createBuildService({ config, db, redis, queue, blobs, notifyFormation });
-const appNames = (await listApps(db, { includeSystem: true })).map((a) => a.name);
-await redis.multi().del(APPS_KEY).sadd(APPS_KEY, ...appNames, "").srem(APPS_KEY, "").exec();
-await redis.publish(APPS_CHANNEL, "");
+await resetApps(redis, (await listApps(db, { includeSystem: true })).map((a) => a.name));
 const api = createApi({ config, db, redis, blobs, builds, notifyFormation });
 
 // Dynos reach the API through the Docker bridge gateway; nothing else needs it.

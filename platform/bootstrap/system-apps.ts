@@ -19,7 +19,7 @@ import {
   listFormation,
   updateFormation,
 } from "../db/index.ts";
-import { announceApps } from "../api/routes/apps.ts";
+import { announceApps } from "../router/index.ts";
 import { run, step, waitFor } from "./shell.ts";
 
 const SYSTEM_EMAIL = "system@ouro.local";
@@ -59,7 +59,7 @@ async function systemApp(db: Db, redis: Redis, name: string): Promise<AppRow> {
     return await getApp(db, name);
   } catch {
     const app = await createApp(db, { name, ownerId: owner.id, system: true });
-    await announceApps({ redis }, { add: name });
+    await announceApps(redis, { add: name });
     return app;
   }
 }

@@ -1,2 +1,3 @@
 export * from "./service.ts";
 export * from "./events.ts";
+export type { BuildJob, BuildResult } from "../lib/build-contract.ts";

@@ -6,6 +6,7 @@ import type { Readable } from "node:stream";
 import { type BlobStore, blobSize } from "../blobs/index.ts";
 import type { Config } from "../lib/config.ts";
 import { scopedToken } from "../lib/tokens.ts";
+import type { BuildJob, BuildResult } from "../lib/build-contract.ts";
 import {
   type AppRow,
   type BuildRow,
@@ -20,25 +21,6 @@ import {
 } from "../db/index.ts";
 import { appendLog } from "../logs/index.ts";
 import { emitBuildEvent } from "./events.ts";
-
-export interface BuildJob {
-  buildId: string;
-  app: string;
-  token: string;
-  env: Record<string, string>;
-  buildEnv: Record<string, string>;
-  buildpacks: string[];
-}
-
-export type BuildResult =
-  | {
-      status: "succeeded";
-      checksum: string;
-      processTypes: Record<string, string>;
-      buildpackDescription: string;
-      stack: string;
-    }
-  | { status: "failed"; message: string };
 
 export interface BuildServiceDeps {
   config: Config;

@@ -5,7 +5,7 @@ import { getApp, getBuild } from "../db/index.ts";
 import { unauthorized } from "../lib/errors.ts";
 import { verifyScopedToken } from "../lib/tokens.ts";
 import { followBuildEvents } from "../builds/index.ts";
-import type { ApiContext } from "../api/context.ts";
+import type { ApiContext } from "../api/index.ts";
 
 export function hookRoutes(ctx: ApiContext): Router {
   const router = Router();

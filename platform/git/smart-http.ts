@@ -8,7 +8,7 @@ import { Router, type Request, type Response } from "express";
 import { getApp } from "../db/index.ts";
 import { forbidden, invalidParams } from "../lib/errors.ts";
 import { scopedToken } from "../lib/tokens.ts";
-import type { ApiContext } from "../api/context.ts";
+import type { ApiContext } from "../api/index.ts";
 import { ensureRepo } from "./repos.ts";
 
 const SERVICES = new Set(["git-receive-pack", "git-upload-pack"]);

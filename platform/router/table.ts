@@ -43,3 +43,17 @@ export function createRouteTable() {
 }
 
 export type RouteTable = ReturnType<typeof createRouteTable>;
+
+/** The router tells an unknown host (404) from an app without dynos (503) by this set. */
+export async function announceApps(redis: Redis, change: { add?: string; remove?: string }): Promise<void> {
+  if (change.add) await redis.sadd(APPS_KEY, change.add);
+  if (change.remove) await redis.srem(APPS_KEY, change.remove);
+  await redis.publish(APPS_CHANNEL, change.add ?? change.remove ?? "");
+}
+
+/** Makes the set match the apps that exist (at API start). */
+export async function resetApps(redis: Redis, names: string[]): Promise<void> {
+  const tx = redis.multi().del(APPS_KEY);
+  if (names.length) tx.sadd(APPS_KEY, ...names);
+  await tx.publish(APPS_CHANNEL, "").exec();
+}

@@ -8,14 +8,7 @@ import { parseAppName } from "../../lib/app-name.ts";
 import { deleteLogs } from "../../logs/index.ts";
 import { type ApiContext, parseBody } from "../context.ts";
 import { appShape } from "../shapes.ts";
-import { APPS_CHANNEL, APPS_KEY } from "../../router/index.ts";
-
-/** The router tells an unknown host (404) from an app without dynos (503) by this set. */
-export async function announceApps(ctx: Pick<ApiContext, "redis">, change: { add?: string; remove?: string }) {
-  if (change.add) await ctx.redis.sadd(APPS_KEY, change.add);
-  if (change.remove) await ctx.redis.srem(APPS_KEY, change.remove);
-  await ctx.redis.publish(APPS_CHANNEL, change.add ?? change.remove ?? "");
-}
+import { announceApps } from "../../router/index.ts";
 
 const WORDS_A = ["calm", "brave", "quiet", "swift", "bright", "gentle", "bold", "lucky", "misty", "sunny"];
 const WORDS_B = ["river", "meadow", "harbor", "canyon", "forest", "comet", "island", "summit", "valley", "ember"];
@@ -36,7 +29,7 @@ export function appRoutes(ctx: ApiContext): Router {
     const body = parseBody(CreateApp, req.body);
     const name = body.name === undefined ? generatedName() : parseAppName(body.name);
     const app = await createApp(ctx.db, { name, ownerId: req.user!.id });
-    await announceApps(ctx, { add: name });
+    await announceApps(ctx.redis, { add: name });
     await audit(ctx.db, { actor: req.user!.email, action: "app.create", app: name });
     res.status(201).json(appShape(app, ctx.config));
   });
@@ -50,7 +43,7 @@ export function appRoutes(ctx: ApiContext): Router {
     await deleteApp(ctx.db, app.id);
     rmSync(join(ctx.config.dataDir, "repos", `${app.name}.git`), { recursive: true, force: true });
     await deleteLogs(ctx.redis, app.name);
-    await announceApps(ctx, { remove: app.name });
+    await announceApps(ctx.redis, { remove: app.name });
     await ctx.notifyFormation(app.name);
     await audit(ctx.db, { actor: req.user!.email, action: "app.destroy", app: app.name });
     res.json(appShape(app, ctx.config));

@@ -3,22 +3,11 @@
 // scoped to that one build.
 import { existsSync, createReadStream } from "node:fs";
 import { Router, type Request } from "express";
-import { z } from "zod";
 import { getApp, getBuild } from "../../db/index.ts";
 import { notFound, unauthorized } from "../../lib/errors.ts";
 import { verifyScopedToken } from "../../lib/tokens.ts";
+import { BuildResultSchema } from "../../lib/build-contract.ts";
 import { type ApiContext, parseBody } from "../context.ts";
-
-const BuildResult = z.discriminatedUnion("status", [
-  z.object({
-    status: z.literal("succeeded"),
-    checksum: z.string().regex(/^SHA256:[0-9a-f]{64}$/),
-    processTypes: z.record(z.string(), z.string()),
-    buildpackDescription: z.string(),
-    stack: z.string(),
-  }),
-  z.object({ status: z.literal("failed"), message: z.string() }),
-]);
 
 export function internalBuildRoutes(ctx: ApiContext): Router {
   const router = Router();
@@ -74,7 +63,7 @@ export function internalBuildRoutes(ctx: ApiContext): Router {
 
   router.post("/internal/builds/:id/result", async (req, res) => {
     const { build, app } = await authorized(req);
-    const result = parseBody(BuildResult, req.body);
+    const result = parseBody(BuildResultSchema, req.body);
     res.status(204).end();
     // Releasing and waiting for the new dynos outlives the builder's request.
     void ctx.builds.finish(build, app, result).catch((error: Error) => {
