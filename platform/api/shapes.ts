@@ -1,6 +1,6 @@
 // Database rows → Heroku Platform API v3 resource shapes.
 import type { Config } from "../lib/config.ts";
-import type { AppRow, BuildRow, DynoRow, FormationRow, ReleaseRow, SlugRow } from "../db/index.ts";
+import type { AppRow, BuildRow, DynoRow, FormationRow, ReleaseRow, RunRow, SlugRow } from "../db/index.ts";
 
 const STACK = { id: "ouro-stack-bookworm", name: "bookworm" };
 
@@ -109,5 +109,24 @@ export function slugShape(s: SlugRow) {
     blob: null,
     created_at: s.created_at,
     updated_at: s.created_at,
+  };
+}
+
+/** A one-off dyno, with how it ended once it has (`exit_code`, an Ouro addition). */
+export function runShape(r: RunRow, app: AppRow) {
+  const state = r.state === "pending" ? "starting" : r.state === "running" ? "up" : r.exit_code === 0 ? "down" : "crashed";
+  return {
+    id: r.id,
+    app: appRef(app),
+    name: `${r.type}.${r.number}`,
+    type: r.type,
+    state,
+    exit_code: r.exit_code,
+    command: r.command,
+    size: "standard-1X",
+    release: { id: null, version: r.release_version },
+    attach_url: null,
+    created_at: r.created_at,
+    updated_at: r.updated_at,
   };
 }

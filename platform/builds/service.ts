@@ -11,6 +11,7 @@ import {
   type AppRow,
   type BuildRow,
   type Db,
+  type ReleaseRow,
   createBuild,
   createRelease,
   createSlug,
@@ -21,6 +22,7 @@ import {
 } from "../db/index.ts";
 import { appendLog } from "../logs/index.ts";
 import { emitBuildEvent } from "./events.ts";
+import { runReleasePhase } from "./release-phase.ts";
 
 export interface BuildServiceDeps {
   config: Config;
@@ -104,6 +106,17 @@ export function createBuildService(deps: BuildServiceDeps) {
       return build;
     },
 
+    /** A config change of an app with a `release` process type goes through the release phase too. */
+    async releaseConfig(app: AppRow, release: ReleaseRow, command: string) {
+      const outcome = await runReleasePhase(deps, {
+        app,
+        release,
+        command,
+        emit: (text) => appendLog(redis, app.name, { source: "ouro", dyno: "release", line: text }),
+      });
+      await appendLog(redis, app.name, { source: "ouro", dyno: "release", line: outcome.message });
+    },
+
     async output(build: BuildRow, app: AppRow, text: string) {
       for (const part of text.replace(/\r?\n$/, "").split(/\r?\n/)) await line(build, app.name, part);
     },
@@ -120,13 +133,27 @@ export function createBuildService(deps: BuildServiceDeps) {
         stack: result.stack,
         buildpack_description: result.buildpackDescription,
       });
+      const releaseCommand = result.processTypes.release;
       const release = await createRelease(db, {
         appId: app.id,
         slugId: slug.id,
         description: `Deploy ${build.source_version?.slice(0, 8) ?? build.id.slice(0, 8)}`,
         userId: build.user_id,
+        status: releaseCommand ? "pending" : "succeeded",
       });
       if (!(await finishBuild(db, build.id, { status: "succeeded", slugId: slug.id, releaseId: release.id }))) return;
+      if (releaseCommand) {
+        const phase = await runReleasePhase(deps, {
+          app,
+          release,
+          command: releaseCommand,
+          emit: (text) => line(build, app.name, text),
+        });
+        if (!phase.ok) {
+          await line(build, app.name, ` !     ${phase.message}`);
+          return emitBuildEvent(redis, build.id, { type: "done", ok: false, message: phase.message });
+        }
+      }
       await line(build, app.name, `-----> Released v${release.version}`);
       await deps.notifyFormation(app.name);
       const outcome = await awaitDeploy(build, app, release.version);

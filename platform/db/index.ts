@@ -8,3 +8,4 @@ export * from "./builds.ts";
 export * from "./slugs.ts";
 export * from "./dynos.ts";
 export * from "./audit.ts";
+export * from "./runs.ts";

@@ -53,6 +53,8 @@ export interface NewRelease {
   configChanges?: Record<string, string | null>;
   description: string;
   userId: string | null;
+  /** `pending` while a release phase runs; it becomes current only once `succeeded`. */
+  status?: "pending" | "succeeded";
 }
 
 /**
@@ -79,9 +81,9 @@ export async function createRelease(db: Db, change: NewRelease): Promise<Release
       [change.appId],
     );
     const inserted = await client.query<{ id: string }>(
-      `INSERT INTO releases (app_id, version, slug_id, config, description, user_id)
-       VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`,
-      [change.appId, next.rows[0]!.version, slugId, config, change.description, change.userId],
+      `INSERT INTO releases (app_id, version, slug_id, config, description, user_id, status)
+       VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`,
+      [change.appId, next.rows[0]!.version, slugId, config, change.description, change.userId, change.status ?? "succeeded"],
     );
     await client.query("UPDATE apps SET config = $2, updated_at = now() WHERE id = $1", [change.appId, config]);
     if (slugId && slugId !== current?.slug_id) await syncFormation(client, change.appId, slugId);
@@ -99,7 +101,8 @@ async function syncFormation(client: pg.PoolClient, appId: string, slugId: strin
     "SELECT process_types FROM slugs WHERE id = $1",
     [slugId],
   );
-  const types = Object.keys(slug.rows[0]?.process_types ?? {});
+  // `release` runs once per release (the release phase), never as a scaled process.
+  const types = Object.keys(slug.rows[0]?.process_types ?? {}).filter((type) => type !== "release");
   await client.query("DELETE FROM formations WHERE app_id = $1 AND NOT (type = ANY($2::text[]))", [appId, types]);
   for (const type of types) {
     await client.query(
@@ -107,4 +110,8 @@ async function syncFormation(client: pg.PoolClient, appId: string, slugId: strin
       [appId, type, type === "web" ? 1 : 0],
     );
   }
+}
+
+export async function setReleaseStatus(db: Db, id: string, status: "succeeded" | "failed"): Promise<void> {
+  await db.query("UPDATE releases SET status = $2 WHERE id = $1", [id, status]);
 }

@@ -42,6 +42,7 @@ export function createEngine(opts: EngineOptions) {
           exitCode: exited ? Number(exited[1]) : null,
           ip: network?.IPAddress || null,
           createdAt: new Date(c.Created * 1000),
+          runId: l["ouro.run"] ?? null,
         };
       });
     },
@@ -65,6 +66,7 @@ export function createEngine(opts: EngineOptions) {
           "ouro.index": String(dyno.index),
           "ouro.dyno": name,
           "ouro.command": dyno.command,
+          ...(dyno.runId ? { "ouro.run": dyno.runId } : {}),
         },
         ExposedPorts: web ? { [`${DYNO_PORT}/tcp`]: {} } : undefined,
         HostConfig: {

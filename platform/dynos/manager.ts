@@ -4,7 +4,7 @@
 // every container exit, and on a steady tick.
 import type Docker from "dockerode";
 import type { Redis } from "ioredis";
-import { type Db, type DynoRecord, loadDesiredApps, recordDynos } from "../db/index.ts";
+import { type Db, type DynoRecord, appsWithOpenRuns, listOpenRuns, loadDesiredApps, markRun, recordDynos } from "../db/index.ts";
 import { appendLog } from "../logs/index.ts";
 import { diffFormation } from "./diff.ts";
 import { DYNO_PORT, acceptsConnections, createEngine } from "./engine.ts";
@@ -13,6 +13,7 @@ import { type DesiredDyno, type LiveDyno, type Step, type Strategy, dynoName, sl
 import { planChanges } from "./plan.ts";
 import { publishRoutes } from "./routes.ts";
 import { crashBackoff } from "./backoff.ts";
+import { diffRuns } from "./runs.ts";
 
 export interface DynoManagerOptions {
   docker: Docker;
@@ -121,9 +122,38 @@ export function createDynoManager(opts: DynoManagerOptions) {
     }
   }
 
+  /** One-off dynos start at once and are never restarted; their exit code is recorded. */
+  async function reconcileRuns(app: string, oneOffs: LiveDyno[]) {
+    const actions = diffRuns(app, await listOpenRuns(db, app), oneOffs);
+    await Promise.all(
+      actions.map(async (action) => {
+        if (action.kind === "start") {
+          log(`${app}: run ${dynoName(action.dyno)} (v${action.dyno.release}): ${action.dyno.command}`);
+          await markRun(db, action.dyno.runId!, { state: "running" });
+          const id = await engine.start(action.dyno);
+          void logs.follow(id, app, dynoName(action.dyno), 0);
+        } else if (action.kind === "finish") {
+          await markRun(db, action.runId, { state: "complete", exitCode: action.exitCode });
+          if (!action.dyno) return;
+          const name = dynoName(action.dyno);
+          await appendLog(redis, app, { source: "ouro", dyno: name, line: `Process exited with status ${action.exitCode ?? "unknown"}` });
+          // Let the log follower drain the last lines before the container goes.
+          await new Promise((resolve) => setTimeout(resolve, 500));
+          await engine.remove(action.dyno.containerId);
+        } else if (action.kind === "stop") {
+          await engine.stop(action.dyno.containerId);
+        } else {
+          await engine.remove(action.dyno.containerId);
+        }
+      }),
+    );
+  }
+
   async function reconcileApp(app: string) {
     const { appId, dynos: desired } = await desiredDynos(app);
-    const live = await engine.listLive(app);
+    const everything = await engine.listLive(app);
+    await reconcileRuns(app, everything.filter((d) => d.runId));
+    const live = everything.filter((d) => !d.runId);
     const wanted = new Set(desired.map(slotKey));
     for (const d of live) {
       if (!d.running && wanted.has(slotKey(d))) backoff.crashed(slotKey(d), d.containerId);
@@ -174,6 +204,7 @@ export function createDynoManager(opts: DynoManagerOptions) {
   async function reconcileAll(): Promise<void> {
     const apps = new Set([
       ...(await loadDesiredApps(db)).map((a) => a.app),
+      ...(await appsWithOpenRuns(db)),
       ...(await engine.listLive()).map((d) => d.app),
     ]);
     await Promise.all([...apps].map(trigger));

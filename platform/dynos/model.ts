@@ -12,6 +12,8 @@ export interface DesiredDyno {
   command: string;
   env: Record<string, string>;
   slugChecksum: string;
+  /** Set for a one-off dyno (`run.N`, `scheduler.N`, `release.N`): started once, never restarted. */
+  runId?: string;
 }
 
 /** One container the engine reports, read back from its labels. */
@@ -27,6 +29,7 @@ export interface LiveDyno {
   exitCode: number | null;
   ip: string | null;
   createdAt: Date;
+  runId: string | null;
 }
 
 export const dynoName = (d: { type: string; index: number }) => `${d.type}.${d.index}`;

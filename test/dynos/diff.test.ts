@@ -26,6 +26,7 @@ const live = (type: string, index: number, release = 2, running = true): LiveDyn
   exitCode: running ? null : 1,
   ip: "172.17.0.9",
   createdAt: new Date(next * 1000),
+  runId: null,
 });
 
 const kinds = (changes: ReturnType<typeof diffFormation>) =>

@@ -1,11 +1,16 @@
 import { Router } from "express";
 import { z } from "zod";
-import { audit, createRelease, getApp } from "../../db/index.ts";
+import { audit, createRelease, currentRelease, getApp, getSlug } from "../../db/index.ts";
 import { invalidParams } from "../../lib/errors.ts";
 import { type ApiContext, parseBody } from "../context.ts";
 
 const CONFIG_KEY = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const ConfigChanges = z.record(z.string(), z.union([z.string(), z.null()]));
+
+async function currentReleaseCommand(ctx: ApiContext, appId: string): Promise<string | undefined> {
+  const current = await currentRelease(ctx.db, appId);
+  return current?.slug_id ? (await getSlug(ctx.db, appId, current.slug_id)).process_types.release : undefined;
+}
 
 export function configRoutes(ctx: ApiContext): Router {
   const router = Router();
@@ -30,8 +35,16 @@ export function configRoutes(ctx: ApiContext): Router {
     ]
       .filter(Boolean)
       .join(" and ");
-    const release = await createRelease(ctx.db, { appId: app.id, configChanges: changes, description, userId: req.user!.id });
-    await ctx.notifyFormation(app.name);
+    const releaseCommand = await currentReleaseCommand(ctx, app.id);
+    const release = await createRelease(ctx.db, {
+      appId: app.id,
+      configChanges: changes,
+      description,
+      userId: req.user!.id,
+      status: releaseCommand ? "pending" : "succeeded",
+    });
+    if (releaseCommand) void ctx.builds.releaseConfig(app, release, releaseCommand);
+    else await ctx.notifyFormation(app.name);
     await audit(ctx.db, { actor: req.user!.email, action: "config.update", app: app.name, detail: { set, unset } });
     res.json(release.config);
   });

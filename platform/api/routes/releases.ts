@@ -1,10 +1,17 @@
 import { Router } from "express";
-import { getApp, getBuild, getRelease, getSlug, listBuilds, listDynos, listReleases } from "../../db/index.ts";
+import { z } from "zod";
+import { audit, createRun, getApp, getBuild, getRelease, getRun, getSlug, listBuilds, listDynos, listReleases } from "../../db/index.ts";
 import { notFound } from "../../lib/errors.ts";
-import type { ApiContext } from "../context.ts";
-import { buildShape, dynoShape, releaseShape, slugShape } from "../shapes.ts";
+import { type ApiContext, parseBody } from "../context.ts";
+import { buildShape, dynoShape, releaseShape, runShape, slugShape } from "../shapes.ts";
 
-/** Read-only views: releases, builds, slugs and dynos. */
+const RunRequest = z.object({
+  command: z.string().min(1),
+  type: z.string().regex(/^[a-z][a-z0-9_-]{0,29}$/).default("run"),
+  env: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/), z.string()).optional(),
+});
+
+/** Releases, builds, slugs and dynos (including one-off dynos). */
 export function releaseRoutes(ctx: ApiContext): Router {
   const router = Router();
 
@@ -38,6 +45,27 @@ export function releaseRoutes(ctx: ApiContext): Router {
   router.get("/apps/:app/dynos", async (req, res) => {
     const app = await getApp(ctx.db, req.params.app);
     res.json((await listDynos(ctx.db, app.id)).map((d) => dynoShape(d, app)));
+  });
+
+  router.post("/apps/:app/dynos", async (req, res) => {
+    const app = await getApp(ctx.db, req.params.app);
+    const body = parseBody(RunRequest, req.body);
+    const run = await createRun(ctx.db, { appId: app.id, command: body.command, type: body.type, env: body.env });
+    await ctx.notifyFormation(app.name);
+    await audit(ctx.db, { actor: req.user!.email, action: "dyno.run", app: app.name, detail: { command: body.command } });
+    res.status(201).json(runShape(run, app));
+  });
+
+  router.get("/apps/:app/dynos/:dyno", async (req, res) => {
+    const app = await getApp(ctx.db, req.params.app);
+    if (/^[0-9a-f-]{36}$/.test(req.params.dyno)) {
+      const run = await getRun(ctx.db, req.params.dyno);
+      if (run.app_id !== app.id) throw notFound(`Couldn't find that dyno: ${req.params.dyno}.`);
+      return void res.json(runShape(run, app));
+    }
+    const dyno = (await listDynos(ctx.db, app.id)).find((d) => d.name === req.params.dyno);
+    if (!dyno) throw notFound(`Couldn't find that dyno: ${req.params.dyno}.`);
+    res.json(dynoShape(dyno, app));
   });
 
   router.delete("/apps/:app/dynos", async (req, res) => {

@@ -1,0 +1,84 @@
+import type { Db } from "./pool.ts";
+import { transaction } from "./pool.ts";
+import { notFound } from "../lib/errors.ts";
+
+export interface RunRow {
+  id: string;
+  app_id: string;
+  release_version: number;
+  type: string;
+  number: number;
+  command: string;
+  env: Record<string, string>;
+  state: "pending" | "running" | "complete";
+  exit_code: number | null;
+  created_at: Date;
+  updated_at: Date;
+}
+
+/** Queues a one-off dyno `<type>.<n>` of the given release (default: the current one). */
+export async function createRun(
+  db: Db,
+  run: { appId: string; command: string; type: string; releaseVersion?: number; env?: Record<string, string> },
+): Promise<RunRow> {
+  return transaction(db, async (client) => {
+    await client.query("SELECT 1 FROM apps WHERE id = $1 FOR UPDATE", [run.appId]);
+    let version = run.releaseVersion;
+    if (version === undefined) {
+      const current = await client.query<{ version: number }>(
+        `SELECT version FROM releases WHERE app_id = $1 AND status = 'succeeded' AND slug_id IS NOT NULL
+         ORDER BY version DESC LIMIT 1`,
+        [run.appId],
+      );
+      version = current.rows[0]?.version;
+      if (version === undefined) throw notFound("This app has no release to run yet: deploy it first (git push).");
+    }
+    const { rows } = await client.query<RunRow>(
+      `INSERT INTO runs (app_id, release_version, type, number, command, env)
+       VALUES ($1, $2, $3, (SELECT coalesce(max(number), 0) + 1 FROM runs WHERE app_id = $1 AND type = $3), $4, $5)
+       RETURNING *`,
+      [run.appId, version, run.type, run.command, run.env ?? {}],
+    );
+    return rows[0]!;
+  });
+}
+
+export async function getRun(db: Db, id: string): Promise<RunRow> {
+  const { rows } = await db.query<RunRow>("SELECT * FROM runs WHERE id = $1", [id]);
+  if (!rows[0]) throw notFound(`Couldn't find that one-off dyno: ${id}.`);
+  return rows[0];
+}
+
+/** What the dyno manager must start or watch for one app: runs not complete, with their release. */
+export interface OpenRun extends RunRow {
+  slug_checksum: string;
+  config: Record<string, string>;
+}
+
+export async function listOpenRuns(db: Db, app: string): Promise<OpenRun[]> {
+  const { rows } = await db.query<OpenRun>(
+    `SELECT r.*, s.checksum AS slug_checksum, rel.config
+     FROM runs r JOIN apps a ON a.id = r.app_id
+     JOIN releases rel ON rel.app_id = r.app_id AND rel.version = r.release_version
+     JOIN slugs s ON s.id = rel.slug_id
+     WHERE a.name = $1 AND r.state IN ('pending', 'running')`,
+    [app],
+  );
+  return rows;
+}
+
+export async function markRun(db: Db, id: string, change: { state: "running" } | { state: "complete"; exitCode: number | null }) {
+  await db.query("UPDATE runs SET state = $2, exit_code = $3, updated_at = now() WHERE id = $1", [
+    id,
+    change.state,
+    change.state === "complete" ? change.exitCode : null,
+  ]);
+}
+
+/** Apps with runs to start or watch, for the dyno manager's tick. */
+export async function appsWithOpenRuns(db: Db): Promise<string[]> {
+  const { rows } = await db.query<{ name: string }>(
+    "SELECT DISTINCT a.name FROM runs r JOIN apps a ON a.id = r.app_id WHERE r.state IN ('pending', 'running')",
+  );
+  return rows.map((r) => r.name);
+}
