@@ -5,6 +5,7 @@ import { requireUser } from "./auth.ts";
 import type { ApiContext } from "./context.ts";
 import { appRoutes } from "./routes/apps.ts";
 import { configRoutes } from "./routes/config-vars.ts";
+import { cronRoutes } from "./routes/cron.ts";
 import { formationRoutes } from "./routes/formation.ts";
 import { internalBuildRoutes } from "./routes/internal-builds.ts";
 import { logSessionRoutes, logStreamRoutes } from "./routes/logs.ts";
@@ -31,6 +32,7 @@ export function createApi(ctx: ApiContext): express.Express {
   api.use(formationRoutes(ctx));
   api.use(releaseRoutes(ctx));
   api.use(logSessionRoutes(ctx));
+  api.use(cronRoutes(ctx));
 
   api.use((req: Request) => {
     throw new OuroError(404, "not_found", `No route for ${req.method} ${req.path}.`);

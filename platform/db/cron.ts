@@ -50,7 +50,10 @@ const CronEntrySchema = z.object({
   }),
 });
 
-const AppJsonSchema = z.looseObject({ cron: z.array(z.unknown(), { error: "app.json: cron must be an array" }).optional() });
+const AppJsonSchema = z.looseObject(
+  { cron: z.array(z.unknown(), { error: "app.json: cron must be an array" }).optional() },
+  { error: "app.json must be a JSON object" },
+);
 
 const invalidFile = (error: string): CronEntry[] => [{ command: "", schedule: "", error }];
 const asText = (value: unknown) => (typeof value === "string" ? value : value === undefined ? "" : JSON.stringify(value));

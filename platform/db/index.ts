@@ -9,3 +9,4 @@ export * from "./slugs.ts";
 export * from "./dynos.ts";
 export * from "./audit.ts";
 export * from "./runs.ts";
+export * from "./cron.ts";
