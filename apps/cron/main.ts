@@ -1,0 +1,34 @@
+// The cron clock dyno: `clock: node apps/cron/main.ts`.
+import { createCronApi } from "./api-client.ts";
+import { createCronService } from "./service.ts";
+
+function required(name: string): string {
+  const value = process.env[name];
+  if (!value) {
+    console.error(`cron: ${name} is not set; set it as a config var of the cron app`);
+    process.exit(1);
+  }
+  return value;
+}
+
+const log = (line: string) => console.log(line);
+const service = createCronService({
+  connection: { url: required("REDIS_URL"), maxRetriesPerRequest: null },
+  api: createCronApi({ apiUrl: required("OURO_API_URL"), apiKey: required("OURO_API_KEY") }),
+  log,
+});
+log("cron: running app.json cron entries (schedules refreshed every 30 s)");
+
+// The dyno manager sends SIGTERM, then SIGKILL 30 s later: finish the ticks being started, then go.
+for (const signal of ["SIGTERM", "SIGINT"] as const) {
+  process.once(signal, () => {
+    log(`cron: ${signal}, closing`);
+    service.close().then(
+      () => process.exit(0),
+      (error: Error) => {
+        log(`cron: close failed: ${error.message}`);
+        process.exit(1);
+      },
+    );
+  });
+}
