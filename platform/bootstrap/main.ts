@@ -7,12 +7,15 @@ import { join } from "node:path";
 import { Redis } from "ioredis";
 import { createBlobStore } from "../blobs/index.ts";
 import { createApiKey, createPool, ensureUser, findUserByKey, migrate } from "../db/index.ts";
-import { type Secrets, dataDirFrom, loadConfig, postgresUrl, redisUrl, repoRoot } from "../lib/config.ts";
+import { SECRET_NAMES, type Secrets, dataDirFrom, loadConfig, postgresUrl, redisUrl, repoRoot } from "../lib/config.ts";
 import { startKernel } from "./kernel.ts";
 import { bridgeGateway, ensureDocker, ensurePackages, ensurePostgres, ensureRedis } from "./services.ts";
 import { has, run, step } from "./shell.ts";
 import { ensureStackImage } from "./stack.ts";
-import { ensureBuilder, waitForBuilder, writePrivate } from "./system-apps.ts";
+import { ensureBuilder, ensureSystemApp, stage0Checksum, systemConfig, waitForDyno, writePrivate } from "./system-apps.ts";
+import { pushSystemApp } from "./system-push.ts";
+import { presentSystemApps } from "./system-source.ts";
+import { currentRelease, getApp } from "../db/index.ts";
 
 const dataDir = dataDirFrom(process.env);
 mkdirSync(join(dataDir, "logs"), { recursive: true });
@@ -22,11 +25,10 @@ await ensureDocker(join(dataDir, "logs"));
 process.env.OURO_BRIDGE_HOST ??= bridgeGateway();
 
 const secretsFile = join(dataDir, "secrets.json");
-if (!existsSync(secretsFile)) {
-  const secret = () => randomBytes(24).toString("hex");
-  const secrets: Secrets = { tokenSecret: secret(), postgresPassword: secret(), redisPassword: secret(), builderRedisPassword: secret() };
-  writePrivate(secretsFile, `${JSON.stringify(secrets, null, 2)}\n`);
-}
+const secrets: Partial<Secrets> = existsSync(secretsFile) ? JSON.parse(readFileSync(secretsFile, "utf8")) : {};
+const missing = SECRET_NAMES.filter((name) => !secrets[name]);
+for (const name of missing) secrets[name] = randomBytes(24).toString("hex");
+if (missing.length) writePrivate(secretsFile, `${JSON.stringify(secrets, null, 2)}\n`);
 const registryFile = join(dataDir, "npm-registry");
 if (!existsSync(registryFile)) writePrivate(registryFile, run("npm", ["config", "get", "registry"], { quiet: true }).trim());
 
@@ -54,7 +56,33 @@ try {
 
   await ensureBuilder({ config, db, redis, blobs: createBlobStore(join(dataDir, "blobs")) });
   step("Waiting for the builder's worker dyno");
-  await waitForBuilder(db, redis);
+  await waitForDyno(db, redis, "builder", "worker");
+
+  // Stage 1: the builder's source, pushed like any app, built by the stage-0 builder.
+  const apiUrl = `http://127.0.0.1:${config.apiPort}`;
+  const apiKey = readFileSync(keyFile, "utf8").trim();
+  const output = (text: string) => process.stderr.write(text);
+  const builder = await getApp(db, "builder");
+  const fromStage0 = (await currentRelease(db, builder.id))?.description.startsWith("Stage 0") ?? false;
+  if (fromStage0) step("Stage 1: pushing the builder's source to the platform, built by builder stage 0");
+  const stage1 = await pushSystemApp({ repoRoot, name: "builder", apiUrl, apiKey, output, force: fromStage0 });
+  const stage0 = await stage0Checksum(db, stage1.commit);
+  step(`Builder stage 0 slug: ${stage0 ?? "(none for this source)"}`);
+  step(`Builder stage 1 slug: ${stage1.checksum} (v${stage1.version})`);
+  if (stage0 && stage0 !== stage1.checksum) {
+    throw new Error(
+      `FIXED POINT NOT REACHED: the builder built by itself (stage 1, ${stage1.checksum}) differs from the ` +
+        `hand-compiled builder (stage 0, ${stage0}). Slug builds are not deterministic: compare the two slugs' file lists.`,
+    );
+  }
+  if (stage0) step("Fixed point: stage 0 and stage 1 slugs are identical");
+  await waitForDyno(db, redis, "builder", "worker");
+
+  for (const name of presentSystemApps(repoRoot).filter((n) => n !== "builder")) {
+    await ensureSystemApp(db, redis, name, systemConfig(config, name, apiKey));
+    const deployed = await pushSystemApp({ repoRoot, name, apiUrl, apiKey, output });
+    step(`System app ${name}: v${deployed.version} ${deployed.pushed ? "deployed" : "up to date"} (${deployed.checksum})`);
+  }
 
   if (!has("ouro")) {
     run("npm", ["link", "--silent"], { quiet: true });

@@ -93,6 +93,10 @@ export async function ensureRedis(dataDir: string, port: number, bridge: string,
   const dir = join(dataDir, "redis");
   mkdirSync(dir, { recursive: true });
   const conf = join(dir, "redis.conf");
+  const users: Record<string, string> = {
+    builder: `>${secrets.builderRedisPassword} ~bull:builds:* &* +@all -@admin -@dangerous +info`,
+    cron: `>${secrets.cronRedisPassword} ~bull:cron:* &* +@all -@admin -@dangerous +info`,
+  };
   writeFileSync(
     conf,
     [
@@ -105,14 +109,18 @@ export async function ensureRedis(dataDir: string, port: number, bridge: string,
       `pidfile ${join(dir, "redis.pid")}`,
       `logfile ${join(dir, "redis.log")}`,
       `user default on >${secrets.redisPassword} ~* &* +@all`,
-      `user builder on >${secrets.builderRedisPassword} ~bull:builds:* &* +@all -@admin -@dangerous +info`,
+      ...Object.entries(users).map(([user, rules]) => `user ${user} on ${rules}`),
       "",
     ].join("\n"),
     { mode: 0o600 },
   );
-  const ping = () => succeeds("redis-cli", ["-p", String(port), "--user", "default", "--pass", secrets.redisPassword, "--no-auth-warning", "ping"]);
-  if (ping()) return;
-  step("Starting Redis (AOF persistence on)");
-  run("redis-server", [conf]);
-  await waitFor("Redis", ping);
+  const cli = ["-p", String(port), "--user", "default", "--pass", secrets.redisPassword, "--no-auth-warning"];
+  const ping = () => succeeds("redis-cli", [...cli, "ping"]);
+  if (!ping()) {
+    step("Starting Redis (AOF persistence on)");
+    run("redis-server", [conf]);
+    await waitFor("Redis", ping);
+  }
+  // A running Redis learns users added since it started (the file above covers restarts).
+  for (const [user, rules] of Object.entries(users)) run("redis-cli", [...cli, "ACL", "SETUSER", user, "reset", "on", ...rules.split(" ")], { quiet: true });
 }

@@ -1,5 +1,6 @@
-// System apps: the builder, compiled by hand in stage 0 (before any builder
-// exists) with the very same build code, in a one-off container of the stack.
+// System apps: created with their config vars by bootstrap; the builder is first
+// compiled by hand in stage 0 (before any builder exists) with the very same
+// build code, in a one-off container of the stack.
 import { chownSync, cpSync, createReadStream, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -21,36 +22,16 @@ import {
 } from "../db/index.ts";
 import { announceApps } from "../router/index.ts";
 import { run, step, waitFor } from "./shell.ts";
+import { SYSTEM_EMAIL, assembleAppSource } from "./system-source.ts";
 
-const SYSTEM_EMAIL = "system@ouro.local";
-/** Fixed identity and date: the same tree always gives the same commit. */
-const COMMIT_ENV = {
-  GIT_AUTHOR_NAME: "Ouro",
-  GIT_AUTHOR_EMAIL: SYSTEM_EMAIL,
-  GIT_COMMITTER_NAME: "Ouro",
-  GIT_COMMITTER_EMAIL: SYSTEM_EMAIL,
-  GIT_AUTHOR_DATE: "2000-01-01T00:00:00Z",
-  GIT_COMMITTER_DATE: "2000-01-01T00:00:00Z",
-};
-
-/**
- * The builder's source as an app repository: apps/builder, the buildpacks and the
- * shared platform/lib keep their repo paths (so relative imports hold), and the
- * builder's package.json, lockfile and Procfile sit at the root.
- */
-export function assembleBuilderSource(repoRoot: string): string {
-  const dir = mkdtempSync(join(tmpdir(), "ouro-builder-src-"));
-  for (const path of ["apps/builder", "buildpacks", "platform/lib"]) {
-    cpSync(join(repoRoot, path), join(dir, path), { recursive: true, filter: (p) => !p.includes("node_modules") });
-  }
-  for (const file of ["package.json", "package-lock.json", "Procfile"]) {
-    cpSync(join(repoRoot, "apps/builder", file), join(dir, file));
-  }
-  const git = (...args: string[]) => run("git", ["-C", dir, ...args], { env: { ...process.env, ...COMMIT_ENV }, quiet: true });
-  git("init", "-q", "-b", "main");
-  git("add", "-A");
-  git("commit", "-q", "-m", "Ouro system app: builder");
-  return dir;
+/** The system app, created (owned by the system user) when missing, with these config vars set. */
+export async function ensureSystemApp(db: Db, redis: Redis, name: string, config: Record<string, string> = {}): Promise<AppRow> {
+  const app = await systemApp(db, redis, name);
+  const changes = Object.fromEntries(Object.entries(config).filter(([key, value]) => app.config[key] !== value));
+  if (Object.keys(changes).length === 0) return app;
+  await createRelease(db, { appId: app.id, configChanges: changes, description: `Set ${Object.keys(changes).join(", ")} config vars`, userId: null });
+  await redis.publish("ouro:formation:changed", name);
+  return getApp(db, name);
 }
 
 async function systemApp(db: Db, redis: Redis, name: string): Promise<AppRow> {
@@ -78,10 +59,9 @@ export interface Stage0Deps {
 export async function ensureBuilder(deps: Stage0Deps): Promise<string> {
   const { config, db, redis, blobs } = deps;
   const app = await systemApp(db, redis, "builder");
-  const source = assembleBuilderSource(config.repoRoot);
+  const { dir: source, commit } = assembleAppSource(config.repoRoot, "builder");
   const work = mkdtempSync(join(tmpdir(), "ouro-stage0-"));
   try {
-    const commit = run("git", ["-C", source, "rev-parse", "HEAD"], { quiet: true }).trim();
     const current = await currentRelease(db, app.id);
     const existing = current?.slug_id
       ? (await db.query<{ checksum: string; commit: string | null }>("SELECT checksum, commit FROM slugs WHERE id = $1", [current.slug_id])).rows[0]
@@ -136,7 +116,7 @@ export async function ensureBuilder(deps: Stage0Deps): Promise<string> {
 }
 
 /** The builder reaches the API and its queue through the bridge; never the DB. */
-function builderConfig(config: Config): Record<string, string> {
+export function builderConfig(config: Config): Record<string, string> {
   const host = "ouro-host";
   return {
     OURO_API_URL: `http://${host}:${config.apiPort}`,
@@ -144,16 +124,42 @@ function builderConfig(config: Config): Record<string, string> {
   };
 }
 
-export async function waitForBuilder(db: Db, redis: Redis): Promise<void> {
-  const app = await getApp(db, "builder");
-  await redis.publish("ouro:formation:changed", "builder");
+/** Waits until a dyno of `type` of the app's current release is up. */
+export async function waitForDyno(db: Db, redis: Redis, name: string, type: string): Promise<void> {
+  const app = await getApp(db, name);
+  const version = (await currentRelease(db, app.id))?.version;
+  await redis.publish("ouro:formation:changed", name);
   await waitFor(
-    "the builder's worker dyno (see .ouro/logs/dynos.log)",
-    async () => (await listDynos(db, app.id)).some((d) => d.type === "worker" && d.state === "up"),
+    `the ${type} dyno of ${name} v${version} (see .ouro/logs/dynos.log)`,
+    async () => (await listDynos(db, app.id)).some((d) => d.type === type && d.state === "up" && d.release_version === version),
     120_000,
   );
 }
 
+/** The slug checksum of the newest stage-0 release of the builder built from `commit`. */
+export async function stage0Checksum(db: Db, commit: string): Promise<string | undefined> {
+  const { rows } = await db.query<{ checksum: string }>(
+    `SELECT s.checksum FROM releases r JOIN apps a ON a.id = r.app_id JOIN slugs s ON s.id = r.slug_id
+     WHERE a.name = 'builder' AND r.description LIKE 'Stage 0:%' AND s.commit = $1 ORDER BY r.version DESC LIMIT 1`,
+    [commit],
+  );
+  return rows[0]?.checksum;
+}
+
 export function writePrivate(path: string, content: string): void {
   writeFileSync(path, content, { mode: 0o600 });
+}
+
+/** Config vars each system app needs (beyond what its own code defaults). */
+export function systemConfig(config: Config, name: string, apiKey: string): Record<string, string> {
+  const host = "ouro-host";
+  const api = `http://${host}:${config.apiPort}`;
+  switch (name) {
+    case "builder":
+      return builderConfig(config);
+    case "cron":
+      return { OURO_API_URL: api, OURO_API_KEY: apiKey, REDIS_URL: `redis://cron:${config.secrets.cronRedisPassword}@${host}:${config.redisPort}` };
+    default:
+      return {};
+  }
 }

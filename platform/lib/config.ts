@@ -11,7 +11,21 @@ export interface Secrets {
   postgresPassword: string;
   redisPassword: string;
   builderRedisPassword: string;
+  cronRedisPassword: string;
+  addonsPostgresPassword: string;
+  addonsRedisPassword: string;
 }
+
+/** Every secret bootstrap generates; a key added later is generated on the next bootstrap. */
+export const SECRET_NAMES: (keyof Secrets)[] = [
+  "tokenSecret",
+  "postgresPassword",
+  "redisPassword",
+  "builderRedisPassword",
+  "cronRedisPassword",
+  "addonsPostgresPassword",
+  "addonsRedisPassword",
+];
 
 export interface Config {
   repoRoot: string;
