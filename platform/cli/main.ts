@@ -16,6 +16,7 @@ import { register as config } from "./commands/config/index.ts";
 import { register as configGet } from "./commands/config/get.ts";
 import { register as configSet } from "./commands/config/set.ts";
 import { register as configUnset } from "./commands/config/unset.ts";
+import { register as cron } from "./commands/cron/index.ts";
 import { register as gitRemote } from "./commands/git/remote.ts";
 import { register as logs } from "./commands/logs/index.ts";
 import { register as ps } from "./commands/ps/index.ts";
@@ -26,7 +27,7 @@ import { register as releasesInfo } from "./commands/releases/info.ts";
 
 const COMMANDS: RegisterCommand[] = [
   apps, appsCreate, appsDestroy, appsInfo, authToken, builds, config, configGet, configSet, configUnset,
-  gitRemote, logs, ps, psRestart, psScale, releases, releasesInfo,
+  cron, gitRemote, logs, ps, psRestart, psScale, releases, releasesInfo,
 ];
 
 const settings = resolveConfig(process.env);
