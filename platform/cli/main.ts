@@ -6,6 +6,7 @@ import type { CliContext, RegisterCommand } from "./command.ts";
 import { resolveConfig } from "./config.ts";
 import { describeError } from "./errors.ts";
 import { createPrinter } from "./printer.ts";
+import { register as addons } from "./commands/addons/register.ts";
 import { register as apps } from "./commands/apps/index.ts";
 import { register as appsCreate } from "./commands/apps/create.ts";
 import { register as appsDestroy } from "./commands/apps/destroy.ts";
@@ -24,10 +25,12 @@ import { register as psRestart } from "./commands/ps/restart.ts";
 import { register as psScale } from "./commands/ps/scale.ts";
 import { register as releases } from "./commands/releases/index.ts";
 import { register as releasesInfo } from "./commands/releases/info.ts";
+import { register as run } from "./commands/run/index.ts";
+import { register as systemUpgrade } from "./commands/system/upgrade.ts";
 
 const COMMANDS: RegisterCommand[] = [
-  apps, appsCreate, appsDestroy, appsInfo, authToken, builds, config, configGet, configSet, configUnset,
-  cron, gitRemote, logs, ps, psRestart, psScale, releases, releasesInfo,
+  addons, apps, appsCreate, appsDestroy, appsInfo, authToken, builds, config, configGet, configSet, configUnset,
+  cron, gitRemote, logs, ps, psRestart, psScale, releases, releasesInfo, run, systemUpgrade,
 ];
 
 const settings = resolveConfig(process.env);
