@@ -3,6 +3,7 @@ import { OuroError } from "../lib/errors.ts";
 import { gitRoutes, hookRoutes } from "../git/index.ts";
 import { requireUser } from "./auth.ts";
 import type { ApiContext } from "./context.ts";
+import { addonRoutes } from "./routes/addons.ts";
 import { appRoutes } from "./routes/apps.ts";
 import { configRoutes } from "./routes/config-vars.ts";
 import { cronRoutes } from "./routes/cron.ts";
@@ -31,6 +32,7 @@ export function createApi(ctx: ApiContext): express.Express {
   api.use(configRoutes(ctx));
   api.use(formationRoutes(ctx));
   api.use(releaseRoutes(ctx));
+  api.use(addonRoutes(ctx));
   api.use(logSessionRoutes(ctx));
   api.use(cronRoutes(ctx));
 

@@ -10,3 +10,4 @@ export * from "./dynos.ts";
 export * from "./audit.ts";
 export * from "./runs.ts";
 export * from "./cron.ts";
+export * from "./addons.ts";

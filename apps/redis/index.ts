@@ -1,0 +1,1 @@
+export { addonAclRules, addonKeyPrefix, addonUserName, createRedisProvider, type RedisProviderOptions } from "./provider.ts";

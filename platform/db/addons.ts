@@ -1,0 +1,46 @@
+import type { Db } from "./pool.ts";
+import { conflict, notFound } from "../lib/errors.ts";
+
+export interface AddonRow {
+  id: string;
+  app_id: string;
+  /** The add-on service, e.g. `postgres`. */
+  service: string;
+  /** `<service>:<plan>`, e.g. `postgres:standard`. */
+  plan: string;
+  name: string;
+  config_vars: string[];
+  created_at: Date;
+  updated_at: Date;
+}
+
+const COLUMNS = "id, app_id, service, plan, name, config_vars, created_at, updated_at";
+
+export async function listAddons(db: Db, appId: string): Promise<AddonRow[]> {
+  return (await db.query<AddonRow>(`SELECT ${COLUMNS} FROM addons WHERE app_id = $1 ORDER BY created_at, name`, [appId])).rows;
+}
+
+/** An app's add-on by id or name; 404 when it has none such. */
+export async function getAddon(db: Db, appId: string, idOrName: string): Promise<AddonRow> {
+  const byId = /^[0-9a-f-]{36}$/.test(idOrName);
+  const { rows } = await db.query<AddonRow>(
+    `SELECT ${COLUMNS} FROM addons WHERE app_id = $1 AND ${byId ? "id = $2::uuid" : "name = $2"}`,
+    [appId, idOrName],
+  );
+  if (!rows[0]) throw notFound(`Couldn't find that add-on: ${idOrName}.`);
+  return rows[0];
+}
+
+export async function insertAddon(db: Db, addon: Omit<AddonRow, "created_at" | "updated_at">): Promise<AddonRow> {
+  const { rows } = await db.query<AddonRow>(
+    `INSERT INTO addons (id, app_id, service, plan, name, config_vars) VALUES ($1, $2, $3, $4, $5, $6)
+     ON CONFLICT DO NOTHING RETURNING ${COLUMNS}`,
+    [addon.id, addon.app_id, addon.service, addon.plan, addon.name, addon.config_vars],
+  );
+  if (!rows[0]) throw conflict(`Name ${addon.name} is already taken.`);
+  return rows[0];
+}
+
+export async function deleteAddon(db: Db, id: string): Promise<void> {
+  await db.query("DELETE FROM addons WHERE id = $1", [id]);
+}
