@@ -1,7 +1,7 @@
 // The api process: Platform API, git smart HTTP, blob store and log sessions.
 import { createServer } from "node:http";
 import { join } from "node:path";
-import { Queue } from "bullmq";
+import { Queue, QueueEvents } from "bullmq";
 import { Redis } from "ioredis";
 import { createBlobStore } from "../blobs/index.ts";
 import { createBuildService } from "../builds/index.ts";
@@ -20,6 +20,8 @@ const blobs = createBlobStore(join(config.dataDir, "blobs"));
 const notifyFormation = async (app: string) => void (await redis.publish("ouro:formation:changed", app));
 const builds = createBuildService({ config, db, redis, queue, blobs, notifyFormation });
 await resetApps(redis, (await listApps(db, { includeSystem: true })).map((a) => a.name));
+const queueEvents = new QueueEvents(BUILD_QUEUE, { connection: new Redis(redisUrl(config), { maxRetriesPerRequest: null }) });
+queueEvents.on("failed", ({ jobId, failedReason }) => void builds.jobFailed(jobId, failedReason));
 const api = createApi({ config, db, redis, blobs, builds, notifyFormation });
 
 // Dynos reach the API through the Docker bridge gateway; nothing else needs it.

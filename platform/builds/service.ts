@@ -106,6 +106,18 @@ export function createBuildService(deps: BuildServiceDeps) {
       return build;
     },
 
+    /**
+     * A job BullMQ gave up on (the builder threw, or its dyno died mid-build more
+     * often than the queue allows) fails its build with the reason, so no build
+     * stays pending. A dyno that died once is retried by BullMQ on its own.
+     */
+    async jobFailed(buildId: string, reason: string) {
+      const build = await getBuild(db, buildId).catch(() => undefined);
+      if (build?.status !== "pending") return;
+      const app = (await db.query<{ name: string }>("SELECT name FROM apps WHERE id = $1", [build.app_id])).rows[0];
+      if (app) await fail(build, app.name, `the builder could not finish this build: ${reason}`);
+    },
+
     /** A config change of an app with a `release` process type goes through the release phase too. */
     async releaseConfig(app: AppRow, release: ReleaseRow, command: string) {
       const outcome = await runReleasePhase(deps, {
