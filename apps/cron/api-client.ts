@@ -41,8 +41,9 @@ export function createCronApi(options: { apiUrl: string; apiKey: string }): Cron
         body: body === undefined ? undefined : JSON.stringify(body),
       });
     } catch (error) {
-      const code = (error as { cause?: { code?: string } }).cause?.code ?? "";
-      throw new CronApiError(`${method} ${path}: ${code || (error as Error).message}`, UNREACHED.has(code));
+      const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+      const code = cause?.code ?? "";
+      throw new CronApiError(`${method} ${path}: ${code || cause?.message || (error as Error).message}`, UNREACHED.has(code));
     }
     const text = await response.text();
     if (!response.ok) {
