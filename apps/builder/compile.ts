@@ -1,23 +1,27 @@
 // The build runner: detect, compile, release, pack. No network: the worker (or stage 0)
 // brings the source and cache in and takes the slug out.
-import { access, mkdir } from "node:fs/promises";
+import { access, mkdir, rm } from "node:fs/promises";
 import { basename, join, resolve } from "node:path";
 import { BuildError } from "./build-error.ts";
+import { copyOwnBuildpacks } from "./buildpack-fetch.ts";
+import { requestedBuildpacks } from "./buildpack-list.ts";
 import { selectBuildpacks } from "./detect.ts";
 import { DEFAULT_STACK } from "./job.ts";
 import { parseDefaultProcessTypes, resolveProcessTypes } from "./release.ts";
 import { buildpackEnv, runScript } from "./run.ts";
 import { packDirectory } from "./slug.ts";
+import { applySlugignore } from "./slugignore.ts";
 
 export interface CompileOptions {
   sourceDir: string; // the build dir: buildpacks compile the app in place
   cacheDir: string;
   envDir: string;
-  buildpacksDir: string;
-  buildpacks?: string[]; // empty or absent: detect among DEFAULT_BUILDPACKS
+  buildpacksDir: string; // the builder's own buildpacks (copied per build, never written to)
+  buildpacks?: string[]; // the app's list; empty or absent: BUILDPACK_URL, .buildpacks, else detection
   buildEnv: Record<string, string>; // exported to buildpacks (NPM_CONFIG_REGISTRY, ...)
   output: (text: string) => void;
-  workDir: string; // where the slug is written
+  workDir: string; // where the slug is written; also holds the build's scratch (HOME, TMPDIR, buildpacks)
+  slugSizeLimit?: number; // bytes of the compressed slug; default DEFAULT_SLUG_SIZE_LIMIT
   stack?: string;
   timeoutMs?: number; // buildpacks still running then are killed and the build fails
 }
@@ -30,13 +34,45 @@ export interface CompileResult {
   buildpackDescription: string;
 }
 
+export const DEFAULT_SLUG_SIZE_LIMIT = 500 * 1024 * 1024;
+
+/** OURO_SLUG_SIZE_LIMIT (megabytes) as bytes; unset means the default. */
+export function slugSizeLimit(megabytes: string | undefined): number {
+  if (megabytes === undefined || megabytes.trim() === "") return DEFAULT_SLUG_SIZE_LIMIT;
+  const mb = Number(megabytes);
+  if (!Number.isFinite(mb) || mb <= 0) {
+    throw new BuildError(`OURO_SLUG_SIZE_LIMIT is "${megabytes}"; it must be a positive number of megabytes.`);
+  }
+  return Math.round(mb * 1024 * 1024);
+}
+
 export async function compile(options: CompileOptions): Promise<CompileResult> {
+  // Every build starts from nothing the previous one left: its own HOME, TMPDIR and buildpack
+  // copies under workDir, made empty here and removed at the end.
+  const scratch = join(resolve(options.workDir), "scratch");
+  await rm(scratch, { recursive: true, force: true });
+  try {
+    return await compileIn(scratch, options);
+  } finally {
+    await rm(scratch, { recursive: true, force: true });
+  }
+}
+
+async function compileIn(scratch: string, options: CompileOptions): Promise<CompileResult> {
   const { output } = options;
   // Buildpacks run with the build dir as cwd: every path they get must be absolute.
   const buildDir = resolve(options.sourceDir);
   const cacheDir = resolve(options.cacheDir);
   const envDir = resolve(options.envDir);
-  let env = buildpackEnv({ STACK: options.stack ?? DEFAULT_STACK, ...options.buildEnv });
+  const ownDir = join(scratch, "buildpacks", "own");
+  for (const dir of ["home", "tmp", "buildpacks/fetched"]) await mkdir(join(scratch, dir), { recursive: true });
+  await copyOwnBuildpacks(resolve(options.buildpacksDir), ownDir);
+  let env = buildpackEnv({
+    STACK: options.stack ?? DEFAULT_STACK,
+    ...options.buildEnv,
+    HOME: join(scratch, "home"),
+    TMPDIR: join(scratch, "tmp"),
+  });
   const signal = options.timeoutMs ? AbortSignal.timeout(options.timeoutMs) : undefined;
   const checkTime = () => {
     if (signal?.aborted) {
@@ -49,11 +85,15 @@ export async function compile(options: CompileOptions): Promise<CompileResult> {
   await mkdir(envDir, { recursive: true });
 
   const buildpacks = await selectBuildpacks({
-    buildpacksDir: resolve(options.buildpacksDir),
-    requested: options.buildpacks ?? [],
+    ownDir,
+    fetchDir: join(scratch, "buildpacks", "fetched"),
+    requested: await requestedBuildpacks({ job: options.buildpacks ?? [], envDir, buildDir }),
     buildDir,
     env,
+    output,
+    signal,
   });
+  checkTime();
 
   let defaults: Record<string, string> = {};
   for (const [index, buildpack] of buildpacks.entries()) {
@@ -85,16 +125,29 @@ export async function compile(options: CompileOptions): Promise<CompileResult> {
   const processTypes = await resolveProcessTypes(buildDir, defaults);
   output(`       Process types -> ${Object.keys(processTypes).join(", ")}\n`);
 
+  const ignored = await applySlugignore(buildDir);
+  if (ignored !== null) output(`-----> Removed ${ignored.length} path(s) matched by .slugignore\n`);
+
   output("-----> Compressing...");
   const slugPath = join(options.workDir, "slug.tgz");
   await mkdir(options.workDir, { recursive: true });
   const slug = await packDirectory({ dir: buildDir, out: slugPath, exclude: ["./.git"] });
-  output(` done, ${(slug.size / 1024 / 1024).toFixed(1)}MB\n`);
+  output(` done, ${megabytes(slug.size)}\n`);
+  const limit = options.slugSizeLimit ?? DEFAULT_SLUG_SIZE_LIMIT;
+  if (slug.size > limit) {
+    await rm(slugPath, { force: true });
+    throw new BuildError(
+      `Compiled slug size: ${megabytes(slug.size)} is too large (max is ${megabytes(limit)}). ` +
+        "List what the app does not need at run time (tests, docs, sources a build step compiled, caches) in a .slugignore file at its root.",
+    );
+  }
   output("-----> Launching...\n");
 
   const last = buildpacks[buildpacks.length - 1];
   return { slugPath, ...slug, processTypes, buildpackDescription: last?.description ?? "" };
 }
+
+const megabytes = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)}MB`;
 
 async function release(
   buildpack: { name: string; dir: string },

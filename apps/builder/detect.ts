@@ -1,14 +1,17 @@
-// Which buildpacks build an app: the job's explicit list (all run, in order, as on Heroku),
-// or the first of the builder's own buildpacks whose bin/detect accepts the app.
+// Which buildpacks build an app: the ones it asked for (all run, in order, as on Heroku; each
+// must accept the app), or the first of the builder's own buildpacks whose bin/detect accepts it.
 import { access, constants } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { BuildError } from "./build-error.ts";
+import { fetchBuildpack } from "./buildpack-fetch.ts";
+import type { RequestedBuildpacks } from "./buildpack-list.ts";
 import { runScript } from "./run.ts";
 
 // The order Ouro tries its own buildpacks in, and what each looks for (see each README).
 export const DEFAULT_BUILDPACKS: readonly { name: string; detects: string }[] = [
   { name: "nodejs", detects: "package.json" },
+  { name: "static", detects: "static.json or index.html" },
   { name: "procfile", detects: "Procfile" },
 ];
 
@@ -24,32 +27,48 @@ export interface Buildpack {
   description: string; // what bin/detect printed, e.g. "Node.js"
 }
 
-const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
-
 export async function selectBuildpacks(options: {
-  buildpacksDir: string;
-  requested: string[];
+  ownDir: string; // the build's own copy of the builder's buildpacks
+  fetchDir: string; // where requested buildpacks are put, one fresh dir each
+  requested: RequestedBuildpacks;
   buildDir: string;
   env: Record<string, string>;
+  output: (text: string) => void;
+  signal?: AbortSignal;
 }): Promise<Buildpack[]> {
-  const explicit = options.requested.length > 0;
-  const names = explicit ? options.requested : DEFAULT_BUILDPACKS.map((b) => b.name);
+  const { requested } = options;
+  if (requested.refs.length === 0) {
+    for (const { name } of DEFAULT_BUILDPACKS) {
+      const dir = join(options.ownDir, name);
+      await requireDetect(dir, name);
+      const detected = await detect(dir, options.buildDir, options.env);
+      if (detected.code === 0) return [{ name, dir, description: detected.description || name }];
+    }
+    throw new BuildError(noneDetectedMessage(DEFAULT_BUILDPACKS.map((b) => b.name)));
+  }
+  if (requested.from !== "the app's buildpacks") {
+    options.output(`-----> Using buildpacks from ${requested.from}: ${requested.refs.map((r) => r.ref).join(", ")}\n`);
+  }
   const chosen: Buildpack[] = [];
-  for (const name of names) {
-    const dir = await buildpackDir(options.buildpacksDir, name);
+  for (const [index, ref] of requested.refs.entries()) {
+    const { dir, name } = await fetchBuildpack(ref, {
+      ownDir: options.ownDir,
+      into: join(options.fetchDir, String(index + 1)),
+      env: options.env,
+      cwd: options.buildDir,
+      output: options.output,
+      signal: options.signal,
+    });
+    await requireDetect(dir, ref.ref);
     const detected = await detect(dir, options.buildDir, options.env);
-    if (explicit && detected.code !== 0) {
+    if (detected.code !== 0) {
       throw new BuildError(
-        `The buildpack "${name}" does not apply to this app (its bin/detect exited ${detected.code}). ` +
-          "Add the files it needs, or set other buildpacks for the app.",
+        `The buildpack "${ref.ref}" does not apply to this app (its bin/detect exited ${detected.code}). ` +
+          `Add the files it needs, or change the buildpacks (${requested.from}).`,
       );
     }
-    if (detected.code === 0) {
-      chosen.push({ name, dir, description: detected.description || name });
-      if (!explicit) break;
-    }
+    chosen.push({ name, dir, description: detected.description || name });
   }
-  if (chosen.length === 0) throw new BuildError(noneDetectedMessage(names));
   return chosen;
 }
 
@@ -58,15 +77,12 @@ export function noneDetectedMessage(names: string[]): string {
     const known = DEFAULT_BUILDPACKS.find((b) => b.name === name);
     return known ? `${name} (${known.detects})` : name;
   });
-  return `No buildpack detected this app. Ouro looked for: ${looked.join(", ")}. Add one of these files.`;
+  return `No buildpack detected this app. Ouro looked for: ${looked.join(", ")}. Add one of these files, or set buildpacks with ouro buildpacks:set.`;
 }
 
-async function buildpackDir(buildpacksDir: string, name: string): Promise<string> {
-  if (!NAME.test(name)) throw new BuildError(`"${name}" is not a buildpack name: use letters, digits, ".", "_" and "-".`);
-  const dir = join(buildpacksDir, name);
+async function requireDetect(dir: string, name: string): Promise<void> {
   const ok = await access(join(dir, "bin", "detect"), constants.X_OK).then(() => true, () => false);
-  if (!ok) throw new BuildError(`The buildpack "${name}" does not exist here (no executable ${name}/bin/detect).`);
-  return dir;
+  if (!ok) throw new BuildError(`The buildpack "${name}" has no executable bin/detect.`);
 }
 
 async function detect(dir: string, buildDir: string, env: Record<string, string>) {

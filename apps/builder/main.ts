@@ -1,4 +1,5 @@
 // The builder worker dyno: `worker: node apps/builder/main.ts`.
+import { slugSizeLimit } from "./compile.ts";
 import { builderBuildpacksDir } from "./detect.ts";
 import { DEFAULT_STACK } from "./job.ts";
 import { createBuildWorker } from "./worker.ts";
@@ -20,6 +21,7 @@ const worker = createBuildWorker({
   buildpacksDir,
   stack: process.env.STACK ?? DEFAULT_STACK,
   timeoutMs: Number(process.env.OURO_BUILD_TIMEOUT ?? 15 * 60) * 1000,
+  slugSizeLimit: slugSizeLimit(process.env.OURO_SLUG_SIZE_LIMIT),
   log,
 });
 worker.on("error", (error) => log(`builder: ${error.message}`));

@@ -54,6 +54,9 @@ export function runScript(options: RunOptions): Promise<number> {
     child.stdout.on("data", (chunk: Buffer) => options.stdout(out.write(chunk)));
     child.stderr.on("data", (chunk: Buffer) => options.stderr(err.write(chunk)));
     child.on("error", reject);
+    // Whatever the script left running in its group (a daemon, `cmd &` holding our pipes) ends
+    // with it; otherwise "close" would wait for it.
+    child.on("exit", stop);
     child.on("close", (code, signal) => {
       options.signal?.removeEventListener("abort", stop);
       const rest = out.end();

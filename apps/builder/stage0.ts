@@ -10,7 +10,7 @@ import type { Readable } from "node:stream";
 import { parseArgs } from "node:util";
 import { createGunzip } from "node:zlib";
 import { isBuildError } from "./build-error.ts";
-import { compile } from "./compile.ts";
+import { compile, slugSizeLimit } from "./compile.ts";
 import { builderBuildpacksDir } from "./detect.ts";
 import { DEFAULT_STACK } from "./job.ts";
 import { packDirectory } from "./slug.ts";
@@ -63,6 +63,7 @@ try {
     output: (text) => process.stdout.write(text),
     workDir: join(workDir, "out"),
     stack: process.env.STACK ?? DEFAULT_STACK,
+    slugSizeLimit: slugSizeLimit(process.env.OURO_SLUG_SIZE_LIMIT),
   });
   await mkdir(out, { recursive: true });
   await rename(result.slugPath, join(out, "slug.tgz")).catch(() => cp(result.slugPath, join(out, "slug.tgz")));

@@ -7,7 +7,7 @@ import { Worker } from "bullmq";
 import type { ConnectionOptions, Job } from "bullmq";
 import { createBuildApi } from "./api-client.ts";
 import { isBuildError } from "./build-error.ts";
-import { compile } from "./compile.ts";
+import { compile, slugSizeLimit } from "./compile.ts";
 import { BUILD_QUEUE, BuildJobSchema } from "./job.ts";
 import type { BuildJob, BuildResult } from "./job.ts";
 import { fingerprint } from "./fingerprint.ts";
@@ -18,6 +18,7 @@ export interface BuildDeps {
   buildpacksDir: string;
   stack: string;
   timeoutMs?: number; // per build; the API gives up on a build after OURO_BUILD_TIMEOUT too
+  slugSizeLimit?: number; // bytes; the job's buildEnv.OURO_SLUG_SIZE_LIMIT (MB) wins
   log: (line: string) => void;
 }
 
@@ -75,6 +76,7 @@ async function build(
     workDir: join(workDir, "out"),
     stack: deps.stack,
     timeoutMs: deps.timeoutMs,
+    slugSizeLimit: job.buildEnv.OURO_SLUG_SIZE_LIMIT ? slugSizeLimit(job.buildEnv.OURO_SLUG_SIZE_LIMIT) : deps.slugSizeLimit,
   });
 
   const saveCache = async () => {

@@ -1,36 +1,8 @@
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { compile, parseDefaultProcessTypes } from "../../apps/builder/index.ts";
-import type { CompileOptions } from "../../apps/builder/index.ts";
-import { fixtureBuildpacks, tempDir } from "./helpers.ts";
-
-async function app(files: Record<string, string>): Promise<Omit<CompileOptions, "output"> & { log: string[] }> {
-  const root = await tempDir();
-  const sourceDir = join(root, "source");
-  await mkdir(sourceDir);
-  for (const [name, text] of Object.entries(files)) await writeFile(join(sourceDir, name), text);
-  return {
-    sourceDir,
-    cacheDir: join(root, "cache"),
-    envDir: join(root, "env"),
-    workDir: join(root, "work"),
-    buildpacksDir: fixtureBuildpacks,
-    buildEnv: { NPM_CONFIG_REGISTRY: "http://127.0.0.1:4873/" },
-    log: [],
-  };
-}
-
-function run(options: Awaited<ReturnType<typeof app>>, extra: Partial<CompileOptions> = {}) {
-  return compile({ ...options, ...extra, output: (text) => options.log.push(text) });
-}
-
-async function failure(promise: Promise<unknown>): Promise<Error> {
-  const error = await promise.then(() => null, (e: unknown) => e as Error);
-  if (error === null) throw new Error("expected the build to fail");
-  expect(error.name).toBe("BuildError");
-  return error;
-}
+import { parseDefaultProcessTypes } from "../../apps/builder/index.ts";
+import { app, failure, run } from "./helpers.ts";
 
 describe("compile", () => {
   it("runs the detected buildpack with env, cache and build env, and packs a slug", async () => {
@@ -59,7 +31,7 @@ describe("compile", () => {
     expect(again.checksum).toBe(result.checksum);
   });
 
-  it("detects in the order nodejs, procfile", async () => {
+  it("detects in the order nodejs, static, procfile", async () => {
     const both = await app({ "package.json": "{}", Procfile: "web: node server.js\n" });
     expect(await run(both)).toMatchObject({ buildpackDescription: "Node.js", processTypes: { web: "node server.js" } });
     const procfileOnly = await app({ Procfile: "worker: ./run\n" });
@@ -70,7 +42,8 @@ describe("compile", () => {
     const options = await app({ "README.md": "hi" });
     const error = await failure(run(options));
     expect(error.message).toBe(
-      "No buildpack detected this app. Ouro looked for: nodejs (package.json), procfile (Procfile). Add one of these files.",
+      "No buildpack detected this app. Ouro looked for: nodejs (package.json), static (static.json or index.html), procfile (Procfile). " +
+        "Add one of these files, or set buildpacks with ouro buildpacks:set.",
     );
   });
 
