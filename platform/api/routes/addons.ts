@@ -163,6 +163,8 @@ async function provision(ctx: ApiContext, service: string, body: { addon_id: str
   const parsed = ProvisionAnswer.safeParse(answer.body);
   const declared = ADDON_SERVICES[service]!.configVars;
   if (answer.status !== 200 || !parsed.success || !Object.keys(parsed.data.config).every((key) => declared.includes(key))) {
+    // A provider that made something but answered wrongly gets the chance to remove it.
+    if (answer.status === 200) await deprovision(ctx, service, body.addon_id).catch(() => {});
     throw providerError(service, answer, `an answer with config vars ${declared.join(", ")}`);
   }
   return parsed.data.config;

@@ -1,0 +1,199 @@
+// The kernel's add-on routes, in-process against a database of the test's own (migrated like
+// the platform's) and the real postgres provider. The provider is reached the way the kernel
+// reaches it through the router: here `routerPort` is the provider's own port.
+import { randomUUID } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
+import type { Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Redis } from "ioredis";
+import pg from "pg";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createPostgresProvider } from "../../apps/postgres/index.ts";
+import { type ApiContext, createApi } from "../../platform/api/index.ts";
+import { createBlobStore } from "../../platform/blobs/index.ts";
+import type { BuildService } from "../../platform/builds/index.ts";
+import { createApiKey, createApp, createPool, type Db, ensureUser, migrate } from "../../platform/db/index.ts";
+import { loadConfig, redisUrl } from "../../platform/lib/config.ts";
+import { kernelDbUrl, serve, suffix, temporaryPostgresAdmin } from "./support.ts";
+
+const secret = "test-provider-secret";
+
+interface AddonBody {
+  id: string;
+  name: string;
+  addon_service: { name: string };
+  plan: { name: string };
+  app: { name: string };
+  config_vars: string[];
+  state: string;
+  message?: string;
+}
+
+describe("add-on routes", () => {
+  const dbName = `ouro_addons_test_${suffix()}`;
+  const blobsDir = mkdtempSync(join(tmpdir(), "ouro-addons-blobs-"));
+  let db: Db;
+  let admin: Awaited<ReturnType<typeof temporaryPostgresAdmin>>;
+  let adminPool: pg.Pool;
+  let provider: Awaited<ReturnType<typeof serve>>;
+  let redis: Redis;
+  let api: Server;
+  let key: string;
+  const notified: string[] = [];
+
+  function context(routerPort: number): ApiContext {
+    return {
+      config: { ...loadConfig(), routerPort },
+      db,
+      redis,
+      blobs: createBlobStore(blobsDir),
+      builds: {} as BuildService, // the add-on routes never build
+      notifyFormation: async (app) => void notified.push(app),
+    };
+  }
+
+  async function listen(ctx: ApiContext): Promise<{ server: Server; url: string }> {
+    const server = createApi(ctx).listen(0, "127.0.0.1");
+    await new Promise((resolve) => server.once("listening", resolve));
+    return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
+  }
+
+  let url = "";
+  async function call<T = AddonBody>(method: string, path: string, body?: unknown, base = url) {
+    const res = await fetch(`${base}${path}`, {
+      method,
+      headers: { Authorization: `Bearer ${key}`, "Content-Type": "application/json" },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    return { status: res.status, body: (await res.json()) as T };
+  }
+
+  beforeAll(async () => {
+    const kernel = new pg.Client(kernelDbUrl());
+    await kernel.connect();
+    await kernel.query(`CREATE DATABASE ${dbName}`);
+    await kernel.end();
+    db = createPool(Object.assign(new URL(kernelDbUrl()), { pathname: `/${dbName}` }).toString());
+    await migrate(db);
+    const user = await ensureUser(db, "addons-test@ouro.local");
+    key = await createApiKey(db, user.id);
+    const system = await ensureUser(db, "system@ouro.local");
+    const postgres = await createApp(db, { name: "postgres", ownerId: system.id, system: true });
+    await db.query("UPDATE apps SET config = $2 WHERE id = $1", [postgres.id, { OURO_PROVIDER_SECRET: secret }]);
+    await createApp(db, { name: "shop", ownerId: user.id });
+
+    admin = await temporaryPostgresAdmin();
+    adminPool = new pg.Pool({ connectionString: admin.url, max: 2 });
+    provider = await serve(createPostgresProvider({ admin: adminPool, server: { host: "127.0.0.1", port: Number(new URL(admin.url).port) } }), secret);
+    redis = new Redis(redisUrl(loadConfig()), { lazyConnect: true });
+    ({ server: api, url } = await listen(context(provider.port)));
+  });
+
+  afterAll(async () => {
+    api?.close();
+    await provider?.close();
+    await db?.end();
+    const kernel = new pg.Client(kernelDbUrl());
+    await kernel.connect();
+    await kernel.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
+    await kernel.end();
+    // Whatever a failed test left behind on the provider's side.
+    for (const { rolname } of (await adminPool.query<{ rolname: string }>("SELECT rolname FROM pg_roles WHERE pg_has_role(current_user, oid, 'MEMBER') AND rolname LIKE 'addon\\_%'")).rows) {
+      await adminPool.query(`DROP DATABASE IF EXISTS "${rolname}" WITH (FORCE)`);
+      await adminPool.query(`DROP ROLE IF EXISTS "${rolname}"`);
+    }
+    await adminPool?.end();
+    await admin?.drop();
+    redis?.disconnect();
+    rmSync(blobsDir, { recursive: true, force: true });
+  });
+
+  it("attaches a postgres add-on: config var, release, Heroku's shape", async () => {
+    const created = await call("POST", "/apps/shop/addons", { plan: "heroku-postgresql:essential-0" });
+    expect(created.status).toBe(201);
+    expect(created.body).toMatchObject({
+      name: expect.stringMatching(/^postgres-[a-z]+-\d{5}$/),
+      addon_service: { name: "postgres" },
+      plan: { name: "postgres:essential-0" },
+      app: { name: "shop" },
+      config_vars: ["DATABASE_URL"],
+      state: "provisioned",
+    });
+    const config = await call<Record<string, string>>("GET", "/apps/shop/config-vars");
+    const database = new pg.Client({ connectionString: config.body.DATABASE_URL });
+    await database.connect();
+    expect((await database.query("SELECT current_user AS who")).rows[0].who).toMatch(/^addon_[0-9a-f]{12}$/);
+    await database.end();
+    const releases = await call<{ description: string }[]>("GET", "/apps/shop/releases");
+    expect(releases.body.at(-1)?.description).toBe("Attach DATABASE resource");
+    expect(notified).toContain("shop");
+
+    const list = await call<AddonBody[]>("GET", "/apps/shop/addons");
+    expect(list.body.map((a) => a.name)).toEqual([created.body.name]);
+    expect((await call("GET", `/apps/shop/addons/${created.body.id}`)).body.name).toBe(created.body.name);
+  });
+
+  it("gives a second database prefixed config vars, and detaches it by name", async () => {
+    const before = (await call<Record<string, string>>("GET", "/apps/shop/config-vars")).body;
+    const second = await call("POST", "/apps/shop/addons", { plan: "postgres" });
+    expect(second.status).toBe(201);
+    const prefixed = `${second.body.name.toUpperCase().replace(/-/g, "_")}_DATABASE_URL`;
+    expect(second.body.config_vars).toEqual([prefixed]);
+    const after = (await call<Record<string, string>>("GET", "/apps/shop/config-vars")).body;
+    expect(after.DATABASE_URL).toBe(before.DATABASE_URL);
+
+    const removed = await call("DELETE", `/apps/shop/addons/${second.body.name}`);
+    expect(removed.status).toBe(200);
+    const config = (await call<Record<string, string>>("GET", "/apps/shop/config-vars")).body;
+    expect(config).toEqual(before);
+    const releases = await call<{ description: string }[]>("GET", "/apps/shop/releases");
+    expect(releases.body.at(-1)?.description).toBe(`Detach ${prefixed.replace(/_URL$/, "")} resource`);
+    const database = new pg.Client({ connectionString: after[prefixed] });
+    database.on("error", () => {});
+    await expect(database.connect()).rejects.toThrow(/password authentication failed|does not exist/);
+  });
+
+  it("detaches the first database: the var is unset and its role can no longer log in", async () => {
+    const [addon] = (await call<AddonBody[]>("GET", "/apps/shop/addons")).body;
+    const url = (await call<Record<string, string>>("GET", "/apps/shop/config-vars")).body.DATABASE_URL;
+    expect((await call("DELETE", `/apps/shop/addons/${addon!.id}`)).status).toBe(200);
+    expect((await call<Record<string, string>>("GET", "/apps/shop/config-vars")).body).not.toHaveProperty("DATABASE_URL");
+    expect((await call<AddonBody[]>("GET", "/apps/shop/addons")).body).toEqual([]);
+    const database = new pg.Client({ connectionString: url });
+    database.on("error", () => {});
+    await expect(database.connect()).rejects.toThrow(/password authentication failed|does not exist/);
+    expect((await call("DELETE", `/apps/shop/addons/${addon!.id}`)).status).toBe(404);
+  });
+
+  it("refuses an unknown plan with 422 naming the services", async () => {
+    const res = await call("POST", "/apps/shop/addons", { plan: "mysql" });
+    expect(res.status).toBe(422);
+    expect(res.body.message).toContain("postgres | heroku-postgresql");
+    expect(res.body.message).toContain("redis | heroku-redis");
+  });
+
+  it("answers 503 when the provider app is not deployed or not answering", async () => {
+    const missing = await call("POST", "/apps/shop/addons", { plan: "redis" });
+    expect(missing.status).toBe(503);
+    expect(missing.body.message).toBe(
+      "The redis add-on provider is unavailable: the provider app redis is not deployed (or has no OURO_PROVIDER_SECRET config var).",
+    );
+
+    const closed = await listen(context(1)); // nothing listens on port 1
+    try {
+      const down = await call("POST", "/apps/shop/addons", { plan: "postgres" }, closed.url);
+      expect(down.status).toBe(503);
+      expect(down.body.message).toMatch(/^The postgres add-on provider is unavailable: the router did not reach it/);
+    } finally {
+      closed.server.close();
+    }
+    expect((await call<AddonBody[]>("GET", "/apps/shop/addons")).body).toEqual([]);
+  });
+
+  it("answers 404 for an unknown app and add-on", async () => {
+    expect((await call("POST", "/apps/no-such-app/addons", { plan: "postgres" })).status).toBe(404);
+    expect((await call("DELETE", `/apps/shop/addons/${randomUUID()}`)).status).toBe(404);
+  });
+});
