@@ -42,6 +42,7 @@ export function appRoutes(ctx: ApiContext): Router {
     const app = await getApp(ctx.db, req.params.app);
     await deleteApp(ctx.db, app.id);
     rmSync(join(ctx.config.dataDir, "repos", `${app.name}.git`), { recursive: true, force: true });
+    rmSync(ctx.blobs.keyedPath(`cache-${app.id}.tar.gz`), { force: true });
     await deleteLogs(ctx.redis, app.name);
     await announceApps(ctx.redis, { remove: app.name });
     await ctx.notifyFormation(app.name);
