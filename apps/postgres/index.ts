@@ -6,4 +6,4 @@ export {
   type Provider,
   ProviderError,
   type ProvisionRequest,
-} from "./provider-http.ts";
+} from "../../platform/lib/addon-provider.ts";

@@ -1,7 +1,7 @@
 // The postgres provider's web dyno: `web: node apps/postgres/main.ts`.
 import pg from "pg";
 import { createPostgresProvider } from "./provider.ts";
-import { requiredEnv, serveProvider, serverOf } from "./provider-http.ts";
+import { requiredEnv, serveProvider, serverOf } from "../../platform/lib/addon-provider.ts";
 
 const adminUrl = requiredEnv("postgres", "POSTGRES_ADMIN_URL");
 const admin = new pg.Pool({ connectionString: adminUrl, max: 2 });

@@ -2,7 +2,7 @@
 // role may log in and owns its database; nobody else but the admin may connect to it.
 import { randomBytes } from "node:crypto";
 import type pg from "pg";
-import { addonShortId, type Provider } from "./provider-http.ts";
+import { addonShortId, type Provider } from "../../platform/lib/addon-provider.ts";
 
 export interface PostgresProviderOptions {
   /** A pool logged in as a role with CREATEDB CREATEROLE (never a superuser). */

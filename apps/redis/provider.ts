@@ -3,7 +3,7 @@
 // FLUSHALL, SWAPDB, MIGRATE, ...) and the admin commands are denied.
 import { randomBytes } from "node:crypto";
 import type { Redis } from "ioredis";
-import { addonShortId, type Provider } from "../postgres/provider-http.ts";
+import { addonShortId, type Provider } from "../../platform/lib/addon-provider.ts";
 
 export interface RedisProviderOptions {
   /** A connection as the admin user (ACL SETUSER/DELUSER/SAVE, SCAN and UNLINK on `addon:*`). */
