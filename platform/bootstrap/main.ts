@@ -33,7 +33,7 @@ const registryFile = join(dataDir, "npm-registry");
 if (!existsSync(registryFile)) writePrivate(registryFile, run("npm", ["config", "get", "registry"], { quiet: true }).trim());
 
 const config = loadConfig();
-await ensurePostgres(dataDir, config.postgresPort, config.secrets);
+await ensurePostgres(dataDir, config.postgresPort, config.bridgeHost, config.secrets);
 await ensureRedis(dataDir, config.redisPort, config.bridgeHost, config.secrets);
 
 const db = createPool(postgresUrl(config));

@@ -159,6 +159,16 @@ export function systemConfig(config: Config, name: string, apiKey: string): Reco
       return builderConfig(config);
     case "cron":
       return { OURO_API_URL: api, OURO_API_KEY: apiKey, REDIS_URL: `redis://cron:${config.secrets.cronRedisPassword}@${host}:${config.redisPort}` };
+    case "postgres":
+      return {
+        POSTGRES_ADMIN_URL: `postgres://ouro_addons:${config.secrets.addonsPostgresPassword}@${host}:${config.postgresPort}/postgres`,
+        OURO_PROVIDER_SECRET: config.secrets.providerSecret,
+      };
+    case "redis":
+      return {
+        REDIS_ADMIN_URL: `redis://ouro_addons:${config.secrets.addonsRedisPassword}@${host}:${config.redisPort}`,
+        OURO_PROVIDER_SECRET: config.secrets.providerSecret,
+      };
     default:
       return {};
   }

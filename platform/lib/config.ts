@@ -14,6 +14,8 @@ export interface Secrets {
   cronRedisPassword: string;
   addonsPostgresPassword: string;
   addonsRedisPassword: string;
+  /** Shared by the kernel and the add-on provider apps (their OURO_PROVIDER_SECRET). */
+  providerSecret: string;
 }
 
 /** Every secret bootstrap generates; a key added later is generated on the next bootstrap. */
@@ -25,6 +27,7 @@ export const SECRET_NAMES: (keyof Secrets)[] = [
   "cronRedisPassword",
   "addonsPostgresPassword",
   "addonsRedisPassword",
+  "providerSecret",
 ];
 
 export interface Config {

@@ -3,7 +3,8 @@ import { rmSync } from "node:fs";
 import { join } from "node:path";
 import { Router } from "express";
 import { z } from "zod";
-import { audit, createApp, deleteApp, getApp, listApps } from "../../db/index.ts";
+import { audit, createApp, deleteApp, getApp, listAddons, listApps } from "../../db/index.ts";
+import { destroyAddon } from "./addons.ts";
 import { parseAppName } from "../../lib/app-name.ts";
 import { deleteLogs } from "../../logs/index.ts";
 import { type ApiContext, parseBody } from "../context.ts";
@@ -40,6 +41,8 @@ export function appRoutes(ctx: ApiContext): Router {
 
   router.delete("/apps/:app", async (req, res) => {
     const app = await getApp(ctx.db, req.params.app);
+    // Add-on databases and users go first: a provider that cannot deprovision stops the delete.
+    for (const addon of await listAddons(ctx.db, app.id)) await destroyAddon(ctx, { app, addon, actor: req.user! });
     await deleteApp(ctx.db, app.id);
     rmSync(join(ctx.config.dataDir, "repos", `${app.name}.git`), { recursive: true, force: true });
     rmSync(ctx.blobs.keyedPath(`cache-${app.id}.tar.gz`), { force: true });
