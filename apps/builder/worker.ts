@@ -104,5 +104,14 @@ export function createBuildWorker(options: BuildDeps & { connection: ConnectionO
     if (!parsed.success) throw new Error(`job ${job.id} is not a BuildJob: ${parsed.error.message}`);
     return processBuild(parsed.data, options);
   };
-  return new Worker(options.queue ?? BUILD_QUEUE, processor, { connection: options.connection, concurrency: 1 });
+  // A builder dyno that dies mid-build stops renewing its job's lock; within about 15 s another
+  // builder (or this one, restarted) finds the job stalled and runs it again, once. A second
+  // death fails the job, and the API fails the build with BullMQ's reason.
+  return new Worker(options.queue ?? BUILD_QUEUE, processor, {
+    connection: options.connection,
+    concurrency: 1,
+    lockDuration: 10_000,
+    stalledInterval: 5_000,
+    maxStalledCount: 1,
+  });
 }
