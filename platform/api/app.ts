@@ -5,6 +5,7 @@ import { requireUser } from "./auth.ts";
 import type { ApiContext } from "./context.ts";
 import { addonRoutes } from "./routes/addons.ts";
 import { appRoutes } from "./routes/apps.ts";
+import { buildpackRoutes } from "./routes/buildpacks.ts";
 import { configRoutes } from "./routes/config-vars.ts";
 import { cronRoutes } from "./routes/cron.ts";
 import { formationRoutes } from "./routes/formation.ts";
@@ -30,6 +31,7 @@ export function createApi(ctx: ApiContext): express.Express {
   api.get("/account", (req, res) => void res.json({ id: req.user!.id, email: req.user!.email, name: req.user!.email }));
   api.use(appRoutes(ctx));
   api.use(configRoutes(ctx));
+  api.use(buildpackRoutes(ctx));
   api.use(formationRoutes(ctx));
   api.use(releaseRoutes(ctx));
   api.use(addonRoutes(ctx));

@@ -13,6 +13,7 @@ import { register as appsDestroy } from "./commands/apps/destroy.ts";
 import { register as appsInfo } from "./commands/apps/info.ts";
 import { register as authToken } from "./commands/auth/token.ts";
 import { register as builds } from "./commands/builds/index.ts";
+import * as buildpacks from "./commands/buildpacks/commands.ts";
 import { register as config } from "./commands/config/index.ts";
 import { register as configGet } from "./commands/config/get.ts";
 import { register as configSet } from "./commands/config/set.ts";
@@ -29,6 +30,7 @@ import { register as run } from "./commands/run/index.ts";
 import { register as systemUpgrade } from "./commands/system/upgrade.ts";
 
 const COMMANDS: RegisterCommand[] = [
+  ...buildpacks.commands,
   addons, apps, appsCreate, appsDestroy, appsInfo, authToken, builds, config, configGet, configSet, configUnset,
   cron, gitRemote, logs, ps, psRestart, psScale, releases, releasesInfo, run, systemUpgrade,
 ];

@@ -11,3 +11,4 @@ export * from "./audit.ts";
 export * from "./runs.ts";
 export * from "./cron.ts";
 export * from "./addons.ts";
+export * from "./buildpacks.ts";

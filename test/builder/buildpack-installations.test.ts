@@ -1,0 +1,116 @@
+// An app's buildpack list end to end on the kernel side: the real CLI → the API (in-process, on
+// its own database in Ouro's PostgreSQL) → appBuildpacks(), what the build job carries.
+import { execFile } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import type { Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import pg from "pg";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createApi } from "../../platform/api/index.ts";
+import type { ApiContext } from "../../platform/api/index.ts";
+import type { BuildService } from "../../platform/builds/index.ts";
+import { appBuildpacks, createApiKey, createApp, createPool, type Db, ensureUser, migrate } from "../../platform/db/index.ts";
+import { loadConfig, postgresUrl } from "../../platform/lib/config.ts";
+
+const repoRoot = fileURLToPath(new URL("../../", import.meta.url));
+const kernelDbUrl = () => postgresUrl(loadConfig());
+
+describe("buildpack installations (API, CLI, appBuildpacks)", () => {
+  const dbName = `ouro_buildpacks_test_${randomBytes(4).toString("hex")}`;
+  let db: Db;
+  let server: Server;
+  let url = "";
+  let key = "";
+  let appId = "";
+
+  beforeAll(async () => {
+    const kernel = new pg.Client(kernelDbUrl());
+    await kernel.connect();
+    await kernel.query(`CREATE DATABASE ${dbName}`);
+    await kernel.end();
+    db = createPool(Object.assign(new URL(kernelDbUrl()), { pathname: `/${dbName}` }).toString());
+    await migrate(db);
+    const user = await ensureUser(db, "buildpacks-test@ouro.local");
+    key = await createApiKey(db, user.id);
+    appId = (await createApp(db, { name: "shop", ownerId: user.id })).id;
+    // The buildpack routes use only the database.
+    const ctx = { config: loadConfig(), db, builds: {} as BuildService, notifyFormation: async () => {} } as unknown as ApiContext;
+    server = createApi(ctx).listen(0, "127.0.0.1");
+    await new Promise((resolve) => server.once("listening", resolve));
+    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+
+  afterAll(async () => {
+    server?.close();
+    await db?.end();
+    const kernel = new pg.Client(kernelDbUrl());
+    await kernel.connect();
+    await kernel.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
+    await kernel.end();
+  });
+
+  // Asynchronous: the API answering it runs in this very process.
+  function ouro(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+    return new Promise((resolve) => {
+      const env = { ...process.env, OURO_API_URL: url, OURO_API_KEY: key };
+      execFile(join(repoRoot, "bin", "ouro"), [...args, "-a", "shop"], { cwd: repoRoot, env }, (error, stdout, stderr) =>
+        resolve({ code: error ? Number(error.code) : 0, stdout, stderr }),
+      );
+    });
+  }
+
+  async function call(method: string, body?: unknown) {
+    const res = await fetch(`${url}/apps/shop/buildpack-installations`, {
+      method,
+      headers: { Authorization: `Bearer ${key}`, "Content-Type": "application/json" },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    return { status: res.status, body: (await res.json()) as unknown };
+  }
+
+  it("replaces and lists the list in Heroku's shapes, refusing what is not a buildpack", async () => {
+    const put = await call("PUT", { updates: [{ buildpack: "nodejs" }, { buildpack: "https://h.example/bp.git#v2" }] });
+    expect(put).toEqual({
+      status: 200,
+      body: [
+        { ordinal: 0, buildpack: { url: "nodejs", name: "nodejs" } },
+        { ordinal: 1, buildpack: { url: "https://h.example/bp.git#v2", name: "https://h.example/bp.git#v2" } },
+      ],
+    });
+    expect((await call("GET")).body).toEqual(put.body);
+    expect(await appBuildpacks(db, appId)).toEqual(["nodejs", "https://h.example/bp.git#v2"]);
+
+    const bad = await call("PUT", { updates: [{ buildpack: "../etc" }] });
+    expect(bad.status).toBe(422);
+    expect(bad.body).toMatchObject({ id: "invalid_params", message: expect.stringContaining('"../etc" is not a buildpack') });
+    expect((await call("PUT", { updates: [{ buildpack: "static" }, { buildpack: "static" }] })).status).toBe(422);
+    expect(await appBuildpacks(db, appId)).toEqual(["nodejs", "https://h.example/bp.git#v2"]);
+    expect((await call("PUT", { updates: [] })).body).toEqual([]);
+    expect(await appBuildpacks(db, appId)).toEqual([]);
+  });
+
+  it("set, add, remove, clear and show, worded as heroku's CLI", async () => {
+    expect((await ouro("buildpacks")).stdout).toBe("shop has no Buildpack URL set.\n");
+    expect((await ouro("buildpacks:set", "nodejs")).stdout).toBe(
+      "Buildpack set. Next release on shop will use nodejs.\nRun git push ouro main to create a new release using this buildpack.\n",
+    );
+    expect((await ouro("buildpacks:add", "static")).stdout).toBe(
+      "Buildpack added. Next release on shop will use:\n  1. nodejs\n  2. static\nRun git push ouro main to create a new release using these buildpacks.\n",
+    );
+    await ouro("buildpacks:add", "-i", "1", "procfile");
+    expect((await ouro("buildpacks")).stdout).toBe("=== shop Buildpack URLs\n1. procfile\n2. nodejs\n3. static\n");
+    await ouro("buildpacks:set", "-i", "2", "https://h.example/bp.tgz");
+    expect(JSON.parse((await ouro("buildpacks", "--json")).stdout)).toEqual([
+      { ordinal: 0, buildpack: { url: "procfile", name: "procfile" } },
+      { ordinal: 1, buildpack: { url: "https://h.example/bp.tgz", name: "https://h.example/bp.tgz" } },
+      { ordinal: 2, buildpack: { url: "static", name: "static" } },
+    ]);
+    expect(await ouro("buildpacks:add", "static")).toMatchObject({ code: 1, stderr: "Error: The buildpack static is already set on your app.\n" });
+    expect(await ouro("buildpacks:set", "-i", "0", "nodejs")).toMatchObject({ code: 1 });
+    expect((await ouro("buildpacks:remove", "-i", "1")).stdout).toContain("Buildpack removed. Next release on shop will use:\n  1. https://h.example/bp.tgz\n  2. static\n");
+    expect((await ouro("buildpacks:clear")).stdout).toBe("Buildpacks cleared. Next release on shop will detect buildpacks normally.\n");
+    expect((await ouro("buildpacks")).stdout).toBe("shop has no Buildpack URL set.\n");
+  });
+});
