@@ -23,6 +23,11 @@ log("cron: running app.json cron entries (schedules refreshed every 30 s)");
 for (const signal of ["SIGTERM", "SIGINT"] as const) {
   process.once(signal, () => {
     log(`cron: ${signal}, closing`);
+    // Closing waits for Redis; when Redis is gone, leave before the dyno manager's SIGKILL.
+    setTimeout(() => {
+      log("cron: close timed out");
+      process.exit(1);
+    }, 20_000).unref();
     service.close().then(
       () => process.exit(0),
       (error: Error) => {

@@ -4,7 +4,7 @@ import { type ConnectionOptions, Queue } from "bullmq";
 import type { CronApi } from "./api-client.ts";
 import { type CronJobData, reconcileSchedulers } from "./reconcile.ts";
 import { CRON_QUEUE } from "./schedules.ts";
-import { createCronWorker } from "./worker.ts";
+import { createCronWorker, quietErrors } from "./worker.ts";
 
 export interface CronService {
   /** One reconcile now; resolves when it is done (or skipped, or failed and logged). */
@@ -22,6 +22,7 @@ export function createCronService(options: {
   const { api, log } = options;
   const queueName = options.queue ?? CRON_QUEUE;
   const queue = new Queue<CronJobData>(queueName, { connection: options.connection });
+  queue.on("error", quietErrors("queue", log));
   const worker = createCronWorker({ connection: options.connection, queue: queueName, api, log });
   let timer: NodeJS.Timeout | undefined;
   let closed = false;

@@ -50,6 +50,15 @@ export function createCronWorker(options: {
     const what = `app=${job.data.app} tick=${new Date(tickOf(job)).toISOString()} ${JSON.stringify(job.data.command)}`;
     log(`cron: ${what} could not start a dyno: ${error.message}${final ? "" : " (trying again)"}`);
   });
-  worker.on("error", (error) => log(`cron: worker: ${error.message}`));
+  worker.on("error", quietErrors("worker", log));
   return worker;
+}
+
+/** An error listener that logs a message once while it repeats (Redis reconnects retry fast). */
+export function quietErrors(what: string, log: (line: string) => void): (error: Error) => void {
+  let last = "";
+  return (error) => {
+    if (error.message !== last) log(`cron: ${what}: ${error.message}`);
+    last = error.message;
+  };
 }
