@@ -14,7 +14,7 @@ import { has, run, step } from "./shell.ts";
 import { ensureStackImage } from "./stack.ts";
 import { ensureBuilder, ensureSystemApp, stage0Checksum, systemConfig, waitForDyno, writePrivate } from "./system-apps.ts";
 import { pushSystemApp } from "./system-push.ts";
-import { presentSystemApps } from "./system-source.ts";
+import { SYSTEM_EMAIL, presentSystemApps } from "./system-source.ts";
 import { currentRelease, getApp } from "../db/index.ts";
 
 const dataDir = dataDirFrom(process.env);
@@ -50,6 +50,12 @@ try {
     step("Created the admin API key (npx ouro auth:token prints it)");
   }
 
+  // System apps that call the API (cron) use the system user's own key, not the admin's.
+  const system = await ensureUser(db, SYSTEM_EMAIL);
+  const systemKeyFile = join(dataDir, "system-api-key");
+  const systemKey = existsSync(systemKeyFile) ? readFileSync(systemKeyFile, "utf8").trim() : "";
+  if (!systemKey || !(await findUserByKey(db, systemKey))) writePrivate(systemKeyFile, `${await createApiKey(db, system.id)}\n`);
+
   ensureStackImage(config.stackImage, process.env.OURO_STACK_CA_BUNDLE ?? "/etc/ssl/certs/ca-certificates.crt");
 
   if (await startKernel({ repoRoot, dataDir, apiPort: config.apiPort })) step("Started the kernel (api, router, dynos)");
@@ -79,7 +85,7 @@ try {
   await waitForDyno(db, redis, "builder", "worker");
 
   for (const name of presentSystemApps(repoRoot).filter((n) => n !== "builder")) {
-    await ensureSystemApp(db, redis, name, systemConfig(config, name, apiKey));
+    await ensureSystemApp(db, redis, name, systemConfig(config, name, readFileSync(systemKeyFile, "utf8").trim()));
     const deployed = await pushSystemApp({ repoRoot, name, apiUrl, apiKey, output });
     step(`System app ${name}: v${deployed.version} ${deployed.pushed ? "deployed" : "up to date"} (${deployed.checksum})`);
   }

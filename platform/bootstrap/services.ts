@@ -73,7 +73,7 @@ export async function ensurePostgres(dataDir: string, port: number, bridge: stri
   const options = `-p ${port} -k ${socketDir} -c listen_addresses=${listen}`;
   if (ready() && psql("SHOW listen_addresses") !== listen) {
     step("Restarting PostgreSQL to listen on the Docker bridge");
-    asPostgres("pg_ctl", ["-D", dir, "-o", options, "-w", "restart"]);
+    asPostgres("pg_ctl", ["-D", dir, "-l", join(dir, "server.log"), "-o", options, "-w", "restart"]);
   }
   if (!ready()) {
     step("Starting PostgreSQL");

@@ -12,6 +12,7 @@ import {
   type BuildRow,
   type Db,
   type ReleaseRow,
+  appBuildpacks,
   createBuild,
   createRelease,
   createSlug,
@@ -92,7 +93,7 @@ export function createBuildService(deps: BuildServiceDeps) {
           token: scopedToken(config.secrets.tokenSecret, `build:${build.id}`),
           env: opts.app.config,
           buildEnv: config.npmRegistry ? { NPM_CONFIG_REGISTRY: config.npmRegistry } : {},
-          buildpacks: [],
+          buildpacks: await appBuildpacks(db, opts.app.id),
         },
         { jobId: build.id, removeOnComplete: 100, removeOnFail: 100 },
       );

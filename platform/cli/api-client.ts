@@ -9,7 +9,7 @@ export interface ApiClientOptions {
   keyFile: string;
 }
 
-type Method = "GET" | "POST" | "PATCH" | "DELETE";
+type Method = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
 
 export class ApiClient {
   readonly url: string;

@@ -14,9 +14,7 @@ export async function buildpackUrls(ctx: CliContext, app: string): Promise<strin
 }
 
 export async function replaceBuildpacks(ctx: CliContext, app: string, urls: string[]): Promise<string[]> {
-  // ApiClient's method type has no PUT yet; request() sends the method as given.
-  const request = ctx.api.request.bind(ctx.api) as (method: string, path: string, body: unknown) => Promise<BuildpackInstallation[]>;
-  const list = await request("PUT", `/apps/${encodeURIComponent(app)}/buildpack-installations`, {
+  const list = await ctx.api.request<BuildpackInstallation[]>("PUT", `/apps/${encodeURIComponent(app)}/buildpack-installations`, {
     updates: urls.map((buildpack) => ({ buildpack })),
   });
   return list.sort((a, b) => a.ordinal - b.ordinal).map((i) => i.buildpack.url);
