@@ -1,7 +1,8 @@
 // Deploys a system app the way a user deploys theirs: `git push` of its source
 // to the platform, built by the builder app. Used by bootstrap (stage 1 and the
 // other system apps) and by `ouro system:upgrade`.
-import { spawnSync } from "node:child_process";
+import { spawn } from "node:child_process";
+import { createInterface } from "node:readline";
 import { rmSync } from "node:fs";
 import { assembleAppSource } from "./system-source.ts";
 
@@ -48,12 +49,11 @@ export async function pushSystemApp(opts: SystemPushOptions): Promise<SystemPush
     const url = new URL(`/${opts.name}.git`, opts.apiUrl);
     url.username = "ouro";
     url.password = opts.apiKey;
-    const push = spawnSync("git", ["-C", dir, "push", "--force", url.toString(), "HEAD:refs/heads/main"], {
-      encoding: "utf8",
-      timeout: 20 * 60_000,
-    });
-    opts.output?.(push.stderr.replace(/^remote: /gm, `${opts.name}: `));
-    if (push.status !== 0) throw new Error(`git push of the system app ${opts.name} was rejected (output above)`);
+    // Asynchronous on purpose: the build streams as it runs, and the event loop stays free.
+    const push = spawn("git", ["-C", dir, "push", "--force", url.toString(), "HEAD:refs/heads/main"], { stdio: ["ignore", "ignore", "pipe"] });
+    createInterface({ input: push.stderr }).on("line", (line) => opts.output?.(`${line.replace(/^remote: /, `${opts.name}: `)}\n`));
+    const code = await new Promise<number | null>((resolve) => push.on("close", resolve));
+    if (code !== 0) throw new Error(`git push of the system app ${opts.name} was rejected (output above)`);
     const after = await currentSlug(opts);
     return { name: opts.name, commit, pushed: true, version: after?.version, checksum: after?.checksum };
   } finally {
