@@ -12,7 +12,7 @@ import { startKernel } from "./kernel.ts";
 import { bridgeGateway, ensureDocker, ensurePackages, ensurePostgres, ensureRedis } from "./services.ts";
 import { has, run, step } from "./shell.ts";
 import { ensureStackImage } from "./stack.ts";
-import { ensureBuilder, ensureSystemApp, stage0Checksum, systemConfig, waitForDyno, writePrivate } from "./system-apps.ts";
+import { ensureBuilder, ensureSystemApp, scaleSystemApp, stage0Checksum, systemConfig, waitForDyno, writePrivate } from "./system-apps.ts";
 import { pushSystemApp } from "./system-push.ts";
 import { SYSTEM_EMAIL, presentSystemApps } from "./system-source.ts";
 import { currentRelease, getApp } from "../db/index.ts";
@@ -85,8 +85,11 @@ try {
   await waitForDyno(db, redis, "builder", "worker");
 
   for (const name of presentSystemApps(repoRoot).filter((n) => n !== "builder")) {
-    await ensureSystemApp(db, redis, name, systemConfig(config, name, readFileSync(systemKeyFile, "utf8").trim()));
+    const app = await ensureSystemApp(db, redis, name, systemConfig(config, name, readFileSync(systemKeyFile, "utf8").trim()));
+    const firstDeploy = !(await currentRelease(db, app.id))?.slug_id;
     const deployed = await pushSystemApp({ repoRoot, name, apiUrl, apiKey, output });
+    // A first deploy gets the system app's own formation; later a scale by the operator stays.
+    if (firstDeploy) await scaleSystemApp(db, redis, name);
     step(`System app ${name}: v${deployed.version} ${deployed.pushed ? "deployed" : "up to date"} (${deployed.checksum})`);
   }
 

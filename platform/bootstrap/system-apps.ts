@@ -173,3 +173,14 @@ export function systemConfig(config: Config, name: string, apiKey: string): Reco
       return {};
   }
 }
+
+/** Process types a system app runs that a first deploy would leave at 0 (only `web` starts at 1). */
+const SYSTEM_FORMATION: Record<string, Record<string, number>> = { cron: { clock: 1 } };
+
+export async function scaleSystemApp(db: Db, redis: Redis, name: string): Promise<void> {
+  const wanted = SYSTEM_FORMATION[name];
+  if (!wanted) return;
+  const app = await getApp(db, name);
+  await updateFormation(db, app.id, Object.entries(wanted).map(([type, quantity]) => ({ type, quantity })));
+  await redis.publish("ouro:formation:changed", name);
+}

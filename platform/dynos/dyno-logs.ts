@@ -7,8 +7,14 @@ import { appendLog } from "../logs/index.ts";
 import type { Engine } from "./engine.ts";
 
 export function createLogFollower(opts: { docker: Docker; redis: Redis; engine: Engine }) {
+  // Followed once per container, even after its stream ends: following an exited
+  // container again would replay its last second of output.
   const following = new Set<string>();
   return {
+    /** Drops containers that no longer exist. */
+    forget(existing: Set<string>) {
+      for (const id of following) if (!existing.has(id)) following.delete(id);
+    },
     async follow(containerId: string, app: string, dyno: string, sinceSeconds: number): Promise<void> {
       if (following.has(containerId)) return;
       following.add(containerId);
@@ -21,7 +27,6 @@ export function createLogFollower(opts: { docker: Docker; redis: Redis; engine: 
           for await (const line of createInterface({ input: lines })) {
             await appendLog(opts.redis, app, { source: "app", dyno, line }).catch(() => {});
           }
-          following.delete(containerId);
         })();
       } catch {
         following.delete(containerId);

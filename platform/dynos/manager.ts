@@ -202,6 +202,7 @@ export function createDynoManager(opts: DynoManagerOptions) {
   }
 
   async function reconcileAll(): Promise<void> {
+    logs.forget(new Set((await engine.listLive()).map((d) => d.containerId)));
     const apps = new Set([
       ...(await loadDesiredApps(db)).map((a) => a.app),
       ...(await appsWithOpenRuns(db)),

@@ -25,8 +25,8 @@ export async function api<T = unknown>(method: string, path: string, body?: unkn
   return { status: res.status, body: (text ? JSON.parse(text) : undefined) as T };
 }
 
-/** Runs the real CLI, as `npx ouro` would. */
-export function ouro(args: string[], cwd = repoRoot) {
+/** Runs the real CLI, as `npx ouro` would; from outside any checkout unless told. */
+export function ouro(args: string[], cwd = tmpdir()) {
   const result = spawnSync(join(repoRoot, "bin", "ouro"), args, { cwd, encoding: "utf8", timeout: 60_000 });
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
 }
