@@ -78,7 +78,7 @@ describe("git push to a running app", () => {
     const push = git(dir, "push", "ouro", "main");
     expect(push.code).not.toBe(0);
     expect(push.output).toContain("No buildpack detected this app");
-    expect(push.output).toContain("nodejs (package.json), procfile (Procfile)");
+    expect(push.output).toContain("nodejs (package.json), static (static.json or index.html), procfile (Procfile)");
     expect(push.output).toContain("pre-receive hook declined");
     const res = await viaRouter(app);
     expect(res.status).toBe(200);
