@@ -149,11 +149,9 @@ export function createDynoManager(opts: DynoManagerOptions) {
     );
   }
 
-  async function reconcileApp(app: string) {
+  async function reconcileFormation(app: string) {
     const { appId, dynos: desired } = await desiredDynos(app);
-    const everything = await engine.listLive(app);
-    await reconcileRuns(app, everything.filter((d) => d.runId));
-    const live = everything.filter((d) => !d.runId);
+    const live = (await engine.listLive(app)).filter((d) => !d.runId);
     const wanted = new Set(desired.map(slotKey));
     for (const d of live) {
       if (!d.running && wanted.has(slotKey(d))) backoff.crashed(slotKey(d), d.containerId);
@@ -179,9 +177,13 @@ export function createDynoManager(opts: DynoManagerOptions) {
     if (plan.length === 0) await record(app, appId);
   }
 
-  /** Runs a reconcile for the app now, or right after the one in progress. */
-  function trigger(app: string): Promise<void> {
-    const running = inFlight.get(app);
+  /**
+   * Runs `work` now, or right after the run in progress under the same key. The
+   * formation and the one-off dynos of an app have a key each, so a release phase or
+   * a cron tick never waits behind a web dyno that is still booting.
+   */
+  function serialized(key: string, work: () => Promise<void>): Promise<void> {
+    const running = inFlight.get(key);
     if (running) {
       running.dirty = true;
       return running.done;
@@ -191,14 +193,21 @@ export function createDynoManager(opts: DynoManagerOptions) {
       try {
         do {
           entry.dirty = false;
-          await reconcileApp(app).catch((e: Error) => log(`${app}: reconcile failed: ${e.stack}`));
+          await work().catch((e: Error) => log(`${key}: reconcile failed: ${e.stack}`));
         } while (entry.dirty);
       } finally {
-        inFlight.delete(app);
+        inFlight.delete(key);
       }
     })();
-    inFlight.set(app, entry);
+    inFlight.set(key, entry);
     return entry.done;
+  }
+
+  function trigger(app: string): Promise<void> {
+    return Promise.all([
+      serialized(`runs:${app}`, async () => reconcileRuns(app, (await engine.listLive(app)).filter((d) => d.runId))),
+      serialized(`formation:${app}`, () => reconcileFormation(app)),
+    ]).then(() => undefined);
   }
 
   async function reconcileAll(): Promise<void> {
