@@ -71,22 +71,22 @@ describe("buildpack installations (API, CLI, appBuildpacks)", () => {
   }
 
   it("replaces and lists the list in Heroku's shapes, refusing what is not a buildpack", async () => {
-    const put = await call("PUT", { updates: [{ buildpack: "nodejs" }, { buildpack: "https://h.example/bp.git#v2" }] });
+    const put = await call("PUT", { updates: [{ buildpack: "nodejs" }, { buildpack: "https://bp.example.com/bp.git#v2" }] });
     expect(put).toEqual({
       status: 200,
       body: [
         { ordinal: 0, buildpack: { url: "nodejs", name: "nodejs" } },
-        { ordinal: 1, buildpack: { url: "https://h.example/bp.git#v2", name: "https://h.example/bp.git#v2" } },
+        { ordinal: 1, buildpack: { url: "https://bp.example.com/bp.git#v2", name: "https://bp.example.com/bp.git#v2" } },
       ],
     });
     expect((await call("GET")).body).toEqual(put.body);
-    expect(await appBuildpacks(db, appId)).toEqual(["nodejs", "https://h.example/bp.git#v2"]);
+    expect(await appBuildpacks(db, appId)).toEqual(["nodejs", "https://bp.example.com/bp.git#v2"]);
 
     const bad = await call("PUT", { updates: [{ buildpack: "../etc" }] });
     expect(bad.status).toBe(422);
     expect(bad.body).toMatchObject({ id: "invalid_params", message: expect.stringContaining('"../etc" is not a buildpack') });
     expect((await call("PUT", { updates: [{ buildpack: "static" }, { buildpack: "static" }] })).status).toBe(422);
-    expect(await appBuildpacks(db, appId)).toEqual(["nodejs", "https://h.example/bp.git#v2"]);
+    expect(await appBuildpacks(db, appId)).toEqual(["nodejs", "https://bp.example.com/bp.git#v2"]);
     expect((await call("PUT", { updates: [] })).body).toEqual([]);
     expect(await appBuildpacks(db, appId)).toEqual([]);
   });
@@ -101,15 +101,15 @@ describe("buildpack installations (API, CLI, appBuildpacks)", () => {
     );
     await ouro("buildpacks:add", "-i", "1", "procfile");
     expect((await ouro("buildpacks")).stdout).toBe("=== shop Buildpack URLs\n1. procfile\n2. nodejs\n3. static\n");
-    await ouro("buildpacks:set", "-i", "2", "https://h.example/bp.tgz");
+    await ouro("buildpacks:set", "-i", "2", "https://bp.example.com/bp.tgz");
     expect(JSON.parse((await ouro("buildpacks", "--json")).stdout)).toEqual([
       { ordinal: 0, buildpack: { url: "procfile", name: "procfile" } },
-      { ordinal: 1, buildpack: { url: "https://h.example/bp.tgz", name: "https://h.example/bp.tgz" } },
+      { ordinal: 1, buildpack: { url: "https://bp.example.com/bp.tgz", name: "https://bp.example.com/bp.tgz" } },
       { ordinal: 2, buildpack: { url: "static", name: "static" } },
     ]);
     expect(await ouro("buildpacks:add", "static")).toMatchObject({ code: 1, stderr: "Error: The buildpack static is already set on your app.\n" });
     expect(await ouro("buildpacks:set", "-i", "0", "nodejs")).toMatchObject({ code: 1 });
-    expect((await ouro("buildpacks:remove", "-i", "1")).stdout).toContain("Buildpack removed. Next release on shop will use:\n  1. https://h.example/bp.tgz\n  2. static\n");
+    expect((await ouro("buildpacks:remove", "-i", "1")).stdout).toContain("Buildpack removed. Next release on shop will use:\n  1. https://bp.example.com/bp.tgz\n  2. static\n");
     expect((await ouro("buildpacks:clear")).stdout).toBe("Buildpacks cleared. Next release on shop will detect buildpacks normally.\n");
     expect((await ouro("buildpacks")).stdout).toBe("shop has no Buildpack URL set.\n");
   });

@@ -33,13 +33,13 @@ async function thirdPartyBuildpack(dir: string, label: string): Promise<void> {
 describe("buildpack references", () => {
   it("tells names, tarball URLs and git URLs apart", () => {
     expect(parseBuildpackRef("nodejs")).toMatchObject({ kind: "own", name: "nodejs" });
-    expect(parseBuildpackRef("https://h.example/bp/v1.tgz")).toMatchObject({ kind: "tarball" });
+    expect(parseBuildpackRef("https://bp.example.com/bp/v1.tgz")).toMatchObject({ kind: "tarball" });
     expect(parseBuildpackRef("http://127.0.0.1:9/x.tar.gz?token=1")).toMatchObject({ kind: "tarball" });
-    expect(parseBuildpackRef("https://h.example/org/bp")).toMatchObject({ kind: "git", commitish: undefined });
-    expect(parseBuildpackRef("https://h.example/org/bp.git#v2")).toMatchObject({ kind: "git", url: "https://h.example/org/bp.git", commitish: "v2" });
+    expect(parseBuildpackRef("https://bp.example.com/org/bp")).toMatchObject({ kind: "git", commitish: undefined });
+    expect(parseBuildpackRef("https://bp.example.com/org/bp.git#v2")).toMatchObject({ kind: "git", url: "https://bp.example.com/org/bp.git", commitish: "v2" });
     expect(parseBuildpackRef("/srv/bp.git#main")).toMatchObject({ kind: "git", url: "/srv/bp.git", commitish: "main" });
     expect(() => parseBuildpackRef("ftp://h/x")).toThrow(/not a buildpack name/);
-    expect(() => parseBuildpackRef("https://h.example/x.tgz#v1")).toThrow(/takes no #ref/);
+    expect(() => parseBuildpackRef("https://bp.example.com/x.tgz#v1")).toThrow(/takes no #ref/);
   });
 });
 

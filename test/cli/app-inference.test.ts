@@ -55,7 +55,7 @@ describe("app inference from the checkout's git remote", () => {
   it.each([
     ["http://127.0.0.1:5000/hello.git", "hello"],
     ["http://ouro:key@127.0.0.1:5000/hello.git/", "hello"],
-    ["https://git.heroku.com/hello.git", "hello"],
+    ["https://git.example.com/hello.git", "hello"],
     ["git@github.com:me/hello.git", undefined],
     ["http://127.0.0.1:5000/a/b.git", undefined],
   ])("appFromGitUrl(%s) is %s", (url, app) => {
