@@ -108,7 +108,7 @@ Deploy a first app, from its git checkout:
   npx ouro apps:create hello
   npx ouro git:remote -a hello
   git push ouro main
-  curl http://hello.${config.domain}:${config.routerPort}/
+  curl -H "Host: hello.${config.domain}" http://127.0.0.1:${config.routerPort}/
 `);
 } finally {
   await db.end();
