@@ -1,15 +1,14 @@
 // Packs a directory into a gzip tar that is byte-identical for identical input: entries sorted
 // by path, fixed mtime and owner, fixed gzip level. Bootstrap's fixed point (stage 0 slug ==
 // stage 1 slug) depends on this.
-import { createHash } from "node:crypto";
 import { createReadStream, createWriteStream } from "node:fs";
 import { lstat, readdir, readlink } from "node:fs/promises";
 import { join } from "node:path";
-import { Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { createGzip, constants as zlib } from "node:zlib";
 import tar from "tar-stream";
 import type { Pack } from "tar-stream";
+import { digestMeter } from "../../platform/lib/digest-meter.ts";
 
 const MTIME = new Date(0);
 const OWNER = { uid: 1000, gid: 1000, uname: "dyno", gname: "dyno" };
@@ -30,18 +29,10 @@ interface Entry {
 export async function packDirectory(options: { dir: string; out: string; exclude?: string[] }): Promise<PackedSlug> {
   const entries = await listEntries(options.dir, new Set(options.exclude ?? []));
   const pack = tar.pack();
-  const hash = createHash("sha256");
-  let size = 0;
-  const measure = new Transform({
-    transform(chunk: Buffer, _encoding, done) {
-      hash.update(chunk);
-      size += chunk.length;
-      done(null, chunk);
-    },
-  });
+  const meter = digestMeter();
   // Level 1: a 190 MB build packs in about 2.5 s instead of 20 s at level 9, for ~15% more bytes.
   const gzip = createGzip({ level: 1, memLevel: 8, strategy: zlib.Z_DEFAULT_STRATEGY });
-  const written = pipeline(pack, gzip, measure, createWriteStream(options.out));
+  const written = pipeline(pack, gzip, meter.stream, createWriteStream(options.out));
   try {
     for (const entry of entries) await addEntry(pack, entry);
     pack.finalize();
@@ -51,7 +42,7 @@ export async function packDirectory(options: { dir: string; out: string; exclude
     throw error;
   }
   await written;
-  return { checksum: `SHA256:${hash.digest("hex")}`, size };
+  return meter.result();
 }
 
 async function addEntry(pack: Pack, entry: Entry): Promise<void> {

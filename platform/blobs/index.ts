@@ -1,11 +1,11 @@
 // Content-addressed files (sources, slugs) under the data dir, named by their
 // sha256. Writes go to a temp file first, so a reader never sees half a blob.
-import { createHash, randomUUID } from "node:crypto";
+import { randomUUID } from "node:crypto";
 import { createReadStream, createWriteStream, existsSync, mkdirSync, renameSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
 import type { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import { Transform } from "node:stream";
+import { digestMeter } from "../lib/digest-meter.ts";
 
 export interface StoredBlob {
   checksum: string; // "SHA256:<hex>", as Heroku shows slug checksums
@@ -34,31 +34,23 @@ export function createBlobStore(root: string): BlobStore {
   const tmp = join(root, "tmp");
   for (const dir of [blobs, keyed, tmp]) mkdirSync(dir, { recursive: true });
 
-  async function writeTemp(input: Readable): Promise<{ file: string; hex: string; size: number }> {
+  async function writeTemp(input: Readable): Promise<StoredBlob & { file: string }> {
     const file = join(tmp, randomUUID());
-    const hash = createHash("sha256");
-    let size = 0;
-    const meter = new Transform({
-      transform(chunk: Buffer, _enc, done) {
-        hash.update(chunk);
-        size += chunk.length;
-        done(null, chunk);
-      },
-    });
+    const meter = digestMeter();
     try {
-      await pipeline(input, meter, createWriteStream(file));
+      await pipeline(input, meter.stream, createWriteStream(file));
     } catch (error) {
       rmSync(file, { force: true });
       throw error;
     }
-    return { file, hex: hash.digest("hex"), size };
+    return { file, ...meter.result() };
   }
 
   const store: BlobStore = {
     async put(input) {
-      const { file, hex, size } = await writeTemp(input);
-      renameSync(file, join(blobs, hex));
-      return { checksum: `SHA256:${hex}`, size };
+      const { file, checksum, size } = await writeTemp(input);
+      renameSync(file, store.path(checksum));
+      return { checksum, size };
     },
     path: (checksum) => join(blobs, hexOf(checksum)),
     has: (checksum) => existsSync(store.path(checksum)),
