@@ -64,7 +64,8 @@ export async function ensurePostgres(dataDir: string, port: number, bridge: stri
     asPostgres("initdb", ["-D", dir, "--auth-local=peer", "--auth-host=scram-sha-256", "-U", "postgres"]);
   }
   allowDynos(join(dir, "pg_hba.conf"));
-  const ready = () => succeeds(join(bin, "pg_isready"), ["-q", "-h", "127.0.0.1", "-p", String(port)]);
+  // Asked through this cluster's own socket: another server on the port is not ours.
+  const ready = () => succeeds(join(bin, "pg_isready"), ["-q", "-h", join(dir, "run"), "-p", String(port)]);
   const socketDir = join(dir, "run");
   const psql = (sql: string) =>
     run("runuser", ["-u", "postgres", "--", join(bin, "psql"), "-h", socketDir, "-p", String(port), "-v", "ON_ERROR_STOP=1", "-tAc", sql], { quiet: true }).trim();
