@@ -14,9 +14,11 @@ import { createPostgresProvider } from "../../apps/postgres/index.ts";
 import { type ApiContext, createApi } from "../../platform/api/index.ts";
 import { createBlobStore } from "../../platform/blobs/index.ts";
 import type { BuildService } from "../../platform/builds/index.ts";
-import { createApiKey, createApp, createPool, type Db, ensureUser, migrate } from "../../platform/db/index.ts";
+import { createApiKey, createApp, type Db, ensureUser } from "../../platform/db/index.ts";
 import { loadConfig, redisUrl } from "../../platform/lib/config.ts";
-import { kernelDbUrl, serve, suffix, temporaryPostgresAdmin } from "./support.ts";
+import { serve, temporaryPostgresAdmin } from "./support.ts";
+import { throwawayDatabase } from "../support/database.ts";
+import { jsonRequest } from "../support/platform.ts";
 
 const secret = "test-provider-secret";
 
@@ -32,7 +34,7 @@ interface AddonBody {
 }
 
 describe("add-on routes", () => {
-  const dbName = `ouro_addons_test_${suffix()}`;
+  let database: Awaited<ReturnType<typeof throwawayDatabase>> | undefined;
   const blobsDir = mkdtempSync(join(tmpdir(), "ouro-addons-blobs-"));
   let db: Db;
   let admin: Awaited<ReturnType<typeof temporaryPostgresAdmin>>;
@@ -61,22 +63,12 @@ describe("add-on routes", () => {
   }
 
   let url = "";
-  async function call<T = AddonBody>(method: string, path: string, body?: unknown, base = url) {
-    const res = await fetch(`${base}${path}`, {
-      method,
-      headers: { Authorization: `Bearer ${key}`, "Content-Type": "application/json" },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    return { status: res.status, body: (await res.json()) as T };
-  }
+  const call = <T = AddonBody>(method: string, path: string, body?: unknown, base = url) =>
+    jsonRequest<T>({ base, key }, method, path, body);
 
   beforeAll(async () => {
-    const kernel = new pg.Client(kernelDbUrl());
-    await kernel.connect();
-    await kernel.query(`CREATE DATABASE ${dbName}`);
-    await kernel.end();
-    db = createPool(Object.assign(new URL(kernelDbUrl()), { pathname: `/${dbName}` }).toString());
-    await migrate(db);
+    database = await throwawayDatabase("ouro_addons_test");
+    db = database.db;
     const user = await ensureUser(db, "addons-test@ouro.local");
     key = await createApiKey(db, user.id);
     const system = await ensureUser(db, "system@ouro.local");
@@ -94,11 +86,7 @@ describe("add-on routes", () => {
   afterAll(async () => {
     api?.close();
     await provider?.close();
-    await db?.end();
-    const kernel = new pg.Client(kernelDbUrl());
-    await kernel.connect();
-    await kernel.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
-    await kernel.end();
+    await database?.drop();
     // Whatever a failed test left behind on the provider's side.
     for (const { rolname } of (await adminPool.query<{ rolname: string }>("SELECT rolname FROM pg_roles WHERE pg_has_role(current_user, oid, 'MEMBER') AND rolname LIKE 'addon\\_%'")).rows) {
       await adminPool.query(`DROP DATABASE IF EXISTS "${rolname}" WITH (FORCE)`);

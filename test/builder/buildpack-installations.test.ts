@@ -1,24 +1,23 @@
 // An app's buildpack list end to end on the kernel side: the real CLI → the API (in-process, on
 // its own database in Ouro's PostgreSQL) → appBuildpacks(), what the build job carries.
 import { execFile } from "node:child_process";
-import { randomBytes } from "node:crypto";
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createApi } from "../../platform/api/index.ts";
 import type { ApiContext } from "../../platform/api/index.ts";
 import type { BuildService } from "../../platform/builds/index.ts";
-import { appBuildpacks, createApiKey, createApp, createPool, type Db, ensureUser, migrate } from "../../platform/db/index.ts";
-import { loadConfig, postgresUrl } from "../../platform/lib/config.ts";
+import { appBuildpacks, createApiKey, createApp, type Db, ensureUser } from "../../platform/db/index.ts";
+import { throwawayDatabase } from "../support/database.ts";
+import { jsonRequest } from "../support/platform.ts";
+import { loadConfig } from "../../platform/lib/config.ts";
 
 const repoRoot = fileURLToPath(new URL("../../", import.meta.url));
-const kernelDbUrl = () => postgresUrl(loadConfig());
 
 describe("buildpack installations (API, CLI, appBuildpacks)", () => {
-  const dbName = `ouro_buildpacks_test_${randomBytes(4).toString("hex")}`;
+  let database: Awaited<ReturnType<typeof throwawayDatabase>> | undefined;
   let db: Db;
   let server: Server;
   let url = "";
@@ -26,12 +25,8 @@ describe("buildpack installations (API, CLI, appBuildpacks)", () => {
   let appId = "";
 
   beforeAll(async () => {
-    const kernel = new pg.Client(kernelDbUrl());
-    await kernel.connect();
-    await kernel.query(`CREATE DATABASE ${dbName}`);
-    await kernel.end();
-    db = createPool(Object.assign(new URL(kernelDbUrl()), { pathname: `/${dbName}` }).toString());
-    await migrate(db);
+    database = await throwawayDatabase("ouro_buildpacks_test");
+    db = database.db;
     const user = await ensureUser(db, "buildpacks-test@ouro.local");
     key = await createApiKey(db, user.id);
     appId = (await createApp(db, { name: "shop", ownerId: user.id })).id;
@@ -44,11 +39,7 @@ describe("buildpack installations (API, CLI, appBuildpacks)", () => {
 
   afterAll(async () => {
     server?.close();
-    await db?.end();
-    const kernel = new pg.Client(kernelDbUrl());
-    await kernel.connect();
-    await kernel.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
-    await kernel.end();
+    await database?.drop();
   });
 
   // Asynchronous: the API answering it runs in this very process.
@@ -61,14 +52,7 @@ describe("buildpack installations (API, CLI, appBuildpacks)", () => {
     });
   }
 
-  async function call(method: string, body?: unknown) {
-    const res = await fetch(`${url}/apps/shop/buildpack-installations`, {
-      method,
-      headers: { Authorization: `Bearer ${key}`, "Content-Type": "application/json" },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    return { status: res.status, body: (await res.json()) as unknown };
-  }
+  const call = (method: string, body?: unknown) => jsonRequest({ base: url, key }, method, "/apps/shop/buildpack-installations", body);
 
   it("replaces and lists the list in Heroku's shapes, refusing what is not a buildpack", async () => {
     const put = await call("PUT", { updates: [{ buildpack: "nodejs" }, { buildpack: "https://bp.example.com/bp.git#v2" }] });

@@ -15,8 +15,14 @@ export const apiKey = () => readFileSync(join(dataDirFrom(process.env), "admin-a
 
 export const uniqueName = (prefix: string) => `${prefix}-${randomBytes(3).toString("hex")}`;
 
-export async function api<T = unknown>(method: string, path: string, body?: unknown, key = apiKey()) {
-  const res = await fetch(`${apiUrl}${path}`, {
+export function api<T = unknown>(method: string, path: string, body?: unknown, key = apiKey()) {
+  return jsonRequest<T>({ base: apiUrl, key }, method, path, body);
+}
+
+/** A JSON request with a bearer key to any Ouro API (the platform's, or one a test runs in-process). */
+export async function jsonRequest<T = unknown>(to: { base: string; key: string }, method: string, path: string, body?: unknown) {
+  const { key } = to;
+  const res = await fetch(`${to.base}${path}`, {
     method,
     headers: { Authorization: `Bearer ${key}`, "Content-Type": "application/json", Accept: "application/vnd.heroku+json; version=3" },
     body: body === undefined ? undefined : JSON.stringify(body),
