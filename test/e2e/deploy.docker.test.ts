@@ -1,11 +1,11 @@
 // The walking skeleton end to end, as a user does it: create an app, `git push`
 // an express app with the real git client, reach it through the router, scale
 // it, change its config, and see a bad push refused while the app keeps serving.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { api, checkout, eventually, git, ouro, removeDir, uniqueName, viaRouter } from "../support/platform.ts";
+import { describe, expect, it } from "vitest";
+import { api, appWithCheckout, eventually, git, ouro, uniqueName, viaRouter } from "../support/platform.ts";
 
-const app = uniqueName("e2e");
-let dir = "";
+const fixture = appWithCheckout("e2e", "hello-express");
+const app = fixture.name;
 
 interface Dyno {
   name: string;
@@ -17,17 +17,9 @@ const upDynos = async () =>
   (await api<Dyno[]>("GET", `/apps/${app}/dynos`)).body.filter((d) => d.state === "up").map((d) => d.name).sort();
 
 describe("git push to a running app", () => {
-  beforeAll(() => {
-    expect(ouro(["apps:create", app]).code).toBe(0);
-    dir = checkout("hello-express", app);
-  });
-  afterAll(() => {
-    ouro(["apps:destroy", "-a", app, "--confirm", app]);
-    removeDir(dir);
-  });
 
   it("builds in the builder dyno, streams the build and ends with the app's URL", async () => {
-    const push = git(dir, "push", "ouro", "main");
+    const push = git(fixture.dir, "push", "ouro", "main");
     expect(push.output).toContain("remote: -----> Node.js app detected");
     expect(push.output).toContain("remote: -----> Released v1");
     expect(push.output).toContain(`http://${app}.localhost:8080/`);
@@ -70,12 +62,12 @@ describe("git push to a running app", () => {
   }, 120_000);
 
   it("refuses a push with nothing to build, and the previous release keeps serving", async () => {
-    git(dir, "rm", "-q", "-r", ".");
+    git(fixture.dir, "rm", "-q", "-r", ".");
     const { writeFileSync } = await import("node:fs");
-    writeFileSync(`${dir}/README.txt`, "nothing to build\n");
-    git(dir, "add", "-A");
-    git(dir, "commit", "-q", "-m", "nothing");
-    const push = git(dir, "push", "ouro", "main");
+    writeFileSync(`${fixture.dir}/README.txt`, "nothing to build\n");
+    git(fixture.dir, "add", "-A");
+    git(fixture.dir, "commit", "-q", "-m", "nothing");
+    const push = git(fixture.dir, "push", "ouro", "main");
     expect(push.code).not.toBe(0);
     expect(push.output).toContain("No buildpack detected this app");
     expect(push.output).toContain("nodejs (package.json), static (static.json or index.html), procfile (Procfile)");
@@ -101,11 +93,11 @@ describe("git push to a running app", () => {
   }, 60_000);
 
   it("refuses a malformed Procfile naming the line", async () => {
-    git(dir, "reset", "-q", "--hard", "HEAD~1");
+    git(fixture.dir, "reset", "-q", "--hard", "HEAD~1");
     const { writeFileSync } = await import("node:fs");
-    writeFileSync(`${dir}/Procfile`, "web: node server.js\nworker node worker.js\n");
-    git(dir, "commit", "-q", "-am", "bad Procfile");
-    const push = git(dir, "push", "-f", "ouro", "main");
+    writeFileSync(`${fixture.dir}/Procfile`, "web: node server.js\nworker node worker.js\n");
+    git(fixture.dir, "commit", "-q", "-am", "bad Procfile");
+    const push = git(fixture.dir, "push", "-f", "ouro", "main");
     expect(push.code).not.toBe(0);
     expect(push.output).toContain('Procfile line 2 ("worker node worker.js") is not "<process type>: <command>"');
     expect((await viaRouter(app)).status).toBe(200);

@@ -1,30 +1,22 @@
 // The release phase: a `release:` process type runs as a one-off dyno of the new
 // release before the formation moves; its output streams into the push.
 import { writeFileSync } from "node:fs";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { api, checkout, git, ouro, removeDir, uniqueName, viaRouter } from "../support/platform.ts";
+import { describe, expect, it } from "vitest";
+import { api, appWithCheckout, git, viaRouter } from "../support/platform.ts";
 
-const app = uniqueName("release");
-let dir = "";
+const fixture = appWithCheckout("release", "hello-express");
+const app = fixture.name;
 
 function procfile(release: string) {
-  writeFileSync(`${dir}/Procfile`, `web: node server.js\nrelease: ${release}\n`);
-  git(dir, "commit", "-q", "-am", `release: ${release}`);
+  writeFileSync(`${fixture.dir}/Procfile`, `web: node server.js\nrelease: ${release}\n`);
+  git(fixture.dir, "commit", "-q", "-am", `release: ${release}`);
 }
 
 describe("release phase", () => {
-  beforeAll(() => {
-    expect(ouro(["apps:create", app]).code).toBe(0);
-    dir = checkout("hello-express", app);
-  });
-  afterAll(() => {
-    ouro(["apps:destroy", "-a", app, "--confirm", app]);
-    removeDir(dir);
-  });
 
   it("runs the release command before the new release serves, streaming its output", async () => {
     procfile("echo migrating for $DYNO");
-    const push = git(dir, "push", "ouro", "main");
+    const push = git(fixture.dir, "push", "ouro", "main");
     expect(push.output).toContain("Running release command: echo migrating for $DYNO");
     expect(push.output).toContain("migrating for release.1");
     expect(push.code).toBe(0);
@@ -33,7 +25,7 @@ describe("release phase", () => {
 
   it("a release command that exits 1 fails the release; the push says why and the previous release keeps serving", async () => {
     procfile("echo cannot migrate; exit 1");
-    const push = git(dir, "push", "ouro", "main");
+    const push = git(fixture.dir, "push", "ouro", "main");
     expect(push.code).not.toBe(0);
     expect(push.output).toContain("cannot migrate");
     expect(push.output).toMatch(/Release command \(echo cannot migrate; exit 1\) exited with status 1: v2 failed and the current release keeps serving/);

@@ -6,6 +6,7 @@ import { cpSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import http from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { afterAll, beforeAll, expect } from "vitest";
 import { dataDirFrom, repoRoot } from "../../platform/lib/config.ts";
 
 export const apiPort = Number(process.env.OURO_API_PORT ?? 5000);
@@ -84,4 +85,22 @@ export async function eventually<T>(what: string, probe: () => Promise<T | undef
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
   throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ""}`);
+}
+
+/**
+ * For a describe block: an app created with the CLI and a checkout of `fixture`
+ * with an `ouro` remote for it, both removed afterwards. Read `.dir` inside tests.
+ */
+export function appWithCheckout(prefix: string, fixture: string): { readonly name: string; readonly dir: string } {
+  const name = uniqueName(prefix);
+  let dir = "";
+  beforeAll(() => {
+    expect(ouro(["apps:create", name]).code).toBe(0);
+    dir = checkout(fixture, name);
+  });
+  afterAll(() => {
+    ouro(["apps:destroy", "-a", name, "--confirm", name]);
+    removeDir(dir);
+  });
+  return { name, get dir() { return dir; } };
 }
