@@ -12,7 +12,8 @@ export interface DesiredApp {
   formation: Record<string, number>;
 }
 
-export async function loadDesiredApps(db: Db): Promise<DesiredApp[]> {
+/** Every app's desired model, or only the named app's. */
+export async function loadDesiredApps(db: Db, app?: string): Promise<DesiredApp[]> {
   const { rows } = await db.query<{
     app_id: string;
     name: string;
@@ -28,7 +29,8 @@ export async function loadDesiredApps(db: Db): Promise<DesiredApp[]> {
     JOIN LATERAL (SELECT version, config, slug_id FROM releases
                   WHERE app_id = a.id AND status = 'succeeded' AND slug_id IS NOT NULL
                   ORDER BY version DESC LIMIT 1) r ON true
-    JOIN slugs s ON s.id = r.slug_id`);
+    JOIN slugs s ON s.id = r.slug_id
+    WHERE $1::text IS NULL OR a.name = $1`, [app ?? null]);
   return rows.map((row) => ({
     appId: row.app_id,
     app: row.name,

@@ -38,7 +38,7 @@ export function createDynoManager(opts: DynoManagerOptions) {
   const inFlight = new Map<string, { dirty: boolean; done: Promise<void> }>();
 
   async function desiredDynos(app: string): Promise<{ appId?: string; dynos: DesiredDyno[] }> {
-    const model = (await loadDesiredApps(db)).find((a) => a.app === app);
+    const [model] = await loadDesiredApps(db, app);
     if (!model) return { dynos: [] };
     const dynos: DesiredDyno[] = [];
     for (const [type, quantity] of Object.entries(model.formation)) {
