@@ -3,19 +3,16 @@
 // Nothing asked for means: detect among the builder's own buildpacks.
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
+import { type BuildpackRef, isBuildpackRefError, parseBuildpackRef as parseRef } from "../../platform/lib/buildpack-ref.ts";
 import { BuildError } from "./build-error.ts";
 
-export type BuildpackRef =
-  | { kind: "own"; name: string; ref: string } // one of the builder's buildpacks: "nodejs"
-  | { kind: "tarball"; url: string; ref: string } // http(s)://…/x.tgz or .tar.gz
-  | { kind: "git"; url: string; commitish?: string; ref: string }; // https://…, ….git, file://…, #ref
+// The reference format is the API's too (platform/lib/buildpack-ref.ts): one parser, one message.
+export type { BuildpackRef };
 
 export interface RequestedBuildpacks {
   from: "the app's buildpacks" | "BUILDPACK_URL" | ".buildpacks" | "detection";
   refs: BuildpackRef[];
 }
-
-const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 
 export async function requestedBuildpacks(options: {
   job: string[];
@@ -31,29 +28,13 @@ export async function requestedBuildpacks(options: {
   return { from: "detection", refs: [] };
 }
 
-/** "nodejs", "https://host/bp.tgz", "https://host/bp.git#v2", "/srv/bp.git", "file:///srv/bp". */
+/** The shared parser's reading of `ref`; a refusal fails the build with the API's very message. */
 export function parseBuildpackRef(ref: string): BuildpackRef {
-  if (NAME.test(ref) && !ref.endsWith(".git")) return { kind: "own", name: ref, ref };
-  const hash = ref.indexOf("#");
-  const url = hash >= 0 ? ref.slice(0, hash) : ref;
-  const commitish = hash >= 0 ? ref.slice(hash + 1) : undefined;
-  if (/^https?:\/\//.test(url) && /\.(tgz|tar\.gz)$/.test(new URL(url).pathname)) {
-    if (commitish !== undefined) throw notABuildpack(ref, "a tarball URL takes no #ref");
-    return { kind: "tarball", url, ref };
+  try {
+    return parseRef(ref);
+  } catch (error) {
+    throw isBuildpackRefError(error) ? new BuildError(error.message) : error;
   }
-  const gitLike = /^(https?|git|ssh|file):\/\//.test(url) || (url.startsWith("/") && !url.includes("\0"));
-  if (!gitLike) throw notABuildpack(ref, "not a buildpack name, a tarball URL or a git URL");
-  if (commitish !== undefined && !/^[A-Za-z0-9][A-Za-z0-9._/-]*$/.test(commitish)) {
-    throw notABuildpack(ref, `"#${commitish}" is not a branch, tag or commit`);
-  }
-  return { kind: "git", url, commitish: commitish || undefined, ref };
-}
-
-function notABuildpack(ref: string, why: string): BuildError {
-  return new BuildError(
-    `"${ref}" is ${why.startsWith("not") ? why : `not usable: ${why}`}. ` +
-      "Use one of Ouro's buildpacks (nodejs, static, procfile), an http(s) URL of a .tgz, or a git URL (optionally #branch, tag or commit).",
-  );
 }
 
 async function readOptional(path: string): Promise<string | null> {

@@ -13,6 +13,8 @@ import { appBuildpacks, createApiKey, createApp, type Db, ensureUser } from "../
 import { throwawayDatabase } from "../support/database.ts";
 import { jsonRequest } from "../support/platform.ts";
 import { loadConfig } from "../../platform/lib/config.ts";
+import { parseBuildpackRef as builderParse } from "../../apps/builder/index.ts";
+import { ACCEPTED, REFUSED, TOO_LONG } from "../lib/buildpack-ref-cases.ts";
 
 const repoRoot = fileURLToPath(new URL("../../", import.meta.url));
 
@@ -68,11 +70,45 @@ describe("buildpack installations (API, CLI, appBuildpacks)", () => {
 
     const bad = await call("PUT", { updates: [{ buildpack: "../etc" }] });
     expect(bad.status).toBe(422);
-    expect(bad.body).toMatchObject({ id: "invalid_params", message: expect.stringContaining('"../etc" is not a buildpack') });
+    expect(bad.body).toMatchObject({ id: "invalid_params", message: expect.stringContaining('"../etc" is not a buildpack name') });
     expect((await call("PUT", { updates: [{ buildpack: "static" }, { buildpack: "static" }] })).status).toBe(422);
     expect(await appBuildpacks(db, appId)).toEqual(["nodejs", "https://bp.example.com/bp.git#v2"]);
     expect((await call("PUT", { updates: [] })).body).toEqual([]);
     expect(await appBuildpacks(db, appId)).toEqual([]);
+  });
+
+  // What the builder would do with the reference: undefined when it reads it, else its message.
+  function builderRefusal(ref: string): string | undefined {
+    try {
+      builderParse(ref);
+      return undefined;
+    } catch (error) {
+      expect((error as Error).name).toBe("BuildError");
+      return (error as Error).message;
+    }
+  }
+
+  it("refuses exactly the references the builder refuses, with the builder's message", async () => {
+    const refs = [...ACCEPTED.map(([ref]) => ref), ...REFUSED.map(([ref]) => ref), TOO_LONG, " nodejs"];
+    let accepted = 0;
+    for (const ref of refs) {
+      const refusal = builderRefusal(ref);
+      const answer = await call("PUT", { updates: [{ buildpack: ref }] });
+      if (refusal === undefined) {
+        accepted++;
+        expect(answer, ref).toMatchObject({ status: 200, body: [{ ordinal: 0, buildpack: { url: ref } }] });
+        expect(await appBuildpacks(db, appId)).toEqual([ref]);
+      } else {
+        expect(answer, ref).toEqual({ status: 422, body: { id: "invalid_params", message: refusal } });
+      }
+    }
+    expect(accepted).toBe(ACCEPTED.length);
+
+    // The CLI shows the API's message as it is.
+    for (const ref of ["/srv/bp.git", "https://bp.example.com/bp.tgz#v1", "foo.git"]) {
+      expect(await ouro("buildpacks:set", ref)).toMatchObject({ code: 1, stderr: `Error: ${builderRefusal(ref)}\n` });
+    }
+    await call("PUT", { updates: [] });
   });
 
   it("set, add, remove, clear and show, worded as heroku's CLI", async () => {

@@ -1,16 +1,17 @@
 // Which buildpacks run (the app's list, BUILDPACK_URL, .buildpacks, detection), third-party
-// buildpacks from a tarball served on 127.0.0.1 and from a local git repository, export
+// buildpacks from a tarball and a git repository served on 127.0.0.1, export
 // chaining, and a clean state between builds. No network beyond 127.0.0.1.
-import { execFile } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { createServer } from "node:http";
-import type { Server } from "node:http";
+import type { IncomingMessage, Server, ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseBuildpackRef } from "../../apps/builder/index.ts";
+import { parseBuildpackRef as parseSharedRef } from "../../platform/lib/buildpack-ref.ts";
 import { app, failure, run, tempDir } from "./helpers.ts";
 
 const exec = promisify(execFile);
@@ -31,15 +32,27 @@ async function thirdPartyBuildpack(dir: string, label: string): Promise<void> {
 }
 
 describe("buildpack references", () => {
-  it("tells names, tarball URLs and git URLs apart", () => {
-    expect(parseBuildpackRef("nodejs")).toMatchObject({ kind: "own", name: "nodejs" });
-    expect(parseBuildpackRef("https://bp.example.com/bp/v1.tgz")).toMatchObject({ kind: "tarball" });
-    expect(parseBuildpackRef("http://127.0.0.1:9/x.tar.gz?token=1")).toMatchObject({ kind: "tarball" });
-    expect(parseBuildpackRef("https://bp.example.com/org/bp")).toMatchObject({ kind: "git", commitish: undefined });
-    expect(parseBuildpackRef("https://bp.example.com/org/bp.git#v2")).toMatchObject({ kind: "git", url: "https://bp.example.com/org/bp.git", commitish: "v2" });
-    expect(parseBuildpackRef("/srv/bp.git#main")).toMatchObject({ kind: "git", url: "/srv/bp.git", commitish: "main" });
-    expect(() => parseBuildpackRef("ftp://h/x")).toThrow(/not a buildpack name/);
-    expect(() => parseBuildpackRef("https://bp.example.com/x.tgz#v1")).toThrow(/takes no #ref/);
+  // The table of what is read and refused is the shared parser's (test/lib/buildpack-ref.test.ts).
+  it("fails the build with the shared parser's message, from the app's list, BUILDPACK_URL or .buildpacks", async () => {
+    for (const ref of ["/srv/bp.git", "file:///srv/bp#main", "https://bp.example.com/x.tgz#v1", "foo.git"]) {
+      const message = (() => {
+        try {
+          parseSharedRef(ref);
+        } catch (error) {
+          return (error as Error).message;
+        }
+        throw new Error(`the shared parser accepts ${ref}`);
+      })();
+      expect(() => parseBuildpackRef(ref)).toThrow(expect.objectContaining({ name: "BuildError", message }));
+      const listed = await app({ "any.txt": "x" });
+      expect((await failure(run(listed, { buildpacks: [ref] }))).message).toBe(message);
+      const configured = await app({ "any.txt": "x" });
+      await mkdir(configured.envDir, { recursive: true });
+      await writeFile(join(configured.envDir, "BUILDPACK_URL"), `${ref}\n`);
+      expect((await failure(run(configured))).message).toBe(message);
+      const file = await app({ "any.txt": "x", ".buildpacks": `hello\n${ref}\n` });
+      expect((await failure(run(file))).message).toBe(message);
+    }
   });
 });
 
@@ -78,9 +91,11 @@ describe("third-party buildpacks", () => {
   let server: Server;
   let base: string;
   const served = new Map<string, Buffer>();
+  let gitRoot = "";
 
   beforeAll(async () => {
     server = createServer((req, res) => {
+      if (req.url?.startsWith("/git/")) return gitHttpBackend(gitRoot, req, res);
       const body = served.get(req.url ?? "");
       if (body) res.writeHead(200, { "content-type": "application/gzip" }).end(body);
       else res.writeHead(404).end("no such buildpack");
@@ -109,9 +124,10 @@ describe("third-party buildpacks", () => {
     expect(error.message).toMatch(/^Could not download http:\/\/127\.0\.0\.1:\d+\/buildpacks\/missing\.tgz: .*404/);
   });
 
+  // Over git's smart HTTP on 127.0.0.1, as from a real host: local paths are refused.
   it("clones a git repository at a branch, a tag or a commit", async () => {
-    const root = await tempDir();
-    const work = join(root, "work");
+    gitRoot = await tempDir();
+    const work = join(gitRoot, "work");
     await thirdPartyBuildpack(work, "Gitty one");
     const git = (...args: string[]) => exec("git", ["-C", work, "-c", "user.name=t", "-c", "user.email=t@t", ...args]);
     await git("init", "--quiet", "--initial-branch=main");
@@ -121,10 +137,10 @@ describe("third-party buildpacks", () => {
     const first = (await git("rev-parse", "HEAD")).stdout.trim();
     await thirdPartyBuildpack(work, "Gitty two");
     await git("commit", "--quiet", "-am", "two");
-    await exec("git", ["clone", "--quiet", "--bare", work, join(root, "gitty.git")]);
-    const bare = join(root, "gitty.git");
+    await exec("git", ["clone", "--quiet", "--bare", work, join(gitRoot, "gitty.git")]);
+    const url = `${base}/git/gitty.git`;
 
-    for (const [ref, label] of [[bare, "Gitty two"], [`${bare}#v1`, "Gitty one"], [`file://${bare}#${first}`, "Gitty one"]] as const) {
+    for (const [ref, label] of [[url, "Gitty two"], [`${url}#v1`, "Gitty one"], [`${url}#${first}`, "Gitty one"]] as const) {
       const options = await app({ "any.txt": "x" });
       const result = await run(options, { buildpacks: [ref] });
       expect(result.buildpackDescription).toBe(label);
@@ -132,9 +148,41 @@ describe("third-party buildpacks", () => {
       expect(await readFile(join(options.sourceDir, "made-by.txt"), "utf8")).toBe(`${label}\n`);
     }
     const missing = await app({ "any.txt": "x" });
-    expect((await failure(run(missing, { buildpacks: [`${bare}#nope`] }))).message).toMatch(/^Could not check out "nope"/);
+    expect((await failure(run(missing, { buildpacks: [`${url}#nope`] }))).message).toMatch(/^Could not check out "nope"/);
   });
 });
+
+// `git http-backend` as a CGI: the repositories under `root`, at /git/<name>.git.
+function gitHttpBackend(root: string, req: IncomingMessage, res: ServerResponse): void {
+  const url = new URL(req.url ?? "/", "http://127.0.0.1");
+  const header = (name: string) => String(req.headers[name] ?? "");
+  const backend = spawn("git", ["http-backend"], {
+    env: {
+      PATH: process.env.PATH,
+      GIT_PROJECT_ROOT: root,
+      GIT_HTTP_EXPORT_ALL: "1",
+      PATH_INFO: url.pathname.slice("/git".length),
+      QUERY_STRING: url.search.slice(1),
+      REQUEST_METHOD: req.method ?? "GET",
+      CONTENT_TYPE: header("content-type"),
+      HTTP_CONTENT_ENCODING: header("content-encoding"),
+      GIT_PROTOCOL: header("git-protocol"),
+      REMOTE_ADDR: "127.0.0.1",
+    },
+  });
+  req.pipe(backend.stdin);
+  const chunks: Buffer[] = [];
+  backend.stdout.on("data", (chunk: Buffer) => chunks.push(chunk));
+  backend.on("close", () => {
+    const answer = Buffer.concat(chunks);
+    const end = answer.indexOf("\r\n\r\n");
+    const headers = Object.fromEntries(
+      answer.subarray(0, end).toString().split("\r\n").map((line) => [line.slice(0, line.indexOf(":")).toLowerCase(), line.slice(line.indexOf(":") + 1).trim()]),
+    );
+    const { status = "200", ...rest } = headers;
+    res.writeHead(Number.parseInt(status, 10), rest).end(answer.subarray(end + 4));
+  });
+}
 
 describe("a clean state for every build", () => {
   it("gives each build its own HOME, TMPDIR and buildpack copies, and stops what a build left running", async () => {
