@@ -2,7 +2,8 @@ import express, { type NextFunction, type Request, type Response } from "express
 import { OuroError } from "../lib/errors.ts";
 import { gitRoutes, hookRoutes } from "../git/index.ts";
 import { requireUser } from "./auth.ts";
-import type { ApiContext } from "./context.ts";
+import { createAddonService } from "../addons/index.ts";
+import type { ApiContext, ApiDeps } from "./context.ts";
 import { addonRoutes } from "./routes/addons.ts";
 import { appRoutes } from "./routes/apps.ts";
 import { buildpackRoutes } from "./routes/buildpacks.ts";
@@ -13,7 +14,11 @@ import { internalBuildRoutes } from "./routes/internal-builds.ts";
 import { logSessionRoutes, logStreamRoutes } from "./routes/logs.ts";
 import { releaseRoutes } from "./routes/releases.ts";
 
-export function createApi(ctx: ApiContext): express.Express {
+export function createApi(deps: ApiDeps): express.Express {
+  const ctx: ApiContext = {
+    ...deps,
+    addons: createAddonService({ db: deps.db, config: deps.config, releaseConfigChange: deps.builds.releaseConfigChange }),
+  };
   const api = express();
   api.disable("x-powered-by");
   api.set("etag", false);

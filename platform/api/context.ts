@@ -1,4 +1,5 @@
 import type { Redis } from "ioredis";
+import type { AddonService } from "../addons/index.ts";
 import type { BlobStore } from "../blobs/index.ts";
 import type { BuildService } from "../builds/index.ts";
 import type { Config } from "../lib/config.ts";
@@ -6,14 +7,19 @@ import type { Db } from "../db/index.ts";
 import { invalidParams } from "../lib/errors.ts";
 import type { z } from "zod";
 
-/** What the API's routes receive; made once by api/main.ts (or by a test). */
-export interface ApiContext {
+/** What the API is made from; made once by api/main.ts (or by a test). */
+export interface ApiDeps {
   config: Config;
   db: Db;
   redis: Redis;
   blobs: BlobStore;
   builds: BuildService;
   notifyFormation: (app: string) => Promise<void>;
+}
+
+/** What the API's routes receive: its deps and the services createApi builds on them. */
+export interface ApiContext extends ApiDeps {
+  addons: AddonService;
 }
 
 export function parseBody<T>(schema: z.ZodType<T>, body: unknown): T {

@@ -1,2 +1,2 @@
 export { createApi } from "./app.ts";
-export type { ApiContext } from "./context.ts";
+export type { ApiContext, ApiDeps } from "./context.ts";

@@ -4,24 +4,46 @@ import { join } from "node:path";
 import { Queue, QueueEvents } from "bullmq";
 import { Redis } from "ioredis";
 import { createBlobStore } from "../blobs/index.ts";
-import { createBuildService } from "../builds/index.ts";
+import { createBuildService, resumeReleasePhases } from "../builds/index.ts";
+import { background, exitOnUncaught, repeating, retrying } from "../lib/background.ts";
 import { BUILD_QUEUE, type BuildJob } from "../lib/build-contract.ts";
+import { FORMATION_CHANNEL } from "../lib/channels.ts";
 import { createPool, listApps, migrate } from "../db/index.ts";
 import { resetApps } from "../router/index.ts";
 import { loadConfig, postgresUrl, redisUrl } from "../lib/config.ts";
 import { createApi } from "./app.ts";
 
+const log = (line: string) => console.log(line);
+exitOnUncaught("api");
+const SWEEP_MS = 30_000;
+
 const config = loadConfig();
 const db = createPool(postgresUrl(config));
-await migrate(db);
+await retrying(() => migrate(db), { log, what: "migrating the database" });
 const redis = new Redis(redisUrl(config));
-const queue = new Queue<BuildJob>(BUILD_QUEUE, { connection: new Redis(redisUrl(config), { maxRetriesPerRequest: null }) });
+redis.on("error", (error: Error) => log(`redis: ${error.message}`));
+const bullConnection = () => new Redis(redisUrl(config), { maxRetriesPerRequest: null });
+const queue = new Queue<BuildJob>(BUILD_QUEUE, { connection: bullConnection() });
+queue.on("error", (error: Error) => log(`build queue: ${error.message}`));
 const blobs = createBlobStore(join(config.dataDir, "blobs"));
-const notifyFormation = async (app: string) => void (await redis.publish("ouro:formation:changed", app));
-const builds = createBuildService({ config, db, redis, queue, blobs, notifyFormation });
-await resetApps(redis, (await listApps(db, { includeSystem: true })).map((a) => a.name));
-const queueEvents = new QueueEvents(BUILD_QUEUE, { connection: new Redis(redisUrl(config), { maxRetriesPerRequest: null }) });
-queueEvents.on("failed", ({ jobId, failedReason }) => void builds.jobFailed(jobId, failedReason));
+const notifyFormation = async (app: string) => void (await redis.publish(FORMATION_CHANNEL, app));
+const builds = createBuildService({ config, db, redis, queue, blobs, notifyFormation, log });
+
+// What a crash of the previous API left behind: builds past their deadline, release
+// phases nobody watches. The deadline sweep also runs on, so no build stays pending.
+await retrying(async () => resetApps(redis, (await listApps(db, { includeSystem: true })).map((a) => a.name)), {
+  log,
+  what: "announcing the apps to the router",
+});
+await retrying(() => builds.failExpiredBuilds(), { log, what: "failing builds past their deadline" });
+await retrying(() => resumeReleasePhases({ db, redis, notifyFormation, log }), { log, what: "settling pending releases" });
+repeating(log, "failing builds past their deadline", SWEEP_MS, () => builds.failExpiredBuilds());
+
+const queueEvents = new QueueEvents(BUILD_QUEUE, { connection: bullConnection() });
+queueEvents.on("error", (error: Error) => log(`build queue events: ${error.message}`));
+queueEvents.on("failed", ({ jobId, failedReason }) =>
+  background(log, `failing build ${jobId} that the builder gave up on`, () => builds.jobFailed(jobId, failedReason)),
+);
 const api = createApi({ config, db, redis, blobs, builds, notifyFormation });
 
 // Dynos reach the API through the Docker bridge gateway; nothing else needs it.

@@ -20,6 +20,7 @@ import {
   listFormation,
   updateFormation,
 } from "../db/index.ts";
+import { FORMATION_CHANNEL } from "../lib/channels.ts";
 import { announceApps } from "../router/index.ts";
 import { run, step, waitFor } from "./shell.ts";
 import { SYSTEM_EMAIL, assembleAppSource } from "./system-source.ts";
@@ -30,7 +31,7 @@ export async function ensureSystemApp(db: Db, redis: Redis, name: string, config
   const changes = Object.fromEntries(Object.entries(config).filter(([key, value]) => app.config[key] !== value));
   if (Object.keys(changes).length === 0) return app;
   await createRelease(db, { appId: app.id, configChanges: changes, description: `Set ${Object.keys(changes).join(", ")} config vars`, userId: null });
-  await redis.publish("ouro:formation:changed", name);
+  await redis.publish(FORMATION_CHANNEL, name);
   return getApp(db, name);
 }
 
@@ -128,7 +129,7 @@ export function builderConfig(config: Config): Record<string, string> {
 export async function waitForDyno(db: Db, redis: Redis, name: string, type: string): Promise<void> {
   const app = await getApp(db, name);
   const version = (await currentRelease(db, app.id))?.version;
-  await redis.publish("ouro:formation:changed", name);
+  await redis.publish(FORMATION_CHANNEL, name);
   await waitFor(
     `the ${type} dyno of ${name} v${version} (see .ouro/logs/dynos.log)`,
     async () => (await listDynos(db, app.id)).some((d) => d.type === type && d.state === "up" && d.release_version === version),
@@ -182,5 +183,5 @@ export async function scaleSystemApp(db: Db, redis: Redis, name: string): Promis
   if (!wanted) return;
   const app = await getApp(db, name);
   await updateFormation(db, app.id, Object.entries(wanted).map(([type, quantity]) => ({ type, quantity })));
-  await redis.publish("ouro:formation:changed", name);
+  await redis.publish(FORMATION_CHANNEL, name);
 }

@@ -1,3 +1,4 @@
 export * from "./service.ts";
 export * from "./events.ts";
 export type { BuildJob, BuildResult } from "../lib/build-contract.ts";
+export { resumeReleasePhases, runReleasePhase, type ReleaseOutcome } from "./release-phase.ts";

@@ -19,10 +19,7 @@ const SELECT_APP = `
          r.created_at AS released_at, s.buildpack_description
   FROM apps a
   JOIN users u ON u.id = a.owner_id
-  LEFT JOIN LATERAL (
-    SELECT created_at, slug_id FROM releases
-    WHERE app_id = a.id AND status = 'succeeded' ORDER BY version DESC LIMIT 1
-  ) r ON true
+  LEFT JOIN current_releases r ON r.app_id = a.id
   LEFT JOIN slugs s ON s.id = r.slug_id`;
 
 export async function listApps(db: Db, opts: { includeSystem: boolean }): Promise<AppRow[]> {

@@ -12,11 +12,15 @@ export interface BuildRow {
   slug_id: string | null;
   release_id: string | null;
   failure_message: string | null;
+  /** A build still pending at this time is failed (BuildService.failExpiredBuilds). */
+  deadline_at: Date;
   created_at: Date;
   updated_at: Date;
 }
 
 const SELECT_BUILD = `SELECT b.*, u.email AS user_email FROM builds b LEFT JOIN users u ON u.id = b.user_id`;
+const SELECT_BUILD_WITH_APP = `SELECT b.*, u.email AS user_email, a.name AS app_name
+  FROM builds b JOIN apps a ON a.id = b.app_id LEFT JOIN users u ON u.id = b.user_id`;
 
 export async function listBuilds(db: Db, appId: string): Promise<BuildRow[]> {
   return (await db.query<BuildRow>(`${SELECT_BUILD} WHERE b.app_id = $1 ORDER BY b.created_at`, [appId])).rows;
@@ -30,11 +34,12 @@ export async function getBuild(db: Db, id: string): Promise<BuildRow> {
 
 export async function createBuild(
   db: Db,
-  build: { appId: string; userId: string | null; sourceChecksum: string; sourceVersion: string | null },
+  build: { appId: string; userId: string | null; sourceChecksum: string; sourceVersion: string | null; deadline?: Date },
 ): Promise<BuildRow> {
   const { rows } = await db.query<{ id: string }>(
-    "INSERT INTO builds (app_id, user_id, source_checksum, source_version) VALUES ($1, $2, $3, $4) RETURNING id",
-    [build.appId, build.userId, build.sourceChecksum, build.sourceVersion],
+    `INSERT INTO builds (app_id, user_id, source_checksum, source_version, deadline_at)
+     VALUES ($1, $2, $3, $4, coalesce($5, now() + interval '15 minutes')) RETURNING id`,
+    [build.appId, build.userId, build.sourceChecksum, build.sourceVersion, build.deadline ?? null],
   );
   return getBuild(db, rows[0]!.id);
 }
@@ -56,4 +61,12 @@ export async function finishBuild(
           [id, outcome.message],
         );
   return rowCount === 1;
+}
+
+/** Builds still pending past their deadline, with their app's name. */
+export async function expiredBuilds(db: Db): Promise<(BuildRow & { app_name: string })[]> {
+  const { rows } = await db.query<BuildRow & { app_name: string }>(
+    `${SELECT_BUILD_WITH_APP} WHERE b.status = 'pending' AND b.deadline_at <= now() ORDER BY b.created_at`,
+  );
+  return rows;
 }

@@ -26,9 +26,7 @@ export async function loadDesiredApps(db: Db, app?: string): Promise<DesiredApp[
     SELECT a.id AS app_id, a.name, r.version, r.config, s.checksum, s.process_types,
            (SELECT jsonb_object_agg(type, quantity) FROM formations WHERE app_id = a.id) AS formation
     FROM apps a
-    JOIN LATERAL (SELECT version, config, slug_id FROM releases
-                  WHERE app_id = a.id AND status = 'succeeded' AND slug_id IS NOT NULL
-                  ORDER BY version DESC LIMIT 1) r ON true
+    JOIN current_releases r ON r.app_id = a.id
     JOIN slugs s ON s.id = r.slug_id
     WHERE $1::text IS NULL OR a.name = $1`, [app ?? null]);
   return rows.map((row) => ({

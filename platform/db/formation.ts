@@ -16,8 +16,7 @@ const SELECT_FORMATION = `
   SELECT f.id, f.app_id, f.type, f.quantity, f.size, f.created_at, f.updated_at,
          s.process_types ->> f.type AS command
   FROM formations f
-  LEFT JOIN LATERAL (SELECT slug_id FROM releases WHERE app_id = f.app_id AND status = 'succeeded'
-                     ORDER BY version DESC LIMIT 1) r ON true
+  LEFT JOIN current_releases r ON r.app_id = f.app_id
   LEFT JOIN slugs s ON s.id = r.slug_id`;
 
 export async function listFormation(db: Db, appId: string): Promise<FormationRow[]> {

@@ -5,8 +5,11 @@ pg.types.setTypeParser(20, (value) => Number(value));
 
 export type Db = pg.Pool;
 
-export function createPool(url: string): Db {
-  return new pg.Pool({ connectionString: url, max: 10 });
+export function createPool(url: string, log: (line: string) => void = (line) => console.error(line)): Db {
+  const pool = new pg.Pool({ connectionString: url, max: 10 });
+  // An idle client whose server went away emits this; unheard, it would end the process.
+  pool.on("error", (error) => log(`postgres: idle client lost: ${error.message}`));
+  return pool;
 }
 
 /** Runs `work` in a transaction on one client. */

@@ -2,6 +2,7 @@ import type pg from "pg";
 import type { Db } from "./pool.ts";
 import { transaction } from "./pool.ts";
 import { notFound } from "../lib/errors.ts";
+import type { RunRow } from "./runs.ts";
 
 export interface ReleaseRow {
   id: string;
@@ -11,6 +12,8 @@ export interface ReleaseRow {
   config: Record<string, string>;
   description: string;
   status: string;
+  /** Why it failed, for a failed release. */
+  failure_message: string | null;
   user_id: string | null;
   user_email: string | null;
   created_at: Date;
@@ -20,8 +23,10 @@ export interface ReleaseRow {
 const SELECT_RELEASE = `
   SELECT r.id, r.app_id, r.version, r.slug_id, r.config, r.description, r.status, r.user_id,
          u.email AS user_email, r.created_at,
-         r.version = (SELECT max(version) FROM releases c WHERE c.app_id = r.app_id AND c.status = 'succeeded') AS current
-  FROM releases r LEFT JOIN users u ON u.id = r.user_id`;
+         r.failure_message, c.id IS NOT NULL AS current
+  FROM releases r
+  LEFT JOIN users u ON u.id = r.user_id
+  LEFT JOIN current_releases c ON c.id = r.id`;
 
 export async function listReleases(db: Db, appId: string): Promise<ReleaseRow[]> {
   return (await db.query<ReleaseRow>(`${SELECT_RELEASE} WHERE r.app_id = $1 ORDER BY r.version`, [appId])).rows;
@@ -39,7 +44,7 @@ export async function getRelease(db: Db, appId: string, idOrVersion: string): Pr
 
 export async function currentRelease(db: Db | pg.PoolClient, appId: string): Promise<ReleaseRow | undefined> {
   const { rows } = await db.query<ReleaseRow>(
-    `${SELECT_RELEASE} WHERE r.app_id = $1 AND r.status = 'succeeded' ORDER BY r.version DESC LIMIT 1`,
+    `${SELECT_RELEASE} WHERE c.app_id = $1`,
     [appId],
   );
   return rows[0];
@@ -112,6 +117,43 @@ async function syncFormation(client: pg.PoolClient, appId: string, slugId: strin
   }
 }
 
-export async function setReleaseStatus(db: Db, id: string, status: "succeeded" | "failed"): Promise<void> {
-  await db.query("UPDATE releases SET status = $2 WHERE id = $1", [id, status]);
+/**
+ * Ends a pending release: `succeeded` makes it current, `failed` records why. Returns false
+ * when it was not pending (already ended, or gone with its app).
+ */
+export async function endRelease(
+  db: Db,
+  id: string,
+  outcome: { status: "succeeded" } | { status: "failed"; message: string },
+): Promise<boolean> {
+  const { rowCount } = await db.query(
+    "UPDATE releases SET status = $2, failure_message = $3 WHERE id = $1 AND status = 'pending'",
+    [id, outcome.status, outcome.status === "failed" ? outcome.message : null],
+  );
+  return rowCount === 1;
+}
+
+/** Pending releases whose release phase is not running (no open `release` run of that version). */
+export async function orphanedPendingReleases(db: Db): Promise<{ id: string; app: string; version: number }[]> {
+  const { rows } = await db.query<{ id: string; app: string; version: number }>(
+    `SELECT r.id, a.name AS app, r.version
+     FROM releases r JOIN apps a ON a.id = r.app_id
+     WHERE r.status = 'pending'
+       AND NOT EXISTS (SELECT 1 FROM runs u WHERE u.app_id = r.app_id AND u.type = 'release'
+                       AND u.release_version = r.version AND u.state IN ('pending', 'running'))`,
+  );
+  return rows;
+}
+
+/** Pending releases whose release phase still runs, with that run (the newest open one). */
+export async function pendingReleasePhases(db: Db): Promise<{ release_id: string; app: string; version: number; run: RunRow }[]> {
+  const { rows } = await db.query<{ release_id: string; app: string; version: number; run: RunRow }>(
+    `SELECT DISTINCT ON (r.id) r.id AS release_id, a.name AS app, r.version, to_jsonb(u) AS run
+     FROM releases r JOIN apps a ON a.id = r.app_id
+     JOIN runs u ON u.app_id = r.app_id AND u.type = 'release' AND u.release_version = r.version AND u.state IN ('pending', 'running')
+     WHERE r.status = 'pending'
+     ORDER BY r.id, u.number DESC`,
+  );
+  // to_jsonb turns timestamps into strings.
+  return rows.map((row) => ({ ...row, run: { ...row.run, created_at: new Date(row.run.created_at), updated_at: new Date(row.run.updated_at) } }));
 }

@@ -26,8 +26,7 @@ export async function createRun(
     let version = run.releaseVersion;
     if (version === undefined) {
       const current = await client.query<{ version: number }>(
-        `SELECT version FROM releases WHERE app_id = $1 AND status = 'succeeded' AND slug_id IS NOT NULL
-         ORDER BY version DESC LIMIT 1`,
+        "SELECT version FROM current_releases WHERE app_id = $1 AND slug_id IS NOT NULL",
         [run.appId],
       );
       version = current.rows[0]?.version;

@@ -4,14 +4,22 @@ import Docker from "dockerode";
 import { Redis } from "ioredis";
 import { createBlobStore } from "../blobs/index.ts";
 import { createPool, migrate } from "../db/index.ts";
+import { background, exitOnUncaught, repeating, retrying } from "../lib/background.ts";
+import { FORMATION_CHANNEL, RESTART_CHANNEL } from "../lib/channels.ts";
 import { loadConfig, postgresUrl, redisUrl } from "../lib/config.ts";
+import { watchDyingDynos } from "./engine-events.ts";
 import { createDynoManager } from "./manager.ts";
 
 const TICK_MS = 5_000;
+const log = (line: string) => console.log(line);
+exitOnUncaught("dynos");
+
 const config = loadConfig();
+const namespace = process.env.OURO_NAMESPACE ?? "ouro";
 const db = createPool(postgresUrl(config));
-await migrate(db);
+await retrying(() => migrate(db), { log, what: "migrating the database" });
 const redis = new Redis(redisUrl(config));
+redis.on("error", (error: Error) => log(`redis: ${error.message}`));
 const docker = new Docker();
 const blobs = createBlobStore(join(config.dataDir, "blobs"));
 const manager = createDynoManager({
@@ -20,25 +28,27 @@ const manager = createDynoManager({
   redis,
   stackImage: config.stackImage,
   slugPath: (checksum) => blobs.path(checksum),
-  namespace: process.env.OURO_NAMESPACE ?? "ouro",
+  namespace,
   strategy: process.env.OURO_DEPLOY_STRATEGY === "serial" ? "serial" : "parallel",
+  log,
 });
 
+// ioredis subscribes again by itself after a reconnect; a change missed meanwhile is
+// caught by the steady tick.
 const events = new Redis(redisUrl(config));
-await events.subscribe("ouro:formation:changed", "ouro:dynos:restart");
+events.on("error", (error: Error) => log(`redis (events): ${error.message}`));
+await retrying(() => events.subscribe(FORMATION_CHANNEL, RESTART_CHANNEL), { log, what: "subscribing to formation changes" });
 events.on("message", (channel: string, app: string) => {
-  void (channel === "ouro:dynos:restart" ? manager.restart(app) : manager.reconcileApp(app));
+  if (channel === RESTART_CHANNEL) background(log, `restarting ${app}'s dynos`, () => manager.restart(app));
+  else background(log, `reconciling ${app}`, () => manager.reconcileApp(app));
 });
 
 // A dyno that exits is noticed at once, not at the next tick.
-const engineEvents = await docker.getEvents({ filters: { type: ["container"], event: ["die"], label: ["ouro.app"] } });
-engineEvents.on("data", (chunk: Buffer) => {
-  for (const line of chunk.toString().split("\n").filter(Boolean)) {
-    const app = (JSON.parse(line) as { Actor?: { Attributes?: Record<string, string> } }).Actor?.Attributes?.["ouro.app"];
-    if (app) void manager.reconcileApp(app);
-  }
-});
+await retrying(
+  () => watchDyingDynos({ docker, namespace, log, onDeath: (app) => background(log, `reconciling ${app}`, () => manager.reconcileApp(app)) }),
+  { log, what: "opening the Docker event stream" },
+);
 
-await manager.reconcileAll();
-setInterval(() => void manager.reconcileAll(), TICK_MS);
+background(log, "the first reconcile", () => manager.reconcileAll());
+repeating(log, "the periodic reconcile", TICK_MS, () => manager.reconcileAll());
 console.log("dyno manager running");

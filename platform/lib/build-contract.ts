@@ -1,6 +1,7 @@
 // The shapes that cross the `builds` queue and the /internal/builds API, shared by
 // the kernel and the builder app (whose slug carries platform/lib). docs/internals.md.
 import { z } from "zod";
+import { ConfigVarsSchema } from "./config-vars.ts";
 
 export const BUILD_QUEUE = "builds";
 
@@ -10,7 +11,7 @@ export const BuildJobSchema = z.object({
   /** Bearer token valid only for /internal/builds/<buildId>/*. */
   token: z.string().min(1),
   /** The app's config vars, written to ENV_DIR. */
-  env: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/), z.string()),
+  env: ConfigVarsSchema,
   /** Platform build settings exported to buildpacks (NPM_CONFIG_REGISTRY, …). */
   buildEnv: z.record(z.string(), z.string()),
   /** Empty: detect among the builder's own buildpacks. */

@@ -1,1 +1,1 @@
-export { runProcfile, type RunnerOptions } from "./runner.ts";
+export { DEFAULT_RESTART_POLICY, type RestartPolicy, type RunnerOptions, restartDelay, runProcfile } from "./runner.ts";

@@ -2,7 +2,7 @@
 import { describe, expect, it } from "vitest";
 import { addonShortId, parseProvisionRequest } from "../../apps/postgres/index.ts";
 import { addonAclRules } from "../../apps/redis/index.ts";
-import { attachmentName, attachmentVars, parsePlan } from "../../platform/api/routes/addons.ts";
+import { attachmentName, attachmentVars, parsePlan } from "../../platform/addons/index.ts";
 
 describe("parsePlan", () => {
   it.each([

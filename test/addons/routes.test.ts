@@ -1,22 +1,13 @@
-// The kernel's add-on routes, in-process against a database of the test's own (migrated like
-// the platform's) and the real postgres provider. The provider is reached the way the kernel
-// reaches it through the router: here `routerPort` is the provider's own port.
+// The kernel's add-on routes: the real API in-process against a database of the test's own
+// (migrated like the platform's) and the real postgres provider. The provider is reached the
+// way the kernel reaches it through the router: here `routerPort` is the provider's own port.
 import { randomUUID } from "node:crypto";
-import { mkdtempSync, rmSync } from "node:fs";
-import type { Server } from "node:http";
-import type { AddressInfo } from "node:net";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { Redis } from "ioredis";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createPostgresProvider } from "../../apps/postgres/index.ts";
-import { type ApiContext, createApi } from "../../platform/api/index.ts";
-import { createBlobStore } from "../../platform/blobs/index.ts";
-import type { BuildService } from "../../platform/builds/index.ts";
-import { createApiKey, createApp, type Db, ensureUser } from "../../platform/db/index.ts";
-import { loadConfig, redisUrl } from "../../platform/lib/config.ts";
+import { createApiKey, createApp, createRelease, createSlug, type Db, ensureUser, getApp } from "../../platform/db/index.ts";
 import { serve, temporaryPostgresAdmin } from "./support.ts";
+import { type InProcessApi, inProcessApi } from "../support/api.ts";
 import { throwawayDatabase } from "../support/database.ts";
 import { jsonRequest } from "../support/platform.ts";
 
@@ -35,32 +26,12 @@ interface AddonBody {
 
 describe("add-on routes", () => {
   let database: Awaited<ReturnType<typeof throwawayDatabase>> | undefined;
-  const blobsDir = mkdtempSync(join(tmpdir(), "ouro-addons-blobs-"));
   let db: Db;
   let admin: Awaited<ReturnType<typeof temporaryPostgresAdmin>>;
   let adminPool: pg.Pool;
   let provider: Awaited<ReturnType<typeof serve>>;
-  let redis: Redis;
-  let api: Server;
+  let api: InProcessApi;
   let key: string;
-  const notified: string[] = [];
-
-  function context(routerPort: number): ApiContext {
-    return {
-      config: { ...loadConfig(), routerPort },
-      db,
-      redis,
-      blobs: createBlobStore(blobsDir),
-      builds: {} as BuildService, // the add-on routes never build
-      notifyFormation: async (app) => void notified.push(app),
-    };
-  }
-
-  async function listen(ctx: ApiContext): Promise<{ server: Server; url: string }> {
-    const server = createApi(ctx).listen(0, "127.0.0.1");
-    await new Promise((resolve) => server.once("listening", resolve));
-    return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
-  }
 
   let url = "";
   const call = <T = AddonBody>(method: string, path: string, body?: unknown, base = url) =>
@@ -79,12 +50,12 @@ describe("add-on routes", () => {
     admin = await temporaryPostgresAdmin();
     adminPool = new pg.Pool({ connectionString: admin.url, max: 2 });
     provider = await serve(createPostgresProvider({ admin: adminPool, server: { host: "127.0.0.1", port: Number(new URL(admin.url).port) } }), secret);
-    redis = new Redis(redisUrl(loadConfig()), { lazyConnect: true });
-    ({ server: api, url } = await listen(context(provider.port)));
+    api = await inProcessApi({ db, config: { routerPort: provider.port } });
+    url = api.url;
   });
 
   afterAll(async () => {
-    api?.close();
+    await api?.close();
     await provider?.close();
     await database?.drop();
     // Whatever a failed test left behind on the provider's side.
@@ -94,8 +65,6 @@ describe("add-on routes", () => {
     }
     await adminPool?.end();
     await admin?.drop();
-    redis?.disconnect();
-    rmSync(blobsDir, { recursive: true, force: true });
   });
 
   it("attaches a postgres add-on: config var, release, Heroku's shape", async () => {
@@ -116,7 +85,7 @@ describe("add-on routes", () => {
     await database.end();
     const releases = await call<{ description: string }[]>("GET", "/apps/shop/releases");
     expect(releases.body.at(-1)?.description).toBe("Attach DATABASE resource");
-    expect(notified).toContain("shop");
+    expect(api.notified).toContain("shop");
 
     const list = await call<AddonBody[]>("GET", "/apps/shop/addons");
     expect(list.body.map((a) => a.name)).toEqual([created.body.name]);
@@ -155,6 +124,38 @@ describe("add-on routes", () => {
     expect((await call("DELETE", `/apps/shop/addons/${addon!.id}`)).status).toBe(404);
   });
 
+  it("attaches and detaches through the release path of config:set: a release phase runs first", async () => {
+    const owner = await ensureUser(db, "addons-test@ouro.local");
+    const app = await createApp(db, { name: "phased", ownerId: owner.id });
+    const slug = await createSlug(db, {
+      app_id: app.id,
+      checksum: `SHA256:${"0".repeat(64)}`,
+      size: 1,
+      process_types: { web: "serve", release: "migrate" },
+      commit: null,
+      stack: "test",
+      buildpack_description: null,
+    });
+    await createRelease(db, { appId: app.id, slugId: slug.id, description: "Deploy", userId: owner.id });
+    const created = await call("POST", "/apps/phased/addons", { plan: "postgres" });
+    expect(created.status).toBe(201);
+    // No dyno manager runs here, so the release phase stays pending: the release waits on it.
+    const phases = async () =>
+      (await db.query<{ version: number; status: string; run_type: string | null }>(
+        `SELECT r.version, r.status, u.type AS run_type FROM releases r
+         LEFT JOIN runs u ON u.app_id = r.app_id AND u.release_version = r.version
+         WHERE r.app_id = $1 ORDER BY r.version`,
+        [app.id],
+      )).rows;
+    await expect.poll(phases).toEqual([
+      { version: 1, status: "succeeded", run_type: null },
+      { version: 2, status: "pending", run_type: "release" },
+    ]);
+    expect((await getApp(db, app.id)).config).toHaveProperty("DATABASE_URL");
+    expect((await call("DELETE", `/apps/phased/addons/${created.body.id}`)).status).toBe(200);
+    await expect.poll(phases).toContainEqual({ version: 3, status: "pending", run_type: "release" });
+  });
+
   it("refuses an unknown plan with 422 naming the services", async () => {
     const res = await call("POST", "/apps/shop/addons", { plan: "mysql" });
     expect(res.status).toBe(422);
@@ -169,13 +170,13 @@ describe("add-on routes", () => {
       "The redis add-on provider is unavailable: the provider app redis is not deployed (or has no OURO_PROVIDER_SECRET config var).",
     );
 
-    const closed = await listen(context(1)); // nothing listens on port 1
+    const closed = await api.listen({ routerPort: 1 }); // nothing listens on port 1
     try {
       const down = await call("POST", "/apps/shop/addons", { plan: "postgres" }, closed.url);
       expect(down.status).toBe(503);
       expect(down.body.message).toMatch(/^The postgres add-on provider is unavailable: the router did not reach it/);
     } finally {
-      closed.server.close();
+      await closed.close();
     }
     expect((await call<AddonBody[]>("GET", "/apps/shop/addons")).body).toEqual([]);
   });

@@ -4,7 +4,6 @@ import { join } from "node:path";
 import { Router } from "express";
 import { z } from "zod";
 import { audit, createApp, deleteApp, getApp, listAddons, listApps } from "../../db/index.ts";
-import { destroyAddon } from "./addons.ts";
 import { parseAppName } from "../../lib/app-name.ts";
 import { deleteLogs } from "../../logs/index.ts";
 import { type ApiContext, parseBody } from "../context.ts";
@@ -42,7 +41,7 @@ export function appRoutes(ctx: ApiContext): Router {
   router.delete("/apps/:app", async (req, res) => {
     const app = await getApp(ctx.db, req.params.app);
     // Add-on databases and users go first: a provider that cannot deprovision stops the delete.
-    for (const addon of await listAddons(ctx.db, app.id)) await destroyAddon(ctx, { app, addon, actor: req.user! });
+    for (const addon of await listAddons(ctx.db, app.id)) await ctx.addons.destroy(app, addon, req.user!, { appGoing: true });
     await deleteApp(ctx.db, app.id);
     rmSync(join(ctx.config.dataDir, "repos", `${app.name}.git`), { recursive: true, force: true });
     rmSync(ctx.blobs.keyedPath(`cache-${app.id}.tar.gz`), { force: true });

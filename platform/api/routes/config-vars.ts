@@ -1,15 +1,18 @@
 import { Router } from "express";
 import { z } from "zod";
-import { audit, createRelease, currentRelease, getApp, getSlug } from "../../db/index.ts";
+import { audit, getApp } from "../../db/index.ts";
+import { configVarNameError, configVarValueError } from "../../lib/config-vars.ts";
 import { invalidParams } from "../../lib/errors.ts";
 import { type ApiContext, parseBody } from "../context.ts";
 
-const CONFIG_KEY = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const ConfigChanges = z.record(z.string(), z.union([z.string(), z.null()]));
 
-async function currentReleaseCommand(ctx: ApiContext, appId: string): Promise<string | undefined> {
-  const current = await currentRelease(ctx.db, appId);
-  return current?.slug_id ? (await getSlug(ctx.db, appId, current.slug_id)).process_types.release : undefined;
+/** Every name and set value checked, so the first bad one is refused by name. */
+function checkChanges(changes: Record<string, string | null>): void {
+  for (const [name, value] of Object.entries(changes)) {
+    const error = configVarNameError(name) ?? (value === null ? undefined : configVarValueError(name, value));
+    if (error) throw invalidParams(error);
+  }
 }
 
 export function configRoutes(ctx: ApiContext): Router {
@@ -22,10 +25,7 @@ export function configRoutes(ctx: ApiContext): Router {
   router.patch("/apps/:app/config-vars", async (req, res) => {
     const app = await getApp(ctx.db, req.params.app);
     const changes = parseBody(ConfigChanges, req.body);
-    const bad = Object.keys(changes).find((key) => !CONFIG_KEY.test(key));
-    if (bad !== undefined) {
-      throw invalidParams(`Config var name ${JSON.stringify(bad)} is invalid: use letters, digits and "_", not starting with a digit.`);
-    }
+    checkChanges(changes);
     const set = Object.keys(changes).filter((k) => changes[k] !== null);
     const unset = Object.keys(changes).filter((k) => changes[k] === null && k in app.config);
     if (set.length + unset.length === 0) return void res.json(app.config);
@@ -35,16 +35,7 @@ export function configRoutes(ctx: ApiContext): Router {
     ]
       .filter(Boolean)
       .join(" and ");
-    const releaseCommand = await currentReleaseCommand(ctx, app.id);
-    const release = await createRelease(ctx.db, {
-      appId: app.id,
-      configChanges: changes,
-      description,
-      userId: req.user!.id,
-      status: releaseCommand ? "pending" : "succeeded",
-    });
-    if (releaseCommand) void ctx.builds.releaseConfig(app, release, releaseCommand);
-    else await ctx.notifyFormation(app.name);
+    const release = await ctx.builds.releaseConfigChange({ app, changes, description, userId: req.user!.id });
     await audit(ctx.db, { actor: req.user!.email, action: "config.update", app: app.name, detail: { set, unset } });
     res.json(release.config);
   });

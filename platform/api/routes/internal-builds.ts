@@ -4,7 +4,8 @@
 import { existsSync, createReadStream } from "node:fs";
 import { Router, type Request } from "express";
 import { getApp, getBuild } from "../../db/index.ts";
-import { notFound, unauthorized } from "../../lib/errors.ts";
+import { background } from "../../lib/background.ts";
+import { conflict, notFound, unauthorized } from "../../lib/errors.ts";
 import { verifyScopedToken } from "../../lib/tokens.ts";
 import { BuildResultSchema } from "../../lib/build-contract.ts";
 import { type ApiContext, parseBody } from "../context.ts";
@@ -64,11 +65,10 @@ export function internalBuildRoutes(ctx: ApiContext): Router {
   router.post("/internal/builds/:id/result", async (req, res) => {
     const { build, app } = await authorized(req);
     const result = parseBody(BuildResultSchema, req.body);
+    if (build.status !== "pending") throw conflict(`Build ${build.id} has already ${build.status}; its result cannot change.`);
     res.status(204).end();
     // Releasing and waiting for the new dynos outlives the builder's request.
-    void ctx.builds.finish(build, app, result).catch((error: Error) => {
-      console.error(`build ${build.id}: ${error.stack}`);
-    });
+    background(console.error, `${app.name}: releasing build ${build.id}`, () => ctx.builds.finish(build, app, result));
   });
 
   return router;

@@ -1,6 +1,8 @@
 import { Router } from "express";
 import { z } from "zod";
 import { audit, createRun, getApp, getBuild, getRelease, getRun, getSlug, listBuilds, listDynos, listReleases } from "../../db/index.ts";
+import { RESTART_CHANNEL } from "../../lib/channels.ts";
+import { ConfigVarsSchema } from "../../lib/config-vars.ts";
 import { notFound } from "../../lib/errors.ts";
 import { type ApiContext, parseBody } from "../context.ts";
 import { buildShape, dynoShape, releaseShape, runShape, slugShape } from "../shapes.ts";
@@ -8,7 +10,7 @@ import { buildShape, dynoShape, releaseShape, runShape, slugShape } from "../sha
 const RunRequest = z.object({
   command: z.string().min(1),
   type: z.string().regex(/^[a-z][a-z0-9_-]{0,29}$/).default("run"),
-  env: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/), z.string()).optional(),
+  env: ConfigVarsSchema.optional(),
 });
 
 /** Releases, builds, slugs and dynos (including one-off dynos). */
@@ -70,7 +72,7 @@ export function releaseRoutes(ctx: ApiContext): Router {
 
   router.delete("/apps/:app/dynos", async (req, res) => {
     const app = await getApp(ctx.db, req.params.app);
-    await ctx.redis.publish("ouro:dynos:restart", app.name);
+    await ctx.redis.publish(RESTART_CHANNEL, app.name);
     res.status(202).json({});
   });
 

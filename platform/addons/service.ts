@@ -1,0 +1,70 @@
+// Attaching and detaching add-ons: the provider makes or removes the resource, and the
+// app's config vars change through the same release path as config:set (release phase
+// included). A resource nothing refers to is given back rather than leaked.
+import { randomInt, randomUUID } from "node:crypto";
+import { type AddonRow, type AppRow, type Db, audit, deleteAddon, getApp, insertAddon } from "../db/index.ts";
+import type { Config } from "../lib/config.ts";
+import { deprovision, provision } from "./provider-client.ts";
+import { attachmentName, attachmentVars, parsePlan } from "./services.ts";
+
+export interface AddonServiceDeps {
+  db: Db;
+  config: Pick<Config, "routerPort" | "domain">;
+  /** The one config release path (BuildService.releaseConfigChange). */
+  releaseConfigChange: (change: { app: AppRow; changes: Record<string, string | null>; description: string; userId: string | null }) => Promise<unknown>;
+}
+
+export interface Actor {
+  id: string;
+  email: string;
+}
+
+const ADJECTIVES = ["amber", "clear", "cosy", "deep", "keen", "neat", "solid", "steady", "tidy", "vivid"];
+
+export function createAddonService(deps: AddonServiceDeps) {
+  const { db } = deps;
+
+  return {
+    /** Provisions `plan` (e.g. `heroku-postgresql:essential-0`) for `app` and attaches its config vars. */
+    async create(app: AppRow, requestedPlan: string, actor: Actor): Promise<AddonRow> {
+      const { service, plan } = parsePlan(requestedPlan);
+      const id = randomUUID();
+      const answer = await provision(deps, service, { addon_id: id, app: app.name });
+      const name = `${service}-${ADJECTIVES[randomInt(ADJECTIVES.length)]}-${randomInt(10000, 100000)}`;
+      const vars = attachmentVars(app.config, name, answer);
+      try {
+        const addon = await insertAddon(db, { id, app_id: app.id, service, plan, name, config_vars: Object.keys(vars) });
+        await deps.releaseConfigChange({ app, changes: vars, description: `Attach ${attachmentName(addon.config_vars)} resource`, userId: actor.id });
+        await audit(db, { actor: actor.email, action: "addon.create", app: app.name, detail: { addon: name, plan } });
+        return addon;
+      } catch (error) {
+        await deleteAddon(db, id);
+        await deprovision(deps, service, id).catch(() => {});
+        throw error;
+      }
+    },
+
+    /**
+     * Deprovisions one add-on and removes its config vars with a release. Deleting an app
+     * calls this for each of its add-ons before the rows cascade away, with no release
+     * (`appGoing`): nothing will run that config.
+     */
+    async destroy(app: AppRow, addon: AddonRow, actor: Actor, opts: { appGoing?: boolean } = {}): Promise<void> {
+      await deprovision(deps, addon.service, addon.id);
+      await deleteAddon(db, addon.id);
+      const current = (await getApp(db, app.id)).config;
+      const unset = addon.config_vars.filter((key) => key in current);
+      if (unset.length && !opts.appGoing) {
+        await deps.releaseConfigChange({
+          app: await getApp(db, app.id),
+          changes: Object.fromEntries(unset.map((key) => [key, null])),
+          description: `Detach ${attachmentName(addon.config_vars)} resource`,
+          userId: actor.id,
+        });
+      }
+      await audit(db, { actor: actor.email, action: "addon.destroy", app: app.name, detail: { addon: addon.name } });
+    },
+  };
+}
+
+export type AddonService = ReturnType<typeof createAddonService>;
