@@ -3,21 +3,13 @@ import { slugSizeLimit } from "./compile.ts";
 import { builderBuildpacksDir } from "./detect.ts";
 import { DEFAULT_STACK } from "./job.ts";
 import { createBuildWorker } from "./worker.ts";
-
-function required(name: string): string {
-  const value = process.env[name];
-  if (!value) {
-    console.error(`builder: ${name} is not set; set it as a config var of the builder app`);
-    process.exit(1);
-  }
-  return value;
-}
+import { requiredEnv } from "../../platform/lib/required-env.ts";
 
 const log = (line: string) => console.log(line);
 const buildpacksDir = builderBuildpacksDir();
 const worker = createBuildWorker({
-  connection: { url: required("REDIS_URL"), maxRetriesPerRequest: null },
-  apiUrl: required("OURO_API_URL"),
+  connection: { url: requiredEnv("builder", "REDIS_URL"), maxRetriesPerRequest: null },
+  apiUrl: requiredEnv("builder", "OURO_API_URL"),
   buildpacksDir,
   stack: process.env.STACK ?? DEFAULT_STACK,
   timeoutMs: Number(process.env.OURO_BUILD_TIMEOUT ?? 15 * 60) * 1000,

@@ -1,20 +1,12 @@
 // The cron clock dyno: `clock: node apps/cron/main.ts`.
 import { createCronApi } from "./api-client.ts";
 import { createCronService } from "./service.ts";
-
-function required(name: string): string {
-  const value = process.env[name];
-  if (!value) {
-    console.error(`cron: ${name} is not set; set it as a config var of the cron app`);
-    process.exit(1);
-  }
-  return value;
-}
+import { requiredEnv } from "../../platform/lib/required-env.ts";
 
 const log = (line: string) => console.log(line);
 const service = createCronService({
-  connection: { url: required("REDIS_URL"), maxRetriesPerRequest: null },
-  api: createCronApi({ apiUrl: required("OURO_API_URL"), apiKey: required("OURO_API_KEY") }),
+  connection: { url: requiredEnv("cron", "REDIS_URL"), maxRetriesPerRequest: null },
+  api: createCronApi({ apiUrl: requiredEnv("cron", "OURO_API_URL"), apiKey: requiredEnv("cron", "OURO_API_KEY") }),
   log,
 });
 log("cron: running app.json cron entries (schedules refreshed every 30 s)");

@@ -1,7 +1,8 @@
 // The postgres provider's web dyno: `web: node apps/postgres/main.ts`.
 import pg from "pg";
 import { createPostgresProvider } from "./provider.ts";
-import { requiredEnv, serveProvider, serverOf } from "../../platform/lib/addon-provider.ts";
+import { serveProvider, serverOf } from "../../platform/lib/addon-provider.ts";
+import { requiredEnv } from "../../platform/lib/required-env.ts";
 
 const adminUrl = requiredEnv("postgres", "POSTGRES_ADMIN_URL");
 const admin = new pg.Pool({ connectionString: adminUrl, max: 2 });

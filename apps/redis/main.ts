@@ -1,6 +1,7 @@
 // The redis provider's web dyno: `web: node apps/redis/main.ts`.
 import { Redis } from "ioredis";
-import { requiredEnv, serveProvider, serverOf } from "../../platform/lib/addon-provider.ts";
+import { serveProvider, serverOf } from "../../platform/lib/addon-provider.ts";
+import { requiredEnv } from "../../platform/lib/required-env.ts";
 import { createRedisProvider } from "./provider.ts";
 
 const adminUrl = requiredEnv("redis", "REDIS_ADMIN_URL");

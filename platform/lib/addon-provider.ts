@@ -107,16 +107,6 @@ function send(res: ServerResponse, status: number, body: unknown): void {
   res.writeHead(status, { "Content-Type": "application/json" }).end(JSON.stringify(body));
 }
 
-/** Process entries read their config vars through this: a missing one stops the dyno with the reason. */
-export function requiredEnv(app: string, name: string): string {
-  const value = process.env[name];
-  if (!value) {
-    console.error(`${app}: ${name} is not set; set it as a config var of the ${app} app`);
-    process.exit(1);
-  }
-  return value;
-}
-
 /** A URL's host and port, for handing out credentials on the server the admin URL names. */
 export function serverOf(url: string, defaultPort: number): { host: string; port: number } {
   const parsed = new URL(url);
