@@ -1,5 +1,5 @@
 // The cron service's side of the Platform API, with the system user's key.
-import { CronSchedulesSchema, type CronSchedule } from "./schedules.ts";
+import { CronSchedulesSchema, type CronSchedule } from "../../platform/lib/cron-contract.ts";
 
 /** A call that failed; `retryable` only when the API cannot have acted on it. */
 export class CronApiError extends Error {

@@ -2,7 +2,8 @@
 // lock makes one of them do it, so two upserts of a new scheduler never race around its first tick.
 import { randomUUID } from "node:crypto";
 import type { Queue } from "bullmq";
-import { CRON_TZ, type CronSchedule, planSchedulers, type SchedulerPlan } from "./schedules.ts";
+import { CRON_TZ, type CronSchedule } from "../../platform/lib/cron-contract.ts";
+import { planSchedulers, type SchedulerPlan } from "./schedules.ts";
 
 export interface CronJobData extends CronSchedule {}
 

@@ -1,19 +1,9 @@
 // What the cron service schedules, and the pure decision of which BullMQ job schedulers to
 // add or remove so that Redis holds exactly the schedules the API lists.
 import { createHash } from "node:crypto";
-import { z } from "zod";
+import { CRON_TZ, type CronSchedule } from "../../platform/lib/cron-contract.ts";
 
 export const CRON_QUEUE = "cron";
-/** Every schedule runs in UTC, whatever the dyno's clock zone. */
-export const CRON_TZ = "UTC";
-
-export const CronScheduleSchema = z.object({
-  app: z.string().min(1),
-  command: z.string().min(1),
-  schedule: z.string().min(1),
-});
-export type CronSchedule = z.infer<typeof CronScheduleSchema>;
-export const CronSchedulesSchema = z.array(CronScheduleSchema);
 
 /** A job scheduler as it is in Redis: its id, cron pattern and zone. */
 export interface LiveScheduler {

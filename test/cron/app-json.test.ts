@@ -2,7 +2,7 @@
 import { Readable } from "node:stream";
 import tar from "tar-stream";
 import { describe, expect, it } from "vitest";
-import { cronExpressionError, parseAppJsonCron, readAppJson } from "../../platform/db/index.ts";
+import { cronExpressionError, parseAppJsonCron, readAppJson } from "../../platform/cron/index.ts";
 
 const appJson = (cron: unknown) => JSON.stringify({ name: "x", cron });
 

@@ -1,5 +1,6 @@
 import { Router } from "express";
-import { createCronReader, getApp } from "../../db/index.ts";
+import { createCronReader } from "../../cron/index.ts";
+import { getApp } from "../../db/index.ts";
 import type { ApiContext } from "../context.ts";
 
 /**

@@ -1,0 +1,2 @@
+export { cronExpressionError, parseAppJsonCron, readAppJson } from "./app-json.ts";
+export { createCronReader, type CronReader } from "./reader.ts";
