@@ -4,6 +4,7 @@ import { gitRoutes, hookRoutes } from "../git/index.ts";
 import { requireUser } from "./auth.ts";
 import { createAddonService } from "../addons/index.ts";
 import type { ApiContext, ApiDeps } from "./context.ts";
+import { refuseNulBytes } from "./edge.ts";
 import { addonRoutes } from "./routes/addons.ts";
 import { appRoutes } from "./routes/apps.ts";
 import { buildpackRoutes } from "./routes/buildpacks.ts";
@@ -24,6 +25,7 @@ export function createApi(deps: ApiDeps): express.Express {
   api.set("etag", false);
   // Parses only JSON bodies; git packs, tarballs and output streams pass untouched.
   api.use(express.json({ limit: "1mb", type: ["application/json", "application/*+json"] }));
+  api.use(refuseNulBytes);
 
   api.get("/healthz", (_req, res) => void res.json({ ok: true }));
   // Routes whose credential is a scoped token, not a user's key.

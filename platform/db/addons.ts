@@ -1,5 +1,6 @@
 import type { Db } from "./pool.ts";
 import { conflict, notFound } from "../lib/errors.ts";
+import { isUuid } from "../lib/ids.ts";
 
 export interface AddonRow {
   id: string;
@@ -22,7 +23,7 @@ export async function listAddons(db: Db, appId: string): Promise<AddonRow[]> {
 
 /** An app's add-on by id or name; 404 when it has none such. */
 export async function getAddon(db: Db, appId: string, idOrName: string): Promise<AddonRow> {
-  const byId = /^[0-9a-f-]{36}$/.test(idOrName);
+  const byId = isUuid(idOrName);
   const { rows } = await db.query<AddonRow>(
     `SELECT ${COLUMNS} FROM addons WHERE app_id = $1 AND ${byId ? "id = $2::uuid" : "name = $2"}`,
     [appId, idOrName],

@@ -1,5 +1,6 @@
 import type { Db } from "./pool.ts";
 import { conflict, notFound } from "../lib/errors.ts";
+import { isUuid } from "../lib/ids.ts";
 
 export interface AppRow {
   id: string;
@@ -29,7 +30,7 @@ export async function listApps(db: Db, opts: { includeSystem: boolean }): Promis
 
 /** Finds an app by name or id; 404 when there is none. */
 export async function getApp(db: Db, nameOrId: string): Promise<AppRow> {
-  const byId = /^[0-9a-f-]{36}$/.test(nameOrId);
+  const byId = isUuid(nameOrId);
   const { rows } = await db.query<AppRow>(`${SELECT_APP} WHERE ${byId ? "a.id = $1::uuid" : "a.name = $1"}`, [
     nameOrId,
   ]);

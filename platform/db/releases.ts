@@ -2,6 +2,7 @@ import type pg from "pg";
 import type { Db } from "./pool.ts";
 import { transaction } from "./pool.ts";
 import { notFound } from "../lib/errors.ts";
+import { isUuid, releaseVersion } from "../lib/ids.ts";
 import type { RunRow } from "./runs.ts";
 
 export interface ReleaseRow {
@@ -33,10 +34,11 @@ export async function listReleases(db: Db, appId: string): Promise<ReleaseRow[]>
 }
 
 export async function getRelease(db: Db, appId: string, idOrVersion: string): Promise<ReleaseRow> {
-  const isVersion = /^v?\d+$/.test(idOrVersion);
+  const version = releaseVersion(idOrVersion);
+  if (version === undefined && !isUuid(idOrVersion)) throw notFound(`Couldn't find that release: ${idOrVersion}.`);
   const { rows } = await db.query<ReleaseRow>(
-    `${SELECT_RELEASE} WHERE r.app_id = $1 AND ${isVersion ? "r.version = $2::int" : "r.id::text = $2"}`,
-    [appId, isVersion ? idOrVersion.replace(/^v/, "") : idOrVersion],
+    `${SELECT_RELEASE} WHERE r.app_id = $1 AND ${version !== undefined ? "r.version = $2::int" : "r.id = $2::uuid"}`,
+    [appId, version ?? idOrVersion],
   );
   if (!rows[0]) throw notFound(`Couldn't find that release: ${idOrVersion}.`);
   return rows[0];

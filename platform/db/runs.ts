@@ -1,6 +1,7 @@
 import type { Db } from "./pool.ts";
 import { transaction } from "./pool.ts";
 import { notFound } from "../lib/errors.ts";
+import { isUuid } from "../lib/ids.ts";
 
 export interface RunRow {
   id: string;
@@ -43,6 +44,7 @@ export async function createRun(
 }
 
 export async function getRun(db: Db, id: string): Promise<RunRow> {
+  if (!isUuid(id)) throw notFound(`Couldn't find that one-off dyno: ${id}.`);
   const { rows } = await db.query<RunRow>("SELECT * FROM runs WHERE id = $1", [id]);
   if (!rows[0]) throw notFound(`Couldn't find that one-off dyno: ${id}.`);
   return rows[0];

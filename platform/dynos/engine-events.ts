@@ -23,7 +23,9 @@ export function eachLine(stream: Readable, onLine: (line: string) => void): Prom
     const lines = createInterface({ input: stream, crlfDelay: Infinity });
     lines.on("line", (line) => line.trim() && onLine(line));
     lines.on("close", resolve);
-    stream.on("error", () => lines.close());
+    // readline passes the stream's error on; the stream has ended either way.
+    lines.on("error", () => lines.close());
+    stream.on("close", () => lines.close());
   });
 }
 

@@ -3,6 +3,7 @@
 import { Router, type Request } from "express";
 import { getApp, getBuild } from "../db/index.ts";
 import { unauthorized } from "../lib/errors.ts";
+import { isUuid } from "../lib/ids.ts";
 import { verifyScopedToken } from "../lib/tokens.ts";
 import { followBuildEvents } from "../builds/index.ts";
 import type { ApiContext } from "../api/index.ts";
@@ -21,7 +22,7 @@ export function hookRoutes(ctx: ApiContext): Router {
   router.post("/internal/git/:app/builds", async (req, res) => {
     const app = await authorizedApp(req, req.params.app);
     const version = typeof req.query.version === "string" ? req.query.version : null;
-    const userId = typeof req.query.user === "string" ? req.query.user : null;
+    const userId = typeof req.query.user === "string" && isUuid(req.query.user) ? req.query.user : null;
     const build = await ctx.builds.start({ app, userId, source: req, version });
     res.status(201).json({ id: build.id });
   });

@@ -9,7 +9,7 @@ import { Readable } from "node:stream";
 import { Redis } from "ioredis";
 import tar from "tar-stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createApi, type ApiContext } from "../../platform/api/index.ts";
+import { createApi, type ApiDeps } from "../../platform/api/index.ts";
 import { createBlobStore, type BlobStore } from "../../platform/blobs/index.ts";
 import { type AppRow, type Db, createApp, createBuild, createPool, createRelease, createSlug, deleteApp, ensureUser, finishBuild } from "../../platform/db/index.ts";
 import { loadConfig, postgresUrl, redisUrl } from "../../platform/lib/config.ts";
@@ -55,7 +55,7 @@ describe("cron routes", () => {
     const owner = await ensureUser(db, "cron-test@ouro.local");
     for (const prefix of ["cron-a", "cron-b", "cron-c"]) apps.push(await createApp(db, { name: uniqueName(prefix), ownerId: owner.id }));
     // The cron routes use db and blobs only; no build is started here.
-    const ctx: ApiContext = { config, db, redis, blobs, builds: {} as ApiContext["builds"], notifyFormation: async () => {} };
+    const ctx: ApiDeps = { config, db, redis, blobs, builds: {} as ApiDeps["builds"], notifyFormation: async () => {} };
     server = createApi(ctx).listen(0, "127.0.0.1");
     await new Promise((resolve) => server.once("listening", resolve));
   });

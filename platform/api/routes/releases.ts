@@ -4,6 +4,7 @@ import { audit, createRun, getApp, getBuild, getRelease, getRun, getSlug, listBu
 import { RESTART_CHANNEL } from "../../lib/channels.ts";
 import { ConfigVarsSchema } from "../../lib/config-vars.ts";
 import { notFound } from "../../lib/errors.ts";
+import { isUuid } from "../../lib/ids.ts";
 import { type ApiContext, parseBody } from "../context.ts";
 import { buildShape, dynoShape, releaseShape, runShape, slugShape } from "../shapes.ts";
 
@@ -60,7 +61,7 @@ export function releaseRoutes(ctx: ApiContext): Router {
 
   router.get("/apps/:app/dynos/:dyno", async (req, res) => {
     const app = await getApp(ctx.db, req.params.app);
-    if (/^[0-9a-f-]{36}$/.test(req.params.dyno)) {
+    if (isUuid(req.params.dyno)) {
       const run = await getRun(ctx.db, req.params.dyno);
       if (run.app_id !== app.id) throw notFound(`Couldn't find that dyno: ${req.params.dyno}.`);
       return void res.json(runShape(run, app));
