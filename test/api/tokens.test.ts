@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { Readable } from "node:stream";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type ApiContext, createApi } from "../../platform/api/index.ts";
+import { type ApiDeps, createApi } from "../../platform/api/index.ts";
 import { createBlobStore } from "../../platform/blobs/index.ts";
 import { emitBuildEvent } from "../../platform/builds/index.ts";
 import { type AppRow, type BuildRow, type Db, createApp, createBuild, ensureUser } from "../../platform/db/index.ts";
@@ -57,11 +57,11 @@ describe("scoped tokens on the API's internal routes (in-process API, throwaway 
     buildA = await createBuild(db, { appId: appA.id, userId: owner.id, sourceChecksum: checksum, sourceVersion: null });
     buildB = await createBuild(db, { appId: appB.id, userId: owner.id, sourceChecksum: checksum, sourceVersion: null });
     // No route under test may start, finish or release a build.
-    const builds = new Proxy({} as ApiContext["builds"], {
+    const builds = new Proxy({} as ApiDeps["builds"], {
       get: (_, name) => () => Promise.reject(new Error(`the build service's ${String(name)} was called`)),
     });
-    const ctx: ApiContext = { config, db, redis, blobs, builds, notifyFormation: async () => {} };
-    server = createApi(ctx).listen(0, "127.0.0.1");
+    const deps: ApiDeps = { config, db, redis, blobs, builds, notifyFormation: async () => {} };
+    server = createApi(deps).listen(0, "127.0.0.1");
     await new Promise((resolve) => server.once("listening", resolve));
   });
 
