@@ -91,24 +91,30 @@ describe("buildpack installations (API, CLI, appBuildpacks)", () => {
   it("refuses exactly the references the builder refuses, with the builder's message", async () => {
     const refs = [...ACCEPTED.map(([ref]) => ref), ...REFUSED.map(([ref]) => ref), TOO_LONG, " nodejs"];
     let accepted = 0;
-    for (const ref of refs) {
-      const refusal = builderRefusal(ref);
-      const answer = await call("PUT", { updates: [{ buildpack: ref }] });
-      if (refusal === undefined) {
-        accepted++;
-        expect(answer, ref).toMatchObject({ status: 200, body: [{ ordinal: 0, buildpack: { url: ref } }] });
-        expect(await appBuildpacks(db, appId)).toEqual([ref]);
-      } else {
-        expect(answer, ref).toEqual({ status: 422, body: { id: "invalid_params", message: refusal } });
+    try {
+      for (const ref of refs) {
+        const refusal = builderRefusal(ref);
+        const answer = await call("PUT", { updates: [{ buildpack: ref }] });
+        if (refusal === undefined) {
+          accepted++;
+          expect(answer, ref).toMatchObject({ status: 200, body: [{ ordinal: 0, buildpack: { url: ref } }] });
+          expect(await appBuildpacks(db, appId)).toEqual([ref]);
+        } else if (ref.includes("\0")) {
+          // The API's edge refuses a NUL byte in any field before a route looks at it.
+          expect(answer, ref).toMatchObject({ status: 422, body: { id: "invalid_params", message: expect.stringMatching(/^updates\.0\.buildpack contains a NUL byte/) } });
+        } else {
+          expect(answer, ref).toEqual({ status: 422, body: { id: "invalid_params", message: refusal } });
+        }
       }
-    }
-    expect(accepted).toBe(ACCEPTED.length);
+      expect(accepted).toBe(ACCEPTED.length);
 
-    // The CLI shows the API's message as it is.
-    for (const ref of ["/srv/bp.git", "https://bp.example.com/bp.tgz#v1", "foo.git"]) {
-      expect(await ouro("buildpacks:set", ref)).toMatchObject({ code: 1, stderr: `Error: ${builderRefusal(ref)}\n` });
+      // The CLI shows the API's message as it is.
+      for (const ref of ["/srv/bp.git", "https://bp.example.com/bp.tgz#v1", "foo.git"]) {
+        expect(await ouro("buildpacks:set", ref)).toMatchObject({ code: 1, stderr: `Error: ${builderRefusal(ref)}\n` });
+      }
+    } finally {
+      await call("PUT", { updates: [] });
     }
-    await call("PUT", { updates: [] });
   });
 
   it("set, add, remove, clear and show, worded as heroku's CLI", async () => {
