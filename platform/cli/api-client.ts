@@ -31,20 +31,57 @@ export class ApiClient {
   }
 
   async request<T>(method: Method, path: string, body?: unknown): Promise<T> {
-    const response = await this.#fetch(new URL(path, this.url), {
+    const response = await this.#fetch(this.#url(path), {
       method,
       headers: body === undefined ? {} : { "Content-Type": "application/json" },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
-    const text = await response.text();
-    return (text === "" ? null : JSON.parse(text)) as T;
+    const text = await this.#read(() => response.text());
+    if (text === "") return null as T;
+    try {
+      return JSON.parse(text) as T;
+    } catch {
+      const type = response.headers.get("content-type") ?? "no content type";
+      const what = `${this.url} answered ${method} ${path} with something that is not JSON (HTTP ${response.status}, ${type})`;
+      throw new ApiError(`${what}. Is OURO_API_URL the Ouro API?`, response.status, "invalid_response");
+    }
   }
 
   /** Streams a text body (a log session's logplex_url) as a Node stream. */
   async stream(url: string): Promise<Readable> {
-    const response = await this.#fetch(new URL(url, this.url), { method: "GET" });
+    const target = this.#url(url);
+    const response = await this.#fetch(target, { method: "GET" });
     if (!response.body) return Readable.from([]);
-    return Readable.fromWeb(response.body as import("node:stream/web").ReadableStream<Uint8Array>);
+    const body = Readable.fromWeb(response.body as import("node:stream/web").ReadableStream<Uint8Array>);
+    // A connection lost midway fails the stream with a message, not undici's "terminated".
+    return Readable.from(
+      (async function* () {
+        try {
+          yield* body;
+        } catch (err) {
+          throw new CliError(`the stream from ${target.origin} broke off: ${errorReason(err)}`);
+        }
+      })(),
+    );
+  }
+
+  #url(path: string): URL {
+    try {
+      return new URL(path, this.url);
+    } catch {
+      throw new CliError(`the API URL ${JSON.stringify(this.url)} is not a valid URL. Check OURO_API_URL (e.g. http://127.0.0.1:5000).`);
+    }
+  }
+
+  /** Any failure to reach the API or read its answer is the API not answering, said in one way. */
+  async #read<T>(work: () => Promise<T>): Promise<T> {
+    try {
+      return await work();
+    } catch (err) {
+      // A refused connection is what "not answering" says already; anything else is worth naming.
+      const refused = (err as { cause?: { code?: string } }).cause?.code === "ECONNREFUSED";
+      throw new ApiUnreachableError(this.url, refused ? undefined : errorReason(err));
+    }
   }
 
   async #fetch(url: URL, init: { method: Method; headers?: Record<string, string>; body?: string }) {
@@ -53,15 +90,9 @@ export class ApiClient {
       ...init.headers,
     };
     // Only our own API gets the key; a logplex_url elsewhere carries its own credentials.
-    if (url.origin === new URL(this.url).origin) headers.Authorization = `Bearer ${this.key()}`;
-    let response: Response;
-    try {
-      response = await fetch(url, { method: init.method, headers, body: init.body });
-    } catch (err) {
-      if (isConnectionFailure(err)) throw new ApiUnreachableError(this.url);
-      throw err;
-    }
-    if (!response.ok) throw await toApiError(response);
+    if (url.origin === this.#url("/").origin) headers.Authorization = `Bearer ${this.key()}`;
+    const response = await this.#read(() => fetch(url, { method: init.method, headers, body: init.body }));
+    if (!response.ok) throw await toApiError(response, (work) => this.#read(work));
     return response;
   }
 
@@ -91,13 +122,15 @@ export class ApiClient {
 
 const enc = encodeURIComponent;
 
-function isConnectionFailure(err: unknown): boolean {
-  const cause = (err as { cause?: { code?: string } } | undefined)?.cause;
-  return ["ECONNREFUSED", "ECONNRESET", "EHOSTUNREACH", "ENOTFOUND"].includes(cause?.code ?? "");
+/** fetch fails with "fetch failed"; what went wrong is in its cause (`connect ECONNREFUSED …`). */
+function errorReason(err: unknown): string {
+  const cause = (err as { cause?: unknown } | undefined)?.cause;
+  if (cause instanceof Error && cause.message) return cause.message;
+  return err instanceof Error ? err.message : String(err);
 }
 
-async function toApiError(response: Response): Promise<ApiError> {
-  const text = await response.text();
+async function toApiError(response: Response, read: (work: () => Promise<string>) => Promise<string>): Promise<ApiError> {
+  const text = await read(() => response.text());
   try {
     const body = JSON.parse(text) as { id?: unknown; message?: unknown };
     if (typeof body.message === "string") {

@@ -3,6 +3,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { CliError } from "./errors.ts";
 
 export interface CliConfig {
   apiUrl: string;
@@ -29,6 +30,6 @@ function readKeyFile(path: string): string | undefined {
     return readFileSync(path, "utf8").trim() || undefined;
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === "ENOENT") return undefined;
-    throw err;
+    throw new CliError(`cannot read the API key from ${path}: ${(err as Error).message}. Set OURO_API_KEY, or fix the file.`);
   }
 }

@@ -23,8 +23,9 @@ export class ApiError extends Error {
 
 export class ApiUnreachableError extends Error {
   readonly url: string;
-  constructor(url: string) {
-    super(`the Ouro API at ${url} is not answering. Is the platform running? (npm run bootstrap)`);
+  /** `reason`: what the connection attempt said (`connect ECONNREFUSED 127.0.0.1:5000`), when known. */
+  constructor(url: string, reason?: string) {
+    super(`the Ouro API at ${url} is not answering${reason ? ` (${reason})` : ""}. Is the platform running? (npm run bootstrap)`);
     this.name = "ApiUnreachableError";
     this.url = url;
   }
@@ -32,9 +33,21 @@ export class ApiUnreachableError extends Error {
 
 const USER_FACING = new Set(["CliError", "ApiError", "ApiUnreachableError", "ScaleArgumentError"]);
 
-/** The one line shown for an error; unexpected errors keep their stack for a bug report. */
-export function describeError(err: unknown): string {
-  if (err instanceof Error && USER_FACING.has(err.name)) return `Error: ${err.message}`;
-  if (err instanceof Error) return `Error: ${err.stack ?? err.message}`;
-  return `Error: ${String(err)}`;
+/** Set OURO_DEBUG=1 to see where an error came from. */
+export const DEBUG_HINT = "(an unexpected error: run again with OURO_DEBUG=1 to see where it came from)";
+
+/**
+ * What the user sees for an error: `Error: <message>`, never a stack trace. An error the CLI
+ * did not expect gets a hint on a second line; with `debug` (OURO_DEBUG) every error shows its stack.
+ */
+export function describeError(err: unknown, opts: { debug?: boolean } = {}): string {
+  if (!(err instanceof Error)) return `Error: ${String(err)}`;
+  const line = `Error: ${err.message || err.name}`;
+  if (opts.debug) {
+    const cause = err.cause instanceof Error ? [`Caused by: ${err.cause.message}`, ...frames(err.cause)] : [];
+    return [line, ...frames(err), ...cause].join("\n");
+  }
+  return USER_FACING.has(err.name) ? line : `${line}\n${DEBUG_HINT}`;
 }
+
+const frames = (err: Error) => (err.stack ?? "").split("\n").filter((line) => /^\s+at /.test(line));

@@ -17,7 +17,7 @@ function git(cwd: string, args: string[]): Promise<GitResult> {
       if (err && typeof err.code !== "number") {
         // spawn failures (no git, no such cwd) are not an exit code
         if (err.code === "ENOENT") return resolve({ code: 127, stdout: "", stderr: String(err.message) });
-        return reject(err);
+        return reject(new CliError(`git ${args[0]} could not run in ${cwd}: ${err.message}`));
       }
       resolve({ code: err ? Number(err.code) : 0, stdout: stdout.trim(), stderr: stderr.trim() });
     });

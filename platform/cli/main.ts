@@ -35,27 +35,43 @@ const COMMANDS: RegisterCommand[] = [
   cron, gitRemote, logs, ps, psRestart, psScale, releases, releasesInfo, run, systemUpgrade,
 ];
 
-const settings = resolveConfig(process.env);
-const ctx: CliContext = {
-  api: new ApiClient({ url: settings.apiUrl, key: settings.apiKey, keyFile: settings.keyFile }),
-  print: createPrinter({ stdout: process.stdout, stderr: process.stderr }),
-  cwd: process.cwd(),
-};
+const debug = !["", "0", "false"].includes(process.env.OURO_DEBUG ?? "");
 
-const program = new Command("ouro")
-  .description("Ouro, a self-hosting PaaS. Commands follow heroku's grammar: ouro <topic>:<command> [-a APP]")
-  .showHelpAfterError("(run ouro <command> --help for usage)");
-for (const register of COMMANDS) register(program, ctx);
+/** The one way the CLI fails: the message on stderr (a stack only with OURO_DEBUG), exit 1. */
+function fail(err: unknown): void {
+  process.stderr.write(`${describeError(err, { debug })}\n`);
+  process.exitCode = 1;
+}
+
+// What escapes a command's promise (a stream's error event, a timer) fails the same way.
+process.on("uncaughtException", (err) => {
+  fail(err);
+  process.exit();
+});
+process.on("unhandledRejection", (err) => {
+  fail(err);
+  process.exit();
+});
 
 // `ouro logs | head` closes stdout early; that is not an error.
 process.stdout.on("error", (err: NodeJS.ErrnoException) => {
   if (err.code === "EPIPE") process.exit(0);
-  throw err;
+  fail(err);
+  process.exit();
 });
 
 try {
+  const settings = resolveConfig(process.env);
+  const ctx: CliContext = {
+    api: new ApiClient({ url: settings.apiUrl, key: settings.apiKey, keyFile: settings.keyFile }),
+    print: createPrinter({ stdout: process.stdout, stderr: process.stderr }),
+    cwd: process.cwd(),
+  };
+  const program = new Command("ouro")
+    .description("Ouro, a self-hosting PaaS. Commands follow heroku's grammar: ouro <topic>:<command> [-a APP]")
+    .showHelpAfterError("(run ouro <command> --help for usage)");
+  for (const register of COMMANDS) register(program, ctx);
   await program.parseAsync(process.argv);
 } catch (err) {
-  process.stderr.write(`${describeError(err)}\n`);
-  process.exitCode = 1;
+  fail(err);
 }

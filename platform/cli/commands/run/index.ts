@@ -13,7 +13,7 @@ export const register: RegisterCommand = (program, ctx) => {
   appCommand(program, "run:detached <command...>", "run a one-off dyno in the background; its output goes to the app's logs")
     .action(async (command: string[], options: AppOptions) => {
       const app = await appOf(ctx, options);
-      const dyno = await ctx.api.request<RunDyno>("POST", `/apps/${app}/dynos`, { command: command.join(" ") });
+      const dyno = await ctx.api.request<RunDyno>("POST", `/apps/${encodeURIComponent(app)}/dynos`, { command: command.join(" ") });
       if (options.json) return ctx.print.json(dyno);
       ctx.print.line(`Running ${command.join(" ")} on ${app}... up, ${dyno.name}`);
       ctx.print.note(`Run ouro logs -a ${app} -d ${dyno.name} to view the output.`);
@@ -22,7 +22,7 @@ export const register: RegisterCommand = (program, ctx) => {
   appCommand(program, "run <command...>", "run a one-off dyno and show its output until it exits", { json: false })
     .action(async (command: string[], options: AppOptions) => {
       const app = await appOf(ctx, options);
-      const dyno = await ctx.api.request<RunDyno>("POST", `/apps/${app}/dynos`, { command: command.join(" ") });
+      const dyno = await ctx.api.request<RunDyno>("POST", `/apps/${encodeURIComponent(app)}/dynos`, { command: command.join(" ") });
       ctx.print.note(`Running ${command.join(" ")} on ${app}... ${dyno.name}`);
       const session = await ctx.api.createLogSession(app, { lines: 1500, tail: true, dyno: dyno.name });
       const stream = await ctx.api.stream(session.logplex_url);
@@ -37,10 +37,12 @@ export const register: RegisterCommand = (program, ctx) => {
           if (match?.[1] === "app") ctx.print.line(match[2]);
         }
       });
+      // Lost output is worth a note; the exit status still comes from the dyno.
+      stream.on("error", (err: Error) => ctx.print.note(`(no more output: ${err.message})`));
       let state = dyno;
       while (state.state === "starting" || state.state === "up") {
         await new Promise((resolve) => setTimeout(resolve, 500));
-        state = await ctx.api.request<RunDyno>("GET", `/apps/${app}/dynos/${dyno.id}`);
+        state = await ctx.api.request<RunDyno>("GET", `/apps/${encodeURIComponent(app)}/dynos/${encodeURIComponent(dyno.id)}`);
       }
       await new Promise((resolve) => setTimeout(resolve, 500));
       stream.destroy();

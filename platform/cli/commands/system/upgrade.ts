@@ -3,6 +3,7 @@
 import { repoRoot } from "../../../lib/config.ts";
 import { presentSystemApps, pushSystemApp } from "../../../bootstrap/index.ts";
 import type { RegisterCommand } from "../../command.ts";
+import { CliError } from "../../errors.ts";
 
 export const register: RegisterCommand = (program, ctx) => {
   program
@@ -12,8 +13,12 @@ export const register: RegisterCommand = (program, ctx) => {
     .action(async (names: string[], options: { force?: boolean }) => {
       const present = presentSystemApps(repoRoot);
       const unknown = names.filter((n) => !present.includes(n));
-      if (unknown.length) throw new Error(`Not a system app in this checkout: ${unknown.join(", ")} (system apps: ${present.join(", ")})`);
-      for (const name of names.length ? names : present) {
+      if (unknown.length) throw new CliError(`Not a system app in this checkout: ${unknown.join(", ")} (system apps: ${present.join(", ")})`);
+      const targets = names.length ? names : present;
+      // Asked through the CLI's own client first: an API that does not answer, a key it refuses
+      // or a system app it does not have fails here, with its usual message, before any push.
+      for (const name of targets) await ctx.api.app(name);
+      for (const name of targets) {
         ctx.print.note(`Upgrading ${name}...`);
         const result = await pushSystemApp({
           repoRoot,
@@ -22,6 +27,10 @@ export const register: RegisterCommand = (program, ctx) => {
           apiKey: ctx.api.key(),
           force: Boolean(options.force),
           output: (text) => process.stderr.write(text),
+        }).catch((err: Error) => {
+          // Its failures are a rejected push or an API that stopped answering: say which app.
+          const cause = err.cause instanceof Error ? ` (${err.cause.message})` : "";
+          throw new CliError(`upgrading ${name} failed: ${err.message}${cause}`);
         });
         ctx.print.line(`${name}: v${result.version} ${result.pushed ? "deployed" : "already up to date"} ${result.checksum ?? ""}`.trimEnd());
       }
