@@ -3,34 +3,58 @@ import { PassThrough } from "node:stream";
 import { createInterface } from "node:readline";
 import type Docker from "dockerode";
 import type { Redis } from "ioredis";
+import { type Log, background } from "../lib/background.ts";
 import { appendLog } from "../logs/index.ts";
 import type { Engine } from "./engine.ts";
 
-export function createLogFollower(opts: { docker: Docker; redis: Redis; engine: Engine }) {
+export function createLogFollower(opts: { docker: Docker; redis: Redis; engine: Engine; log: Log }) {
+  const { log } = opts;
   // Followed once per container, even after its stream ends: following an exited
   // container again would replay its last second of output.
   const following = new Set<string>();
+
+  /** Copies lines to Redis; a Redis outage loses lines, logged once per outage, not once per line. */
+  async function copy(lines: NodeJS.ReadableStream, app: string, dyno: string) {
+    let failing = false;
+    for await (const line of createInterface({ input: lines })) {
+      try {
+        await appendLog(opts.redis, app, { source: "app", dyno, line });
+        failing = false;
+      } catch (error) {
+        if (!failing) log(`${app} ${dyno}: log lines lost, appending to Redis failed: ${(error as Error).message}`);
+        failing = true;
+      }
+    }
+  }
+
   return {
     /** Drops containers that no longer exist. */
     forget(existing: Set<string>) {
       for (const id of following) if (!existing.has(id)) following.delete(id);
     },
-    async follow(containerId: string, app: string, dyno: string, sinceSeconds: number): Promise<void> {
+    /** Starts following a container's output; never rejects: a failure is logged. */
+    follow(containerId: string, app: string, dyno: string, sinceSeconds: number): void {
       if (following.has(containerId)) return;
       following.add(containerId);
-      try {
-        const stream = (await opts.engine.logs(containerId, sinceSeconds)) as unknown as NodeJS.ReadableStream;
+      background(log, `${app} ${dyno}: following the output of container ${containerId.slice(0, 12)}`, async () => {
+        let stream: NodeJS.ReadableStream;
+        try {
+          stream = (await opts.engine.logs(containerId, sinceSeconds)) as unknown as NodeJS.ReadableStream;
+        } catch (error) {
+          // Not following it, so a later reconcile may try again.
+          following.delete(containerId);
+          throw error;
+        }
         const lines = new PassThrough();
         opts.docker.modem.demuxStream(stream, lines, lines);
         stream.on("end", () => lines.end());
-        void (async () => {
-          for await (const line of createInterface({ input: lines })) {
-            await appendLog(opts.redis, app, { source: "app", dyno, line }).catch(() => {});
-          }
-        })();
-      } catch {
-        following.delete(containerId);
-      }
+        // A stream that errors (the engine restarting) has no other listener: unheard, it would end the process.
+        stream.on("error", (error: Error) => {
+          log(`${app} ${dyno}: output stream of container ${containerId.slice(0, 12)} failed: ${error.message}`);
+          lines.end();
+        });
+        await copy(lines, app, dyno);
+      });
     },
   };
 }

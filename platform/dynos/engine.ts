@@ -86,6 +86,11 @@ export function createEngine(opts: EngineOptions) {
       await container.remove({ force: true }).catch(() => {});
     },
 
+    /** Stops a container and keeps it, exited. */
+    async halt(containerId: string): Promise<void> {
+      await docker.getContainer(containerId).stop({ t: 5 }).catch(() => {});
+    },
+
     async remove(containerId: string): Promise<void> {
       await docker.getContainer(containerId).remove({ force: true }).catch(() => {});
     },

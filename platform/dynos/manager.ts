@@ -5,6 +5,7 @@
 import type Docker from "dockerode";
 import type { Redis } from "ioredis";
 import { type Db, type DynoRecord, appsWithOpenRuns, listOpenRuns, loadDesiredApps, markRun, recordDynos } from "../db/index.ts";
+import type { Log } from "../lib/background.ts";
 import { appendLog } from "../logs/index.ts";
 import { diffFormation } from "./diff.ts";
 import { DYNO_PORT, acceptsConnections, createEngine } from "./engine.ts";
@@ -12,7 +13,7 @@ import { createLogFollower } from "./dyno-logs.ts";
 import { type DesiredDyno, type LiveDyno, type Step, type Strategy, dynoName, slotKey } from "./model.ts";
 import { planChanges } from "./plan.ts";
 import { publishRoutes } from "./routes.ts";
-import { crashBackoff } from "./backoff.ts";
+import { type BackoffOptions, crashBackoff } from "./backoff.ts";
 import { diffRuns } from "./runs.ts";
 
 export interface DynoManagerOptions {
@@ -24,7 +25,9 @@ export interface DynoManagerOptions {
   namespace: string;
   strategy?: Strategy;
   bootTimeoutMs?: number;
-  log?: (line: string) => void;
+  /** Delays between restarts of a crashing dyno (tests shorten them). */
+  backoff?: BackoffOptions;
+  log?: Log;
 }
 
 export function createDynoManager(opts: DynoManagerOptions) {
@@ -32,9 +35,9 @@ export function createDynoManager(opts: DynoManagerOptions) {
   const log = opts.log ?? ((line: string) => console.log(line));
   const bootTimeoutMs = opts.bootTimeoutMs ?? 60_000;
   const engine = createEngine(opts);
-  const logs = createLogFollower({ docker: opts.docker, redis, engine });
+  const logs = createLogFollower({ docker: opts.docker, redis, engine, log });
   const up = new Set<string>();
-  const backoff = crashBackoff();
+  const backoff = crashBackoff(opts.backoff);
   const inFlight = new Map<string, { dirty: boolean; done: Promise<void> }>();
 
   async function desiredDynos(app: string): Promise<{ appId?: string; dynos: DesiredDyno[] }> {
@@ -66,7 +69,7 @@ export function createDynoManager(opts: DynoManagerOptions) {
       if (d.running && d.type === "web" && !up.has(d.containerId) && d.ip && (await acceptsConnections(d.ip, DYNO_PORT, 200))) {
         up.add(d.containerId);
       }
-      if (d.running) void logs.follow(d.containerId, app, dynoName(d), Math.floor(Date.now() / 1000));
+      if (d.running) logs.follow(d.containerId, app, dynoName(d), Math.floor(Date.now() / 1000));
     }
     const rows: DynoRecord[] = live.map((d) => ({
       app_id: d.appId,
@@ -86,7 +89,7 @@ export function createDynoManager(opts: DynoManagerOptions) {
 
   async function startDyno(dyno: DesiredDyno): Promise<boolean> {
     const id = await engine.start(dyno);
-    void logs.follow(id, dyno.app, dynoName(dyno), 0);
+    logs.follow(id, dyno.app, dynoName(dyno), 0);
     if (dyno.type !== "web") {
       up.add(id);
       return true;
@@ -105,7 +108,8 @@ export function createDynoManager(opts: DynoManagerOptions) {
       ? `did not bind to $PORT (${DYNO_PORT}) within ${bootTimeoutMs / 1000} s, stopping it`
       : "exited before it bound to $PORT";
     await appendLog(redis, dyno.app, { source: "ouro", dyno: dynoName(dyno), line: `Error R10 (Boot timeout): ${why}` });
-    await opts.docker.getContainer(id).stop({ t: 5 }).catch(() => {});
+    // Kept, exited: `ps` shows it crashed and the crash backoff counts it.
+    await engine.halt(id);
     return false;
   }
 
@@ -131,7 +135,7 @@ export function createDynoManager(opts: DynoManagerOptions) {
           log(`${app}: run ${dynoName(action.dyno)} (v${action.dyno.release}): ${action.dyno.command}`);
           await markRun(db, action.dyno.runId!, { state: "running" });
           const id = await engine.start(action.dyno);
-          void logs.follow(id, app, dynoName(action.dyno), 0);
+          logs.follow(id, app, dynoName(action.dyno), 0);
         } else if (action.kind === "finish") {
           await markRun(db, action.runId, { state: "complete", exitCode: action.exitCode });
           if (!action.dyno) return;
@@ -152,14 +156,18 @@ export function createDynoManager(opts: DynoManagerOptions) {
   async function reconcileFormation(app: string) {
     const { appId, dynos: desired } = await desiredDynos(app);
     const live = (await engine.listLive(app)).filter((d) => !d.runId);
-    const wanted = new Set(desired.map(slotKey));
+    // The release each wanted slot should run; a crash counts against that release only.
+    const wanted = new Map(desired.map((d) => [slotKey(d), d.release]));
     for (const d of live) {
-      if (!d.running && wanted.has(slotKey(d))) backoff.crashed(slotKey(d), d.containerId);
+      if (!d.running && wanted.get(slotKey(d)) === d.release) {
+        backoff.crashed(slotKey(d), { containerId: d.containerId, release: d.release, startedAt: d.createdAt.getTime() });
+      }
     }
     const changes = diffFormation(desired, live).filter((change) => {
       const key = slotKey(change.dyno);
-      if (change.kind === "stop") return true;
-      return !wanted.has(key) || backoff.mayStart(key);
+      const release = wanted.get(key);
+      if (change.kind === "stop" || release === undefined) return true;
+      return backoff.mayStart(key, release);
     });
     const plan = planChanges(changes, opts.strategy ?? "parallel");
     const failed = new Set<string>();
@@ -211,18 +219,27 @@ export function createDynoManager(opts: DynoManagerOptions) {
   }
 
   async function reconcileAll(): Promise<void> {
-    logs.forget(new Set((await engine.listLive()).map((d) => d.containerId)));
+    const live = await engine.listLive();
+    const existing = new Set(live.map((d) => d.containerId));
+    logs.forget(existing);
+    for (const id of up) if (!existing.has(id)) up.delete(id);
     const apps = new Set([
       ...(await loadDesiredApps(db)).map((a) => a.app),
       ...(await appsWithOpenRuns(db)),
-      ...(await engine.listLive()).map((d) => d.app),
+      ...live.map((d) => d.app),
     ]);
     await Promise.all([...apps].map(trigger));
   }
 
   async function restart(app: string) {
     const live = await engine.listLive(app);
-    await Promise.all(live.map((d) => { up.delete(d.containerId); return engine.stop(d.containerId); }));
+    await Promise.all(
+      live.map((d) => {
+        up.delete(d.containerId);
+        backoff.reset(slotKey(d));
+        return engine.stop(d.containerId);
+      }),
+    );
     await trigger(app);
   }
 
