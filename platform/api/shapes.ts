@@ -53,6 +53,8 @@ export function releaseShape(r: ReleaseRow, app: AppRow) {
     version: r.version,
     description: r.description,
     status: r.status,
+    /** Ouro's addition: why a failed release failed. */
+    failure_message: r.failure_message,
     current: r.current,
     slug: r.slug_id ? { id: r.slug_id } : null,
     user: { id: r.user_id, email: r.user_email ?? "" },

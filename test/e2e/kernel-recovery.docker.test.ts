@@ -1,0 +1,118 @@
+// The kernel survives what used to end it, on the running platform: an app deleted while
+// its release phase runs leaves the API answering; the API killed with SIGKILL is started
+// again by the runner; what it left pending (a build, a release phase) is settled after.
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createBuild, createPool, type Db, getApp } from "../../platform/db/index.ts";
+import { dataDirFrom, loadConfig, postgresUrl } from "../../platform/lib/config.ts";
+import { api, apiPort, apiUrl, eventually, git, ouro, removeDir, uniqueName } from "../support/platform.ts";
+
+const dataDir = dataDirFrom(process.env);
+const apiPid = () => Number(readFileSync(join(dataDir, "run", "api.pid"), "utf8"));
+const apiLog = () => readFileSync(join(dataDir, "logs", "api.log"), "utf8");
+const kernelLog = () => readFileSync(join(dataDir, "logs", "kernel.log"), "utf8");
+const answers = () => fetch(`${apiUrl}/healthz`).then((r) => r.ok, () => false);
+
+interface Release {
+  version: number;
+  status: string;
+  current: boolean;
+}
+
+/** An app of a Procfile only: a worker that sleeps, and a release phase that takes 20 s once SLOW is set. */
+function deployedApp(prefix: string): { readonly name: string } {
+  const name = uniqueName(prefix);
+  let dir = "";
+  beforeAll(() => {
+    expect(ouro(["apps:create", name]).code).toBe(0);
+    dir = mkdtempSync(join(tmpdir(), `ouro-${name}-`));
+    writeFileSync(join(dir, "Procfile"), 'worker: sleep infinity\nrelease: if [ -n "$SLOW" ]; then echo slow release phase; sleep 20; fi\n');
+    git(dir, "init", "-q", "-b", "main");
+    git(dir, "add", "-A");
+    git(dir, "commit", "-q", "-m", "procfile app");
+    const key = readFileSync(join(dataDir, "admin-api-key"), "utf8").trim();
+    const push = git(dir, "push", `http://ouro:${key}@127.0.0.1:${apiPort}/${name}.git`, "main");
+    expect(push.code, push.output).toBe(0);
+  }, 180_000);
+  afterAll(() => {
+    ouro(["apps:destroy", "-a", name, "--confirm", name]);
+    removeDir(dir);
+  });
+  return { name };
+}
+
+/** Waits until the app's release phase is running (its output reached the logs). */
+const releasePhaseRunning = (app: string) =>
+  eventually("the release phase to run", async () => (ouro(["logs", "-a", app, "-n", "200"]).stdout.includes("slow release phase") ? true : undefined), 60_000);
+
+async function killApi(): Promise<number> {
+  const before = apiPid();
+  process.kill(before, "SIGKILL");
+  const after = await eventually("the runner to start the API again", async () => {
+    const pid = apiPid();
+    return pid !== before && (await answers()) ? pid : undefined;
+  }, 60_000);
+  expect(kernelLog()).toMatch(/runner: api exited \(signal SIGKILL\), restarting in \d+ ms/);
+  return after;
+}
+
+describe("an app deleted while its release phase runs", () => {
+  const app = deployedApp("gone");
+
+  it("leaves the API answering, and the API log says why the release was not made", async () => {
+    const pid = apiPid();
+    expect(ouro(["config:set", "SLOW=1", "-a", app.name]).code).toBe(0);
+    await releasePhaseRunning(app.name);
+    expect(ouro(["apps:destroy", "-a", app.name, "--confirm", app.name]).code).toBe(0);
+    await eventually("the API to log the release phase's end", async () =>
+      apiLog().includes(`${app.name}: ${app.name} was deleted while its release phase ran; v2 was not released.`) ? true : undefined,
+    );
+    for (let i = 0; i < 10; i++) {
+      expect(await answers()).toBe(true);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    expect(apiPid()).toBe(pid);
+  }, 120_000);
+});
+
+describe("the API killed with SIGKILL", () => {
+  const app = deployedApp("killed");
+  let db: Db;
+  beforeAll(() => {
+    db = createPool(postgresUrl(loadConfig()));
+  });
+  afterAll(async () => {
+    await db?.end();
+  });
+
+  it("is started again by the runner; a build it left pending is failed after its deadline, with the reason", async () => {
+    const row = await getApp(db, app.name);
+    const build = await createBuild(db, {
+      appId: row.id,
+      userId: null,
+      sourceChecksum: `SHA256:${"4".repeat(64)}`,
+      sourceVersion: null,
+      deadline: new Date(Date.now() + 5_000),
+    });
+    await killApi();
+    const failed = await eventually("the build to be failed", async () => {
+      const res = await api<{ status: string; failure_message?: string }>("GET", `/apps/${app.name}/builds/${build.id}`);
+      return res.body.status === "failed" ? res.body : undefined;
+    }, 60_000);
+    expect(JSON.stringify(failed)).toMatch(/build timed out: it was still pending at its deadline/);
+  }, 120_000);
+
+  it("settles a release phase it was waiting on: the next API watches it to its end", async () => {
+    expect(ouro(["config:set", "SLOW=1", "-a", app.name]).code).toBe(0);
+    await releasePhaseRunning(app.name);
+    await killApi();
+    const releases = await eventually("the release to be settled", async () => {
+      const res = await api<Release[]>("GET", `/apps/${app.name}/releases`);
+      const last = res.body.at(-1);
+      return last && last.status !== "pending" ? res.body : undefined;
+    }, 60_000);
+    expect(releases.at(-1)).toMatchObject({ status: "succeeded", current: true });
+  }, 120_000);
+});
