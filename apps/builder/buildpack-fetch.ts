@@ -57,7 +57,8 @@ async function clone(url: string, commitish: string | undefined, options: FetchO
 // Runs curl, tar or git; with a `what`, a failure stops the build saying what could not be done.
 async function tool(options: FetchOptions, what: string | null, command: string, args: string[]): Promise<number> {
   let errors = "";
-  const env = { ...options.env, GIT_TERMINAL_PROMPT: "0" };
+  // Submodules and redirects may not lead git to the builder's own files.
+  const env = { ...options.env, GIT_TERMINAL_PROMPT: "0", GIT_ALLOW_PROTOCOL: "http:https:git:ssh" };
   const code = await runScript({ command, args, env, cwd: options.cwd, stdout: () => {}, stderr: (t) => (errors += t), signal: options.signal })
     .catch((error: NodeJS.ErrnoException) => {
       throw new BuildError(`Could not ${what ?? command}: ${command} is not available here (${error.code ?? error.message}).`);

@@ -1,2 +1,2 @@
 export { createProxy, appFromHost } from "./proxy.ts";
-export { createRouteTable, type RouteTable, announceApps, resetApps, ROUTES_KEY, ROUTES_CHANNEL } from "./table.ts";
+export { createRouteTable, type RouteTable, announceApps, resetApps, routeKeys, type RouteKeys } from "./table.ts";

@@ -1,11 +1,9 @@
 // The router's in-memory view of Redis: which apps exist and which web dynos
 // serve each. Reloaded whenever the dyno manager or the API announce a change.
 import type { Redis } from "ioredis";
+import { APPS_CHANNEL, APPS_KEY, ROUTES_CHANNEL, ROUTES_KEY } from "../lib/channels.ts";
 
-export const APPS_KEY = "ouro:apps";
-export const APPS_CHANNEL = "ouro:apps:changed";
-export const ROUTES_KEY = "ouro:routes";
-export const ROUTES_CHANNEL = "ouro:routes:changed";
+export { APPS_CHANNEL, APPS_KEY, ROUTES_CHANNEL, ROUTES_KEY };
 
 export interface Backend {
   host: string;

@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type ApiDeps, createApi } from "../../platform/api/index.ts";
 import { createBlobStore } from "../../platform/blobs/index.ts";
 import { emitBuildEvent } from "../../platform/builds/index.ts";
-import { type AppRow, type BuildRow, type Db, createApp, createBuild, ensureUser } from "../../platform/db/index.ts";
+import { type AppRow, type BuildRow, type Db, createApp, createBuild, ensureUser, finishBuild } from "../../platform/db/index.ts";
 import { type Config, loadConfig, redisUrl } from "../../platform/lib/config.ts";
 import { scopedToken } from "../../platform/lib/tokens.ts";
 import { throwawayDatabase } from "../support/database.ts";
@@ -78,6 +78,19 @@ describe("scoped tokens on the API's internal routes (in-process API, throwaway 
       const res = await call("GET", `/internal/builds/${buildA.id}/source`, buildToken(buildA));
       expect(res.status).toBe(200);
       expect(res.text).toBe(source);
+    });
+
+    it("stops opening its build once the build has ended: a late or replayed result changes nothing (403)", async () => {
+      const owner = await ensureUser(db, "tokens-test@ouro.local");
+      const ended = await createBuild(db, { appId: appA.id, userId: owner.id, sourceChecksum: buildA.source_checksum, sourceVersion: null });
+      expect((await call("GET", `/internal/builds/${ended.id}/source`, buildToken(ended))).status).toBe(200);
+      await finishBuild(db, ended.id, { status: "failed", message: "timed out" });
+      for (const [method, route] of [["GET", "source"], ["PUT", "slug"], ["POST", "result"]] as const) {
+        const body = method === "GET" ? undefined : route === "result" ? JSON.stringify({ status: "failed", message: "late" }) : "data";
+        const res = await call(method, `/internal/builds/${ended.id}/${route}`, buildToken(ended), body);
+        expect(res.status).toBe(403);
+        expect(res.json()).toEqual({ id: "forbidden", message: `Build ${ended.id} has failed; its token no longer grants access.` });
+      }
     });
 
     it.each([

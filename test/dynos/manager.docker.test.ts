@@ -30,7 +30,7 @@ import { createEngine } from "../../platform/dynos/engine.ts";
 import { type DynoManagerOptions, createDynoManager } from "../../platform/dynos/manager.ts";
 import { loadConfig, redisUrl } from "../../platform/lib/config.ts";
 import { type LogLine, deleteLogs, readLogs } from "../../platform/logs/index.ts";
-import { ROUTES_KEY } from "../../platform/router/index.ts";
+import { ROUTES_KEY } from "../../platform/lib/channels.ts";
 import { throwawayDatabase } from "../support/database.ts";
 import { eventually, removeDir, uniqueName } from "../support/platform.ts";
 

@@ -5,7 +5,7 @@ import { existsSync, createReadStream } from "node:fs";
 import { Router, type Request } from "express";
 import { getApp, getBuild } from "../../db/index.ts";
 import { background } from "../../lib/background.ts";
-import { conflict, notFound, unauthorized } from "../../lib/errors.ts";
+import { forbidden, notFound, unauthorized } from "../../lib/errors.ts";
 import { verifyScopedToken } from "../../lib/tokens.ts";
 import { BuildResultSchema } from "../../lib/build-contract.ts";
 import { type ApiContext, parseBody } from "../context.ts";
@@ -20,6 +20,9 @@ export function internalBuildRoutes(ctx: ApiContext): Router {
       throw unauthorized("This token does not grant access to that build.");
     }
     const build = await getBuild(ctx.db, id);
+    // A build's token serves it only while it is pending: once the build has ended (or
+    // timed out), a late or replayed call can change nothing.
+    if (build.status !== "pending") throw forbidden(`Build ${build.id} has ${build.status}; its token no longer grants access.`);
     return { build, app: await getApp(ctx.db, build.app_id) };
   }
 
@@ -65,7 +68,6 @@ export function internalBuildRoutes(ctx: ApiContext): Router {
   router.post("/internal/builds/:id/result", async (req, res) => {
     const { build, app } = await authorized(req);
     const result = parseBody(BuildResultSchema, req.body);
-    if (build.status !== "pending") throw conflict(`Build ${build.id} has already ${build.status}; its result cannot change.`);
     res.status(204).end();
     // Releasing and waiting for the new dynos outlives the builder's request.
     background(console.error, `${app.name}: releasing build ${build.id}`, () => ctx.builds.finish(build, app, result));

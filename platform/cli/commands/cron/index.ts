@@ -1,11 +1,5 @@
+import type { CronEntry } from "../../../lib/cron-contract.ts";
 import { appCommand, appOf, type AppOptions, type RegisterCommand } from "../../command.ts";
-
-/** One app.json `cron` entry of the app's current release, as `GET /apps/:app/cron` answers. */
-export interface CronEntry {
-  command: string;
-  schedule: string;
-  error?: string;
-}
 
 export const register: RegisterCommand = (program, ctx) => {
   appCommand(program, "cron", "list the cron entries of an app's app.json (current release), schedules in UTC").action(
