@@ -1,20 +1,29 @@
 // The real buildpacks on the fixture apps static-site, yarn-app and pnpm-app, on the host,
-// against the npm registry bootstrap recorded (needs the network). One shared cache keeps the
-// Node.js download to one; the static site is then served from its build dir.
+// against the npm registry npm uses here (`npm config get registry`): the suite needs the
+// network and fails, never skips, without it. One cache for the whole suite keeps the Node.js
+// download to one; the static site is then served from its build dir.
 import { spawn } from "node:child_process";
-import { cp, readFile } from "node:fs/promises";
+import { cp, mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { compile } from "../../apps/builder/index.ts";
-import { dataDirFrom } from "../../platform/lib/config.ts";
+import { requireRegistry } from "../support/requirements.ts";
 import { tempDir } from "./helpers.ts";
 
 const repo = fileURLToPath(new URL("../../", import.meta.url));
-const registry = await readFile(join(dataDirFrom(process.env), "npm-registry"), "utf8").then((t) => t.trim(), () => "");
 
-describe.skipIf(!registry)("the real buildpacks on the fixture apps (network)", async () => {
-  const cacheDir = join(await tempDir(), "cache");
+describe("the real buildpacks on the fixture apps (network)", () => {
+  let registry = "";
+  let cacheDir = "";
+  beforeAll(async () => {
+    registry = await requireRegistry();
+    cacheDir = await mkdtemp(join(tmpdir(), "ouro-network-cache-")); // not tempDir's: that goes after each test
+  });
+  afterAll(async () => {
+    if (cacheDir) await rm(cacheDir, { recursive: true, force: true });
+  });
 
   async function build(fixture: string) {
     const root = await tempDir();

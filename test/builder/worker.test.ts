@@ -1,68 +1,25 @@
-// Needs redis-server on PATH (bootstrap installs it); starts its own on a free port.
-import { spawn, spawnSync } from "node:child_process";
+// The build worker against its own redis-server (on a free port) and the real API in-process on
+// a throwaway database: the build service queues the job as a push does, the worker builds with
+// the fixture buildpacks through the /internal/builds routes and the build's scoped token, and
+// the API turns the result into a slug and a release, with the output on the build's event stream.
+import { spawn } from "node:child_process";
 import type { ChildProcess } from "node:child_process";
-import { createHash, randomUUID } from "node:crypto";
-import { createServer } from "node:http";
-import type { IncomingMessage, Server } from "node:http";
-import type { AddressInfo } from "node:net";
-import { Queue } from "bullmq";
+import { existsSync } from "node:fs";
+import { cp, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Readable } from "node:stream";
+import { randomUUID } from "node:crypto";
 import type { Worker } from "bullmq";
+import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createBuildWorker } from "../../apps/builder/index.ts";
-import type { BuildResult } from "../../apps/builder/index.ts";
+import { type BuildEvent, followBuildEvents } from "../../platform/builds/index.ts";
+import { type AppRow, getApp } from "../../platform/db/index.ts";
+import { type InProcessApi, startInProcessApi } from "../support/in-process-api.ts";
+import { jsonRequest } from "../support/platform.ts";
+import { requireCommand } from "../support/requirements.ts";
 import { fixtureBuildpacks, tarOf } from "./helpers.ts";
-
-const hasRedis = spawnSync("redis-server", ["--version"]).status === 0;
-
-// The API's /internal/builds routes, as far as a builder sees them, for one build.
-interface FakeBuild {
-  source: Buffer;
-  output: { text: string; at: number }[];
-  outputEndedAt?: number;
-  slugChecksum?: string;
-  cache?: Buffer;
-  result: Promise<BuildResult>;
-  authorizations: Set<string | undefined>;
-}
-
-async function body(req: IncomingMessage): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of req) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks);
-}
-
-function startApi(builds: Map<string, FakeBuild & { resolve: (r: BuildResult) => void }>): Promise<Server> {
-  const server = createServer(async (req, res) => {
-    const match = /^\/internal\/builds\/([^/]+)\/(\w+)$/.exec(req.url ?? "");
-    const build = match?.[1] ? builds.get(match[1]) : undefined;
-    if (!match || !build) return res.writeHead(404).end();
-    build.authorizations.add(req.headers.authorization);
-    const route = `${req.method} ${match[2]}`;
-    if (route === "GET source") return res.end(build.source);
-    if (route === "GET cache") return build.cache ? res.end(build.cache) : res.writeHead(404).end();
-    if (route === "PUT cache") {
-      build.cache = await body(req);
-      return res.writeHead(200).end();
-    }
-    if (route === "PUT slug") {
-      const slug = await body(req);
-      build.slugChecksum = `SHA256:${createHash("sha256").update(slug).digest("hex")}`;
-      return res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ checksum: build.slugChecksum, size: slug.length }));
-    }
-    if (route === "POST output") {
-      req.setEncoding("utf8");
-      for await (const text of req) build.output.push({ text: text as string, at: Date.now() });
-      build.outputEndedAt = Date.now();
-      return res.writeHead(204).end();
-    }
-    if (route === "POST result") {
-      build.resolve(JSON.parse((await body(req)).toString()) as BuildResult);
-      return res.writeHead(204).end();
-    }
-    res.writeHead(405).end();
-  });
-  return new Promise((resolve) => server.listen(0, "127.0.0.1", () => resolve(server)));
-}
 
 async function tarBuffer(entries: Parameters<typeof tarOf>[0]): Promise<Buffer> {
   const chunks: Buffer[] = [];
@@ -70,83 +27,120 @@ async function tarBuffer(entries: Parameters<typeof tarOf>[0]): Promise<Buffer> 
   return Buffer.concat(chunks);
 }
 
-describe.skipIf(!hasRedis)("build worker (real Redis, in-process API)", () => {
+interface Build {
+  id: string;
+  status: string;
+  failure_message: string | null;
+  slug: { id: string } | null;
+}
+
+describe("build worker (real Redis, the real API in-process)", () => {
   const queueName = `builds-test-${randomUUID().slice(0, 8)}`;
-  const builds = new Map<string, FakeBuild & { resolve: (r: BuildResult) => void }>();
   const logs: string[] = [];
+  let redisUrl: string;
   let redis: ChildProcess;
-  let api: Server;
-  let queue: Queue;
+  let api: InProcessApi;
   let worker: Worker;
+  let app: AppRow;
+  let buildpacksDir = "";
+  const call = <T>(method: string, path: string, body?: unknown) => jsonRequest<T>({ base: api.url, key: api.key }, method, path, body);
+
+  /** A push of `source`: queued by the build service, followed on its event stream until done. */
+  async function push(source: Buffer) {
+    const build = await api.builds.start({ app, userId: api.user.id, source: Readable.from(source), version: null });
+    const events: { event: BuildEvent; at: number }[] = [];
+    const follower = new Redis(redisUrl);
+    try {
+      await followBuildEvents(follower, build.id, (event) => events.push({ event, at: Date.now() }), AbortSignal.timeout(20_000));
+    } finally {
+      follower.disconnect();
+    }
+    const lines = events.flatMap(({ event, at }) => (event.type === "line" ? [{ text: event.text, at }] : []));
+    const done = events.find(({ event }) => event.type === "done");
+    return { id: build.id, lines, output: lines.map((l) => l.text).join("\n"), done, shown: (await call<Build>("GET", `/apps/${app.name}/builds/${build.id}`)).body };
+  }
 
   beforeAll(async () => {
+    requireCommand("redis-server");
     const port = 20000 + Math.floor(Math.random() * 20000);
     redis = spawn("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"], { stdio: "pipe" });
     await new Promise<void>((resolve, reject) => {
       redis.stdout?.on("data", (chunk: Buffer) => chunk.toString().includes("Ready to accept") && resolve());
       redis.on("exit", (code) => reject(new Error(`redis-server exited ${code}`)));
     });
-    api = await startApi(builds);
-    const connection = { url: `redis://127.0.0.1:${port}`, maxRetriesPerRequest: null };
-    queue = new Queue(queueName, { connection });
+    redisUrl = `redis://127.0.0.1:${port}`;
+    api = await startInProcessApi({ prefix: "builder_worker", redisUrl, buildQueue: queueName });
+
+    // The fixture buildpacks, with `hello` taking a second after its greeting, so that output can
+    // be seen arriving while the build runs (a job's build env is the API's, so not through it).
+    buildpacksDir = await mkdtemp(join(tmpdir(), "ouro-worker-buildpacks-"));
+    await cp(fixtureBuildpacks, buildpacksDir, { recursive: true });
+    const compile = join(buildpacksDir, "hello", "bin", "compile");
+    await writeFile(compile, (await readFile(compile, "utf8")).replace("set -euo pipefail\n", "set -euo pipefail\nHELLO_SLEEP=1\n"));
+
     worker = createBuildWorker({
-      connection,
+      connection: { url: redisUrl, maxRetriesPerRequest: null },
       queue: queueName,
-      apiUrl: `http://127.0.0.1:${(api.address() as AddressInfo).port}`,
-      buildpacksDir: fixtureBuildpacks,
+      apiUrl: api.url,
+      buildpacksDir,
       stack: "test-stack",
       log: (line) => logs.push(line),
     });
+
+    app = await api.createApp("hello");
+    expect((await call("PUT", "/apps/hello/buildpack-installations", { updates: [{ buildpack: "hello" }] })).status).toBe(200);
+    expect((await call("PATCH", "/apps/hello/config-vars", { GREETING: "hi" })).status).toBe(200);
+    app = await getApp(api.db, app.id); // with its config, as the git hook reads it for a push
+    // As if scaled to web=0 beforehand: no dyno manager watches this database, and a release
+    // with a web dyno to start would have the build wait for it.
+    await api.db.query("INSERT INTO formations (app_id, type, quantity) VALUES ($1, 'web', 0)", [app.id]);
   });
 
   afterAll(async () => {
     await worker?.close();
-    await queue?.obliterate({ force: true });
-    await queue?.close();
-    api?.close();
+    await api?.close();
     redis?.kill();
+    if (buildpacksDir) await rm(buildpacksDir, { recursive: true, force: true });
   });
 
-  async function enqueue(source: Buffer, extra: { buildpacks?: string[]; buildEnv?: Record<string, string> } = {}) {
-    const buildId = randomUUID();
-    let resolve!: (r: BuildResult) => void;
-    const result = new Promise<BuildResult>((r) => (resolve = r));
-    const build = { source, output: [], result, resolve, authorizations: new Set<string | undefined>() };
-    builds.set(buildId, build);
-    await queue.add(
-      "build",
-      { buildId, app: "hello", token: `token-${buildId}`, env: { GREETING: "hi" }, buildEnv: extra.buildEnv ?? {}, buildpacks: extra.buildpacks ?? ["hello"] },
-      { jobId: buildId },
-    );
-    return { buildId, build: build as FakeBuild };
-  }
-
-  it("builds, streams output while it runs, uploads slug and cache, posts the result", async () => {
+  it("builds, streams output while it runs, uploads slug and cache, and the API releases it", async () => {
     const source = await tarBuffer([{ header: { name: "hello.txt" }, body: "world\n" }]);
-    const { buildId, build } = await enqueue(source, { buildEnv: { HELLO_SLEEP: "1" } });
-    const result = await build.result;
-    expect(result).toMatchObject({ status: "succeeded", checksum: build.slugChecksum, stack: "test-stack", buildpackDescription: "Hello" });
-    expect(build.authorizations).toEqual(new Set([`Bearer token-${buildId}`]));
-    const greeting = build.output.find((o) => o.text.includes("-----> Greeting"));
-    expect(greeting).toBeDefined();
-    expect((build.outputEndedAt ?? 0) - (greeting?.at ?? 0)).toBeGreaterThan(700); // arrived before the sleep ended
-    expect(build.output.map((o) => o.text).join("")).toContain("-----> Launching...");
-    expect(build.cache?.length).toBeGreaterThan(0);
-    expect(logs).toContain(`build ${buildId} app=hello started`);
+    const first = await push(source);
+    expect(first.done?.event).toEqual({ type: "done", ok: true, message: "Released v2" });
+    expect(first.shown).toMatchObject({ status: "succeeded", failure_message: null });
+    const slug = (await call<{ checksum: string; process_types: Record<string, string>; buildpack_provided_description: string }>("GET", `/apps/hello/slugs/${first.shown.slug!.id}`)).body;
+    expect(slug).toMatchObject({ buildpack_provided_description: "Hello", process_types: { web: "cat greeting.txt" } });
+    expect(slug.checksum).toMatch(/^SHA256:[0-9a-f]{64}$/);
+    expect(api.blobs.has(slug.checksum)).toBe(true);
+    expect((await api.db.query("SELECT stack FROM slugs WHERE id = $1", [first.shown.slug!.id])).rows).toEqual([{ stack: "test-stack" }]);
+    const releases = (await call<{ version: number; description: string; current: boolean }[]>("GET", "/apps/hello/releases")).body;
+    expect(releases.at(-1)).toMatchObject({ version: 2, current: true, description: expect.stringMatching(/^Deploy /) });
 
-    // The second build gets the first one's cache back.
-    const again = await enqueue(source);
-    builds.get(again.buildId)!.cache = build.cache;
-    expect(await again.build.result).toMatchObject({ status: "succeeded", checksum: result.status === "succeeded" ? result.checksum : "" });
-    expect(again.build.output.map((o) => o.text).join("")).toContain("build number 2");
-  }, 20_000);
+    const greeting = first.lines.find((l) => l.text === "-----> Greeting");
+    expect(greeting, first.output).toBeDefined();
+    expect(first.done!.at - greeting!.at).toBeGreaterThan(700); // arrived before the sleep ended
+    expect(first.output).toContain("-----> Launching...");
+    expect(existsSync(api.blobs.keyedPath(`cache-${app.id}.tar.gz`))).toBe(true);
+    expect(logs).toContain(`build ${first.id} app=hello started`);
 
-  it("posts a failed result with what to fix", async () => {
+    // The next build of the app gets the first one's cache back, and the same slug.
+    const second = await push(source);
+    expect(second.output).toContain("-----> Restoring cache");
+    expect(second.output).toContain("build number 2");
+    expect(second.shown.status).toBe("succeeded");
+    const again = (await call<{ checksum: string }>("GET", `/apps/hello/slugs/${second.shown.slug!.id}`)).body;
+    expect(again.checksum).toBe(slug.checksum);
+  }, 30_000);
+
+  it("fails the build with what to fix, and the previous release stays current", async () => {
     const source = await tarBuffer([{ header: { name: "../escape" }, body: "x" }]);
-    const { buildId, build } = await enqueue(source);
-    const result = await build.result;
-    expect(result).toMatchObject({ status: "failed" });
-    expect(result.status === "failed" && result.message).toMatch(/"..\/escape" has a ".." path component/);
-    await expect.poll(() => logs.some((l) => l.startsWith(`build ${buildId} app=hello failed in `))).toBe(true);
-  }, 20_000);
+    const releases = async () => (await call<{ version: number; current: boolean }[]>("GET", "/apps/hello/releases")).body;
+    const before = await releases();
+    const { id, shown, done } = await push(source);
+    expect(shown.status).toBe("failed");
+    expect(shown.failure_message).toMatch(/"..\/escape" has a ".." path component/);
+    expect(done?.event).toMatchObject({ type: "done", ok: false, message: shown.failure_message });
+    expect(logs.some((l) => l.startsWith(`build ${id} app=hello failed in `))).toBe(true);
+    expect(await releases()).toEqual(before);
+  }, 30_000);
 });
