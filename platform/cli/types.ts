@@ -39,6 +39,8 @@ export interface Release {
   version: number;
   description: string;
   status: string;
+  /** Ouro's addition: why a failed release failed. */
+  failure_message?: string | null;
   current: boolean;
   slug: { id: string } | null;
   user: { id: string; email: string };

@@ -18,6 +18,8 @@ export const register: RegisterCommand = (program, ctx) => {
         ["By", release.user.email],
         ["Change", describeRelease(release)],
         ["Current", release.current ? "yes" : "no"],
+        ["Status", release.status],
+        ...(release.failure_message ? ([["Failure", release.failure_message]] as const) : []),
         ["Slug", slug ? slug.id : "none"],
         ...(slug
           ? ([
