@@ -1,8 +1,10 @@
 // git's smart HTTP protocol, with git's own receive-pack/upload-pack doing the
 // work: we only frame the advertisement and pipe bodies through.
-import { spawn } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
+import { PassThrough, type Readable, type Transform } from "node:stream";
+import { pipeline } from "node:stream/promises";
 import { createGunzip } from "node:zlib";
 import { Router, type Request, type Response } from "express";
 import { getApp } from "../db/index.ts";
@@ -17,6 +19,36 @@ const TSX = createRequire(import.meta.url).resolve("tsx");
 
 function pktLine(text: string): string {
   return (text.length + 4).toString(16).padStart(4, "0") + text;
+}
+
+/**
+ * Streams `body` into git and git's answer to the client. A client's bad body (not gzip, cut
+ * off) or git stopping early ends this one request, logged; it never throws past it.
+ */
+async function relay(opts: {
+  git: ChildProcess;
+  body: Readable | null;
+  unpack?: Transform;
+  res: Response;
+  what: string;
+}): Promise<void> {
+  const { git, res } = opts;
+  const exited = new Promise<void>((resolve) => {
+    git.once("error", (error) => {
+      console.error(`${opts.what}: git could not run: ${error.message}`);
+      resolve();
+    });
+    git.once("close", () => resolve());
+  });
+  res.on("close", () => git.kill());
+  const input = opts.body
+    ? pipeline(opts.body, opts.unpack ?? new PassThrough(), git.stdin!).catch((error: Error) => {
+        console.error(`${opts.what}: the request body could not reach git: ${error.message}`);
+        git.kill();
+      })
+    : Promise.resolve();
+  const output = pipeline(git.stdout!, res).catch(() => git.kill());
+  await Promise.all([input, output, exited]);
 }
 
 function serviceOf(value: unknown): "git-receive-pack" | "git-upload-pack" {
@@ -41,8 +73,8 @@ export function gitRoutes(ctx: ApiContext): Router {
     res.setHeader("Cache-Control", "no-cache");
     res.write(`${pktLine(`# service=${service}\n`)}0000`);
     const git = spawn("git", [service.slice(4), "--stateless-rpc", "--advertise-refs", path]);
-    git.stdout.pipe(res);
     git.stderr.resume();
+    await relay({ git, body: null, res, what: `git ${service} advertisement` });
   });
 
   async function rpc(req: Request, res: Response, service: "git-receive-pack" | "git-upload-pack") {
@@ -64,11 +96,10 @@ export function gitRoutes(ctx: ApiContext): Router {
         OURO_HOOK_TOKEN: scopedToken(ctx.config.secrets.tokenSecret, `hook:${app.name}`),
       },
     });
-    const body = req.headers["content-encoding"] === "gzip" ? req.pipe(createGunzip()) : req;
-    body.pipe(git.stdin);
-    git.stdout.pipe(res);
     git.stderr.on("data", (chunk: Buffer) => process.stderr.write(`git ${app.name}: ${chunk}`));
-    res.on("close", () => git.kill());
+    // A gzip body is unpacked on its way in; a body that is not gzip fails this request only.
+    const unpack = req.headers["content-encoding"] === "gzip" ? createGunzip() : new PassThrough();
+    await relay({ git, body: req, unpack, res, what: `git ${service} for ${app.name}` });
   }
 
   router.post("/:app.git/git-receive-pack", (req, res) => rpc(req, res, "git-receive-pack"));

@@ -11,6 +11,19 @@ const runner = runProcfile({
   logDir: join(dataDir, "logs"),
   runDir: join(dataDir, "run"),
 });
-for (const signal of ["SIGTERM", "SIGINT"] as const) {
-  process.on(signal, () => void runner.stop().then(() => process.exit(0)));
-}
+
+const stopThenExit = (code: number) => {
+  const force = setTimeout(() => process.exit(code), 15_000);
+  runner.stop().finally(() => {
+    clearTimeout(force);
+    process.exit(code);
+  });
+};
+for (const signal of ["SIGTERM", "SIGINT"] as const) process.on(signal, () => stopThenExit(0));
+// The runner's own last resort: its processes go with it, so none is left without a supervisor.
+const die = (kind: string) => (error: unknown) => {
+  console.error(`runner: ${kind}, stopping the kernel: ${error instanceof Error ? error.stack : String(error)}`);
+  stopThenExit(70);
+};
+process.on("uncaughtException", die("uncaught exception"));
+process.on("unhandledRejection", die("unhandled rejection"));

@@ -2,6 +2,7 @@
 // upload the slug and cache, report the result. Every call carries the token
 // scoped to that one build.
 import { existsSync, createReadStream } from "node:fs";
+import { pipeline } from "node:stream/promises";
 import { Router, type Request } from "express";
 import { getApp, getBuild } from "../../db/index.ts";
 import { background } from "../../lib/background.ts";
@@ -29,7 +30,8 @@ export function internalBuildRoutes(ctx: ApiContext): Router {
   router.get("/internal/builds/:id/source", async (req, res) => {
     const { build } = await authorized(req);
     res.setHeader("Content-Type", "application/x-tar");
-    ctx.blobs.read(build.source_checksum).pipe(res);
+    if (!ctx.blobs.has(build.source_checksum)) throw notFound("This build's source is missing from the blob store.");
+    await pipeline(ctx.blobs.read(build.source_checksum), res);
   });
 
   router.get("/internal/builds/:id/cache", async (req, res) => {
@@ -37,7 +39,7 @@ export function internalBuildRoutes(ctx: ApiContext): Router {
     const path = ctx.blobs.keyedPath(`cache-${app.id}.tar.gz`);
     if (!existsSync(path)) throw notFound("This app has no build cache yet.");
     res.setHeader("Content-Type", "application/gzip");
-    createReadStream(path).pipe(res);
+    await pipeline(createReadStream(path), res);
   });
 
   router.put("/internal/builds/:id/cache", async (req, res) => {
