@@ -15,6 +15,15 @@ import { internalBuildRoutes } from "./routes/internal-builds.ts";
 import { logSessionRoutes, logStreamRoutes } from "./routes/logs.ts";
 import { releaseRoutes } from "./routes/releases.ts";
 
+// PostgreSQL gone or restarting (connection errors, 57P0x: shut down), Redis gone: a wait, not a bug.
+const OUTAGE_CODES = new Set(["ECONNREFUSED", "ECONNRESET", "EPIPE", "ETIMEDOUT", "57P01", "57P02", "57P03", "08000", "08001", "08003", "08006"]);
+
+function isDatastoreOutage(error: Error): boolean {
+  const code = (error as { code?: unknown }).code;
+  if (typeof code === "string" && OUTAGE_CODES.has(code)) return true;
+  return /^Connection terminated|^Connection is closed|Reached the max retries per request limit/.test(error.message);
+}
+
 export function createApi(deps: ApiDeps): express.Express {
   const ctx: ApiContext = {
     ...deps,
@@ -48,7 +57,7 @@ export function createApi(deps: ApiDeps): express.Express {
   api.use((req: Request) => {
     throw new OuroError(404, "not_found", `No route for ${req.method} ${req.path}.`);
   });
-  api.use((error: Error, _req: Request, res: Response, _next: NextFunction) => {
+  api.use((error: Error, req: Request, res: Response, _next: NextFunction) => {
     if (error instanceof OuroError) {
       return void res.status(error.status).json({ id: error.id, message: error.message });
     }
@@ -56,8 +65,15 @@ export function createApi(deps: ApiDeps): express.Express {
     if (status && status >= 400 && status < 500) {
       return void res.status(status).json({ id: "bad_request", message: error.message });
     }
+    if (res.headersSent) {
+      console.error(error);
+      return void res.end();
+    }
+    if (isDatastoreOutage(error)) {
+      console.error(`${req.method} ${req.path}: a datastore is not answering: ${error.message}`);
+      return void res.status(503).json({ id: "service_unavailable", message: "Ouro's database or Redis is not answering; try again shortly." });
+    }
     console.error(error);
-    if (res.headersSent) return void res.end();
     res.status(500).json({ id: "internal_error", message: "Ouro hit an internal error; the API log has the details." });
   });
   return api;

@@ -44,7 +44,7 @@ export function bridgeGateway(): string {
   return out.trim() || "172.17.0.1";
 }
 
-function postgresBinDir(): string | undefined {
+export function postgresBinDir(): string | undefined {
   const root = "/usr/lib/postgresql";
   if (!existsSync(root)) return undefined;
   const versions = readdirSync(root).filter((v) => existsSync(join(root, v, "bin", "pg_ctl")));

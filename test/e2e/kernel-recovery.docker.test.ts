@@ -1,10 +1,13 @@
 // The kernel survives what used to end it, on the running platform: an app deleted while
 // its release phase runs leaves the API answering; the API killed with SIGKILL is started
-// again by the runner; what it left pending (a build, a release phase) is settled after.
+// again by the runner; what it left pending (a build, a release phase) is settled after;
+// Redis and PostgreSQL going away and coming back end no kernel process.
+import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { bridgeGateway, ensurePostgres, ensureRedis, postgresBinDir } from "../../platform/bootstrap/services.ts";
 import { createBuild, createPool, type Db, getApp } from "../../platform/db/index.ts";
 import { dataDirFrom, loadConfig, postgresUrl } from "../../platform/lib/config.ts";
 import { api, apiPort, apiUrl, eventually, git, ouro, removeDir, uniqueName } from "../support/platform.ts";
@@ -115,4 +118,38 @@ describe("the API killed with SIGKILL", () => {
     }, 60_000);
     expect(releases.at(-1)).toMatchObject({ status: "succeeded", current: true });
   }, 120_000);
+});
+
+describe("a Redis and a PostgreSQL outage", () => {
+  const config = loadConfig();
+  const pids = () => Object.fromEntries(["api", "router", "dynos"].map((p) => [p, readFileSync(join(dataDir, "run", `${p}.pid`), "utf8").trim()]));
+  const redisCli = ["-p", String(config.redisPort), "--user", "default", "--pass", config.secrets.redisPassword, "--no-auth-warning"];
+
+  it("ends no kernel process: each logs, waits, and serves again when its datastore is back", async () => {
+    const before = pids();
+    const logFrom = kernelLog().length;
+    const bridge = bridgeGateway();
+
+    expect(spawnSync("redis-cli", [...redisCli, "SHUTDOWN"]).status).toBe(0);
+    await new Promise((resolve) => setTimeout(resolve, 6_000)); // past a dyno manager tick
+    await ensureRedis(dataDir, config.redisPort, bridge, config.secrets);
+
+    const pgCtl = join(postgresBinDir()!, "pg_ctl");
+    const stop = spawnSync("runuser", ["-u", "postgres", "--", pgCtl, "-D", join(dataDir, "postgres"), "-m", "fast", "-w", "stop"], { encoding: "utf8" });
+    expect(stop.status, stop.stderr).toBe(0);
+    // Meanwhile the API answers 503 (not 500) for what needs the database.
+    const during = await api<{ id: string }>("GET", "/apps");
+    expect([during.status, during.body.id]).toEqual([503, "service_unavailable"]);
+    await new Promise((resolve) => setTimeout(resolve, 6_000));
+    await ensurePostgres(dataDir, config.postgresPort, bridge, config.secrets);
+
+    await eventually("the API to list apps again", async () => ((await api("GET", "/apps")).status === 200 ? true : undefined), 60_000);
+    expect(pids()).toEqual(before);
+    expect(kernelLog().slice(logFrom)).toMatch(/dynos: the periodic reconcile failed: Error: connect ECONNREFUSED/);
+    // The dyno manager records the live model again.
+    await eventually("the builder's worker dyno up", async () => {
+      const dynos = (await api<{ type: string; state: string }[]>("GET", "/apps/builder/dynos")).body;
+      return dynos.some((d) => d.type === "worker" && d.state === "up") ? true : undefined;
+    }, 60_000);
+  }, 180_000);
 });

@@ -42,7 +42,7 @@ describe("git smart HTTP with a hostile body", () => {
         "Content-Type": "application/x-git-receive-pack-request",
         ...headers,
       },
-      body,
+      body: new Uint8Array(body),
     }).then(
       async (res) => ({ status: res.status, text: await res.text().catch(() => "") }),
       // The API may close the connection before the client has sent all of a bad body.
