@@ -1,6 +1,7 @@
 // Add-ons as apps on the platform: the postgres and redis providers are deployed
 // system apps; an app gets DATABASE_URL / REDIS_URL, writes and reads through them,
-// and another app's credentials cannot reach its data.
+// and another app's credentials cannot reach its data. Each test makes the add-ons it
+// needs itself (or finds them made), so the tests run alone or in any order.
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { api, checkout, git, ouro, removeDir, uniqueName, viaRouter } from "../support/platform.ts";
@@ -10,6 +11,15 @@ const second = uniqueName("addon-b");
 let dir = "";
 
 const configOf = async (app: string) => (await api<Record<string, string>>("GET", `/apps/${app}/config-vars`)).body;
+
+/** The app's postgres add-on's DATABASE_URL, made now unless an earlier test made it. */
+async function withPostgres(app: string): Promise<string> {
+  const existing = (await configOf(app)).DATABASE_URL;
+  if (existing) return existing;
+  const created = ouro(["addons:create", "postgres", "-a", app]);
+  expect(created.code, created.stderr).toBe(0);
+  return (await configOf(app)).DATABASE_URL!;
+}
 
 describe("add-ons", () => {
   beforeAll(async () => {
@@ -24,17 +34,14 @@ describe("add-ons", () => {
   });
 
   it("addons:create postgres sets DATABASE_URL with a new release, and the app writes and reads a row", async () => {
-    const created = ouro(["addons:create", "postgres", "-a", first]);
-    expect(created.code, created.stderr).toBe(0);
-    expect((await configOf(first)).DATABASE_URL).toMatch(/^postgres:\/\/addon_[0-9a-f]+:.+@ouro-host:\d+\/addon_[0-9a-f]+$/);
+    expect(await withPostgres(first)).toMatch(/^postgres:\/\/addon_[0-9a-f]+:.+@ouro-host:\d+\/addon_[0-9a-f]+$/);
     const res = await viaRouterAfterRelease(first, "/postgres");
     expect(res).toMatch(/^postgres ok: 1 row\(s\), last "written by web\.1"/);
   }, 120_000);
 
   it("another app's add-on credentials cannot log in to this app's database", async () => {
-    expect(ouro(["addons:create", "postgres", "-a", second]).code).toBe(0);
-    const mine = new URL((await configOf(first)).DATABASE_URL!);
-    const theirs = new URL((await configOf(second)).DATABASE_URL!);
+    const mine = new URL(await withPostgres(first));
+    const theirs = new URL(await withPostgres(second));
     const intruder = new pg.Client({
       host: "127.0.0.1",
       port: Number(mine.port),
@@ -53,6 +60,7 @@ describe("add-ons", () => {
   }, 120_000);
 
   it("addons:destroy removes the add-on and its config vars", async () => {
+    await withPostgres(second);
     const list = await api<{ name: string; addon_service: { name: string } }[]>("GET", `/apps/${second}/addons`);
     const name = list.body.find((a) => a.addon_service.name === "postgres")!.name;
     expect(ouro(["addons:destroy", name, "-a", second, "--confirm", second]).code).toBe(0);

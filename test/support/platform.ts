@@ -104,3 +104,24 @@ export function appWithCheckout(prefix: string, fixture: string): { readonly nam
   });
   return { name, get dir() { return dir; } };
 }
+
+/**
+ * Pushes a change as the app's main without touching the checkout's main: commits what
+ * `change` writes on a branch from `from` (a commit), force-pushes it (so no earlier push
+ * matters), then puts the checkout back on main and drops the branch. Gives the push's exit
+ * code and output, and the commit pushed.
+ */
+export function pushChange(dir: string, options: { from: string; message: string; change: (dir: string) => void }) {
+  const branch = uniqueName("change");
+  expect(git(dir, "checkout", "-q", "-b", branch, options.from).code).toBe(0);
+  try {
+    options.change(dir);
+    git(dir, "add", "-A");
+    expect(git(dir, "commit", "-q", "-m", options.message).code).toBe(0);
+    const commit = git(dir, "rev-parse", "HEAD").output.trim();
+    return { ...git(dir, "push", "-f", "ouro", `${branch}:main`), commit };
+  } finally {
+    git(dir, "checkout", "-q", "-f", "main");
+    git(dir, "branch", "-q", "-D", branch);
+  }
+}
