@@ -5,7 +5,7 @@ import { randomUUID } from "node:crypto";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createPostgresProvider } from "../../apps/postgres/index.ts";
-import { createApiKey, createApp, createRelease, createSlug, type Db, ensureUser, getApp } from "../../platform/db/index.ts";
+import { createApiKey, createApp, type Db, ensureUser, getApp } from "../../platform/db/index.ts";
 import { serve, temporaryPostgresAdmin } from "./support.ts";
 import { type InProcessApi, inProcessApi } from "../support/api.ts";
 import { throwawayDatabase } from "../support/database.ts";
@@ -127,16 +127,7 @@ describe("add-on routes", () => {
   it("attaches and detaches through the release path of config:set: a release phase runs first", async () => {
     const owner = await ensureUser(db, "addons-test@ouro.local");
     const app = await createApp(db, { name: "phased", ownerId: owner.id });
-    const slug = await createSlug(db, {
-      app_id: app.id,
-      checksum: `SHA256:${"0".repeat(64)}`,
-      size: 1,
-      process_types: { web: "serve", release: "migrate" },
-      commit: null,
-      stack: "test",
-      buildpack_description: null,
-    });
-    await createRelease(db, { appId: app.id, slugId: slug.id, description: "Deploy", userId: owner.id });
+    await api.recordDeploy(app, {}, { web: "serve", release: "migrate" });
     const created = await call("POST", "/apps/phased/addons", { plan: "postgres" });
     expect(created.status).toBe(201);
     // No dyno manager runs here, so the release phase stays pending: the release waits on it.

@@ -1,7 +1,7 @@
 // Bad input never gets a 500: whatever a client sends in a path, a query or a body, the
 // real API (in-process, on a throwaway database) answers a 4xx that says what is wrong.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createApiKey, createApp, createRelease, createSlug, type Db, ensureUser } from "../../platform/db/index.ts";
+import { createApiKey, createApp, type Db, ensureUser } from "../../platform/db/index.ts";
 import { type InProcessApi, inProcessApi } from "../support/api.ts";
 import { throwawayDatabase } from "../support/database.ts";
 import { jsonRequest, uniqueName } from "../support/platform.ts";
@@ -25,17 +25,7 @@ describe("bad input", () => {
     api = await inProcessApi({ db });
     const user = await ensureUser(db, "input@ouro.local");
     key = await createApiKey(db, user.id);
-    const row = await createApp(db, { name: app, ownerId: user.id });
-    const slug = await createSlug(db, {
-      app_id: row.id,
-      checksum: `SHA256:${"3".repeat(64)}`,
-      size: 1,
-      process_types: { web: "serve" },
-      commit: null,
-      stack: "test",
-      buildpack_description: null,
-    });
-    await createRelease(db, { appId: row.id, slugId: slug.id, description: "Deploy", userId: user.id });
+    await api.recordDeploy(await createApp(db, { name: app, ownerId: user.id }), {}, { web: "serve" });
   });
   afterAll(async () => {
     await api?.close();

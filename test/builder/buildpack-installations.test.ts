@@ -1,18 +1,13 @@
 // An app's buildpack list end to end on the kernel side: the real CLI → the API (in-process, on
 // its own database in Ouro's PostgreSQL) → appBuildpacks(), what the build job carries.
 import { execFile } from "node:child_process";
-import type { Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createApi } from "../../platform/api/index.ts";
-import type { ApiContext } from "../../platform/api/index.ts";
-import type { BuildService } from "../../platform/builds/index.ts";
 import { appBuildpacks, createApiKey, createApp, type Db, ensureUser } from "../../platform/db/index.ts";
+import { type InProcessApi, inProcessApi } from "../support/api.ts";
 import { throwawayDatabase } from "../support/database.ts";
 import { jsonRequest } from "../support/platform.ts";
-import { loadConfig } from "../../platform/lib/config.ts";
 import { parseBuildpackRef as builderParse } from "../../apps/builder/index.ts";
 import { ACCEPTED, REFUSED, TOO_LONG } from "../lib/buildpack-ref-cases.ts";
 
@@ -21,7 +16,7 @@ const repoRoot = fileURLToPath(new URL("../../", import.meta.url));
 describe("buildpack installations (API, CLI, appBuildpacks)", () => {
   let database: Awaited<ReturnType<typeof throwawayDatabase>> | undefined;
   let db: Db;
-  let server: Server;
+  let api: InProcessApi;
   let url = "";
   let key = "";
   let appId = "";
@@ -32,15 +27,12 @@ describe("buildpack installations (API, CLI, appBuildpacks)", () => {
     const user = await ensureUser(db, "buildpacks-test@ouro.local");
     key = await createApiKey(db, user.id);
     appId = (await createApp(db, { name: "shop", ownerId: user.id })).id;
-    // The buildpack routes use only the database.
-    const ctx = { config: loadConfig(), db, builds: {} as BuildService, notifyFormation: async () => {} } as unknown as ApiContext;
-    server = createApi(ctx).listen(0, "127.0.0.1");
-    await new Promise((resolve) => server.once("listening", resolve));
-    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    api = await inProcessApi({ db });
+    url = api.url;
   });
 
   afterAll(async () => {
-    server?.close();
+    await api?.close();
     await database?.drop();
   });
 

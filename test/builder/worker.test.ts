@@ -16,7 +16,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createBuildWorker } from "../../apps/builder/index.ts";
 import { type BuildEvent, followBuildEvents } from "../../platform/builds/index.ts";
 import { type AppRow, getApp } from "../../platform/db/index.ts";
-import { type InProcessApi, startInProcessApi } from "../support/in-process-api.ts";
+import { type InProcessApi, inProcessApi } from "../support/api.ts";
 import { jsonRequest } from "../support/platform.ts";
 import { requireCommand } from "../support/requirements.ts";
 import { fixtureBuildpacks, tarOf } from "./helpers.ts";
@@ -69,7 +69,7 @@ describe("build worker (real Redis, the real API in-process)", () => {
       redis.on("exit", (code) => reject(new Error(`redis-server exited ${code}`)));
     });
     redisUrl = `redis://127.0.0.1:${port}`;
-    api = await startInProcessApi({ prefix: "builder_worker", redisUrl, buildQueue: queueName });
+    api = await inProcessApi({ prefix: "builder_worker", redisUrl, buildQueue: queueName });
 
     // The fixture buildpacks, with `hello` taking a second after its greeting, so that output can
     // be seen arriving while the build runs (a job's build env is the API's, so not through it).

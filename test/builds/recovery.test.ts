@@ -11,7 +11,6 @@ import {
   createBuild,
   createRelease,
   createRun,
-  createSlug,
   deleteApp,
   ensureUser,
   getBuild,
@@ -43,16 +42,7 @@ describe("recovery after a crash, and release phases that lose their app", () =>
   /** An app whose current release has a slug with a `release` process type. */
   async function appWithReleasePhase(): Promise<AppRow> {
     const app = await createApp(db, { name: uniqueName("phase"), ownerId });
-    const slug = await createSlug(db, {
-      app_id: app.id,
-      checksum: `SHA256:${"1".repeat(64)}`,
-      size: 1,
-      process_types: { web: "serve", release: "migrate" },
-      commit: null,
-      stack: "test",
-      buildpack_description: null,
-    });
-    await createRelease(db, { appId: app.id, slugId: slug.id, description: "Deploy", userId: ownerId });
+    await api.recordDeploy(app, {}, { web: "serve", release: "migrate" });
     return app;
   }
 

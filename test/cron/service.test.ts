@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createCronApi, createCronService, reconcileSchedulers, schedulerId } from "../../apps/cron/index.ts";
 import type { CronApi, CronSchedule, CronService } from "../../apps/cron/index.ts";
 import type { AppRow } from "../../platform/db/index.ts";
-import { type InProcessApi, startInProcessApi } from "../support/in-process-api.ts";
+import { type InProcessApi, inProcessApi } from "../support/api.ts";
 import { requireCommand } from "../support/requirements.ts";
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -82,7 +82,7 @@ describe("cron service (real Redis with the cron ACL user, the real API in-proce
     connection = { url: `redis://cron:${password}@127.0.0.1:${port}`, maxRetriesPerRequest: null };
     const adminUrl = `redis://127.0.0.1:${port}`;
     admin = new Queue(queueName, { connection: { url: adminUrl, maxRetriesPerRequest: null } });
-    api = await startInProcessApi({ prefix: "cron_service", redisUrl: adminUrl, buildQueue: `builds-${queueName}` });
+    api = await inProcessApi({ prefix: "cron_service", redisUrl: adminUrl, buildQueue: `builds-${queueName}` });
     cronApi = createCronApi({ apiUrl: api.url, apiKey: api.key });
     tick = await api.createApp("tick");
     await api.recordDeploy(tick, {});
