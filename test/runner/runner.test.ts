@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { DEFAULT_RESTART_POLICY, restartDelay, runProcfile } from "../../platform/runner/index.ts";
+import { DEFAULT_RESTART_POLICY, type RestartPolicy, restartDelay, runProcfile } from "../../platform/runner/index.ts";
 
 describe("restartDelay", () => {
   const policy = { firstDelayMs: 100, maxDelayMs: 1_000, healthyAfterMs: 5_000 };
@@ -47,16 +47,15 @@ describe("runProcfile", () => {
     }
   };
 
-  it("restarts a process killed with SIGKILL, and says so in its log", async () => {
+  const start = (procfile: string, restart: RestartPolicy) => {
     dir = mkdtempSync(join(tmpdir(), "ouro-runner-"));
-    const runner = runProcfile({
-      procfile: "steady: sh -c 'echo up; exec sleep 600'\n",
-      cwd: dir,
-      logDir: join(dir, "logs"),
-      runDir: join(dir, "run"),
-      restart: { firstDelayMs: 50, maxDelayMs: 200, healthyAfterMs: 60_000 },
-    });
+    const runner = runProcfile({ procfile, cwd: dir, logDir: join(dir, "logs"), runDir: join(dir, "run"), restart });
     stop = runner.stop;
+    return runner;
+  };
+
+  it("restarts a process killed with SIGKILL, and says so in its log", async () => {
+    const runner = start("steady: sh -c 'echo up; exec sleep 600'\n", { firstDelayMs: 50, maxDelayMs: 200, healthyAfterMs: 60_000 });
     await expect.poll(() => pidOf("steady")).toBeGreaterThan(0);
     const first = pidOf("steady")!;
     await expect.poll(() => logOf("steady")).toContain("steady: up");
@@ -68,15 +67,7 @@ describe("runProcfile", () => {
   });
 
   it("backs off a process that keeps exiting, and stops restarting once stopped", async () => {
-    dir = mkdtempSync(join(tmpdir(), "ouro-runner-"));
-    const runner = runProcfile({
-      procfile: "flaky: sh -c 'echo start; exit 3'\n",
-      cwd: dir,
-      logDir: join(dir, "logs"),
-      runDir: join(dir, "run"),
-      restart: { firstDelayMs: 20, maxDelayMs: 160, healthyAfterMs: 60_000 },
-    });
-    stop = runner.stop;
+    const runner = start("flaky: sh -c 'echo start; exit 3'\n", { firstDelayMs: 20, maxDelayMs: 160, healthyAfterMs: 60_000 });
     await expect.poll(() => logOf("flaky").match(/restarting in/g)?.length ?? 0, { timeout: 5_000 }).toBeGreaterThanOrEqual(5);
     const delays = [...logOf("flaky").matchAll(/exited \(code 3\), restarting in (\d+) ms/g)].map((m) => Number(m[1]));
     expect(delays.slice(0, 5)).toEqual([20, 40, 80, 160, 160]);
