@@ -52,7 +52,7 @@ export async function runReleasePhase(
   const reader = deps.redis.duplicate();
   reader.on("error", () => {}); // a lost relay loses output lines, never the release
   const stop = new AbortController();
-  const relay = readLogs(reader, app.name, { lines: 0, tail: true, dyno }, (l) => void opts.emit(`       ${l.line}`).catch(() => {}), stop.signal);
+  const relay = readLogs(reader, app.name, { lines: 0, tail: true, dyno }, (l) => background(console.error, `${app.name}: relaying a release phase line`, () => opts.emit(`       ${l.line}`)), stop.signal);
   try {
     await deps.notifyFormation(app.name);
     const outcome = await awaitReleasePhase(deps, { app: app.name, release, run, command: opts.command });

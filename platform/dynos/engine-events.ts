@@ -4,7 +4,7 @@
 import { createInterface } from "node:readline";
 import type { Readable } from "node:stream";
 import type Docker from "dockerode";
-import type { Log } from "../lib/background.ts";
+import { type Log, background } from "../lib/background.ts";
 
 /** The app of one event line, or undefined for a line that is not an Ouro container's event. */
 export function appOfEvent(line: string): string | undefined {
@@ -47,10 +47,12 @@ export async function watchDyingDynos(opts: {
     })) as unknown as Readable;
 
   const follow = (stream: Readable) => {
-    void eachLine(stream, (line) => {
-      const app = appOfEvent(line);
-      if (app) opts.onDeath(app);
-    }).then(reopen);
+    background(opts.log, "following docker's event stream", () =>
+      eachLine(stream, (line) => {
+        const app = appOfEvent(line);
+        if (app) opts.onDeath(app);
+      }).then(reopen),
+    );
   };
   const reopen = () => {
     opts.log(`docker event stream ended; reopening in ${REOPEN_MS} ms`);
