@@ -1,9 +1,7 @@
 // Bad input never gets a 500: whatever a client sends in a path, a query or a body, the
 // real API (in-process, on a throwaway database) answers a 4xx that says what is wrong.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createApiKey, createApp, type Db, ensureUser } from "../../platform/db/index.ts";
 import { type InProcessApi, inProcessApi } from "../support/api.ts";
-import { throwawayDatabase } from "../support/database.ts";
 import { jsonRequest, uniqueName } from "../support/platform.ts";
 
 interface ErrorBody {
@@ -12,24 +10,16 @@ interface ErrorBody {
 }
 
 describe("bad input", () => {
-  let database: Awaited<ReturnType<typeof throwawayDatabase>>;
-  let db: Db;
   let api: InProcessApi;
-  let key = "";
   const app = uniqueName("input");
-  const call = (method: string, path: string, body?: unknown) => jsonRequest<ErrorBody>({ base: api.url, key }, method, path, body);
+  const call = (method: string, path: string, body?: unknown) => jsonRequest<ErrorBody>({ base: api.url, key: api.key }, method, path, body);
 
   beforeAll(async () => {
-    database = await throwawayDatabase("ouro_input_test");
-    db = database.db;
-    api = await inProcessApi({ db });
-    const user = await ensureUser(db, "input@ouro.local");
-    key = await createApiKey(db, user.id);
-    await api.recordDeploy(await createApp(db, { name: app, ownerId: user.id }), {}, { web: "serve" });
+    api = await inProcessApi({ prefix: "ouro_input_test" });
+    await api.recordDeploy(await api.createApp(app), {}, { web: "serve" });
   });
   afterAll(async () => {
     await api?.close();
-    await database?.drop();
   });
 
   it("refuses a config var value with a NUL byte with a 422 that names the var, and changes nothing", async () => {
@@ -38,7 +28,7 @@ describe("bad input", () => {
     expect(res.body.id).toBe("invalid_params");
     expect(res.body.message).toContain("SECRET_TOKEN");
     expect(res.body.message).toContain("NUL byte");
-    expect((await jsonRequest({ base: api.url, key }, "GET", `/apps/${app}/config-vars`)).body).toEqual({});
+    expect((await jsonRequest({ base: api.url, key: api.key }, "GET", `/apps/${app}/config-vars`)).body).toEqual({});
   });
 
   it("refuses a config var name that is not a variable name, naming it", async () => {
@@ -102,7 +92,7 @@ describe("bad input", () => {
   it("answers a body that is not JSON with 400", async () => {
     const res = await fetch(`${api.url}/apps`, {
       method: "POST",
-      headers: { Authorization: `Bearer ${key}`, "Content-Type": "application/json" },
+      headers: { Authorization: `Bearer ${api.key}`, "Content-Type": "application/json" },
       body: "{not json",
     });
     expect(res.status).toBe(400);

@@ -7,30 +7,20 @@ import http from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { createApiKey, createApp, type Db, ensureUser } from "../../platform/db/index.ts";
 import { type InProcessApi, inProcessApi } from "../support/api.ts";
-import { throwawayDatabase } from "../support/database.ts";
 import { uniqueName } from "../support/platform.ts";
 
 describe("git smart HTTP with a hostile body", () => {
-  let database: Awaited<ReturnType<typeof throwawayDatabase>>;
-  let db: Db;
   let api: InProcessApi;
-  let key = "";
   const app = uniqueName("git");
   const dataDir = mkdtempSync(join(tmpdir(), "ouro-git-data-"));
 
   beforeAll(async () => {
-    database = await throwawayDatabase("ouro_git_test");
-    db = database.db;
-    api = await inProcessApi({ db, config: { dataDir } });
-    const user = await ensureUser(db, "git@ouro.local");
-    key = await createApiKey(db, user.id);
-    await createApp(db, { name: app, ownerId: user.id });
+    api = await inProcessApi({ prefix: "ouro_git_test", config: { dataDir } });
+    await api.createApp(app);
   });
   afterAll(async () => {
     await api?.close();
-    await database?.drop();
     rmSync(dataDir, { recursive: true, force: true });
   });
 
@@ -38,7 +28,7 @@ describe("git smart HTTP with a hostile body", () => {
     fetch(`${api.url}/${app}.git/git-receive-pack`, {
       method: "POST",
       headers: {
-        Authorization: `Basic ${Buffer.from(`git:${key}`).toString("base64")}`,
+        Authorization: `Basic ${Buffer.from(`git:${api.key}`).toString("base64")}`,
         "Content-Type": "application/x-git-receive-pack-request",
         ...headers,
       },
@@ -52,7 +42,7 @@ describe("git smart HTTP with a hostile body", () => {
   /** A GET on a connection of its own (fetch's pool may hand out one the API just reset). */
   const freshGet = (path: string) =>
     new Promise<{ status: number; body: string }>((resolve, reject) => {
-      const auth = `Basic ${Buffer.from(`git:${key}`).toString("base64")}`;
+      const auth = `Basic ${Buffer.from(`git:${api.key}`).toString("base64")}`;
       http.get(`${api.url}${path}`, { agent: false, headers: { Authorization: auth } }, (res) => {
         let body = "";
         res.setEncoding("utf8").on("data", (chunk: string) => (body += chunk));
