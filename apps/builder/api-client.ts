@@ -1,9 +1,10 @@
-// The builder's side of the /internal/builds/:id/* API, with the build's scoped token.
+// The builder's side of the /internal/builds/:id/* API: a build dyno's calls with its build's
+// token, and the builder worker's calls (build dynos) with the builder token.
 import { createReadStream } from "node:fs";
 import { Readable } from "node:stream";
 import type { ReadableStream as NodeReadableStream } from "node:stream/web";
 import { createGunzip } from "node:zlib";
-import type { BuildResult } from "./job.ts";
+import { type BuildDyno, BuildDynoSchema, type BuildResult, type BuildSpec, BuildSpecSchema } from "./job.ts";
 import { extractSource } from "./source.ts";
 
 export interface BuildOutput {
@@ -12,6 +13,7 @@ export interface BuildOutput {
 }
 
 export interface BuildApi {
+  spec(): Promise<BuildSpec>;
   downloadSource(dir: string): Promise<void>;
   downloadCache(dir: string): Promise<boolean>; // false when the app has no cache yet
   uploadCache(file: string): Promise<void>;
@@ -39,6 +41,10 @@ export function createBuildApi(options: { apiUrl: string; buildId: string; token
   }
 
   return {
+    async spec() {
+      const response = await call("GET", "spec");
+      return BuildSpecSchema.parse(await response.json());
+    },
     async downloadSource(dir) {
       const response = await call("GET", "source");
       await extractSource(nodeStream(response), dir);
@@ -62,6 +68,40 @@ export function createBuildApi(options: { apiUrl: string; buildId: string; token
     async postResult(result) {
       await call("POST", "result", { body: JSON.stringify(result), headers: { "content-type": "application/json" } });
     },
+  };
+}
+
+/** The builder worker's calls: a build's dyno, started, watched, and reported when it ended without a result. */
+export interface BuilderApi {
+  startDyno(buildId: string): Promise<BuildDyno>;
+  dyno(buildId: string): Promise<BuildDyno>;
+  dynoEnded(buildId: string): Promise<BuildDyno>;
+}
+
+/** The build no longer exists (its app was deleted): there is nothing left to watch. */
+export class BuildGoneError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "BuildGoneError";
+  }
+}
+
+export function createBuilderApi(options: { apiUrl: string; token: string }): BuilderApi {
+  const base = `${options.apiUrl.replace(/\/+$/, "")}/internal/builds`;
+  async function call(method: string, path: string): Promise<BuildDyno> {
+    const response = await fetch(`${base}/${path}`, { method, headers: { authorization: `Bearer ${options.token}` } });
+    const text = await response.text();
+    const what = `${method} /internal/builds/${path} answered ${response.status} ${text}`.trim();
+    // Only the API's own answer for a build that no longer exists: any other 404 (a route an
+    // older API lacks) is an error to wait out, not the end of the build.
+    if (response.status === 404 && /"Couldn't find that build/.test(text)) throw new BuildGoneError(what);
+    if (!response.ok) throw new Error(what);
+    return BuildDynoSchema.parse(JSON.parse(text));
+  }
+  return {
+    startDyno: (buildId) => call("POST", `${buildId}/dyno`),
+    dyno: (buildId) => call("GET", `${buildId}/dyno`),
+    dynoEnded: (buildId) => call("POST", `${buildId}/dyno/ended`),
   };
 }
 

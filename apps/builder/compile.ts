@@ -1,14 +1,14 @@
 // The build runner: detect, compile, release, pack. No network: the worker (or stage 0)
 // brings the source and cache in and takes the slug out.
 import { access, mkdir, rm } from "node:fs/promises";
-import { basename, join, resolve } from "node:path";
+import { join, resolve } from "node:path";
 import { BuildError } from "./build-error.ts";
 import { copyOwnBuildpacks } from "./buildpack-fetch.ts";
 import { requestedBuildpacks } from "./buildpack-list.ts";
 import { selectBuildpacks } from "./detect.ts";
-import { DEFAULT_STACK } from "./job.ts";
+import { DEFAULT_SLUG_SIZE_LIMIT_MB, DEFAULT_STACK } from "./job.ts";
 import { parseDefaultProcessTypes, resolveProcessTypes } from "./release.ts";
-import { buildpackEnv, runScript } from "./run.ts";
+import { buildpackEnv, runScript, runStep } from "./run.ts";
 import { packDirectory } from "./slug.ts";
 import { applySlugignore } from "./slugignore.ts";
 
@@ -24,6 +24,7 @@ export interface CompileOptions {
   slugSizeLimit?: number; // bytes of the compressed slug; default DEFAULT_SLUG_SIZE_LIMIT
   stack?: string;
   timeoutMs?: number; // buildpacks still running then are killed and the build fails
+  stepTimeoutMs?: number; // each bin/detect, bin/release and export (default STEP_TIMEOUT_MS)
 }
 
 export interface CompileResult {
@@ -34,7 +35,7 @@ export interface CompileResult {
   buildpackDescription: string;
 }
 
-export const DEFAULT_SLUG_SIZE_LIMIT = 500 * 1024 * 1024;
+export const DEFAULT_SLUG_SIZE_LIMIT = DEFAULT_SLUG_SIZE_LIMIT_MB * 1024 * 1024;
 
 /** OURO_SLUG_SIZE_LIMIT (megabytes) as bytes; unset means the default. */
 export function slugSizeLimit(megabytes: string | undefined): number {
@@ -92,6 +93,7 @@ async function compileIn(scratch: string, options: CompileOptions): Promise<Comp
     env,
     output,
     signal,
+    stepTimeoutMs: options.stepTimeoutMs,
   });
   checkTime();
 
@@ -116,9 +118,12 @@ async function compileIn(scratch: string, options: CompileOptions): Promise<Comp
           "The build output above says why.",
       );
     }
-    defaults = { ...defaults, ...(await release(buildpack, buildDir, env, output)) };
+    const step = { signal, timeoutMs: options.stepTimeoutMs };
+    defaults = { ...defaults, ...(await release(buildpack, buildDir, env, output, step)) };
+    checkTime();
     // Heroku's multi-buildpack contract: what one buildpack exports, the next one sees.
-    if (index < buildpacks.length - 1) env = await sourceExport(buildpack.dir, env, buildDir);
+    if (index < buildpacks.length - 1) env = await sourceExport(buildpack, env, buildDir, step);
+    checkTime();
   }
 
   output("-----> Discovering process types\n");
@@ -154,14 +159,17 @@ async function release(
   buildDir: string,
   env: Record<string, string>,
   output: (text: string) => void,
+  step: { signal?: AbortSignal; timeoutMs?: number },
 ): Promise<Record<string, string>> {
   let yaml = "";
-  const code = await runScript({
+  const code = await runStep({
+    ...step,
+    what: `The ${buildpack.name} buildpack's bin/release`,
     command: join(buildpack.dir, "bin", "release"),
     args: [buildDir],
     env,
     cwd: buildDir,
-    stdout: (text) => (yaml += text),
+    stdout: (text) => (yaml = (yaml + text).slice(0, 64 * 1024)),
     stderr: output,
   }).catch((error: NodeJS.ErrnoException) => {
     if (error.code === "ENOENT") return null; // bin/release is optional
@@ -173,11 +181,18 @@ async function release(
 }
 
 // Runs the buildpack's `export` script (if any) in bash and keeps the environment it leaves.
-async function sourceExport(dir: string, env: Record<string, string>, cwd: string): Promise<Record<string, string>> {
-  const file = join(dir, "export");
+async function sourceExport(
+  buildpack: { name: string; dir: string },
+  env: Record<string, string>,
+  cwd: string,
+  step: { signal?: AbortSignal; timeoutMs?: number },
+): Promise<Record<string, string>> {
+  const file = join(buildpack.dir, "export");
   if (!(await access(file).then(() => true, () => false))) return env;
   let dump = "";
-  const code = await runScript({
+  const code = await runStep({
+    ...step,
+    what: `The ${buildpack.name} buildpack's export file`,
     command: "bash",
     args: ["-c", 'set -a; . "$1" >/dev/null; env -0', "export", file],
     env,
@@ -185,7 +200,7 @@ async function sourceExport(dir: string, env: Record<string, string>, cwd: strin
     stdout: (text) => (dump += text),
     stderr: () => {},
   });
-  if (code !== 0) throw new BuildError(`The ${basename(dir)} buildpack's export file failed (exit ${code}).`);
+  if (code !== 0) throw new BuildError(`The ${buildpack.name} buildpack's export file failed (exit ${code}).`);
   const next: Record<string, string> = {};
   for (const pair of dump.split("\0")) {
     const eq = pair.indexOf("=");

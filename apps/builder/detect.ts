@@ -6,7 +6,7 @@ import { fileURLToPath } from "node:url";
 import { BuildError } from "./build-error.ts";
 import { fetchBuildpack } from "./buildpack-fetch.ts";
 import type { RequestedBuildpacks } from "./buildpack-list.ts";
-import { runScript } from "./run.ts";
+import { runStep } from "./run.ts";
 
 // The order Ouro tries its own buildpacks in, and what each looks for (see each README).
 export const DEFAULT_BUILDPACKS: readonly { name: string; detects: string }[] = [
@@ -35,13 +35,14 @@ export async function selectBuildpacks(options: {
   env: Record<string, string>;
   output: (text: string) => void;
   signal?: AbortSignal;
+  stepTimeoutMs?: number; // each bin/detect
 }): Promise<Buildpack[]> {
   const { requested } = options;
   if (requested.refs.length === 0) {
     for (const { name } of DEFAULT_BUILDPACKS) {
       const dir = join(options.ownDir, name);
       await requireDetect(dir, name);
-      const detected = await detect(dir, options.buildDir, options.env);
+      const detected = await detect(dir, name, options);
       if (detected.code === 0) return [{ name, dir, description: detected.description || name }];
     }
     throw new BuildError(noneDetectedMessage(DEFAULT_BUILDPACKS.map((b) => b.name)));
@@ -60,7 +61,7 @@ export async function selectBuildpacks(options: {
       signal: options.signal,
     });
     await requireDetect(dir, ref.ref);
-    const detected = await detect(dir, options.buildDir, options.env);
+    const detected = await detect(dir, ref.ref, options);
     if (detected.code !== 0) {
       throw new BuildError(
         `The buildpack "${ref.ref}" does not apply to this app (its bin/detect exited ${detected.code}). ` +
@@ -85,15 +86,22 @@ async function requireDetect(dir: string, name: string): Promise<void> {
   if (!ok) throw new BuildError(`The buildpack "${name}" has no executable bin/detect.`);
 }
 
-async function detect(dir: string, buildDir: string, env: Record<string, string>) {
+async function detect(
+  dir: string,
+  name: string,
+  options: { buildDir: string; env: Record<string, string>; signal?: AbortSignal; stepTimeoutMs?: number },
+) {
   let stdout = "";
-  const code = await runScript({
+  const code = await runStep({
+    what: `The ${name} buildpack's bin/detect`,
     command: join(dir, "bin", "detect"),
-    args: [buildDir],
-    env,
-    cwd: buildDir,
-    stdout: (text) => (stdout += text),
+    args: [options.buildDir],
+    env: options.env,
+    cwd: options.buildDir,
+    stdout: (text) => (stdout = (stdout + text).slice(0, 4096)),
     stderr: () => {},
+    signal: options.signal,
+    timeoutMs: options.stepTimeoutMs,
   });
   return { code, description: stdout.trim().split("\n")[0]?.trim() ?? "" };
 }

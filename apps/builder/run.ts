@@ -3,6 +3,7 @@
 import { spawn } from "node:child_process";
 import { constants } from "node:os";
 import { StringDecoder } from "node:string_decoder";
+import { BuildError } from "./build-error.ts";
 
 // Only these pass from the builder's own environment into buildpacks: the app's build runs
 // the app's code (npm scripts), which must not see the builder's REDIS_URL and such.
@@ -66,4 +67,22 @@ export function runScript(options: RunOptions): Promise<number> {
       resolve(code ?? 128 + (signal ? constants.signals[signal] : 0));
     });
   });
+}
+
+/** How long one buildpack step other than bin/compile (bin/detect, bin/release, export) may run. */
+export const STEP_TIMEOUT_MS = 60_000;
+
+/**
+ * runScript with a limit of its own, so a hung step fails its build instead of blocking the
+ * builder; `signal` (the whole build's) still stops it sooner.
+ */
+export async function runStep(options: RunOptions & { what: string; timeoutMs?: number }): Promise<number> {
+  const timeoutMs = options.timeoutMs ?? STEP_TIMEOUT_MS;
+  const limit = AbortSignal.timeout(timeoutMs);
+  const signal = options.signal ? AbortSignal.any([options.signal, limit]) : limit;
+  const code = await runScript({ ...options, signal });
+  if (limit.aborted && !options.signal?.aborted) {
+    throw new BuildError(`${options.what} did not finish within ${Math.round(timeoutMs / 1000)} s and was stopped. Fix or replace that buildpack.`);
+  }
+  return code;
 }

@@ -1,117 +1,79 @@
-// The builder dyno's work: one BullMQ job = one build, in a fresh temp dir, talking to the
-// API only through the build's scoped token.
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+// The builder worker: takes a build off the queue and has the kernel start a build dyno for
+// it — a fresh one-off dyno of this app's own release that holds only that build's
+// credential — then watches it to the end. The worker never runs user code itself.
 import { Worker } from "bullmq";
 import type { ConnectionOptions, Job } from "bullmq";
-import { createBuildApi } from "./api-client.ts";
-import { isBuildError } from "./build-error.ts";
-import { compile, slugSizeLimit } from "./compile.ts";
-import { BUILD_QUEUE, BuildJobSchema } from "./job.ts";
-import type { BuildJob, BuildResult } from "./job.ts";
-import { fingerprint } from "./fingerprint.ts";
-import { packDirectory } from "./slug.ts";
+import type { BuilderApi } from "./api-client.ts";
+import { BUILD_QUEUE, type BuildDyno, type BuildJob, BuildJobSchema } from "./job.ts";
 
-export interface BuildDeps {
-  apiUrl: string;
-  buildpacksDir: string;
-  stack: string;
-  timeoutMs?: number; // per build; the API gives up on a build after OURO_BUILD_TIMEOUT too
-  slugSizeLimit?: number; // bytes; the job's buildEnv.OURO_SLUG_SIZE_LIMIT (MB) wins
+export interface SuperviseDeps {
+  api: BuilderApi;
   log: (line: string) => void;
+  /** How often the build dyno is looked at. */
+  pollMs?: number;
+  /** How long the API may stay unreachable before the job is given up (BullMQ then fails the build). */
+  patienceMs?: number;
 }
 
-export async function processBuild(job: BuildJob, deps: BuildDeps): Promise<BuildResult> {
-  const started = Date.now();
-  deps.log(`build ${job.buildId} app=${job.app} started`);
-  const api = createBuildApi({ apiUrl: deps.apiUrl, buildId: job.buildId, token: job.token });
-  const workDir = await mkdtemp(join(tmpdir(), "ouro-build-"));
-  const output = api.openOutput();
-  let result: BuildResult;
+/** Runs one build to its end; returns how it ended (undefined: the build is gone with its app). */
+export async function superviseBuild(job: BuildJob, deps: SuperviseDeps): Promise<BuildDyno | undefined> {
   try {
-    result = await build(job, deps, api, output.write, workDir);
+    return await watch(job, deps);
   } catch (error) {
-    // The API prints the message to the pusher (" !     …") when it gets the result.
-    const message = isBuildError(error) ? error.message : `The build failed inside Ouro: ${(error as Error).message}`;
-    result = { status: "failed", message };
+    if ((error as Error).name !== "BuildGoneError") throw error;
+    deps.log(`build ${job.buildId} app=${job.app} gone: ${(error as Error).message}`);
+    return undefined;
   }
-  try {
-    // All output is in before the result: the API ends the pusher's stream on the result.
-    await output.close().catch((error: Error) => deps.log(`build ${job.buildId} output stream lost: ${error.message}`));
-    await api.postResult(result);
-  } finally {
-    await rm(workDir, { recursive: true, force: true });
-    const seconds = ((Date.now() - started) / 1000).toFixed(1);
-    deps.log(`build ${job.buildId} app=${job.app} ${result.status} in ${seconds}s`);
-  }
-  return result;
 }
 
-async function build(
-  job: BuildJob,
-  deps: BuildDeps,
-  api: ReturnType<typeof createBuildApi>,
-  output: (text: string) => void,
-  workDir: string,
-): Promise<BuildResult> {
-  const sourceDir = join(workDir, "build");
-  const cacheDir = join(workDir, "cache");
-  const envDir = join(workDir, "env");
-  await api.downloadSource(sourceDir);
-  await mkdir(cacheDir);
-  if (await api.downloadCache(cacheDir)) output("-----> Restoring cache\n");
-  await mkdir(envDir);
-  for (const [key, value] of Object.entries(job.env)) await writeFile(join(envDir, key), value);
-  const cacheBefore = await fingerprint(cacheDir);
-
-  const compiled = await compile({
-    sourceDir,
-    cacheDir,
-    envDir,
-    buildpacksDir: deps.buildpacksDir,
-    buildpacks: job.buildpacks,
-    buildEnv: job.buildEnv,
-    output,
-    workDir: join(workDir, "out"),
-    stack: deps.stack,
-    timeoutMs: deps.timeoutMs,
-    slugSizeLimit: job.buildEnv.OURO_SLUG_SIZE_LIMIT ? slugSizeLimit(job.buildEnv.OURO_SLUG_SIZE_LIMIT) : deps.slugSizeLimit,
-  });
-
-  const saveCache = async () => {
-    if ((await fingerprint(cacheDir)) === cacheBefore) return;
-    const cacheFile = join(workDir, "out", "cache.tgz");
-    await packDirectory({ dir: cacheDir, out: cacheFile });
-    await api.uploadCache(cacheFile);
+async function watch(job: BuildJob, deps: SuperviseDeps): Promise<BuildDyno> {
+  const pollMs = deps.pollMs ?? 1_000;
+  const patienceMs = deps.patienceMs ?? 120_000;
+  const sleep = () => new Promise((resolve) => setTimeout(resolve, pollMs));
+  // Every call is safe to repeat, so an API blip is waited out (within patience), never a failed build.
+  const patiently = async (what: string, call: () => Promise<BuildDyno>): Promise<BuildDyno> => {
+    const since = Date.now();
+    for (;;) {
+      try {
+        return await call();
+      } catch (error) {
+        if ((error as Error).name === "BuildGoneError" || Date.now() - since > patienceMs) throw error;
+        deps.log(`build ${job.buildId}: ${what} failed, trying again: ${(error as Error).message}`);
+        await sleep();
+      }
+    }
   };
-  const [stored] = await Promise.all([api.uploadSlug(compiled.slugPath), saveCache()]);
-  if (stored.checksum !== compiled.checksum) {
-    throw new Error(`the API stored the slug as ${stored.checksum}, the builder packed ${compiled.checksum}`);
+  let dyno = await patiently("starting its dyno", () => deps.api.startDyno(job.buildId));
+  deps.log(`build ${job.buildId} app=${job.app} taken: ${dyno.buildStatus === "pending" ? `dyno ${dyno.name} ${dyno.state}` : dyno.buildStatus}`);
+  let endedAt: number | undefined;
+  while (dyno.buildStatus === "pending") {
+    await sleep();
+    dyno = await patiently("looking at its dyno", () => deps.api.dyno(job.buildId));
+    if (dyno.buildStatus !== "pending" || dyno.state !== "complete") continue;
+    // The dyno posts its result before it exits; give a result in flight a moment.
+    endedAt ??= Date.now();
+    if (Date.now() - endedAt >= 2 * pollMs) dyno = await patiently("reporting its dyno's end", () => deps.api.dynoEnded(job.buildId));
   }
-  return {
-    status: "succeeded",
-    checksum: compiled.checksum,
-    processTypes: compiled.processTypes,
-    buildpackDescription: compiled.buildpackDescription,
-    stack: deps.stack,
-  };
+  deps.log(`build ${job.buildId} app=${job.app} ${dyno.buildStatus}${dyno.name ? ` (${dyno.name})` : ""}`);
+  return dyno;
 }
 
-export function createBuildWorker(options: BuildDeps & { connection: ConnectionOptions; queue?: string }): Worker {
-  const processor = async (job: Job): Promise<BuildResult> => {
+export function createBuildWorker(options: SuperviseDeps & { connection: ConnectionOptions; queue?: string; concurrency?: number }): Worker {
+  const processor = async (job: Job): Promise<BuildDyno | undefined> => {
     const parsed = BuildJobSchema.safeParse(job.data);
     if (!parsed.success) throw new Error(`job ${job.id} is not a BuildJob: ${parsed.error.message}`);
-    return processBuild(parsed.data, options);
+    return superviseBuild(parsed.data, options);
   };
-  // A builder dyno that dies mid-build stops renewing its job's lock; within about 15 s another
-  // builder (or this one, restarted) finds the job stalled and runs it again, once. A second
-  // death fails the job, and the API fails the build with BullMQ's reason.
+  // A worker dyno that dies or is restarted mid-build stops renewing its job's lock; within
+  // about 15 s another worker (or this one, restarted) finds the job stalled and takes it
+  // again: it finds the build's dyno still running and watches it on. Watching is safe to
+  // repeat and the build's deadline bounds it, so many restarts are allowed before BullMQ
+  // gives the job up (and the API fails the build with BullMQ's reason).
   return new Worker(options.queue ?? BUILD_QUEUE, processor, {
     connection: options.connection,
-    concurrency: 1,
+    concurrency: options.concurrency ?? 1,
     lockDuration: 10_000,
     stalledInterval: 5_000,
-    maxStalledCount: 1,
+    maxStalledCount: 20,
   });
 }

@@ -3,9 +3,10 @@
 import { randomUUID } from "node:crypto";
 import { createReadStream, createWriteStream, existsSync, mkdirSync, renameSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
-import type { Readable } from "node:stream";
+import { type Readable, Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { digestMeter } from "../lib/digest-meter.ts";
+import { OuroError } from "../lib/errors.ts";
 
 export interface StoredBlob {
   checksum: string; // "SHA256:<hex>", as Heroku shows slug checksums
@@ -13,12 +14,13 @@ export interface StoredBlob {
 }
 
 export interface BlobStore {
-  put(input: Readable): Promise<StoredBlob>;
+  /** `maxBytes`: a longer input is refused (413) and nothing is kept. */
+  put(input: Readable, opts?: { maxBytes?: number }): Promise<StoredBlob>;
   path(checksum: string): string;
   has(checksum: string): boolean;
   read(checksum: string): Readable;
   /** Non-content-addressed files kept by key (build caches). */
-  putKeyed(key: string, input: Readable): Promise<void>;
+  putKeyed(key: string, input: Readable, opts?: { maxBytes?: number }): Promise<void>;
   keyedPath(key: string): string;
 }
 
@@ -34,11 +36,19 @@ export function createBlobStore(root: string): BlobStore {
   const tmp = join(root, "tmp");
   for (const dir of [blobs, keyed, tmp]) mkdirSync(dir, { recursive: true });
 
-  async function writeTemp(input: Readable): Promise<StoredBlob & { file: string }> {
+  async function writeTemp(input: Readable, maxBytes = Infinity): Promise<StoredBlob & { file: string }> {
     const file = join(tmp, randomUUID());
     const meter = digestMeter();
+    let seen = 0;
+    const limit = new Transform({
+      transform(chunk: Buffer, _encoding, done) {
+        seen += chunk.length;
+        if (seen > maxBytes) done(new OuroError(413, "payload_too_large", `This upload is larger than the ${Math.round(maxBytes / 1024 / 1024)} MB allowed.`));
+        else done(null, chunk);
+      },
+    });
     try {
-      await pipeline(input, meter.stream, createWriteStream(file));
+      await pipeline(input, limit, meter.stream, createWriteStream(file));
     } catch (error) {
       rmSync(file, { force: true });
       throw error;
@@ -47,16 +57,16 @@ export function createBlobStore(root: string): BlobStore {
   }
 
   const store: BlobStore = {
-    async put(input) {
-      const { file, checksum, size } = await writeTemp(input);
+    async put(input, opts) {
+      const { file, checksum, size } = await writeTemp(input, opts?.maxBytes);
       renameSync(file, store.path(checksum));
       return { checksum, size };
     },
     path: (checksum) => join(blobs, hexOf(checksum)),
     has: (checksum) => existsSync(store.path(checksum)),
     read: (checksum) => createReadStream(store.path(checksum)),
-    async putKeyed(key, input) {
-      const { file } = await writeTemp(input);
+    async putKeyed(key, input, opts) {
+      const { file } = await writeTemp(input, opts?.maxBytes);
       renameSync(file, store.keyedPath(key));
     },
     keyedPath: (key) => {

@@ -122,6 +122,16 @@ function uid(user: string, kind: "u" | "g" = "u"): number {
 }
 
 /**
+ * A ceiling on the kernel's Redis. Nothing is ever evicted (BullMQ's locks and the route
+ * table must not be): what tenants can write is bounded where it is written — 1,500 log lines
+ * of at most 10,000 bytes per app, kept 7 days; 4 MB of output per build, kept a day.
+ */
+const MEMORY: [string, string][] = [
+  ["maxmemory", process.env.OURO_REDIS_MAXMEMORY ?? "1gb"],
+  ["maxmemory-policy", "noeviction"],
+];
+
+/**
  * Ouro's own Redis: AOF on (a restart loses no queued build), listening on the
  * Docker bridge too so system app dynos reach it. Users live in an ACL file so the
  * redis add-on provider can save the users it creates: the builder and cron users
@@ -134,8 +144,9 @@ export async function ensureRedis(dataDir: string, port: number, bridge: string,
   const aclFile = join(dir, "users.acl");
   const users: Record<string, string> = {
     default: `>${secrets.redisPassword} ~* &* +@all`,
-    builder: `>${secrets.builderRedisPassword} ~bull:builds:* &* +@all -@admin -@dangerous +info`,
-    cron: `>${secrets.cronRedisPassword} ~bull:cron:* &* +@all -@admin -@dangerous +info`,
+    // Queue keys only, and no channel at all: nothing these users can publish moves the kernel.
+    builder: `>${secrets.builderRedisPassword} ~bull:builds:* resetchannels +@all -@admin -@dangerous +info`,
+    cron: `>${secrets.cronRedisPassword} ~bull:cron:* resetchannels +@all -@admin -@dangerous +info`,
     ouro_addons: `>${secrets.addonsRedisPassword} resetkeys ~addon:* resetchannels nocommands +acl|setuser +acl|deluser +acl|save +scan +unlink +ping`,
   };
   writeFileSync(
@@ -150,6 +161,7 @@ export async function ensureRedis(dataDir: string, port: number, bridge: string,
       `pidfile ${join(dir, "redis.pid")}`,
       `logfile ${join(dir, "redis.log")}`,
       `aclfile ${aclFile}`,
+      ...MEMORY.map(([name, value]) => `${name} ${value}`),
       "",
     ].join("\n"),
     { mode: 0o600 },
@@ -173,6 +185,7 @@ export async function ensureRedis(dataDir: string, port: number, bridge: string,
     await waitFor("Redis", ping);
     return;
   }
+  for (const [name, value] of MEMORY) run("redis-cli", [...cli, "CONFIG", "SET", name, value], { quiet: true });
   // A running Redis learns system users added since it started, and saves them.
   for (const [user, rules] of Object.entries(users)) {
     run("redis-cli", [...cli, "ACL", "SETUSER", user, "reset", "on", ...rules.split(" ")], { quiet: true });

@@ -6,7 +6,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Redis } from "ioredis";
 import type { BlobStore } from "../blobs/index.ts";
-import type { Config } from "../lib/config.ts";
+import { type Config, DYNO_HOST, dynoApiUrl } from "../lib/config.ts";
+import { BUILDER_SCOPE, scopedToken } from "../lib/tokens.ts";
 import {
   type AppRow,
   type Db,
@@ -116,12 +117,15 @@ export async function ensureBuilder(deps: Stage0Deps): Promise<string> {
   }
 }
 
-/** The builder reaches the API and its queue through the bridge; never the DB. */
+/**
+ * The builder reaches the API and its queue through the bridge, never the DB. Its token
+ * starts and watches build dynos; the build dynos themselves get none of this.
+ */
 export function builderConfig(config: Config): Record<string, string> {
-  const host = "ouro-host";
   return {
-    OURO_API_URL: `http://${host}:${config.apiPort}`,
-    REDIS_URL: `redis://builder:${config.secrets.builderRedisPassword}@${host}:${config.redisPort}`,
+    OURO_API_URL: dynoApiUrl(config),
+    OURO_BUILDER_TOKEN: scopedToken(config.secrets.tokenSecret, BUILDER_SCOPE),
+    REDIS_URL: `redis://builder:${config.secrets.builderRedisPassword}@${DYNO_HOST}:${config.redisPort}`,
   };
 }
 
@@ -153,8 +157,8 @@ export function writePrivate(path: string, content: string): void {
 
 /** Config vars each system app needs (beyond what its own code defaults). */
 export function systemConfig(config: Config, name: string, apiKey: string): Record<string, string> {
-  const host = "ouro-host";
-  const api = `http://${host}:${config.apiPort}`;
+  const host = DYNO_HOST;
+  const api = dynoApiUrl(config);
   switch (name) {
     case "builder":
       return builderConfig(config);

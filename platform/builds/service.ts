@@ -6,8 +6,7 @@ import type { Readable } from "node:stream";
 import { type BlobStore, blobSize } from "../blobs/index.ts";
 import type { Config } from "../lib/config.ts";
 import { type Log, background } from "../lib/background.ts";
-import { scopedToken } from "../lib/tokens.ts";
-import type { BuildJob, BuildResult } from "../lib/build-contract.ts";
+import { type BuildJob, type BuildResult, type BuildSpec, DEFAULT_SLUG_SIZE_LIMIT_MB } from "../lib/build-contract.ts";
 import {
   type AppRow,
   type BuildRow,
@@ -16,7 +15,6 @@ import {
   appBuildpacks,
   createBuild,
   createRelease,
-  createSlug,
   currentRelease,
   expiredBuilds,
   finishBuild,
@@ -24,8 +22,10 @@ import {
   getSlug,
   listDynos,
   listFormation,
+  succeedBuild,
 } from "../db/index.ts";
-import { appendLog } from "../logs/index.ts";
+import { appendLog, cutLine } from "../logs/index.ts";
+import { createBuildDynos } from "./build-dynos.ts";
 import { emitBuildEvent } from "./events.ts";
 import { runReleasePhase } from "./release-phase.ts";
 
@@ -50,15 +50,33 @@ export function createBuildService(deps: BuildServiceDeps) {
   const buildTimeoutMs = deps.buildTimeoutMs ?? Number(process.env.OURO_BUILD_TIMEOUT ?? 15 * 60) * 1000;
 
   async function line(build: { id: string }, app: string, text: string) {
-    await emitBuildEvent(redis, build.id, { type: "line", text });
-    await appendLog(redis, app, { source: "app", dyno: "build", line: text });
+    const cut = cutLine(text);
+    await emitBuildEvent(redis, build.id, { type: "line", text: cut });
+    await appendLog(redis, app, { source: "app", dyno: "build", line: cut });
   }
 
-  async function fail(build: BuildRow, app: string, message: string) {
-    if (!(await finishBuild(db, build.id, { status: "failed", message }))) return;
+  /** Fails a pending build; its dyno (and all the build started) is stopped. False when it had already ended. */
+  async function fail(build: BuildRow, app: string, message: string): Promise<boolean> {
+    if (!(await finishBuild(db, build.id, { status: "failed", message }))) return false;
+    closeDyno(build.id);
     await line(build, app, ` !     ${message}`);
     await emitBuildEvent(redis, build.id, { type: "done", ok: false, message });
+    return true;
   }
+
+  const buildDynos = createBuildDynos({
+    config,
+    db,
+    notifyFormation: deps.notifyFormation,
+    fail: async (build, message) => fail(build, await appName(build), message),
+  });
+
+  // Off the critical path: the pusher hears the outcome even if this fails (the sweep of runs
+  // of ended builds, or the dyno's own exit, still ends it).
+  const closeDyno = (buildId: string) => background(log, `stopping the dyno of build ${buildId}`, () => buildDynos.close(buildId));
+
+  const appName = async (build: BuildRow) =>
+    (await db.query<{ name: string }>("SELECT name FROM apps WHERE id = $1", [build.app_id])).rows[0]?.name ?? "";
 
   /** Waits until the release's web dynos are up, so a push ends on a serving app. */
   async function awaitDeploy(build: BuildRow, app: AppRow, version: number): Promise<{ ok: boolean; message: string }> {
@@ -83,29 +101,33 @@ export function createBuildService(deps: BuildServiceDeps) {
     return { ok: false, message: `web dynos of v${version} were not up after ${DEPLOY_TIMEOUT_MS / 1000} s` };
   }
 
-  async function releaseBuild(build: BuildRow, app: AppRow, result: BuildResult): Promise<void> {
-    if (result.status === "failed") return fail(build, app.name, result.message);
-    // A result for a build that already ended (timed out, failed, replayed) makes nothing.
-    if ((await getBuild(db, build.id)).status !== "pending") return;
-    if (!blobs.has(result.checksum)) return fail(build, app.name, "the builder reported a slug it never uploaded");
-    const slug = await createSlug(db, {
-      app_id: app.id,
-      checksum: result.checksum,
-      size: blobSize(blobs.path(result.checksum)),
-      process_types: result.processTypes,
-      commit: build.source_version,
-      stack: result.stack,
-      buildpack_description: result.buildpackDescription,
+  /**
+   * A succeeded result, claimed at once: the build leaves `pending` and gets its slug and
+   * release in one transaction. Undefined when the build had already ended.
+   */
+  async function claim(build: BuildRow, result: Extract<BuildResult, { status: "succeeded" }>) {
+    const claimed = await succeedBuild(db, {
+      buildId: build.id,
+      slug: {
+        checksum: result.checksum,
+        size: blobSize(blobs.path(result.checksum)),
+        process_types: result.processTypes,
+        commit: build.source_version,
+        stack: result.stack,
+        buildpack_description: result.buildpackDescription,
+      },
+      release: {
+        description: `Deploy ${build.source_version?.slice(0, 8) ?? build.id.slice(0, 8)}`,
+        userId: build.user_id,
+        status: result.processTypes.release ? "pending" : "succeeded",
+      },
     });
-    const releaseCommand = result.processTypes.release;
-    const release = await createRelease(db, {
-      appId: app.id,
-      slugId: slug.id,
-      description: `Deploy ${build.source_version?.slice(0, 8) ?? build.id.slice(0, 8)}`,
-      userId: build.user_id,
-      status: releaseCommand ? "pending" : "succeeded",
-    });
-    if (!(await finishBuild(db, build.id, { status: "succeeded", slugId: slug.id, releaseId: release.id }))) return;
+    if (claimed) closeDyno(build.id);
+    return claimed?.release;
+  }
+
+  /** After the claim: the release phase, the formation, and the wait for the new web dynos. */
+  async function deploy(build: BuildRow, app: AppRow, release: ReleaseRow, releaseCommand: string | undefined): Promise<void> {
     if (releaseCommand) {
       const phase = await runReleasePhase(deps, {
         app,
@@ -150,20 +172,30 @@ export function createBuildService(deps: BuildServiceDeps) {
         deadline: new Date(Date.now() + buildTimeoutMs),
       });
       await line(build, opts.app.name, `-----> Build ${build.id} queued for the builder`);
-      await deps.queue.add(
-        "build",
-        {
-          buildId: build.id,
-          app: opts.app.name,
-          token: scopedToken(config.secrets.tokenSecret, `build:${build.id}`),
-          env: opts.app.config,
-          buildEnv: config.npmRegistry ? { NPM_CONFIG_REGISTRY: config.npmRegistry } : {},
-          buildpacks: await appBuildpacks(db, opts.app.id),
-        },
-        { jobId: build.id, removeOnComplete: 100, removeOnFail: 100 },
-      );
+      // Ids only: what the build needs, its dyno fetches with the build's own credential.
+      // A job is gone once it ends; the build row keeps the outcome.
+      await deps.queue.add("build", { buildId: build.id, app: opts.app.name }, { jobId: build.id, removeOnComplete: true, removeOnFail: true });
       return build;
     },
+
+    /** What the build dyno builds with: the app's config vars, build settings and buildpacks. */
+    async spec(build: BuildRow, app: AppRow): Promise<BuildSpec> {
+      return {
+        app: app.name,
+        env: app.config,
+        buildEnv: {
+          ...(config.npmRegistry ? { NPM_CONFIG_REGISTRY: config.npmRegistry } : {}),
+          ...(process.env.OURO_SLUG_SIZE_LIMIT ? { OURO_SLUG_SIZE_LIMIT: process.env.OURO_SLUG_SIZE_LIMIT } : {}),
+        },
+        buildpacks: await appBuildpacks(db, app.id),
+        deadline: build.deadline_at.toISOString(),
+      };
+    },
+
+    dynos: buildDynos,
+
+    /** The largest slug the API takes (OURO_SLUG_SIZE_LIMIT MB). */
+    slugSizeLimitBytes: Number(process.env.OURO_SLUG_SIZE_LIMIT || DEFAULT_SLUG_SIZE_LIMIT_MB) * 1024 * 1024,
 
     /**
      * Fails every build still pending past its deadline (stored with the build, so a
@@ -187,8 +219,7 @@ export function createBuildService(deps: BuildServiceDeps) {
     async jobFailed(buildId: string, reason: string) {
       const build = await getBuild(db, buildId).catch(() => undefined);
       if (build?.status !== "pending") return;
-      const app = (await db.query<{ name: string }>("SELECT name FROM apps WHERE id = $1", [build.app_id])).rows[0];
-      if (app) await fail(build, app.name, `the builder could not finish this build: ${reason}`);
+      await fail(build, await appName(build), `the builder could not finish this build: ${reason}`);
     },
 
     /**
@@ -217,25 +248,55 @@ export function createBuildService(deps: BuildServiceDeps) {
       return release;
     },
 
+    /**
+     * A chunk of the build's output. Each line costs its bytes plus what Redis spends on an entry,
+     * so a flood of empty lines is bounded too; past OUTPUT_LIMIT the rest is dropped, once said.
+     */
     async output(build: BuildRow, app: AppRow, text: string) {
-      for (const part of text.replace(/\r?\n$/, "").split(/\r?\n/)) await line(build, app.name, part);
+      const parts = text.replace(/\r?\n$/, "").split(/\r?\n/);
+      const cost = Buffer.byteLength(text) + parts.length * LINE_COST;
+      const used = await redis.multi().incrby(outputBytesKey(build.id), cost).expire(outputBytesKey(build.id), 24 * 3600).exec();
+      const total = Number(used?.[0]?.[1] ?? 0);
+      if (total - cost >= OUTPUT_LIMIT) return;
+      if (total > OUTPUT_LIMIT) {
+        return line(build, app.name, ` !     This build's output passed ${OUTPUT_LIMIT / 1024 / 1024} MB; the rest is not shown.`);
+      }
+      for (const part of parts) await line(build, app.name, part);
     },
 
     /**
-     * Turns a builder's result into a release. Whatever goes wrong on the way, the push
-     * that waits on this build is told, and the build does not stay pending.
+     * Takes a builder's result. Returns false when the build had already ended (a late,
+     * duplicate or replayed result), which then changes nothing. Releasing and waiting for
+     * the new dynos go on in the background; whatever goes wrong there, the push that
+     * waits on this build is told.
      */
-    async finish(build: BuildRow, app: AppRow, result: BuildResult): Promise<void> {
-      try {
-        await releaseBuild(build, app, result);
-      } catch (error) {
-        const message = `Ouro could not release this build: ${(error as Error).message}`;
-        log(`${app.name}: build ${build.id}: ${(error as Error).stack}`);
-        await fail(build, app.name, message);
-        await emitBuildEvent(redis, build.id, { type: "done", ok: false, message });
+    async finish(build: BuildRow, app: AppRow, result: BuildResult): Promise<boolean> {
+      if (result.status === "failed") return fail(build, app.name, result.message);
+      // Taken, as a failure: the build cannot succeed without a slug it uploaded itself.
+      const { uploaded_checksum: uploaded } = await getBuild(db, build.id);
+      if (uploaded !== result.checksum || !blobs.has(result.checksum)) {
+        return fail(build, app.name, "the builder reported a slug it never uploaded");
       }
+      const release = await claim(build, result);
+      if (!release) return false;
+      background(log, `${app.name}: releasing build ${build.id}`, async () => {
+        try {
+          await deploy(build, app, release, result.processTypes.release);
+        } catch (error) {
+          const message = `Ouro could not release this build: ${(error as Error).message}`;
+          log(`${app.name}: build ${build.id}: ${(error as Error).stack}`);
+          await line(build, app.name, ` !     ${message}`);
+          await emitBuildEvent(redis, build.id, { type: "done", ok: false, message });
+        }
+      });
+      return true;
     },
   };
 }
+
+/** A build's output, in bytes, beyond which it is not shown (a flood cannot fill the kernel's Redis). */
+export const OUTPUT_LIMIT = 4 * 1024 * 1024;
+const LINE_COST = 64;
+const outputBytesKey = (buildId: string) => `ouro:build:${buildId}:output-bytes`;
 
 export type BuildService = ReturnType<typeof createBuildService>;

@@ -1,5 +1,8 @@
 import type { Db } from "./pool.ts";
+import { transaction } from "./pool.ts";
 import { notFound } from "../lib/errors.ts";
+import { type NewRelease, type ReleaseRow, insertRelease } from "./releases.ts";
+import { type SlugRow, createSlug } from "./slugs.ts";
 
 export interface BuildRow {
   id: string;
@@ -12,6 +15,8 @@ export interface BuildRow {
   slug_id: string | null;
   release_id: string | null;
   failure_message: string | null;
+  /** The slug its build dyno uploaded; a succeeded result must name this one. */
+  uploaded_checksum: string | null;
   /** A build still pending at this time is failed (BuildService.failExpiredBuilds). */
   deadline_at: Date;
   created_at: Date;
@@ -63,10 +68,39 @@ export async function finishBuild(
   return rowCount === 1;
 }
 
+/** Records the slug a pending build's dyno uploaded. */
+export async function recordUploadedSlug(db: Db, id: string, checksum: string): Promise<boolean> {
+  const { rowCount } = await db.query("UPDATE builds SET uploaded_checksum = $2 WHERE id = $1 AND status = 'pending'", [id, checksum]);
+  return rowCount === 1;
+}
+
 /** Builds still pending past their deadline, with their app's name. */
 export async function expiredBuilds(db: Db): Promise<(BuildRow & { app_name: string })[]> {
   const { rows } = await db.query<BuildRow & { app_name: string }>(
     `${SELECT_BUILD_WITH_APP} WHERE b.status = 'pending' AND b.deadline_at <= now() ORDER BY b.created_at`,
   );
   return rows;
+}
+
+/**
+ * A build's successful result, all or nothing: the build leaves `pending` first (compare and
+ * set), then its slug and release are made, in one transaction. Undefined when the build had
+ * already ended: a late, duplicate or replayed result makes nothing.
+ */
+export async function succeedBuild(
+  db: Db,
+  outcome: { buildId: string; slug: Omit<SlugRow, "id" | "created_at" | "app_id">; release: Omit<NewRelease, "slugId" | "appId"> },
+): Promise<{ slug: SlugRow; release: ReleaseRow } | undefined> {
+  return transaction(db, async (client) => {
+    const claimed = await client.query<{ app_id: string }>(
+      "UPDATE builds SET status = 'succeeded', updated_at = now() WHERE id = $1 AND status = 'pending' RETURNING app_id",
+      [outcome.buildId],
+    );
+    const appId = claimed.rows[0]?.app_id;
+    if (!appId) return undefined;
+    const slug = await createSlug(client, { ...outcome.slug, app_id: appId });
+    const release = await insertRelease(client, { ...outcome.release, appId, slugId: slug.id });
+    await client.query("UPDATE builds SET slug_id = $2, release_id = $3 WHERE id = $1", [outcome.buildId, slug.id, release.id]);
+    return { slug, release };
+  });
 }

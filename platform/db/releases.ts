@@ -70,33 +70,36 @@ export interface NewRelease {
  * never collide.
  */
 export async function createRelease(db: Db, change: NewRelease): Promise<ReleaseRow> {
-  return transaction(db, async (client) => {
-    const app = await client.query<{ config: Record<string, string> }>(
-      "SELECT config FROM apps WHERE id = $1 FOR UPDATE",
-      [change.appId],
-    );
-    if (!app.rows[0]) throw notFound("Couldn't find that app.");
-    const config = { ...app.rows[0].config };
-    for (const [key, value] of Object.entries(change.configChanges ?? {})) {
-      if (value === null) delete config[key];
-      else config[key] = value;
-    }
-    const current = await currentRelease(client, change.appId);
-    const slugId = change.slugId ?? current?.slug_id ?? null;
-    const next = await client.query<{ version: number }>(
-      "SELECT coalesce(max(version), 0) + 1 AS version FROM releases WHERE app_id = $1",
-      [change.appId],
-    );
-    const inserted = await client.query<{ id: string }>(
-      `INSERT INTO releases (app_id, version, slug_id, config, description, user_id, status)
-       VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`,
-      [change.appId, next.rows[0]!.version, slugId, config, change.description, change.userId, change.status ?? "succeeded"],
-    );
-    await client.query("UPDATE apps SET config = $2, updated_at = now() WHERE id = $1", [change.appId, config]);
-    if (slugId && slugId !== current?.slug_id) await syncFormation(client, change.appId, slugId);
-    const { rows } = await client.query<ReleaseRow>(`${SELECT_RELEASE} WHERE r.id = $1`, [inserted.rows[0]!.id]);
-    return rows[0]!;
-  });
+  return transaction(db, (client) => insertRelease(client, change));
+}
+
+/** createRelease inside a transaction the caller holds (a build's result: slug, release and build at once). */
+export async function insertRelease(client: pg.PoolClient, change: NewRelease): Promise<ReleaseRow> {
+  const app = await client.query<{ config: Record<string, string> }>(
+    "SELECT config FROM apps WHERE id = $1 FOR UPDATE",
+    [change.appId],
+  );
+  if (!app.rows[0]) throw notFound("Couldn't find that app.");
+  const config = { ...app.rows[0].config };
+  for (const [key, value] of Object.entries(change.configChanges ?? {})) {
+    if (value === null) delete config[key];
+    else config[key] = value;
+  }
+  const current = await currentRelease(client, change.appId);
+  const slugId = change.slugId ?? current?.slug_id ?? null;
+  const next = await client.query<{ version: number }>(
+    "SELECT coalesce(max(version), 0) + 1 AS version FROM releases WHERE app_id = $1",
+    [change.appId],
+  );
+  const inserted = await client.query<{ id: string }>(
+    `INSERT INTO releases (app_id, version, slug_id, config, description, user_id, status)
+     VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`,
+    [change.appId, next.rows[0]!.version, slugId, config, change.description, change.userId, change.status ?? "succeeded"],
+  );
+  await client.query("UPDATE apps SET config = $2, updated_at = now() WHERE id = $1", [change.appId, config]);
+  if (slugId && slugId !== current?.slug_id) await syncFormation(client, change.appId, slugId);
+  const { rows } = await client.query<ReleaseRow>(`${SELECT_RELEASE} WHERE r.id = $1`, [inserted.rows[0]!.id]);
+  return rows[0]!;
 }
 
 /**

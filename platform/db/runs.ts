@@ -13,6 +13,8 @@ export interface RunRow {
   env: Record<string, string>;
   state: "pending" | "running" | "complete";
   exit_code: number | null;
+  /** Set for a build dyno: the one build it serves. */
+  build_id: string | null;
   created_at: Date;
   updated_at: Date;
 }
@@ -20,7 +22,7 @@ export interface RunRow {
 /** Queues a one-off dyno `<type>.<n>` of the given release (default: the current one). */
 export async function createRun(
   db: Db,
-  run: { appId: string; command: string; type: string; releaseVersion?: number; env?: Record<string, string> },
+  run: { appId: string; command: string; type: string; releaseVersion?: number; env?: Record<string, string>; buildId?: string },
 ): Promise<RunRow> {
   return transaction(db, async (client) => {
     await client.query("SELECT 1 FROM apps WHERE id = $1 FOR UPDATE", [run.appId]);
@@ -34,10 +36,10 @@ export async function createRun(
       if (version === undefined) throw notFound("This app has no release to run yet: deploy it first (git push).");
     }
     const { rows } = await client.query<RunRow>(
-      `INSERT INTO runs (app_id, release_version, type, number, command, env)
-       VALUES ($1, $2, $3, (SELECT coalesce(max(number), 0) + 1 FROM runs WHERE app_id = $1 AND type = $3), $4, $5)
+      `INSERT INTO runs (app_id, release_version, type, number, command, env, build_id)
+       VALUES ($1, $2, $3, (SELECT coalesce(max(number), 0) + 1 FROM runs WHERE app_id = $1 AND type = $3), $4, $5, $6)
        RETURNING *`,
-      [run.appId, version, run.type, run.command, run.env ?? {}],
+      [run.appId, version, run.type, run.command, run.env ?? {}, run.buildId ?? null],
     );
     return rows[0]!;
   });
@@ -68,12 +70,16 @@ export async function listOpenRuns(db: Db, app: string): Promise<OpenRun[]> {
   return rows;
 }
 
-export async function markRun(db: Db, id: string, change: { state: "running" } | { state: "complete"; exitCode: number | null }) {
-  await db.query("UPDATE runs SET state = $2, exit_code = $3, updated_at = now() WHERE id = $1", [
-    id,
-    change.state,
-    change.state === "complete" ? change.exitCode : null,
-  ]);
+/**
+ * A run moves pending → running → complete, never back: a run closed meanwhile (its build
+ * ended) is not started. Returns false when the run was not in the state before.
+ */
+export async function markRun(db: Db, id: string, change: { state: "running" } | { state: "complete"; exitCode: number | null }): Promise<boolean> {
+  const { rowCount } =
+    change.state === "running"
+      ? await db.query("UPDATE runs SET state = 'running', updated_at = now() WHERE id = $1 AND state = 'pending'", [id])
+      : await db.query("UPDATE runs SET state = 'complete', exit_code = $2, updated_at = now() WHERE id = $1", [id, change.exitCode]);
+  return rowCount === 1;
 }
 
 /** Apps with runs to start or watch, for the dyno manager's tick. */
@@ -82,4 +88,24 @@ export async function appsWithOpenRuns(db: Db): Promise<string[]> {
     "SELECT DISTINCT a.name FROM runs r JOIN apps a ON a.id = r.app_id WHERE r.state IN ('pending', 'running')",
   );
   return rows.map((r) => r.name);
+}
+
+/** The newest run serving a build (open or not), if any. */
+export async function latestBuildRun(db: Db, buildId: string): Promise<RunRow | undefined> {
+  const { rows } = await db.query<RunRow>("SELECT * FROM runs WHERE build_id = $1 ORDER BY created_at DESC LIMIT 1", [buildId]);
+  return rows[0];
+}
+
+/**
+ * Closes a build's open dyno (the build ended): the dyno manager then stops its container,
+ * and every process the build started goes with it. Returns the builder app's name when
+ * there was one to close.
+ */
+export async function closeBuildRuns(db: Db, buildId: string): Promise<string | undefined> {
+  const { rows } = await db.query<{ name: string }>(
+    `UPDATE runs r SET state = 'complete', updated_at = now() FROM apps a
+     WHERE a.id = r.app_id AND r.build_id = $1 AND r.state IN ('pending', 'running') RETURNING a.name`,
+    [buildId],
+  );
+  return rows[0]?.name;
 }

@@ -1,3 +1,4 @@
+import type pg from "pg";
 import type { Db } from "./pool.ts";
 import { notFound } from "../lib/errors.ts";
 
@@ -13,7 +14,7 @@ export interface SlugRow {
   created_at: Date;
 }
 
-export async function createSlug(db: Db, slug: Omit<SlugRow, "id" | "created_at">): Promise<SlugRow> {
+export async function createSlug(db: Db | pg.PoolClient, slug: Omit<SlugRow, "id" | "created_at">): Promise<SlugRow> {
   const { rows } = await db.query<SlugRow>(
     `INSERT INTO slugs (app_id, checksum, size, process_types, commit, stack, buildpack_description)
      VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING *`,

@@ -1,11 +1,12 @@
 // Follows a dyno's stdout/stderr and appends each line to its app's log stream.
 import { PassThrough } from "node:stream";
-import { createInterface } from "node:readline";
 import type Docker from "dockerode";
 import type { Redis } from "ioredis";
 import { type Log, background } from "../lib/background.ts";
-import { appendLog } from "../logs/index.ts";
+import { appendLog, boundedLines } from "../logs/index.ts";
 import type { Engine } from "./engine.ts";
+
+const MAX_BEHIND = 1024 * 1024;
 
 export function createLogFollower(opts: { docker: Docker; redis: Redis; engine: Engine; log: Log }) {
   const { log } = opts;
@@ -14,9 +15,9 @@ export function createLogFollower(opts: { docker: Docker; redis: Redis; engine: 
   const following = new Set<string>();
 
   /** Copies lines to Redis; a Redis outage loses lines, logged once per outage, not once per line. */
-  async function copy(lines: NodeJS.ReadableStream, app: string, dyno: string) {
+  async function copy(lines: PassThrough, app: string, dyno: string) {
     let failing = false;
-    for await (const line of createInterface({ input: lines })) {
+    for await (const line of boundedLines(lines)) {
       try {
         await appendLog(opts.redis, app, { source: "app", dyno, line });
         failing = false;
@@ -46,7 +47,22 @@ export function createLogFollower(opts: { docker: Docker; redis: Redis; engine: 
           throw error;
         }
         const lines = new PassThrough();
-        opts.docker.modem.demuxStream(stream, lines, lines);
+        // The demuxer writes whatever arrives, with no regard for backpressure: past MAX_BEHIND
+        // bytes not yet copied to Redis, output is dropped (said once per burst), so a dyno
+        // printing faster than Redis takes it cannot grow the dyno manager's memory.
+        let dropping = false;
+        const sink = {
+          write(chunk: Buffer) {
+            if (lines.writableLength > MAX_BEHIND) {
+              if (!dropping) background(log, `${app} ${dyno}: noting dropped output`, () => appendLog(opts.redis, app, { source: "ouro", dyno, line: "Error L10 (output buffer overflow): this dyno's output came faster than it could be stored; some lines were dropped" }));
+              dropping = true;
+              return true;
+            }
+            dropping = false;
+            return lines.write(chunk);
+          },
+        } as unknown as NodeJS.WritableStream;
+        opts.docker.modem.demuxStream(stream, sink, sink);
         stream.on("end", () => lines.end());
         // A stream that errors (the engine restarting) has no other listener: unheard, it would end the process.
         stream.on("error", (error: Error) => {

@@ -16,6 +16,16 @@ export interface EngineOptions {
   slugPath: (checksum: string) => string;
   /** A label value that keeps tests' containers apart from the platform's. */
   namespace: string;
+  /**
+   * The network build dynos run on, and what makes sure its firewall is in place before each
+   * one starts (a flushed firewall must not leave a build a path to the kernel's datastores).
+   */
+  buildNetwork?: BuildNetwork;
+}
+
+export interface BuildNetwork {
+  name: string;
+  ensure(): Promise<void>;
 }
 
 export function createEngine(opts: EngineOptions) {
@@ -49,6 +59,7 @@ export function createEngine(opts: EngineOptions) {
 
     async start(dyno: DesiredDyno): Promise<string> {
       const name = dynoName(dyno);
+      const network = dyno.buildId ? await buildNetwork(opts) : undefined;
       const web = dyno.type === "web";
       const container = await docker.createContainer({
         name: `ouro-${dyno.app}-${name}-v${dyno.release}-${randomBytes(3).toString("hex")}`,
@@ -67,9 +78,13 @@ export function createEngine(opts: EngineOptions) {
           "ouro.dyno": name,
           "ouro.command": dyno.command,
           ...(dyno.runId ? { "ouro.run": dyno.runId } : {}),
+          ...(dyno.buildId ? { "ouro.build": dyno.buildId } : {}),
         },
         ExposedPorts: web ? { [`${DYNO_PORT}/tcp`]: {} } : undefined,
         HostConfig: {
+          ...(network ? { NetworkMode: network } : {}),
+          // Docker's own copy of the output, which the log follower reads: bounded on disk.
+          LogConfig: { Type: "json-file", Config: { "max-size": "10m", "max-file": "2" } },
           Init: true,
           ExtraHosts: ["ouro-host:host-gateway"],
           PortBindings: web ? { [`${DYNO_PORT}/tcp`]: [{ HostIp: "127.0.0.1", HostPort: "" }] } : undefined,
@@ -112,6 +127,13 @@ export function createEngine(opts: EngineOptions) {
 }
 
 export type Engine = ReturnType<typeof createEngine>;
+
+async function buildNetwork(opts: EngineOptions): Promise<string> {
+  // Never the default bridge: from there a build would reach the kernel's datastores.
+  if (!opts.buildNetwork) throw new Error("this dyno manager has no build network: it cannot start build dynos");
+  await opts.buildNetwork.ensure();
+  return opts.buildNetwork.name;
+}
 
 /** A web dyno is up when its `$PORT` accepts a TCP connection. */
 export function acceptsConnections(host: string, port: number, timeoutMs = 500): Promise<boolean> {

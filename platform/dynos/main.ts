@@ -7,6 +7,7 @@ import { createPool, migrate } from "../db/index.ts";
 import { background, exitOnUncaught, repeating, retrying } from "../lib/background.ts";
 import { FORMATION_CHANNEL, RESTART_CHANNEL } from "../lib/channels.ts";
 import { loadConfig, postgresUrl, redisUrl } from "../lib/config.ts";
+import { BUILD_NETWORK, ensureBuildNetwork } from "./build-network.ts";
 import { watchDyingDynos } from "./engine-events.ts";
 import { createDynoManager } from "./manager.ts";
 
@@ -22,6 +23,8 @@ const redis = new Redis(redisUrl(config));
 redis.on("error", (error: Error) => log(`redis: ${error.message}`));
 const docker = new Docker();
 const blobs = createBlobStore(join(config.dataDir, "blobs"));
+const ensureNetwork = () => ensureBuildNetwork(docker, { apiPort: config.apiPort });
+await retrying(ensureNetwork, { log, what: "setting up the build network" });
 const manager = createDynoManager({
   docker,
   db,
@@ -29,6 +32,7 @@ const manager = createDynoManager({
   stackImage: config.stackImage,
   slugPath: (checksum) => blobs.path(checksum),
   namespace,
+  buildNetwork: { name: BUILD_NETWORK, ensure: ensureNetwork },
   strategy: process.env.OURO_DEPLOY_STRATEGY === "serial" ? "serial" : "parallel",
   log,
 });

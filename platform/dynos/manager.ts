@@ -8,7 +8,7 @@ import { type Db, type DynoRecord, appsWithOpenRuns, listOpenRuns, loadDesiredAp
 import type { Log } from "../lib/background.ts";
 import { appendLog } from "../logs/index.ts";
 import { diffFormation } from "./diff.ts";
-import { DYNO_PORT, acceptsConnections, createEngine } from "./engine.ts";
+import { type BuildNetwork, DYNO_PORT, acceptsConnections, createEngine } from "./engine.ts";
 import { createLogFollower } from "./dyno-logs.ts";
 import { type DesiredDyno, type LiveDyno, type Step, type Strategy, dynoName, slotKey } from "./model.ts";
 import { planChanges } from "./plan.ts";
@@ -23,6 +23,8 @@ export interface DynoManagerOptions {
   stackImage: string;
   slugPath: (checksum: string) => string;
   namespace: string;
+  /** The network build dynos run on; without one, build dynos cannot start. */
+  buildNetwork?: BuildNetwork;
   strategy?: Strategy;
   bootTimeoutMs?: number;
   /** Delays between restarts of a crashing dyno (tests shorten them). */
@@ -133,7 +135,7 @@ export function createDynoManager(opts: DynoManagerOptions) {
       actions.map(async (action) => {
         if (action.kind === "start") {
           log(`${app}: run ${dynoName(action.dyno)} (v${action.dyno.release}): ${action.dyno.command}`);
-          await markRun(db, action.dyno.runId!, { state: "running" });
+          if (!(await markRun(db, action.dyno.runId!, { state: "running" }))) return;
           const id = await engine.start(action.dyno);
           logs.follow(id, app, dynoName(action.dyno), 0);
         } else if (action.kind === "finish") {
@@ -231,8 +233,9 @@ export function createDynoManager(opts: DynoManagerOptions) {
     await Promise.all([...apps].map(trigger));
   }
 
+  /** Restarts the app's formation; one-off dynos (a build, a release phase, `ouro run`) run on. */
   async function restart(app: string) {
-    const live = await engine.listLive(app);
+    const live = (await engine.listLive(app)).filter((d) => !d.runId);
     await Promise.all(
       live.map((d) => {
         up.delete(d.containerId);

@@ -14,6 +14,11 @@ export interface DesiredDyno {
   slugChecksum: string;
   /** Set for a one-off dyno (`run.N`, `scheduler.N`, `release.N`): started once, never restarted. */
   runId?: string;
+  /**
+   * Set for a build dyno: it runs on the build network, with only its run's env (the build's
+   * credential), never the builder's config vars.
+   */
+  buildId?: string;
 }
 
 /** One container the engine reports, read back from its labels. */

@@ -29,9 +29,10 @@ export function diffRuns(app: string, runs: OpenRun[], live: LiveDyno[]): RunAct
             type: run.type,
             index: run.number,
             command: run.command,
-            env: { ...run.config, ...run.env },
+            env: run.build_id ? run.env : { ...run.config, ...run.env },
             slugChecksum: run.slug_checksum,
             runId: run.id,
+            ...(run.build_id ? { buildId: run.build_id } : {}),
           },
         });
       } else {

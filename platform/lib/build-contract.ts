@@ -5,20 +5,61 @@ import { ConfigVarsSchema } from "./config-vars.ts";
 
 export const BUILD_QUEUE = "builds";
 
+/** The compressed slug's size limit (OURO_SLUG_SIZE_LIMIT, MB): the builder checks it, the API enforces it. */
+export const DEFAULT_SLUG_SIZE_LIMIT_MB = 500;
+/** What the API accepts as one app's build cache. */
+export const BUILD_CACHE_LIMIT_MB = 1024;
+
+/** The builder app, and the process type of its release that one build dyno runs. */
+export const BUILDER_APP = "builder";
+export const BUILD_PROCESS_TYPE = "build";
+
+/**
+ * A queued build: ids only. Whoever can read the queue learns that a build exists and
+ * nothing else; what the build needs, its dyno fetches with the build's own credential.
+ */
 export const BuildJobSchema = z.object({
   buildId: z.string().uuid(),
   app: z.string().min(1),
-  /** Bearer token valid only for /internal/builds/<buildId>/*. */
-  token: z.string().min(1),
+});
+
+export type BuildJob = z.infer<typeof BuildJobSchema>;
+
+/**
+ * The build dyno's whole environment from the platform: where the API is, which build,
+ * and that build's credential (valid only while the build is pending, until its deadline).
+ */
+export const BUILD_DYNO_ENV = {
+  apiUrl: "OURO_API_URL",
+  buildId: "OURO_BUILD_ID",
+  token: "OURO_BUILD_TOKEN",
+} as const;
+
+/** GET /internal/builds/:id/spec, with the build's credential: what to build with. */
+export const BuildSpecSchema = z.object({
+  app: z.string().min(1),
   /** The app's config vars, written to ENV_DIR. */
   env: ConfigVarsSchema,
   /** Platform build settings exported to buildpacks (NPM_CONFIG_REGISTRY, …). */
   buildEnv: z.record(z.string(), z.string()),
   /** Empty: detect among the builder's own buildpacks. */
   buildpacks: z.array(z.string()),
+  /** After this (ISO 8601) the build is failed and its dyno stopped. */
+  deadline: z.string().datetime(),
 });
 
-export type BuildJob = z.infer<typeof BuildJobSchema>;
+export type BuildSpec = z.infer<typeof BuildSpecSchema>;
+
+/** POST and GET /internal/builds/:id/dyno, with the builder's credential: the build's dyno. */
+export const BuildDynoSchema = z.object({
+  name: z.string(),
+  state: z.enum(["pending", "running", "complete"]),
+  exitCode: z.number().int().nullable(),
+  /** The build's own status: once it is not `pending`, the builder's job is done. */
+  buildStatus: z.enum(["pending", "succeeded", "failed"]),
+});
+
+export type BuildDyno = z.infer<typeof BuildDynoSchema>;
 
 export const BuildResultSchema = z.discriminatedUnion("status", [
   z.object({

@@ -80,6 +80,14 @@ function readNpmRegistry(dataDir: string): string {
   return existsSync(file) ? readFileSync(file, "utf8").trim() : "";
 }
 
+/** Dynos reach the host by this name (ExtraHosts: the Docker bridge's gateway). */
+export const DYNO_HOST = "ouro-host";
+
+/** The API as a dyno reaches it. */
+export function dynoApiUrl(config: Pick<Config, "apiPort">): string {
+  return `http://${DYNO_HOST}:${config.apiPort}`;
+}
+
 export function postgresUrl(config: Config): string {
   return `postgres://ouro:${config.secrets.postgresPassword}@127.0.0.1:${config.postgresPort}/ouro`;
 }

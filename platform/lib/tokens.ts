@@ -1,5 +1,6 @@
 // Scoped bearer tokens: an HMAC of the scope ("build:<id>", "hook:<app>") under
-// the platform's secret. A dyno holding one can reach only that scope.
+// the platform's secret. A dyno holding one can reach only that scope; the route that
+// verifies it checks the rest (a build's token works only while the build is pending).
 import { createHmac, timingSafeEqual } from "node:crypto";
 
 export function scopedToken(secret: string, scope: string): string {
@@ -12,3 +13,9 @@ export function verifyScopedToken(secret: string, scope: string, token: string |
   const given = Buffer.from(token);
   return given.length === expected.length && timingSafeEqual(given, expected);
 }
+
+/** A build dyno's credential: that one build's source, cache, config, output, slug and result. */
+export const buildScope = (buildId: string) => `build:${buildId}`;
+
+/** The builder worker's credential: start and watch build dynos, fail a build whose dyno died. */
+export const BUILDER_SCOPE = "builder";

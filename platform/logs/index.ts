@@ -1,6 +1,9 @@
 // App log streams in Redis: one capped stream per app, fed by the dyno manager
 // (dyno output), the build service and the platform's own events.
 import type { Redis } from "ioredis";
+import { cutLine } from "./lines.ts";
+
+export { MAX_LINE_BYTES, boundedLines, cutLine } from "./lines.ts";
 
 export interface LogLine {
   at: Date;
@@ -10,10 +13,16 @@ export interface LogLine {
 }
 
 const MAX_LINES = 1500;
+/** A stream nobody wrote to for this long goes. */
+const KEEP_SECONDS = 7 * 24 * 3600;
 const key = (app: string) => `ouro:logs:${app}`;
 
 export async function appendLog(redis: Redis, app: string, entry: Omit<LogLine, "at">): Promise<void> {
-  await redis.xadd(key(app), "MAXLEN", "~", MAX_LINES, "*", "source", entry.source, "dyno", entry.dyno, "line", entry.line);
+  await redis
+    .multi()
+    .xadd(key(app), "MAXLEN", "~", MAX_LINES, "*", "source", entry.source, "dyno", entry.dyno, "line", cutLine(entry.line))
+    .expire(key(app), KEEP_SECONDS)
+    .exec();
 }
 
 export function formatLogLine(entry: LogLine): string {

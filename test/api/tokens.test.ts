@@ -14,7 +14,7 @@ import { createBlobStore } from "../../platform/blobs/index.ts";
 import { emitBuildEvent } from "../../platform/builds/index.ts";
 import { type AppRow, type BuildRow, type Db, createApp, createBuild, ensureUser, finishBuild } from "../../platform/db/index.ts";
 import { type Config, loadConfig, redisUrl } from "../../platform/lib/config.ts";
-import { scopedToken } from "../../platform/lib/tokens.ts";
+import { BUILDER_SCOPE, scopedToken } from "../../platform/lib/tokens.ts";
 import { throwawayDatabase } from "../support/database.ts";
 
 describe("scoped tokens on the API's internal routes (in-process API, throwaway database)", () => {
@@ -93,7 +93,36 @@ describe("scoped tokens on the API's internal routes (in-process API, throwaway 
       }
     });
 
+    it("stops opening its build at the build's deadline, pending or not (403)", async () => {
+      const owner = await ensureUser(db, "tokens-test@ouro.local");
+      const late = await createBuild(db, {
+        appId: appA.id,
+        userId: owner.id,
+        sourceChecksum: buildA.source_checksum,
+        sourceVersion: null,
+        deadline: new Date(Date.now() - 1000),
+      });
+      for (const route of ["source", "spec"]) {
+        const res = await call("GET", `/internal/builds/${late.id}/${route}`, buildToken(late));
+        expect(res.status).toBe(403);
+        expect(res.json()).toEqual({ id: "forbidden", message: `Build ${late.id} is past its deadline; its token no longer grants access.` });
+      }
+    });
+
     it.each([
+      ["POST", "dyno"],
+      ["GET", "dyno"],
+      ["POST", "dyno/ended"],
+    ])("cannot %s %s, its own build's included: that is the builder's (401)", async (method, route) => {
+      for (const build of [buildA, buildB]) {
+        const res = await call(method, `/internal/builds/${build.id}/${route}`, buildToken(buildA));
+        expect(res.status).toBe(401);
+        expect(res.json()).toEqual({ id: "unauthorized", message: "Only the builder may manage build dynos." });
+      }
+    });
+
+    it.each([
+      ["GET", "spec"],
       ["GET", "source"],
       ["GET", "cache"],
       ["PUT", "cache"],
@@ -123,6 +152,26 @@ describe("scoped tokens on the API's internal routes (in-process API, throwaway 
       for (const given of [undefined, "", token.slice(0, -1), scopedToken(live.secrets.tokenSecret, `build:${buildA.id}`)]) {
         expect((await call("GET", path, given)).status).toBe(401);
       }
+    });
+  });
+
+  describe("the builder's token", () => {
+    const builderToken = () => scopedToken(config.secrets.tokenSecret, BUILDER_SCOPE);
+
+    it.each([
+      ["GET", "spec"],
+      ["GET", "source"],
+      ["PUT", "slug"],
+      ["POST", "result"],
+    ])("opens no build's %s %s: only a build's own dyno may build it (401)", async (method, route) => {
+      const body = method === "GET" ? undefined : route === "result" ? JSON.stringify({ status: "failed", message: "x" }) : "data";
+      const res = await call(method, `/internal/builds/${buildA.id}/${route}`, builderToken(), body);
+      expect(res.status).toBe(401);
+    });
+
+    it("is refused when minted under another secret (401)", async () => {
+      const res = await call("GET", `/internal/builds/${buildA.id}/dyno`, scopedToken(live.secrets.tokenSecret, BUILDER_SCOPE));
+      expect(res.status).toBe(401);
     });
   });
 

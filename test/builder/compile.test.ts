@@ -100,6 +100,20 @@ describe("compile with several buildpacks or a deadline", () => {
   });
 });
 
+describe("compile with a hung buildpack step", () => {
+  it.each([
+    ["bin/release", "hung-release"],
+    ["bin/detect", "hung-detect"],
+  ])("fails a build whose %s hangs within the step's timeout, and the next build builds", async (step, buildpack) => {
+    const options = await app({ "hello.txt": "x" });
+    const started = Date.now();
+    const error = await failure(run(options, { buildpacks: [buildpack], stepTimeoutMs: 700 }));
+    expect(error.message).toBe(`The ${buildpack} buildpack's ${step} did not finish within 1 s and was stopped. Fix or replace that buildpack.`);
+    expect(Date.now() - started).toBeLessThan(5000);
+    expect(await run(options, { buildpacks: ["hello"] })).toMatchObject({ buildpackDescription: "Hello" });
+  });
+});
+
 describe("parseDefaultProcessTypes", () => {
   it("reads only the default_process_types mapping", () => {
     const yaml = "---\naddons:\n  - x\ndefault_process_types:\n  web: npm start\n  # note\n  worker: \"node w.js\"\nconfig_vars:\n  A: b\n";

@@ -1,7 +1,9 @@
-// The build worker against its own redis-server (on a free port) and the real API in-process on
-// a throwaway database: the build service queues the job as a push does, the worker builds with
-// the fixture buildpacks through the /internal/builds routes and the build's scoped token, and
-// the API turns the result into a slug and a release, with the output on the build's event stream.
+// The builder worker and a build dyno against their own redis-server (on a free port) and the
+// real API in-process on a throwaway database. The build service queues the job as a push does;
+// the worker asks the API for a build dyno and watches it; the test plays the dyno manager,
+// running each build dyno the API opens in-process with exactly that run's environment; the
+// build dyno builds with the fixture buildpacks through the /internal/builds routes and its
+// build's token, and the API turns the result into a slug and a release.
 import { spawn } from "node:child_process";
 import type { ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";
@@ -13,9 +15,11 @@ import { randomUUID } from "node:crypto";
 import type { Worker } from "bullmq";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createBuildWorker } from "../../apps/builder/index.ts";
+import { createBuildWorker, createBuilderApi, processBuild } from "../../apps/builder/index.ts";
 import { type BuildEvent, followBuildEvents } from "../../platform/builds/index.ts";
-import { type AppRow, getApp } from "../../platform/db/index.ts";
+import { type AppRow, type RunRow, getApp, markRun } from "../../platform/db/index.ts";
+import { BUILD_DYNO_ENV } from "../../platform/lib/build-contract.ts";
+import { BUILDER_SCOPE, scopedToken } from "../../platform/lib/tokens.ts";
 import { type InProcessApi, inProcessApi } from "../support/api.ts";
 import { jsonRequest } from "../support/platform.ts";
 import { requireCommand } from "../support/requirements.ts";
@@ -34,15 +38,21 @@ interface Build {
   slug: { id: string } | null;
 }
 
-describe("build worker (real Redis, the real API in-process)", () => {
+describe("builder worker and build dyno (real Redis, the real API in-process)", () => {
   const queueName = `builds-test-${randomUUID().slice(0, 8)}`;
   const logs: string[] = [];
+  /** Each build dyno the test's dyno manager started: its run, and the env it was given. */
+  const dynos: { run: RunRow; env: Record<string, string> }[] = [];
+  /** Build ids whose dyno the test's dyno manager "kills" instead of running. */
+  const killed = new Set<string>();
   let redisUrl: string;
   let redis: ChildProcess;
   let api: InProcessApi;
   let worker: Worker;
   let app: AppRow;
   let buildpacksDir = "";
+  let stopDynoManager = async () => {};
+  const dynoManagerErrors: Error[] = [];
   const call = <T>(method: string, path: string, body?: unknown) => jsonRequest<T>({ base: api.url, key: api.key }, method, path, body);
 
   /** A push of `source`: queued by the build service, followed on its event stream until done. */
@@ -60,6 +70,44 @@ describe("build worker (real Redis, the real API in-process)", () => {
     return { id: build.id, lines, output: lines.map((l) => l.text).join("\n"), done, shown: (await call<Build>("GET", `/apps/${app.name}/builds/${build.id}`)).body };
   }
 
+  /**
+   * The dyno manager's part: each pending build run is started once, in-process, with only its
+   * run's env (its API URL pointed at the in-process API, as the network would), then finished
+   * with its exit code.
+   */
+  function playDynoManager(): () => Promise<void> {
+    let running = true;
+    const loop = async () => {
+      while (running) {
+        const { rows } = await api.db.query<RunRow>("SELECT * FROM runs WHERE build_id IS NOT NULL AND state = 'pending'");
+        for (const run of rows) {
+          await markRun(api.db, run.id, { state: "running" });
+          dynos.push({ run, env: run.env });
+          let exitCode = 137;
+          if (!killed.has(run.build_id!)) {
+            const result = await processBuild({
+              apiUrl: api.url,
+              buildId: run.env[BUILD_DYNO_ENV.buildId]!,
+              token: run.env[BUILD_DYNO_ENV.token]!,
+              buildpacksDir,
+              stack: "test-stack",
+              log: (line) => logs.push(line),
+            }).catch(() => undefined);
+            exitCode = result?.status === "succeeded" ? 0 : 1;
+          }
+          await markRun(api.db, run.id, { state: "complete", exitCode });
+        }
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    };
+    // A failure here ends the loop; the builds waiting on it then time out, and afterAll says why.
+    const done = loop().catch((error: Error) => void dynoManagerErrors.push(error));
+    return async () => {
+      running = false;
+      await done;
+    };
+  }
+
   beforeAll(async () => {
     requireCommand("redis-server");
     const port = 20000 + Math.floor(Math.random() * 20000);
@@ -72,20 +120,23 @@ describe("build worker (real Redis, the real API in-process)", () => {
     api = await inProcessApi({ prefix: "builder_worker", redisUrl, buildQueue: queueName });
 
     // The fixture buildpacks, with `hello` taking a second after its greeting, so that output can
-    // be seen arriving while the build runs (a job's build env is the API's, so not through it).
+    // be seen arriving while the build runs.
     buildpacksDir = await mkdtemp(join(tmpdir(), "ouro-worker-buildpacks-"));
     await cp(fixtureBuildpacks, buildpacksDir, { recursive: true });
     const compile = join(buildpacksDir, "hello", "bin", "compile");
     await writeFile(compile, (await readFile(compile, "utf8")).replace("set -euo pipefail\n", "set -euo pipefail\nHELLO_SLEEP=1\n"));
 
+    // The builder app, whose current release has the `build` process type build dynos run.
+    const builder = await api.createApp("builder");
+    await api.recordDeploy(builder, {}, { worker: "node apps/builder/main.ts", build: "node apps/builder/build-main.ts" });
     worker = createBuildWorker({
       connection: { url: redisUrl, maxRetriesPerRequest: null },
       queue: queueName,
-      apiUrl: api.url,
-      buildpacksDir,
-      stack: "test-stack",
+      api: createBuilderApi({ apiUrl: api.url, token: scopedToken(api.deps.config.secrets.tokenSecret, BUILDER_SCOPE) }),
+      pollMs: 100,
       log: (line) => logs.push(line),
     });
+    stopDynoManager = playDynoManager();
 
     app = await api.createApp("hello");
     expect((await call("PUT", "/apps/hello/buildpack-installations", { updates: [{ buildpack: "hello" }] })).status).toBe(200);
@@ -97,13 +148,15 @@ describe("build worker (real Redis, the real API in-process)", () => {
   });
 
   afterAll(async () => {
+    await stopDynoManager();
+    expect(dynoManagerErrors, "the test's dyno manager failed").toEqual([]);
     await worker?.close();
     await api?.close();
     redis?.kill();
     if (buildpacksDir) await rm(buildpacksDir, { recursive: true, force: true });
   });
 
-  it("builds, streams output while it runs, uploads slug and cache, and the API releases it", async () => {
+  it("builds in a build dyno, streams output while it runs, uploads slug and cache, and the API releases it", async () => {
     const source = await tarBuffer([{ header: { name: "hello.txt" }, body: "world\n" }]);
     const first = await push(source);
     expect(first.done?.event).toEqual({ type: "done", ok: true, message: "Released v2" });
@@ -120,8 +173,18 @@ describe("build worker (real Redis, the real API in-process)", () => {
     expect(greeting, first.output).toBeDefined();
     expect(first.done!.at - greeting!.at).toBeGreaterThan(700); // arrived before the sleep ended
     expect(first.output).toContain("-----> Launching...");
+    expect(first.output).toContain("redis unset"); // the buildpack saw no REDIS_URL
     expect(existsSync(api.blobs.keyedPath(`cache-${app.id}.tar.gz`))).toBe(true);
     expect(logs).toContain(`build ${first.id} app=hello started`);
+
+    // One build dyno of the builder's release served it, holding that build's credential and nothing else.
+    const dyno = dynos.find((d) => d.run.build_id === first.id)!;
+    expect(dyno.run).toMatchObject({ type: "build", command: "node apps/builder/build-main.ts" });
+    expect(Object.keys(dyno.env).sort()).toEqual([BUILD_DYNO_ENV.apiUrl, BUILD_DYNO_ENV.buildId, BUILD_DYNO_ENV.token]);
+    expect(dyno.env[BUILD_DYNO_ENV.buildId]).toBe(first.id);
+    expect(logs).toContain(`build ${first.id} app=hello succeeded (build.${dyno.run.number})`);
+    // The job is gone from the queue once done.
+    expect(await api.queue.getJob(first.id)).toBeUndefined();
 
     // The next build of the app gets the first one's cache back, and the same slug.
     const second = await push(source);
@@ -131,6 +194,18 @@ describe("build worker (real Redis, the real API in-process)", () => {
     const again = (await call<{ checksum: string }>("GET", `/apps/hello/slugs/${second.shown.slug!.id}`)).body;
     expect(again.checksum).toBe(slug.checksum);
   }, 30_000);
+
+  it("queues ids only: no config var and no credential on the queue", async () => {
+    await worker.pause();
+    try {
+      const build = await api.builds.start({ app, userId: api.user.id, source: Readable.from(["x"]), version: null });
+      const job = await api.queue.getJob(build.id);
+      expect(job?.data).toEqual({ buildId: build.id, app: "hello" });
+      await api.db.query("UPDATE builds SET status = 'failed' WHERE id = $1", [build.id]);
+    } finally {
+      worker.resume();
+    }
+  });
 
   it("fails the build with what to fix, and the previous release stays current", async () => {
     const source = await tarBuffer([{ header: { name: "../escape" }, body: "x" }]);
@@ -142,5 +217,22 @@ describe("build worker (real Redis, the real API in-process)", () => {
     expect(done?.event).toMatchObject({ type: "done", ok: false, message: shown.failure_message });
     expect(logs.some((l) => l.startsWith(`build ${id} app=hello failed in `))).toBe(true);
     expect(await releases()).toEqual(before);
+  }, 30_000);
+
+  it("fails a build whose dyno died before it reported a result, saying how it ended", async () => {
+    const source = await tarBuffer([{ header: { name: "hello.txt" }, body: "world\n" }]);
+    const build = await api.builds.start({ app, userId: api.user.id, source: Readable.from(source), version: null });
+    killed.add(build.id);
+    const events: BuildEvent[] = [];
+    const follower = new Redis(redisUrl);
+    try {
+      await followBuildEvents(follower, build.id, (event) => events.push(event), AbortSignal.timeout(20_000));
+    } finally {
+      follower.disconnect();
+    }
+    const shown = (await call<Build>("GET", `/apps/hello/builds/${build.id}`)).body;
+    expect(shown.status).toBe("failed");
+    expect(shown.failure_message).toMatch(/^The build ended without a result: build\.\d+ exited with code 137 before it reported a result/);
+    expect(events.at(-1)).toMatchObject({ type: "done", ok: false });
   }, 30_000);
 });

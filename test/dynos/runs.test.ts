@@ -13,6 +13,7 @@ const run = (id: string, state: OpenRun["state"]): OpenRun => ({
   env: { EXTRA: "1" },
   state,
   exit_code: null,
+  build_id: null,
   created_at: new Date(0),
   updated_at: new Date(0),
   slug_checksum: "SHA256:x",
@@ -43,6 +44,13 @@ describe("diffRuns", () => {
       kind: "start",
       dyno: { type: "release", index: 1, release: 3, runId: "r1", env: { DATABASE_URL: "postgres://x", EXTRA: "1" } },
     });
+  });
+
+  it("starts a build dyno with its run's env only (the build's credential), none of the builder's config vars", () => {
+    const build: OpenRun = { ...run("r2", "pending"), type: "build", build_id: "b1", env: { OURO_BUILD_TOKEN: "t" } };
+    const [action] = diffRuns("builder", [build], []);
+    expect(action).toMatchObject({ kind: "start", dyno: { type: "build", runId: "r2", buildId: "b1" } });
+    expect(action?.kind === "start" && action.dyno.env).toEqual({ OURO_BUILD_TOKEN: "t" });
   });
 
   it("leaves a running run's container alone", () => {

@@ -1,6 +1,7 @@
 // Heroku on Ouro: the system apps are apps deployed by git push, the builder
-// reached its fixed point, a build whose builder dyno dies is run again to success, and a
-// buildpack change reaches user builds through `ouro system:upgrade`.
+// reached its fixed point, a build survives the death of the worker that watches it and fails
+// clearly at the death of its own build dyno, and a buildpack change reaches user builds
+// through `ouro system:upgrade`.
 import { execFileSync, spawn } from "node:child_process";
 import { cpSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -46,8 +47,17 @@ describe("self-hosting", () => {
     expect(ouro(["ps", "-a", "builder"]).stdout).toMatch(/worker\.1: up/);
   });
 
-  it("a build whose builder dyno is killed mid-build is run again, and succeeds", async () => {
-    const app = uniqueName("killed");
+  interface Outcome {
+    app: string;
+    buildId: string;
+    code: number | null;
+    output: string;
+    build: { status: string; failure_message: string | null };
+  }
+
+  /** Pushes hello-express to a new app, calls `midBuild` once Node.js is detected, and checks the outcome before the app goes. */
+  async function pushAndInterrupt(prefix: string, midBuild: (buildId: string) => void, check: (outcome: Outcome) => Promise<void>) {
+    const app = uniqueName(prefix);
     await api("POST", "/apps", { name: app });
     const dir = checkout("hello-express", app);
     try {
@@ -62,25 +72,53 @@ describe("self-hosting", () => {
         });
         child.on("exit", resolve);
       });
-      // Kill the builder dyno once it has started this build (detection comes before npm install).
+      // Detection comes before npm install: the build is under way, far from done.
       await Promise.race([started, push.then(() => Promise.reject(new Error(`the push ended before the build started:\n${output}`)))]);
-      const buildId = /Build (\S+) queued for the builder/.exec(output)?.[1];
-      expect(buildId, output).toBeDefined();
-      expect((await api<{ status: string }>("GET", `/apps/${app}/builds/${buildId}`)).body.status, "the build was still running at the kill").toBe("pending");
-      for (const id of execFileSync("docker", ["ps", "-q", "--filter", "label=ouro.app=builder", "--filter", "label=ouro.type=worker"], { encoding: "utf8" }).trim().split("\n")) {
-        execFileSync("docker", ["kill", id]);
-      }
-      expect(await push, output).toBe(0);
-      expect((await api<{ status: string }>("GET", `/apps/${app}/builds/${buildId}`)).body.status).toBe("succeeded");
-      // Run again from the start: the pusher saw the build begin twice, and two builder
-      // processes each logged that they took it.
-      expect(output.match(/-----> Node\.js app detected/g), output).toHaveLength(2);
-      const taken = ouro(["logs", "-a", "builder", "-n", "1500"]).stdout.split("\n").filter((line) => line.includes(`build ${buildId} app=${app} started`));
-      expect(taken, "the builder's log lines taking this build").toHaveLength(2);
+      const buildId = /Build (\S+) queued for the builder/.exec(output)?.[1] ?? "";
+      expect(buildId, output).not.toBe("");
+      expect((await api<{ status: string }>("GET", `/apps/${app}/builds/${buildId}`)).body.status, "the build was still running").toBe("pending");
+      midBuild(buildId);
+      const code = await push;
+      const build = (await api<Outcome["build"]>("GET", `/apps/${app}/builds/${buildId}`)).body;
+      await check({ app, buildId, code, output, build });
     } finally {
       await api("DELETE", `/apps/${app}`);
       removeDir(dir);
     }
+  }
+
+  const containers = (...labels: string[]) =>
+    execFileSync("docker", ["ps", "-q", ...labels.flatMap((l) => ["--filter", `label=${l}`])], { encoding: "utf8" }).trim().split("\n").filter(Boolean);
+
+  it("a build goes on in its own build dyno when the builder's worker dyno is killed, and the restarted worker watches it to the end", async () => {
+    const kill = () => {
+      for (const id of containers("ouro.app=builder", "ouro.type=worker")) execFileSync("docker", ["kill", id]);
+    };
+    await pushAndInterrupt("killed", kill, async (outcome) => {
+      expect(outcome.code, outcome.output).toBe(0);
+      expect(outcome.build.status).toBe("succeeded");
+      // Built once, by one build dyno; taken by a worker twice: the second time once BullMQ found
+      // the job stalled (within about 15 s), which may come after the build ended.
+      expect(outcome.output.match(/-----> Node\.js app detected/g), outcome.output).toHaveLength(1);
+      const lines = (what: string) =>
+        ouro(["logs", "-a", "builder", "-n", "1500"]).stdout.split("\n").filter((line) => line.includes(`build ${outcome.buildId} app=${outcome.app} ${what}`));
+      await eventually("a second worker taking the build", async () => (lines("taken").length >= 2 ? true : undefined), 60_000);
+      expect(lines("taken"), "the workers' log lines taking this build").toHaveLength(2);
+      expect(lines("started"), "the build dynos' log lines starting it").toHaveLength(1);
+    });
+  }, 240_000);
+
+  it("a build whose build dyno is killed fails, saying how its dyno ended, and the app keeps no new release", async () => {
+    const kill = (buildId: string) => {
+      for (const id of containers(`ouro.build=${buildId}`)) execFileSync("docker", ["kill", id]);
+    };
+    await pushAndInterrupt("dyno-killed", kill, async (outcome) => {
+      expect(outcome.code, outcome.output).not.toBe(0);
+      expect(outcome.build.status).toBe("failed");
+      expect(outcome.build.failure_message).toMatch(/^The build ended without a result: build\.\d+ exited with code 137 before it reported a result/);
+      expect(outcome.output).toContain(outcome.build.failure_message);
+      expect((await api<unknown[]>("GET", `/apps/${outcome.app}/releases`)).body).toEqual([]);
+    });
   }, 240_000);
 
   it("a buildpack change applied with system:upgrade is used by the next user build", async () => {

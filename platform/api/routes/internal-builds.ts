@@ -1,41 +1,56 @@
-// The builder dyno's side of a build: fetch source and cache, stream output,
-// upload the slug and cache, report the result. Every call carries the token
-// scoped to that one build.
+// The internal build API. A build dyno holds its build's token: with it, that build's source,
+// cache, config (spec), output, slug and result — only while the build is pending and before
+// its deadline. The builder worker holds the builder token: with it, it starts and watches
+// build dynos, and reports one that ended without a result. Nothing else opens these routes.
 import { existsSync, createReadStream } from "node:fs";
 import { pipeline } from "node:stream/promises";
 import { Router, type Request } from "express";
-import { getApp, getBuild } from "../../db/index.ts";
-import { background } from "../../lib/background.ts";
-import { forbidden, notFound, unauthorized } from "../../lib/errors.ts";
-import { verifyScopedToken } from "../../lib/tokens.ts";
-import { BuildResultSchema } from "../../lib/build-contract.ts";
+import { type BuildRow, getApp, getBuild, recordUploadedSlug } from "../../db/index.ts";
+import { conflict, forbidden, notFound, unauthorized } from "../../lib/errors.ts";
+import { BUILDER_SCOPE, buildScope, verifyScopedToken } from "../../lib/tokens.ts";
+import { BUILD_CACHE_LIMIT_MB, BuildResultSchema } from "../../lib/build-contract.ts";
 import { type ApiContext, parseBody } from "../context.ts";
+
+const MB = 1024 * 1024;
+const bearer = (req: Request) => req.headers.authorization?.replace(/^Bearer /i, "");
 
 export function internalBuildRoutes(ctx: ApiContext): Router {
   const router = Router();
+  const secret = () => ctx.config.secrets.tokenSecret;
 
-  async function authorized(req: Request) {
+  /** The build, for its own dyno's token, while it may still change. */
+  async function buildDyno(req: Request) {
     const id = String(req.params.id);
-    const token = req.headers.authorization?.replace(/^Bearer /i, "");
-    if (!verifyScopedToken(ctx.config.secrets.tokenSecret, `build:${id}`, token)) {
+    if (!verifyScopedToken(secret(), buildScope(id), bearer(req))) {
       throw unauthorized("This token does not grant access to that build.");
     }
     const build = await getBuild(ctx.db, id);
-    // A build's token serves it only while it is pending: once the build has ended (or
-    // timed out), a late or replayed call can change nothing.
+    // Once the build has ended (or its deadline passed), a late or replayed call changes nothing.
     if (build.status !== "pending") throw forbidden(`Build ${build.id} has ${build.status}; its token no longer grants access.`);
+    if (build.deadline_at.getTime() <= Date.now()) throw forbidden(`Build ${build.id} is past its deadline; its token no longer grants access.`);
     return { build, app: await getApp(ctx.db, build.app_id) };
   }
 
+  /** The build, for the builder worker's token. */
+  async function builder(req: Request): Promise<BuildRow> {
+    if (!verifyScopedToken(secret(), BUILDER_SCOPE, bearer(req))) throw unauthorized("Only the builder may manage build dynos.");
+    return getBuild(ctx.db, String(req.params.id));
+  }
+
+  router.get("/internal/builds/:id/spec", async (req, res) => {
+    const { build, app } = await buildDyno(req);
+    res.json(await ctx.builds.spec(build, app));
+  });
+
   router.get("/internal/builds/:id/source", async (req, res) => {
-    const { build } = await authorized(req);
+    const { build } = await buildDyno(req);
     res.setHeader("Content-Type", "application/x-tar");
     if (!ctx.blobs.has(build.source_checksum)) throw notFound("This build's source is missing from the blob store.");
     await pipeline(ctx.blobs.read(build.source_checksum), res);
   });
 
   router.get("/internal/builds/:id/cache", async (req, res) => {
-    const { app } = await authorized(req);
+    const { app } = await buildDyno(req);
     const path = ctx.blobs.keyedPath(`cache-${app.id}.tar.gz`);
     if (!existsSync(path)) throw notFound("This app has no build cache yet.");
     res.setHeader("Content-Type", "application/gzip");
@@ -43,36 +58,57 @@ export function internalBuildRoutes(ctx: ApiContext): Router {
   });
 
   router.put("/internal/builds/:id/cache", async (req, res) => {
-    const { app } = await authorized(req);
-    await ctx.blobs.putKeyed(`cache-${app.id}.tar.gz`, req);
+    const { app } = await buildDyno(req);
+    await ctx.blobs.putKeyed(`cache-${app.id}.tar.gz`, req, { maxBytes: BUILD_CACHE_LIMIT_MB * MB });
     res.status(204).end();
   });
 
   router.post("/internal/builds/:id/output", async (req, res) => {
-    const { build, app } = await authorized(req);
-    let pending = "";
-    for await (const chunk of req) {
-      pending += (chunk as Buffer).toString("utf8");
-      const cut = pending.lastIndexOf("\n");
-      if (cut < 0) continue;
-      await ctx.builds.output(build, app, pending.slice(0, cut));
-      pending = pending.slice(cut + 1);
+    const { build, app } = await buildDyno(req);
+    // The stream lives no longer than its build may: cut at the deadline.
+    const cut = setTimeout(() => req.destroy(), Math.max(0, build.deadline_at.getTime() - Date.now()));
+    try {
+      let pending = "";
+      for await (const chunk of req) {
+        pending += (chunk as Buffer).toString("utf8");
+        const end = pending.lastIndexOf("\n");
+        if (end < 0 && pending.length < 64 * 1024) continue;
+        await ctx.builds.output(build, app, end < 0 ? pending : pending.slice(0, end));
+        pending = end < 0 ? "" : pending.slice(end + 1);
+      }
+      if (pending) await ctx.builds.output(build, app, pending);
+    } finally {
+      clearTimeout(cut);
     }
-    if (pending) await ctx.builds.output(build, app, pending);
     res.status(204).end();
   });
 
   router.put("/internal/builds/:id/slug", async (req, res) => {
-    await authorized(req);
-    res.json(await ctx.blobs.put(req));
+    const { build } = await buildDyno(req);
+    const stored = await ctx.blobs.put(req, { maxBytes: ctx.builds.slugSizeLimitBytes });
+    // The result may name this slug only: never another app's blob whose checksum a build learned.
+    if (!(await recordUploadedSlug(ctx.db, build.id, stored.checksum))) throw forbidden(`Build ${build.id} has ended; this slug changes nothing.`);
+    res.json(stored);
   });
 
   router.post("/internal/builds/:id/result", async (req, res) => {
-    const { build, app } = await authorized(req);
+    const { build, app } = await buildDyno(req);
     const result = parseBody(BuildResultSchema, req.body);
+    // Compare and set: of two results posted at once, one is taken and the other refused.
+    if (!(await ctx.builds.finish(build, app, result))) throw conflict(`Build ${build.id} has already ended; this result changes nothing.`);
     res.status(204).end();
-    // Releasing and waiting for the new dynos outlives the builder's request.
-    background(console.error, `${app.name}: releasing build ${build.id}`, () => ctx.builds.finish(build, app, result));
+  });
+
+  router.post("/internal/builds/:id/dyno", async (req, res) => {
+    res.json(await ctx.builds.dynos.start(await builder(req)));
+  });
+
+  router.get("/internal/builds/:id/dyno", async (req, res) => {
+    res.json(await ctx.builds.dynos.get(await builder(req)));
+  });
+
+  router.post("/internal/builds/:id/dyno/ended", async (req, res) => {
+    res.json(await ctx.builds.dynos.ended(await builder(req)));
   });
 
   return router;

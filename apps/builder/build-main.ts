@@ -1,0 +1,20 @@
+// A build dyno: `build: node apps/builder/build-main.ts`, started by the kernel for one build
+// (`build.N`), with that build's credential as its whole environment from the platform. It
+// builds, posts the result, and exits; the container and all the build started go with it.
+import { builderBuildpacksDir } from "./detect.ts";
+import { BUILD_DYNO_ENV, DEFAULT_STACK } from "./job.ts";
+import { processBuild } from "./build.ts";
+import { requiredEnv } from "../../platform/lib/required-env.ts";
+
+const log = (line: string) => console.log(line);
+const result = await processBuild({
+  apiUrl: requiredEnv("build dyno", BUILD_DYNO_ENV.apiUrl),
+  buildId: requiredEnv("build dyno", BUILD_DYNO_ENV.buildId),
+  token: requiredEnv("build dyno", BUILD_DYNO_ENV.token),
+  buildpacksDir: builderBuildpacksDir(),
+  // Nothing else comes from the environment: the build's deadline and the slug size limit
+  // come with its spec.
+  stack: DEFAULT_STACK,
+  log,
+});
+process.exit(result.status === "succeeded" ? 0 : 1);

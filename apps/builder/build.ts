@@ -1,0 +1,102 @@
+// A build dyno's work: one build, in a fresh temp dir, talking to the API only with the
+// build's own credential (from its environment, the only one it holds).
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { type BuildApi, createBuildApi } from "./api-client.ts";
+import { isBuildError } from "./build-error.ts";
+import { compile, slugSizeLimit } from "./compile.ts";
+import type { BuildResult, BuildSpec } from "./job.ts";
+import { fingerprint } from "./fingerprint.ts";
+import { packDirectory } from "./slug.ts";
+
+export interface BuildDeps {
+  apiUrl: string;
+  buildId: string;
+  /** The build's credential. */
+  token: string;
+  buildpacksDir: string;
+  stack: string;
+  timeoutMs?: number; // at most; the build's deadline, if sooner, wins
+  slugSizeLimit?: number; // bytes; the spec's buildEnv.OURO_SLUG_SIZE_LIMIT (MB) wins
+  log: (line: string) => void;
+}
+
+export async function processBuild(deps: BuildDeps): Promise<BuildResult> {
+  const started = Date.now();
+  const api = createBuildApi({ apiUrl: deps.apiUrl, buildId: deps.buildId, token: deps.token });
+  const spec = await api.spec();
+  deps.log(`build ${deps.buildId} app=${spec.app} started`);
+  const workDir = await mkdtemp(join(tmpdir(), "ouro-build-"));
+  const output = api.openOutput();
+  let result: BuildResult;
+  try {
+    result = await build(spec, deps, api, output.write, workDir);
+  } catch (error) {
+    // The API prints the message to the pusher (" !     …") when it gets the result.
+    const message = isBuildError(error) ? error.message : `The build failed inside Ouro: ${(error as Error).message}`;
+    result = { status: "failed", message };
+  }
+  try {
+    // All output is in before the result: the API ends the pusher's stream on the result.
+    await output.close().catch((error: Error) => deps.log(`build ${deps.buildId} output stream lost: ${error.message}`));
+    await api.postResult(result);
+  } finally {
+    await rm(workDir, { recursive: true, force: true });
+    const seconds = ((Date.now() - started) / 1000).toFixed(1);
+    deps.log(`build ${deps.buildId} app=${spec.app} ${result.status} in ${seconds}s`);
+  }
+  return result;
+}
+
+async function build(
+  spec: BuildSpec,
+  deps: BuildDeps,
+  api: BuildApi,
+  output: (text: string) => void,
+  workDir: string,
+): Promise<BuildResult> {
+  const sourceDir = join(workDir, "build");
+  const cacheDir = join(workDir, "cache");
+  const envDir = join(workDir, "env");
+  await api.downloadSource(sourceDir);
+  await mkdir(cacheDir);
+  if (await api.downloadCache(cacheDir)) output("-----> Restoring cache\n");
+  await mkdir(envDir);
+  for (const [key, value] of Object.entries(spec.env)) await writeFile(join(envDir, key), value);
+  const cacheBefore = await fingerprint(cacheDir);
+
+  const compiled = await compile({
+    sourceDir,
+    cacheDir,
+    envDir,
+    buildpacksDir: deps.buildpacksDir,
+    buildpacks: spec.buildpacks,
+    buildEnv: spec.buildEnv,
+    output,
+    workDir: join(workDir, "out"),
+    stack: deps.stack,
+    // Stopped early enough before the deadline to pack and upload the slug, or to report that
+    // it was stopped, while the build's token still works.
+    timeoutMs: Math.min(deps.timeoutMs ?? Infinity, Math.max(1_000, Date.parse(spec.deadline) - Date.now() - 30_000)),
+    slugSizeLimit: spec.buildEnv.OURO_SLUG_SIZE_LIMIT ? slugSizeLimit(spec.buildEnv.OURO_SLUG_SIZE_LIMIT) : deps.slugSizeLimit,
+  });
+
+  const saveCache = async () => {
+    if ((await fingerprint(cacheDir)) === cacheBefore) return;
+    const cacheFile = join(workDir, "out", "cache.tgz");
+    await packDirectory({ dir: cacheDir, out: cacheFile });
+    await api.uploadCache(cacheFile);
+  };
+  const [stored] = await Promise.all([api.uploadSlug(compiled.slugPath), saveCache()]);
+  if (stored.checksum !== compiled.checksum) {
+    throw new Error(`the API stored the slug as ${stored.checksum}, the builder packed ${compiled.checksum}`);
+  }
+  return {
+    status: "succeeded",
+    checksum: compiled.checksum,
+    processTypes: compiled.processTypes,
+    buildpackDescription: compiled.buildpackDescription,
+    stack: deps.stack,
+  };
+}

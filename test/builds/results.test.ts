@@ -1,0 +1,138 @@
+// A build's result is taken once: the build leaves `pending` first (compare and set), then its
+// slug and release are made in the same transaction. Of two results posted at once one is
+// taken; a late, duplicate or replayed one is refused and makes nothing. A build that ends, in
+// any way, closes its build dyno. In-process API, throwaway database.
+import { Readable } from "node:stream";
+import { Redis } from "ioredis";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type AppRow, createBuild, createRun, latestBuildRun } from "../../platform/db/index.ts";
+import { OUTPUT_LIMIT } from "../../platform/builds/index.ts";
+import { redisUrl } from "../../platform/lib/config.ts";
+import { buildScope, scopedToken } from "../../platform/lib/tokens.ts";
+import { type InProcessApi, inProcessApi } from "../support/api.ts";
+import { uniqueName } from "../support/platform.ts";
+
+describe("build results", () => {
+  let api: InProcessApi;
+  let app: AppRow;
+  let checksum = "";
+
+  beforeAll(async () => {
+    api = await inProcessApi({ prefix: "ouro_results_test" });
+    app = await api.createApp(uniqueName("results"));
+    // As if scaled to web=0: no dyno manager watches this database.
+    await api.db.query("INSERT INTO formations (app_id, type, quantity) VALUES ($1, 'web', 0)", [app.id]);
+    checksum = (await api.blobs.put(Readable.from(["a slug"]))).checksum;
+  });
+  afterAll(async () => {
+    await api?.close();
+  });
+
+  /** A pending build with an open build dyno, and its token; its dyno uploaded the slug `checksum`. */
+  async function pendingBuild(opts: { upload?: boolean } = {}) {
+    const build = await createBuild(api.db, { appId: app.id, userId: null, sourceChecksum: checksum, sourceVersion: null });
+    const builder = await api.createApp(uniqueName("builder"));
+    await api.recordDeploy(builder, {}, { build: "build" });
+    await createRun(api.db, { appId: builder.id, type: "build", command: "build", buildId: build.id });
+    const token = scopedToken(api.deps.config.secrets.tokenSecret, buildScope(build.id));
+    if (opts.upload !== false) {
+      const put = await fetch(`${api.url}/internal/builds/${build.id}/slug`, { method: "PUT", headers: { authorization: `Bearer ${token}` }, body: "a slug" });
+      expect(await put.json()).toMatchObject({ checksum });
+    }
+    return { build, token };
+  }
+
+  const post = (buildId: string, token: string, result: unknown) =>
+    fetch(`${api.url}/internal/builds/${buildId}/result`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+      body: JSON.stringify(result),
+    }).then(async (response) => ({ status: response.status, body: await response.text() }));
+
+  const succeeded = () => ({ status: "succeeded", checksum, processTypes: { worker: "run" }, buildpackDescription: "Test", stack: "bookworm" });
+  const releaseCount = async () => Number((await api.db.query("SELECT count(*) FROM releases WHERE app_id = $1", [app.id])).rows[0].count);
+  const slugCount = async () => Number((await api.db.query("SELECT count(*) FROM slugs WHERE app_id = $1", [app.id])).rows[0].count);
+
+  it("takes one of two results posted at once, refuses the other (409), and makes one slug and one release", async () => {
+    const { build, token } = await pendingBuild();
+    const [releases, slugs] = [await releaseCount(), await slugCount()];
+    const answers = await Promise.all([post(build.id, token, succeeded()), post(build.id, token, succeeded())]);
+    // The loser is refused by the compare and set (409), or, if the winner had already committed
+    // when it arrived, by the token check (403).
+    expect(answers.filter((a) => a.status === 204)).toHaveLength(1);
+    const loser = answers.find((a) => a.status !== 204)!;
+    expect(loser.body).toMatch(loser.status === 409 ? /has already ended; this result changes nothing/ : /has succeeded; its token no longer grants access/);
+    expect(await releaseCount()).toBe(releases + 1);
+    expect(await slugCount()).toBe(slugs + 1);
+    const row = (await api.db.query("SELECT status, slug_id, release_id FROM builds WHERE id = $1", [build.id])).rows[0];
+    expect(row).toMatchObject({ status: "succeeded", slug_id: expect.any(String), release_id: expect.any(String) });
+    // The build ended, so its dyno is closed: the dyno manager stops it.
+    expect((await latestBuildRun(api.db, build.id))?.state).toBe("complete");
+  });
+
+  it("refuses a replayed result after success or failure (403), and makes nothing", async () => {
+    for (const first of [succeeded(), { status: "failed", message: "it broke" }]) {
+      const { build, token } = await pendingBuild();
+      expect((await post(build.id, token, first)).status).toBe(204);
+      const [releases, slugs] = [await releaseCount(), await slugCount()];
+      for (const replay of [succeeded(), { status: "failed", message: "again" }]) {
+        const answer = await post(build.id, token, replay);
+        expect(answer.status).toBe(403);
+        expect(JSON.parse(answer.body).message).toMatch(/^Build \S+ has (succeeded|failed); its token no longer grants access\.$/);
+      }
+      expect([await releaseCount(), await slugCount()]).toEqual([releases, slugs]);
+      expect((await latestBuildRun(api.db, build.id))?.state).toBe("complete");
+    }
+  });
+
+  it("fails a build whose result names a slug it did not upload itself (none, or another app's), and makes no release", async () => {
+    const other = (await api.blobs.put(Readable.from(["another app's slug"]))).checksum;
+    for (const named of [`SHA256:${"0".repeat(64)}`, other]) {
+      const { build, token } = await pendingBuild({ upload: false });
+      const releases = await releaseCount();
+      expect((await post(build.id, token, { ...succeeded(), checksum: named })).status).toBe(204);
+      const row = (await api.db.query("SELECT status, failure_message FROM builds WHERE id = $1", [build.id])).rows[0];
+      expect(row).toEqual({ status: "failed", failure_message: "the builder reported a slug it never uploaded" });
+      expect(await releaseCount()).toBe(releases);
+    }
+  });
+
+  it("refuses a slug larger than the API takes (413), and keeps nothing of it", async () => {
+    const { build, token } = await pendingBuild({ upload: false });
+    const limit = api.builds.slugSizeLimitBytes;
+    const body = Readable.from((function* () {
+      for (let sent = 0; sent <= limit; sent += 1024 * 1024) yield Buffer.alloc(1024 * 1024);
+    })());
+    const put = await fetch(`${api.url}/internal/builds/${build.id}/slug`, {
+      method: "PUT",
+      headers: { authorization: `Bearer ${token}` },
+      body: Readable.toWeb(body) as ReadableStream,
+      duplex: "half",
+    } as RequestInit).catch((error: Error) => error);
+    // The API answers 413 as soon as the limit is passed, or drops the connection mid-body.
+    if (!(put instanceof Error)) expect(put.status).toBe(413);
+    const row = (await api.db.query("SELECT uploaded_checksum FROM builds WHERE id = $1", [build.id])).rows[0];
+    expect(row).toEqual({ uploaded_checksum: null });
+  }, 60_000);
+
+  it("shows at most 4 MB of a build's output, each line cut at 10,000 bytes, then says the rest is not shown", async () => {
+    const build = await createBuild(api.db, { appId: app.id, userId: null, sourceChecksum: checksum, sourceVersion: null });
+    const redis = new Redis(redisUrl(api.deps.config));
+    try {
+      await api.builds.output(build, app, `${"w".repeat(25_000)}\n`);
+      const chunk = `${"x".repeat(1000)}\n`.repeat(100);
+      for (let i = 0; i < 50; i++) await api.builds.output(build, app, chunk);
+      const entries = (await redis.xrange(`ouro:build:${build.id}`, "-", "+")) as [string, string[]][];
+      const texts = entries.map(([, fields]) => (JSON.parse(fields[1]!) as { text: string }).text);
+      expect(texts[0]).toBe("w".repeat(10_000));
+      const shown = texts.reduce((sum, text) => sum + Buffer.byteLength(text), 0);
+      expect(shown).toBeLessThanOrEqual(OUTPUT_LIMIT);
+      expect(shown).toBeGreaterThan(OUTPUT_LIMIT * 0.9);
+      expect(texts.at(-1)).toBe(" !     This build's output passed 4 MB; the rest is not shown.");
+      expect(texts.filter((text) => text.includes("the rest is not shown"))).toHaveLength(1);
+    } finally {
+      await redis.del(`ouro:build:${build.id}`, `ouro:build:${build.id}:output-bytes`);
+      redis.disconnect();
+    }
+  }, 30_000);
+});
