@@ -34,6 +34,8 @@ export function hookRoutes(ctx: ApiContext): Router {
     res.setHeader("Content-Type", "application/x-ndjson");
     res.flushHeaders();
     const reader = ctx.redis.duplicate();
+    // Its commands fail on their own (and end the stream); unheard, ioredis would also print each retry.
+    reader.on("error", () => {});
     const abort = new AbortController();
     res.on("close", () => abort.abort());
     try {

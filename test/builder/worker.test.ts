@@ -14,7 +14,7 @@ import { Readable } from "node:stream";
 import { randomUUID } from "node:crypto";
 import type { Worker } from "bullmq";
 import { Redis } from "ioredis";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { createBuildWorker, createBuilderApi, processBuild } from "../../apps/builder/index.ts";
 import { type BuildEvent, followBuildEvents } from "../../platform/builds/index.ts";
 import { type AppRow, type RunRow, getApp, markRun } from "../../platform/db/index.ts";
@@ -182,9 +182,9 @@ describe("builder worker and build dyno (real Redis, the real API in-process)", 
     expect(dyno.run).toMatchObject({ type: "build", command: "node apps/builder/build-main.ts" });
     expect(Object.keys(dyno.env).sort()).toEqual([BUILD_DYNO_ENV.apiUrl, BUILD_DYNO_ENV.buildId, BUILD_DYNO_ENV.token]);
     expect(dyno.env[BUILD_DYNO_ENV.buildId]).toBe(first.id);
-    expect(logs).toContain(`build ${first.id} app=hello succeeded (build.${dyno.run.number})`);
-    // The job is gone from the queue once done.
-    expect(await api.queue.getJob(first.id)).toBeUndefined();
+    // The push ends when the API has released; the worker notices at its next look, then the job goes.
+    await vi.waitFor(() => expect(logs).toContain(`build ${first.id} app=hello succeeded (build.${dyno.run.number})`));
+    await vi.waitFor(async () => expect(await api.queue.getJob(first.id)).toBeUndefined());
 
     // The next build of the app gets the first one's cache back, and the same slug.
     const second = await push(source);
@@ -215,7 +215,8 @@ describe("builder worker and build dyno (real Redis, the real API in-process)", 
     expect(shown.status).toBe("failed");
     expect(shown.failure_message).toMatch(/"..\/escape" has a ".." path component/);
     expect(done?.event).toMatchObject({ type: "done", ok: false, message: shown.failure_message });
-    expect(logs.some((l) => l.startsWith(`build ${id} app=hello failed in `))).toBe(true);
+    // The build dyno logs its end after posting the result, which is what ends the push.
+    await vi.waitFor(() => expect(logs.some((l) => l.startsWith(`build ${id} app=hello failed in `))).toBe(true));
     expect(await releases()).toEqual(before);
   }, 30_000);
 

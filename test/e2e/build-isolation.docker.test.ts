@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { dataDirFrom } from "../../platform/lib/config.ts";
 import { buildScope, scopedToken } from "../../platform/lib/tokens.ts";
-import { api, apiKey, apiUrl, appWithCheckout, eventually, git, pushChange } from "../support/platform.ts";
+import { api, apiKey, apiUrl, appWithCheckout, eventually, git, jsonRequest, pushChange } from "../support/platform.ts";
 
 const fixture = appWithCheckout("hostile", "hostile-build");
 const secrets = () => JSON.parse(readFileSync(join(dataDirFrom(process.env), "secrets.json"), "utf8")) as Record<string, string>;
@@ -27,12 +27,8 @@ function probed(push: { code: number | null; output: string }) {
 
 /** Posts a build result with a build's credential, as a build dyno (or whoever has its token) would. */
 async function postResult(buildId: string, token: string, result: unknown) {
-  const response = await fetch(`${apiUrl}/internal/builds/${buildId}/result`, {
-    method: "POST",
-    headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
-    body: JSON.stringify(result),
-  });
-  return { status: response.status, body: await response.text() };
+  const answer = await jsonRequest<{ message: string }>({ base: apiUrl, key: token }, "POST", `/internal/builds/${buildId}/result`, result);
+  return { status: answer.status, body: JSON.stringify(answer.body) };
 }
 
 const releases = async (app: string) => (await api<{ version: number; current: boolean }[]>("GET", `/apps/${app}/releases`)).body;

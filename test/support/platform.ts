@@ -20,16 +20,44 @@ export function api<T = unknown>(method: string, path: string, body?: unknown, k
   return jsonRequest<T>({ base: apiUrl, key }, method, path, body);
 }
 
-/** A JSON request with a bearer key to any Ouro API (the platform's, or one a test runs in-process). */
-export async function jsonRequest<T = unknown>(to: { base: string; key: string }, method: string, path: string, body?: unknown) {
-  const { key } = to;
-  const res = await fetch(`${to.base}${path}`, {
-    method,
-    headers: { Authorization: `Bearer ${key}`, "Content-Type": "application/json", Accept: "application/vnd.heroku+json; version=3" },
-    body: body === undefined ? undefined : JSON.stringify(body),
+/**
+ * A JSON request with a bearer key to any Ouro API (the platform's, or one a test runs in-process).
+ * A connection of its own each time: tests block the event loop (spawnSync of git and docker)
+ * for longer than the API keeps an idle connection, and a pooled one closed meanwhile would be
+ * reused before its close was read ("other side closed").
+ */
+export function jsonRequest<T = unknown>(to: { base: string; key: string }, method: string, path: string, body?: unknown) {
+  const payload = body === undefined ? undefined : JSON.stringify(body);
+  return new Promise<{ status: number; body: T }>((resolve, reject) => {
+    const req = http.request(
+      `${to.base}${path}`,
+      {
+        method,
+        agent: false,
+        headers: {
+          Authorization: `Bearer ${to.key}`,
+          "Content-Type": "application/json",
+          Accept: "application/vnd.heroku+json; version=3",
+          ...(payload === undefined ? {} : { "Content-Length": Buffer.byteLength(payload) }),
+        },
+      },
+      (res) => {
+        let text = "";
+        res.setEncoding("utf8");
+        res.on("data", (chunk: string) => (text += chunk));
+        res.on("end", () => {
+          try {
+            resolve({ status: res.statusCode ?? 0, body: (text ? JSON.parse(text) : undefined) as T });
+          } catch (error) {
+            reject(error);
+          }
+        });
+        res.on("error", reject);
+      },
+    );
+    req.on("error", reject);
+    req.end(payload);
   });
-  const text = await res.text();
-  return { status: res.status, body: (text ? JSON.parse(text) : undefined) as T };
 }
 
 /** Runs the real CLI, as `npx ouro` would; from outside any checkout unless told. */

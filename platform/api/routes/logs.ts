@@ -50,6 +50,8 @@ export function logStreamRoutes(ctx: ApiContext): Router {
     res.setHeader("Content-Type", "text/plain; charset=utf-8");
     res.flushHeaders();
     const reader = ctx.redis.duplicate();
+    // Its commands fail on their own (and end the session); unheard, ioredis would also print each retry.
+    reader.on("error", () => {});
     const abort = new AbortController();
     res.on("close", () => abort.abort());
     try {
