@@ -36,8 +36,10 @@ await retrying(async () => resetApps(redis, (await listApps(db, { includeSystem:
   what: "announcing the apps to the router",
 });
 await retrying(() => builds.failExpiredBuilds(), { log, what: "failing builds past their deadline" });
+await retrying(() => builds.dynos.closeEnded(), { log, what: "stopping the dynos of ended builds" });
 await retrying(() => resumeReleasePhases({ db, redis, notifyFormation, log }), { log, what: "settling pending releases" });
 repeating(log, "failing builds past their deadline", SWEEP_MS, () => builds.failExpiredBuilds());
+repeating(log, "stopping the dynos of ended builds", SWEEP_MS, () => builds.dynos.closeEnded());
 
 const queueEvents = new QueueEvents(BUILD_QUEUE, { connection: bullConnection() });
 queueEvents.on("error", (error: Error) => log(`build queue events: ${error.message}`));

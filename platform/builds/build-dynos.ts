@@ -12,6 +12,7 @@ import {
   type Db,
   type RunRow,
   closeBuildRuns,
+  closeEndedBuildRuns,
   createRun,
   currentRelease,
   getApp,
@@ -108,6 +109,13 @@ export function createBuildDynos(deps: BuildDynoDeps) {
     },
 
     ended,
+
+    /** Stops the dynos of builds that ended but whose dyno is still open (their close failed). */
+    async closeEnded(): Promise<number> {
+      const apps = await closeEndedBuildRuns(db);
+      for (const app of apps) await deps.notifyFormation(app);
+      return apps.length;
+    },
 
     /** Stops the build's dyno, if one is open: the build has ended. */
     async close(buildId: string): Promise<void> {

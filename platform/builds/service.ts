@@ -71,8 +71,8 @@ export function createBuildService(deps: BuildServiceDeps) {
     fail: async (build, message) => fail(build, await appName(build), message),
   });
 
-  // Off the critical path: the pusher hears the outcome even if this fails (the sweep of runs
-  // of ended builds, or the dyno's own exit, still ends it).
+  // Off the critical path: the pusher hears the outcome even if this fails (then the periodic
+  // sweep, dynos.closeEnded, stops the dyno).
   const closeDyno = (buildId: string) => background(log, `stopping the dyno of build ${buildId}`, () => buildDynos.close(buildId));
 
   const appName = async (build: BuildRow) =>

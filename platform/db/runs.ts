@@ -96,6 +96,16 @@ export async function latestBuildRun(db: Db, buildId: string): Promise<RunRow | 
   return rows[0];
 }
 
+/** Closes every open build dyno whose build has ended (a close that failed at the time); returns their apps. */
+export async function closeEndedBuildRuns(db: Db): Promise<string[]> {
+  const { rows } = await db.query<{ name: string }>(
+    `UPDATE runs r SET state = 'complete', updated_at = now() FROM builds b, apps a
+     WHERE b.id = r.build_id AND a.id = r.app_id AND b.status <> 'pending' AND r.state IN ('pending', 'running')
+     RETURNING a.name`,
+  );
+  return [...new Set(rows.map((r) => r.name))];
+}
+
 /**
  * Closes a build's open dyno (the build ended): the dyno manager then stops its container,
  * and every process the build started goes with it. Returns the builder app's name when

@@ -5,7 +5,7 @@
 import { Readable } from "node:stream";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type AppRow, createBuild, createRun, latestBuildRun } from "../../platform/db/index.ts";
+import { type AppRow, createBuild, createRun, finishBuild, latestBuildRun } from "../../platform/db/index.ts";
 import { OUTPUT_LIMIT } from "../../platform/builds/index.ts";
 import { redisUrl } from "../../platform/lib/config.ts";
 import { buildScope, scopedToken } from "../../platform/lib/tokens.ts";
@@ -95,6 +95,16 @@ describe("build results", () => {
       expect(row).toEqual({ status: "failed", failure_message: "the builder reported a slug it never uploaded" });
       expect(await releaseCount()).toBe(releases);
     }
+  });
+
+  it("stops, at the next sweep, the dyno of a build that ended while closing its dyno failed; a pending build's dyno runs on", async () => {
+    const ended = await pendingBuild({ upload: false });
+    const running = await pendingBuild({ upload: false });
+    // As if the close after the build's end had been lost to a blip.
+    await finishBuild(api.db, ended.build.id, { status: "failed", message: "it broke" });
+    expect(await api.builds.dynos.closeEnded()).toBeGreaterThanOrEqual(1);
+    expect((await latestBuildRun(api.db, ended.build.id))?.state).toBe("complete");
+    expect((await latestBuildRun(api.db, running.build.id))?.state).toBe("pending");
   });
 
   it("refuses a slug larger than the API takes (413), and keeps nothing of it", async () => {
