@@ -5,7 +5,7 @@
 import { Readable } from "node:stream";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type AppRow, createBuild, createRun, finishBuild, latestBuildRun } from "../../platform/db/index.ts";
+import { type AppRow, createBuild, createRun, finishBuild, latestBuildRun, markRun } from "../../platform/db/index.ts";
 import { OUTPUT_LIMIT } from "../../platform/builds/index.ts";
 import { redisUrl } from "../../platform/lib/config.ts";
 import { buildScope, scopedToken } from "../../platform/lib/tokens.ts";
@@ -95,6 +95,25 @@ describe("build results", () => {
       expect(row).toEqual({ status: "failed", failure_message: "the builder reported a slug it never uploaded" });
       expect(await releaseCount()).toBe(releases);
     }
+  });
+
+  it("starts one dyno for a build however many workers ask at once; a build whose dyno ended without a result fails, never runs twice", async () => {
+    const builder = await api.createApp("builder");
+    await api.recordDeploy(builder, {}, { worker: "node apps/builder/main.ts", build: "node apps/builder/build-main.ts" });
+    const build = await createBuild(api.db, { appId: app.id, userId: null, sourceChecksum: checksum, sourceVersion: null });
+    const asked = await Promise.all([1, 2, 3].map(() => api.builds.dynos.start(build)));
+    expect(new Set(asked.map((dyno) => dyno.name)).size).toBe(1);
+    expect(asked[0]).toMatchObject({ name: "build.1", state: "pending", buildStatus: "pending" });
+    const runs = (await api.db.query("SELECT env FROM runs WHERE build_id = $1", [build.id])).rows;
+    expect(runs).toHaveLength(1);
+    expect(Object.keys(runs[0].env).sort()).toEqual(["OURO_API_URL", "OURO_BUILD_ID", "OURO_BUILD_TOKEN"]);
+
+    // Its dyno died while no worker watched; the next worker to ask finds that out.
+    await markRun(api.db, (await latestBuildRun(api.db, build.id))!.id, { state: "complete", exitCode: 137 });
+    expect(await api.builds.dynos.start(build)).toMatchObject({ state: "complete", exitCode: 137, buildStatus: "failed" });
+    expect((await api.db.query("SELECT count(*)::int AS n FROM runs WHERE build_id = $1", [build.id])).rows[0].n).toBe(1);
+    const row = (await api.db.query("SELECT failure_message FROM builds WHERE id = $1", [build.id])).rows[0];
+    expect(row.failure_message).toMatch(/^The build ended without a result: build\.1 exited with code 137/);
   });
 
   it("stops, at the next sweep, the dyno of a build that ended while closing its dyno failed; a pending build's dyno runs on", async () => {
