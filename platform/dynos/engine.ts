@@ -5,6 +5,7 @@ import { randomBytes } from "node:crypto";
 import { connect } from "node:net";
 import type Docker from "dockerode";
 import { type DesiredDyno, type LiveDyno, dynoName } from "./model.ts";
+import { unpackedSlug } from "./slug-dirs.ts";
 
 export const DYNO_PORT = 5000;
 const LAUNCHER = 'for f in /app/.profile.d/*.sh; do [ -r "$f" ] && . "$f"; done; exec bash -c "$0"';
@@ -14,6 +15,8 @@ export interface EngineOptions {
   stackImage: string;
   /** Where a slug checksum's file lives on this host. */
   slugPath: (checksum: string) => string;
+  /** Where slugs mounted read-only are unpacked (build dynos need it). */
+  slugDirs?: string;
   /** A label value that keeps tests' containers apart from the platform's. */
   namespace: string;
   /**
@@ -60,6 +63,10 @@ export function createEngine(opts: EngineOptions) {
     async start(dyno: DesiredDyno): Promise<string> {
       const name = dynoName(dyno);
       const network = dyno.buildId ? await buildNetwork(opts) : undefined;
+      // A build dyno runs the builder's slug mounted read-only: the build's code cannot change it.
+      const readOnlySlug = dyno.buildId
+        ? await unpackedSlug({ root: slugDirs(opts), checksum: dyno.slugChecksum, slugPath: opts.slugPath(dyno.slugChecksum) })
+        : undefined;
       const web = dyno.type === "web";
       const container = await docker.createContainer({
         name: `ouro-${dyno.app}-${name}-v${dyno.release}-${randomBytes(3).toString("hex")}`,
@@ -83,6 +90,7 @@ export function createEngine(opts: EngineOptions) {
         ExposedPorts: web ? { [`${DYNO_PORT}/tcp`]: {} } : undefined,
         HostConfig: {
           ...(network ? { NetworkMode: network } : {}),
+          ...(readOnlySlug ? { Binds: [`${readOnlySlug}:/app:ro`] } : {}),
           // Docker's own copy of the output, which the log follower reads: bounded on disk.
           LogConfig: { Type: "json-file", Config: { "max-size": "10m", "max-file": "2" } },
           Init: true,
@@ -90,7 +98,7 @@ export function createEngine(opts: EngineOptions) {
           PortBindings: web ? { [`${DYNO_PORT}/tcp`]: [{ HostIp: "127.0.0.1", HostPort: "" }] } : undefined,
         },
       });
-      await container.putArchive(opts.slugPath(dyno.slugChecksum), { path: "/app" });
+      if (!readOnlySlug) await container.putArchive(opts.slugPath(dyno.slugChecksum), { path: "/app" });
       await container.start();
       return container.id;
     },
@@ -127,6 +135,11 @@ export function createEngine(opts: EngineOptions) {
 }
 
 export type Engine = ReturnType<typeof createEngine>;
+
+function slugDirs(opts: EngineOptions): string {
+  if (!opts.slugDirs) throw new Error("this dyno manager has no directory for unpacked slugs: it cannot start build dynos");
+  return opts.slugDirs;
+}
 
 async function buildNetwork(opts: EngineOptions): Promise<string> {
   // Never the default bridge: from there a build would reach the kernel's datastores.

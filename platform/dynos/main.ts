@@ -31,6 +31,7 @@ const manager = createDynoManager({
   redis,
   stackImage: config.stackImage,
   slugPath: (checksum) => blobs.path(checksum),
+  slugDirs: join(config.dataDir, "slugs"),
   namespace,
   buildNetwork: { name: BUILD_NETWORK, ensure: ensureNetwork },
   strategy: process.env.OURO_DEPLOY_STRATEGY === "serial" ? "serial" : "parallel",

@@ -22,6 +22,8 @@ export interface DynoManagerOptions {
   redis: Redis;
   stackImage: string;
   slugPath: (checksum: string) => string;
+  /** Where slugs mounted read-only (build dynos) are unpacked. */
+  slugDirs?: string;
   namespace: string;
   /** The network build dynos run on; without one, build dynos cannot start. */
   buildNetwork?: BuildNetwork;

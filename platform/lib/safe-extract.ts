@@ -1,0 +1,150 @@
+// Unpacks a tar — an app's source (a `git archive` of a push), a build cache, a slug — into a
+// directory, refusing entries that could write or point outside it. Every entry is parsed and
+// checked here, where it enters; the builder (sources, caches) and the dyno manager (slugs
+// mounted read-only) share this one unpacker.
+import { createWriteStream } from "node:fs";
+import { chmod, lstat, mkdir, readlink, realpath, rm, symlink } from "node:fs/promises";
+import { dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
+import type { Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import tar from "tar-stream";
+import type { Extract } from "tar-stream";
+
+type Entry = Extract extends AsyncIterable<infer E> ? E : never;
+
+/** A refused entry, or an archive that could not be read; `message` says which and why. */
+export class UnsafeArchiveError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "UnsafeArchiveError";
+  }
+}
+
+export async function extractArchive(source: Readable, dir: string): Promise<void> {
+  await mkdir(dir, { recursive: true });
+  const root = await realpath(dir);
+  const extract = tar.extract();
+  const fed = pipeline(source, extract);
+  const links: string[] = [];
+  try {
+    for await (const entry of extract) {
+      await extractEntry(root, entry, links);
+      entry.resume(); // whatever body is left (directories, refused) must be read to go on
+    }
+    await fed;
+  } catch (error) {
+    extract.destroy();
+    source.destroy();
+    await fed.catch(() => {});
+    if (error instanceof Error && error.name === "UnsafeArchiveError") throw error;
+    throw new UnsafeArchiveError(`The source archive could not be read: ${(error as Error).message}`);
+  }
+  await checkLinks(root, links);
+}
+
+async function extractEntry(root: string, entry: Entry, links: string[]): Promise<void> {
+  const { header } = entry;
+  const parts = entryParts(header.name);
+  if (parts.length === 0) return; // "./" itself
+  const target = join(root, ...parts);
+  await makeParents(root, parts);
+  switch (header.type) {
+    case "directory":
+      await makeDirectory(root, target, header.name);
+      return;
+    case "file":
+    case "contiguous-file":
+      await removeExisting(target);
+      // "wx": O_EXCL never follows a symlink planted at the same path.
+      await pipeline(entry, createWriteStream(target, { flags: "wx", mode: 0o600 }));
+      await chmod(target, fileMode(header.mode));
+      return;
+    case "symlink": {
+      const linkname = header.linkname ?? "";
+      const pointsTo = resolve(dirname(target), linkname);
+      if (linkname === "" || isAbsolute(linkname) || !inside(root, pointsTo)) {
+        throw refuse(header.name, `is a symlink pointing outside the app ("${linkname}")`);
+      }
+      await removeExisting(target);
+      await symlink(linkname, target);
+      links.push(target);
+      return;
+    }
+    case "link":
+      throw refuse(header.name, "is a hard link; commit the file itself instead");
+    case "character-device":
+    case "block-device":
+    case "fifo":
+      throw refuse(header.name, `is a ${header.type}; only files, directories and symlinks are allowed`);
+    default:
+      throw refuse(header.name, `has unsupported type "${header.type}"`);
+  }
+}
+
+// Git itself knows only "executable or not"; the tar's other bits come from the archiving
+// machine's tar.umask and umask. Normalising keeps slugs the same wherever the source was made.
+function fileMode(mode: number | undefined): number {
+  return (mode ?? 0) & 0o111 ? 0o755 : 0o644;
+}
+
+function entryParts(name: string): string[] {
+  if (name.startsWith("/") || /^[A-Za-z]:[\\/]/.test(name)) throw refuse(name, "has an absolute path");
+  const parts = name.split("/").filter((part) => part !== "" && part !== ".");
+  if (parts.includes("..")) throw refuse(name, 'has a ".." path component');
+  if (parts.some((part) => part.includes("\0"))) throw refuse(name, "has a NUL byte in its path");
+  return parts;
+}
+
+// Creates missing parent directories one component at a time, so a symlink planted by an
+// earlier entry can never be followed (git archive never puts a path beneath a symlink).
+async function makeParents(root: string, parts: string[]): Promise<void> {
+  let dir = root;
+  for (const part of parts.slice(0, -1)) {
+    dir = join(dir, part);
+    await makeDirectory(root, dir, parts.join("/"));
+  }
+}
+
+async function makeDirectory(root: string, path: string, entryName: string): Promise<void> {
+  const stat = await lstat(path).catch(() => null);
+  if (stat === null) {
+    await mkdir(path);
+    await chmod(path, 0o755);
+  } else if (stat.isSymbolicLink()) {
+    throw refuse(entryName, `goes through the symlink "${relative(root, path)}"`);
+  } else if (!stat.isDirectory()) {
+    await rm(path);
+    await mkdir(path);
+    await chmod(path, 0o755);
+  }
+}
+
+async function removeExisting(path: string): Promise<void> {
+  const stat = await lstat(path).catch(() => null);
+  if (stat !== null) await rm(path, { recursive: stat.isDirectory(), force: true });
+}
+
+// A symlink may look inside on paper yet escape through another symlink ("a -> ." then
+// "b -> a/.."), so once all are in place each is resolved for real.
+async function checkLinks(root: string, links: string[]): Promise<void> {
+  for (const link of links) {
+    const name = relative(root, link);
+    const real = await realpath(link).catch(() => null);
+    if (real !== null && !inside(root, real)) {
+      await rm(link);
+      throw refuse(name, "is a symlink resolving outside the app");
+    }
+    if (real === null && (await readlink(link)).split("/").includes("..")) {
+      await rm(link);
+      throw refuse(name, 'is a dangling symlink through ".."');
+    }
+  }
+}
+
+function inside(root: string, path: string): boolean {
+  return path === root || path.startsWith(root + sep);
+}
+
+function refuse(name: string, why: string): UnsafeArchiveError {
+  return new UnsafeArchiveError(`The source archive entry "${name}" ${why}. Ouro refuses it; remove it from the repository.`);
+}
