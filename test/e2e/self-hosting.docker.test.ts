@@ -108,6 +108,18 @@ describe("self-hosting", () => {
     });
   }, 240_000);
 
+  it("a build goes on when the builder is restarted with ps:restart mid-build: its dyno runs on, and the restarted worker watches it", async () => {
+    await pushAndInterrupt("restarted", () => expect(ouro(["ps:restart", "-a", "builder"]).code).toBe(0), async (outcome) => {
+      expect(outcome.code, outcome.output).toBe(0);
+      expect(outcome.build.status).toBe("succeeded");
+      expect(outcome.output.match(/-----> Node\.js app detected/g), outcome.output).toHaveLength(1);
+      // The stopped worker's job was taken again by its successor, which found the build done or running.
+      const taken = () =>
+        ouro(["logs", "-a", "builder", "-n", "1500"]).stdout.split("\n").filter((line) => line.includes(`build ${outcome.buildId} app=${outcome.app} taken`));
+      await eventually("the restarted worker taking the build again", async () => (taken().length >= 2 ? true : undefined), 60_000);
+    });
+  }, 240_000);
+
   it("a build whose build dyno is killed fails, saying how its dyno ended, and the app keeps no new release", async () => {
     const kill = (buildId: string) => {
       for (const id of containers(`ouro.build=${buildId}`)) execFileSync("docker", ["kill", id]);
