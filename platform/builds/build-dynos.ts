@@ -11,7 +11,6 @@ import {
   type BuildRow,
   type Db,
   type RunRow,
-  closeBuildRuns,
   closeEndedBuildRuns,
   createRun,
   currentRelease,
@@ -110,17 +109,14 @@ export function createBuildDynos(deps: BuildDynoDeps) {
 
     ended,
 
-    /** Stops the dynos of builds that ended but whose dyno is still open (their close failed). */
-    async closeEnded(): Promise<number> {
-      const apps = await closeEndedBuildRuns(db);
+    /**
+     * Stops the dyno of an ended build (`buildId`), or of every ended build whose dyno is still
+     * open (a close that failed at the time). Returns how many apps' dynos were told.
+     */
+    async closeEnded(buildId?: string): Promise<number> {
+      const apps = await closeEndedBuildRuns(db, buildId);
       for (const app of apps) await deps.notifyFormation(app);
       return apps.length;
-    },
-
-    /** Stops the build's dyno, if one is open: the build has ended. */
-    async close(buildId: string): Promise<void> {
-      const app = await closeBuildRuns(db, buildId);
-      if (app) await deps.notifyFormation(app);
     },
   };
 }

@@ -18,6 +18,7 @@ import {
   currentRelease,
   expiredBuilds,
   finishBuild,
+  getApp,
   getBuild,
   getSlug,
   listDynos,
@@ -73,10 +74,9 @@ export function createBuildService(deps: BuildServiceDeps) {
 
   // Off the critical path: the pusher hears the outcome even if this fails (then the periodic
   // sweep, dynos.closeEnded, stops the dyno).
-  const closeDyno = (buildId: string) => background(log, `stopping the dyno of build ${buildId}`, () => buildDynos.close(buildId));
+  const closeDyno = (buildId: string) => background(log, `stopping the dyno of build ${buildId}`, () => buildDynos.closeEnded(buildId));
 
-  const appName = async (build: BuildRow) =>
-    (await db.query<{ name: string }>("SELECT name FROM apps WHERE id = $1", [build.app_id])).rows[0]?.name ?? "";
+  const appName = async (build: BuildRow) => (await getApp(db, build.app_id).catch(() => undefined))?.name ?? "";
 
   /** Waits until the release's web dynos are up, so a push ends on a serving app. */
   async function awaitDeploy(build: BuildRow, app: AppRow, version: number): Promise<{ ok: boolean; message: string }> {
@@ -272,9 +272,9 @@ export function createBuildService(deps: BuildServiceDeps) {
      */
     async finish(build: BuildRow, app: AppRow, result: BuildResult): Promise<boolean> {
       if (result.status === "failed") return fail(build, app.name, result.message);
-      // Taken, as a failure: the build cannot succeed without a slug it uploaded itself.
-      const { uploaded_checksum: uploaded } = await getBuild(db, build.id);
-      if (uploaded !== result.checksum || !blobs.has(result.checksum)) {
+      // Taken, as a failure: the build cannot succeed without a slug it uploaded itself (the
+      // build was read when the result came in, after the upload).
+      if (build.uploaded_checksum !== result.checksum || !blobs.has(result.checksum)) {
         return fail(build, app.name, "the builder reported a slug it never uploaded");
       }
       const release = await claim(build, result);

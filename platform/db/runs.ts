@@ -96,26 +96,18 @@ export async function latestBuildRun(db: Db, buildId: string): Promise<RunRow | 
   return rows[0];
 }
 
-/** Closes every open build dyno whose build has ended (a close that failed at the time); returns their apps. */
-export async function closeEndedBuildRuns(db: Db): Promise<string[]> {
+/**
+ * Closes the open dynos of ended builds (one build's, or all): the dyno manager then stops
+ * their containers, and every process those builds started goes with them. Returns the apps
+ * (the builder) whose runs were closed.
+ */
+export async function closeEndedBuildRuns(db: Db, buildId?: string): Promise<string[]> {
   const { rows } = await db.query<{ name: string }>(
     `UPDATE runs r SET state = 'complete', updated_at = now() FROM builds b, apps a
      WHERE b.id = r.build_id AND a.id = r.app_id AND b.status <> 'pending' AND r.state IN ('pending', 'running')
+       AND ($1::uuid IS NULL OR r.build_id = $1::uuid)
      RETURNING a.name`,
+    [buildId ?? null],
   );
   return [...new Set(rows.map((r) => r.name))];
-}
-
-/**
- * Closes a build's open dyno (the build ended): the dyno manager then stops its container,
- * and every process the build started goes with it. Returns the builder app's name when
- * there was one to close.
- */
-export async function closeBuildRuns(db: Db, buildId: string): Promise<string | undefined> {
-  const { rows } = await db.query<{ name: string }>(
-    `UPDATE runs r SET state = 'complete', updated_at = now() FROM apps a
-     WHERE a.id = r.app_id AND r.build_id = $1 AND r.state IN ('pending', 'running') RETURNING a.name`,
-    [buildId],
-  );
-  return rows[0]?.name;
 }

@@ -4,7 +4,7 @@ import { Router, type Request } from "express";
 import { getApp, getBuild } from "../db/index.ts";
 import { unauthorized } from "../lib/errors.ts";
 import { isUuid } from "../lib/ids.ts";
-import { verifyScopedToken } from "../lib/tokens.ts";
+import { bearerToken, verifyScopedToken } from "../lib/tokens.ts";
 import { followBuildEvents } from "../builds/index.ts";
 import type { ApiContext } from "../api/index.ts";
 
@@ -12,7 +12,7 @@ export function hookRoutes(ctx: ApiContext): Router {
   const router = Router();
 
   async function authorizedApp(req: Request, appName: string) {
-    const token = req.headers.authorization?.replace(/^Bearer /i, "");
+    const token = bearerToken(req.headers.authorization);
     if (!verifyScopedToken(ctx.config.secrets.tokenSecret, `hook:${appName}`, token)) {
       throw unauthorized("This token is not the git hook's token for that app.");
     }

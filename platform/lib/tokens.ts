@@ -14,6 +14,11 @@ export function verifyScopedToken(secret: string, scope: string, token: string |
   return given.length === expected.length && timingSafeEqual(given, expected);
 }
 
+/** The token of an `Authorization: Bearer <token>` header: scoped tokens come only this way. */
+export function bearerToken(header: string | undefined): string | undefined {
+  return header?.replace(/^Bearer /i, "");
+}
+
 /** A build dyno's credential: that one build's source, cache, config, output, slug and result. */
 export const buildScope = (buildId: string) => `build:${buildId}`;
 

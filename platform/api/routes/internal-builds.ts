@@ -7,12 +7,12 @@ import { pipeline } from "node:stream/promises";
 import { Router, type Request } from "express";
 import { type BuildRow, getApp, getBuild, recordUploadedSlug } from "../../db/index.ts";
 import { conflict, forbidden, notFound, unauthorized } from "../../lib/errors.ts";
-import { BUILDER_SCOPE, buildScope, verifyScopedToken } from "../../lib/tokens.ts";
+import { BUILDER_SCOPE, bearerToken, buildScope, verifyScopedToken } from "../../lib/tokens.ts";
 import { BUILD_CACHE_LIMIT_MB, BuildResultSchema } from "../../lib/build-contract.ts";
 import { type ApiContext, parseBody } from "../context.ts";
 
 const MB = 1024 * 1024;
-const bearer = (req: Request) => req.headers.authorization?.replace(/^Bearer /i, "");
+const bearer = (req: Request) => bearerToken(req.headers.authorization);
 
 export function internalBuildRoutes(ctx: ApiContext): Router {
   const router = Router();
