@@ -2,6 +2,7 @@
 // network, whose whole environment is that build's credential. The builder worker asks for it
 // and watches it; the kernel makes it, and closes it (so the dyno manager stops it, and every
 // process the build started) whenever the build ends.
+import { BUILD_DYNO_SIZE } from "../lib/dyno-sizes.ts";
 import type { Config } from "../lib/config.ts";
 import { dynoApiUrl } from "../lib/config.ts";
 import { BUILDER_APP, BUILD_DYNO_ENV, BUILD_PROCESS_TYPE, type BuildDyno } from "../lib/build-contract.ts";
@@ -94,6 +95,7 @@ export function createBuildDynos(deps: BuildDynoDeps) {
         command: release.command,
         env,
         buildId: build.id,
+        size: BUILD_DYNO_SIZE,
       }).catch(async (error: { code?: string }) => {
         // Two builders asked at once: the other one's dyno serves.
         if (error.code === UNIQUE_VIOLATION) return latestBuildRun(db, build.id);

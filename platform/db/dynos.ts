@@ -10,6 +10,8 @@ export interface DesiredApp {
   processTypes: Record<string, string>;
   config: Record<string, string>;
   formation: Record<string, number>;
+  /** Each process type's dyno size. */
+  sizes: Record<string, string>;
 }
 
 /** Every app's desired model, or only the named app's. */
@@ -22,9 +24,11 @@ export async function loadDesiredApps(db: Db, app?: string): Promise<DesiredApp[
     checksum: string;
     process_types: Record<string, string>;
     formation: Record<string, number> | null;
+    sizes: Record<string, string> | null;
   }>(`
     SELECT a.id AS app_id, a.name, r.version, r.config, s.checksum, s.process_types,
-           (SELECT jsonb_object_agg(type, quantity) FROM formations WHERE app_id = a.id) AS formation
+           (SELECT jsonb_object_agg(type, quantity) FROM formations WHERE app_id = a.id) AS formation,
+           (SELECT jsonb_object_agg(type, size) FROM formations WHERE app_id = a.id) AS sizes
     FROM apps a
     JOIN current_releases r ON r.app_id = a.id
     JOIN slugs s ON s.id = r.slug_id
@@ -37,6 +41,7 @@ export async function loadDesiredApps(db: Db, app?: string): Promise<DesiredApp[
     processTypes: row.process_types,
     config: row.config,
     formation: row.formation ?? {},
+    sizes: row.sizes ?? {},
   }));
 }
 

@@ -2,6 +2,7 @@ import type { Db } from "./pool.ts";
 import { transaction } from "./pool.ts";
 import { notFound } from "../lib/errors.ts";
 import { isUuid } from "../lib/ids.ts";
+import { DEFAULT_DYNO_SIZE } from "../lib/dyno-sizes.ts";
 
 export interface RunRow {
   id: string;
@@ -15,6 +16,7 @@ export interface RunRow {
   exit_code: number | null;
   /** Set for a build dyno: the one build it serves. */
   build_id: string | null;
+  size: string;
   created_at: Date;
   updated_at: Date;
 }
@@ -22,7 +24,7 @@ export interface RunRow {
 /** Queues a one-off dyno `<type>.<n>` of the given release (default: the current one). */
 export async function createRun(
   db: Db,
-  run: { appId: string; command: string; type: string; releaseVersion?: number; env?: Record<string, string>; buildId?: string },
+  run: { appId: string; command: string; type: string; releaseVersion?: number; env?: Record<string, string>; buildId?: string; size?: string },
 ): Promise<RunRow> {
   return transaction(db, async (client) => {
     await client.query("SELECT 1 FROM apps WHERE id = $1 FOR UPDATE", [run.appId]);
@@ -36,10 +38,10 @@ export async function createRun(
       if (version === undefined) throw notFound("This app has no release to run yet: deploy it first (git push).");
     }
     const { rows } = await client.query<RunRow>(
-      `INSERT INTO runs (app_id, release_version, type, number, command, env, build_id)
-       VALUES ($1, $2, $3, (SELECT coalesce(max(number), 0) + 1 FROM runs WHERE app_id = $1 AND type = $3), $4, $5, $6)
+      `INSERT INTO runs (app_id, release_version, type, number, command, env, build_id, size)
+       VALUES ($1, $2, $3, (SELECT coalesce(max(number), 0) + 1 FROM runs WHERE app_id = $1 AND type = $3), $4, $5, $6, $7)
        RETURNING *`,
-      [run.appId, version, run.type, run.command, run.env ?? {}, run.buildId ?? null],
+      [run.appId, version, run.type, run.command, run.env ?? {}, run.buildId ?? null, run.size ?? DEFAULT_DYNO_SIZE],
     );
     return rows[0]!;
   });

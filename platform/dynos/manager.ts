@@ -7,6 +7,7 @@ import type { Redis } from "ioredis";
 import { type Db, type DynoRecord, appsWithOpenRuns, listOpenRuns, loadDesiredApps, markRun, recordDynos } from "../db/index.ts";
 import type { Log } from "../lib/background.ts";
 import { appendLog } from "../logs/index.ts";
+import { DEFAULT_DYNO_SIZE } from "../lib/dyno-sizes.ts";
 import { diffFormation } from "./diff.ts";
 import { type BuildNetwork, DYNO_PORT, acceptsConnections, createEngine } from "./engine.ts";
 import { createLogFollower } from "./dyno-logs.ts";
@@ -52,7 +53,8 @@ export function createDynoManager(opts: DynoManagerOptions) {
       const command = model.processTypes[type];
       if (command === undefined) continue;
       for (let index = 1; index <= quantity; index++) {
-        dynos.push({ app, appId: model.appId, release: model.release, type, index, command, env: model.config, slugChecksum: model.slugChecksum });
+        const size = model.sizes[type] ?? DEFAULT_DYNO_SIZE;
+        dynos.push({ app, appId: model.appId, release: model.release, type, index, command, env: model.config, slugChecksum: model.slugChecksum, size });
       }
     }
     return { appId: model.appId, dynos };

@@ -12,6 +12,8 @@ export interface DesiredDyno {
   command: string;
   env: Record<string, string>;
   slugChecksum: string;
+  /** A dyno size's name (platform/lib/dyno-sizes.ts): its memory, CPU and process limits. */
+  size: string;
   /** Set for a one-off dyno (`run.N`, `scheduler.N`, `release.N`): started once, never restarted. */
   runId?: string;
   /**

@@ -31,6 +31,7 @@ export function diffRuns(app: string, runs: OpenRun[], live: LiveDyno[]): RunAct
             command: run.command,
             env: run.build_id ? run.env : { ...run.config, ...run.env },
             slugChecksum: run.slug_checksum,
+            size: run.size,
             runId: run.id,
             ...(run.build_id ? { buildId: run.build_id } : {}),
           },

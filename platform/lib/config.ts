@@ -40,6 +40,11 @@ export interface Config {
   bridgeHost: string;
   redisPort: number;
   postgresPort: number;
+  /** The add-on datastores: a PostgreSQL cluster and a Redis server apart from the kernel's. */
+  addonsPostgresPort: number;
+  addonsRedisPort: number;
+  /** The address range app networks take their subnets from (a /24 per app). */
+  dynoNetworkPool: string;
   stackImage: string;
   npmRegistry: string;
   secrets: Secrets;
@@ -68,6 +73,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     bridgeHost: env.OURO_BRIDGE_HOST ?? "172.17.0.1",
     redisPort: Number(env.OURO_REDIS_PORT ?? 6390),
     postgresPort: Number(env.OURO_POSTGRES_PORT ?? 5439),
+    addonsPostgresPort: Number(env.OURO_ADDONS_POSTGRES_PORT ?? 5440),
+    addonsRedisPort: Number(env.OURO_ADDONS_REDIS_PORT ?? 6391),
+    dynoNetworkPool: env.OURO_DYNO_NETWORK_POOL ?? "10.211.0.0/16",
     stackImage: env.OURO_STACK_IMAGE ?? "ouro/stack:bookworm",
     npmRegistry: env.OURO_NPM_REGISTRY ?? readNpmRegistry(dataDir),
     secrets: loadSecrets(dataDir),

@@ -10,6 +10,7 @@ const want = (type: string, index: number, release = 2): DesiredDyno => ({
   index,
   command: `run ${type}`,
   env: {},
+  size: "standard-1X",
   slugChecksum: "SHA256:x",
 });
 

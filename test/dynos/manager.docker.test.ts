@@ -409,6 +409,7 @@ describe("dyno output", () => {
       command: "echo one; echo two; echo three",
       env: {},
       slugChecksum: slug.checksum,
+      size: "standard-1X",
     });
     await docker.getContainer(id).wait();
 

@@ -10,6 +10,7 @@ const run = (id: string, state: OpenRun["state"]): OpenRun => ({
   type: "release",
   number: 1,
   command: "migrate",
+  size: "standard-1X",
   env: { EXTRA: "1" },
   state,
   exit_code: null,
