@@ -10,7 +10,7 @@ if (succeeds("docker", ["info"])) {
   if (ids.length) {
     step(`Stopping ${ids.length} dyno(s)`);
     run("docker", ["stop", "-t", "30", ...ids], { quiet: true });
-    run("docker", ["rm", ...ids], { quiet: true });
+    run("docker", ["rm", "-v", ...ids], { quiet: true });
   }
 }
 step("Ouro is down; its data stays in " + dataDir);

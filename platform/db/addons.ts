@@ -45,3 +45,14 @@ export async function insertAddon(db: Db, addon: Omit<AddonRow, "created_at" | "
 export async function deleteAddon(db: Db, id: string): Promise<void> {
   await db.query("DELETE FROM addons WHERE id = $1", [id]);
 }
+
+/** What decides an app's network paths (platform/dynos/app-paths.ts); undefined once it is deleted. */
+export async function appNetworkFacts(db: Db, appId: string): Promise<{ name: string; system: boolean; addonServices: string[] } | undefined> {
+  const { rows } = await db.query<{ name: string; system: boolean; services: string[] }>(
+    `SELECT a.name, a.system, coalesce(array_agg(DISTINCT ad.service) FILTER (WHERE ad.service IS NOT NULL), '{}') AS services
+     FROM apps a LEFT JOIN addons ad ON ad.app_id = a.id WHERE a.id = $1 GROUP BY a.id`,
+    [appId],
+  );
+  const row = rows[0];
+  return row && { name: row.name, system: row.system, addonServices: row.services };
+}

@@ -50,3 +50,9 @@ export async function createApp(db: Db, opts: { name: string; ownerId: string; s
 export async function deleteApp(db: Db, id: string): Promise<void> {
   await db.query("DELETE FROM apps WHERE id = $1", [id]);
 }
+
+/** Of these app ids, the ones whose app still exists. */
+export async function existingAppIds(db: Db, appIds: string[]): Promise<Set<string>> {
+  const { rows } = await db.query<{ id: string }>("SELECT id FROM apps WHERE id = ANY($1::uuid[])", [appIds]);
+  return new Set(rows.map((r) => r.id));
+}

@@ -6,6 +6,8 @@ import { connect } from "node:net";
 import type Docker from "dockerode";
 import { type DesiredDyno, type LiveDyno, dynoName } from "./model.ts";
 import { unpackedSlug } from "./slug-dirs.ts";
+import type { AppNetworks } from "./app-networks.ts";
+import { dynoSize } from "../lib/dyno-sizes.ts";
 
 export const DYNO_PORT = 5000;
 const LAUNCHER = 'for f in /app/.profile.d/*.sh; do [ -r "$f" ] && . "$f"; done; exec bash -c "$0"';
@@ -24,6 +26,8 @@ export interface EngineOptions {
    * one starts (a flushed firewall must not leave a build a path to the kernel's datastores).
    */
   buildNetwork?: BuildNetwork;
+  /** Every other dyno runs on its app's own network (app-networks.ts). */
+  appNetworks?: Pick<AppNetworks, "ensure">;
 }
 
 export interface BuildNetwork {
@@ -62,7 +66,7 @@ export function createEngine(opts: EngineOptions) {
 
     async start(dyno: DesiredDyno): Promise<string> {
       const name = dynoName(dyno);
-      const network = dyno.buildId ? await buildNetwork(opts) : undefined;
+      const network = dyno.buildId ? await buildNetwork(opts) : await appNetwork(opts, dyno);
       // A build dyno runs the builder's slug mounted read-only: the build's code cannot change it.
       const readOnlySlug = dyno.buildId
         ? await unpackedSlug({ root: slugDirs(opts), checksum: dyno.slugChecksum, slugPath: opts.slugPath(dyno.slugChecksum) })
@@ -89,8 +93,9 @@ export function createEngine(opts: EngineOptions) {
         },
         ExposedPorts: web ? { [`${DYNO_PORT}/tcp`]: {} } : undefined,
         HostConfig: {
-          ...(network ? { NetworkMode: network } : {}),
+          NetworkMode: network,
           ...(readOnlySlug ? { Binds: [`${readOnlySlug}:/app:ro`] } : {}),
+          ...confinement(dyno, { writableApp: !readOnlySlug, namespace: opts.namespace }),
           // Docker's own copy of the output, which the log follower reads: bounded on disk.
           LogConfig: { Type: "json-file", Config: { "max-size": "10m", "max-file": "2" } },
           Init: true,
@@ -106,7 +111,7 @@ export function createEngine(opts: EngineOptions) {
     async stop(containerId: string): Promise<void> {
       const container = docker.getContainer(containerId);
       await container.stop({ t: 30 }).catch(() => {});
-      await container.remove({ force: true }).catch(() => {});
+      await container.remove({ force: true, v: true }).catch(() => {});
     },
 
     /** Stops a container and keeps it, exited. */
@@ -115,7 +120,8 @@ export function createEngine(opts: EngineOptions) {
     },
 
     async remove(containerId: string): Promise<void> {
-      await docker.getContainer(containerId).remove({ force: true }).catch(() => {});
+      // `v`: the dyno's /app and /tmp go with it.
+      await docker.getContainer(containerId).remove({ force: true, v: true }).catch(() => {});
     },
 
     async inspectIp(containerId: string): Promise<string | null> {
@@ -139,6 +145,41 @@ export type Engine = ReturnType<typeof createEngine>;
 function slugDirs(opts: EngineOptions): string {
   if (!opts.slugDirs) throw new Error("this dyno manager has no directory for unpacked slugs: it cannot start build dynos");
   return opts.slugDirs;
+}
+
+/**
+ * What every dyno may do, whatever its code: no capability, no privilege gained through exec
+ * (setuid or setgid bits do nothing), its size's memory, CPU share and process limit, and a
+ * read-only root. Only /app (unless the slug is mounted read-only) and /tmp are writable: volumes
+ * of the container's own, removed with it.
+ */
+function confinement(dyno: DesiredDyno, opts: { writableApp: boolean; namespace: string }) {
+  const size = dynoSize(dyno.size);
+  // An anonymous volume starts as a copy of the image's directory (owner dyno, /tmp 1777).
+  const scratch = (target: string) => ({
+    Type: "volume" as const,
+    Source: "",
+    Target: target,
+    VolumeOptions: { NoCopy: false, Labels: { "ouro.namespace": opts.namespace }, DriverConfig: { Name: "local", Options: {} } },
+  });
+  return {
+    CapDrop: ["ALL"],
+    SecurityOpt: ["no-new-privileges:true"],
+    ReadonlyRootfs: true,
+    Mounts: [...(opts.writableApp ? [scratch("/app")] : []), scratch("/tmp")],
+    Memory: size.memoryMb * 1024 * 1024,
+    // No swap: a dyno over its memory is stopped (R15), not slowed to a crawl.
+    MemorySwap: size.memoryMb * 1024 * 1024,
+    CpuShares: size.cpuShares,
+    PidsLimit: size.pidsLimit,
+    IpcMode: "private",
+  };
+}
+
+async function appNetwork(opts: EngineOptions, dyno: DesiredDyno): Promise<string> {
+  // Never the default bridge: from there a dyno would reach every other app's dynos.
+  if (!opts.appNetworks) throw new Error("this dyno manager has no app networks: it cannot start dynos");
+  return opts.appNetworks.ensure(dyno);
 }
 
 async function buildNetwork(opts: EngineOptions): Promise<string> {

@@ -10,6 +10,8 @@ import { loadConfig, postgresUrl, redisUrl } from "../lib/config.ts";
 import { BUILD_NETWORK, ensureBuildNetwork } from "./build-network.ts";
 import { watchDyingDynos } from "./engine-events.ts";
 import { createDynoManager } from "./manager.ts";
+import { createAppNetworks } from "./app-networks.ts";
+import { appNetworkFacts } from "../db/index.ts";
 
 const TICK_MS = 5_000;
 const log = (line: string) => console.log(line);
@@ -25,6 +27,19 @@ const docker = new Docker();
 const blobs = createBlobStore(join(config.dataDir, "blobs"));
 const ensureNetwork = () => ensureBuildNetwork(docker, { apiPort: config.apiPort });
 await retrying(ensureNetwork, { log, what: "setting up the build network" });
+const appNetworks = createAppNetworks({
+  docker,
+  namespace,
+  pool: config.dynoNetworkPool,
+  ports: {
+    api: config.apiPort,
+    router: config.routerPort,
+    kernelRedis: config.redisPort,
+    addons: { postgres: config.addonsPostgresPort, redis: config.addonsRedisPort },
+  },
+  facts: (appId) => appNetworkFacts(db, appId),
+  log,
+});
 const manager = createDynoManager({
   docker,
   db,
@@ -34,6 +49,7 @@ const manager = createDynoManager({
   slugDirs: join(config.dataDir, "slugs"),
   namespace,
   buildNetwork: { name: BUILD_NETWORK, ensure: ensureNetwork },
+  appNetworks,
   strategy: process.env.OURO_DEPLOY_STRATEGY === "serial" ? "serial" : "parallel",
   log,
 });

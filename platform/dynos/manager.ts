@@ -4,7 +4,7 @@
 // every container exit, and on a steady tick.
 import type Docker from "dockerode";
 import type { Redis } from "ioredis";
-import { type Db, type DynoRecord, appsWithOpenRuns, listOpenRuns, loadDesiredApps, markRun, recordDynos } from "../db/index.ts";
+import { type Db, type DynoRecord, appsWithOpenRuns, existingAppIds, listOpenRuns, loadDesiredApps, markRun, recordDynos } from "../db/index.ts";
 import type { Log } from "../lib/background.ts";
 import { appendLog } from "../logs/index.ts";
 import { DEFAULT_DYNO_SIZE } from "../lib/dyno-sizes.ts";
@@ -16,6 +16,7 @@ import { planChanges } from "./plan.ts";
 import { publishRoutes } from "./routes.ts";
 import { type BackoffOptions, crashBackoff } from "./backoff.ts";
 import { diffRuns } from "./runs.ts";
+import type { AppNetworks } from "./app-networks.ts";
 
 export interface DynoManagerOptions {
   docker: Docker;
@@ -28,6 +29,8 @@ export interface DynoManagerOptions {
   namespace: string;
   /** The network build dynos run on; without one, build dynos cannot start. */
   buildNetwork?: BuildNetwork;
+  /** Each app's own network and firewall rules; without them, no dyno can start. */
+  appNetworks?: AppNetworks;
   strategy?: Strategy;
   bootTimeoutMs?: number;
   /** Delays between restarts of a crashing dyno (tests shorten them). */
@@ -235,6 +238,10 @@ export function createDynoManager(opts: DynoManagerOptions) {
       ...live.map((d) => d.app),
     ]);
     await Promise.all([...apps].map(trigger));
+    if (opts.appNetworks) {
+      await opts.appNetworks.verify();
+      await opts.appNetworks.prune((ids) => existingAppIds(db, ids));
+    }
   }
 
   /** Restarts the app's formation; one-off dynos (a build, a release phase, `ouro run`) run on. */

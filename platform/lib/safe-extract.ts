@@ -87,11 +87,11 @@ function fileMode(mode: number | undefined): number {
   return (mode ?? 0) & 0o111 ? 0o755 : 0o644;
 }
 
-function entryParts(name: string): string[] {
-  if (name.startsWith("/") || /^[A-Za-z]:[\\/]/.test(name)) throw refuse(name, "has an absolute path");
+function entryParts(name: string, refusal: typeof refuse = refuse): string[] {
+  if (name.startsWith("/") || /^[A-Za-z]:[\\/]/.test(name)) throw refusal(name, "has an absolute path");
   const parts = name.split("/").filter((part) => part !== "" && part !== ".");
-  if (parts.includes("..")) throw refuse(name, 'has a ".." path component');
-  if (parts.some((part) => part.includes("\0"))) throw refuse(name, "has a NUL byte in its path");
+  if (parts.includes("..")) throw refusal(name, 'has a ".." path component');
+  if (parts.some((part) => part.includes("\0"))) throw refusal(name, "has a NUL byte in its path");
   return parts;
 }
 
@@ -147,4 +147,32 @@ function inside(root: string, path: string): boolean {
 
 function refuse(name: string, why: string): UnsafeArchiveError {
   return new UnsafeArchiveError(`The source archive entry "${name}" ${why}. Ouro refuses it; remove it from the repository.`);
+}
+
+/**
+ * Reads a slug (an uncompressed tar stream) through and refuses what no dyno may be given: a
+ * path outside /app, an entry that is not a file, directory or symlink, a setuid or setgid bit.
+ * A build dyno runs hostile code and uploads its slug itself, so the kernel checks it here.
+ */
+export async function checkSlug(source: Readable): Promise<void> {
+  const extract = tar.extract();
+  const fed = pipeline(source, extract);
+  const slugRefusal = (name: string, why: string) =>
+    new UnsafeArchiveError(`The slug's entry "${name}" ${why}. Ouro refuses the slug; the app's current release keeps serving.`);
+  try {
+    for await (const entry of extract) {
+      const { name, type, mode = 0 } = entry.header;
+      entryParts(name, slugRefusal);
+      if (type !== "file" && type !== "directory" && type !== "symlink") throw slugRefusal(name, `is a ${type}; a slug holds only files, directories and symlinks`);
+      if (mode & 0o6000) throw slugRefusal(name, "has a setuid or setgid bit; dynos never run a program with more rights than the dyno");
+      entry.resume();
+    }
+    await fed;
+  } catch (error) {
+    extract.destroy();
+    source.destroy();
+    await fed.catch(() => {});
+    if (error instanceof UnsafeArchiveError) throw error;
+    throw new UnsafeArchiveError(`The slug could not be read as a gzipped tar: ${(error as Error).message}`);
+  }
 }

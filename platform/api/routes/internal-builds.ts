@@ -4,9 +4,11 @@
 // build dynos, and reports one that ended without a result. Nothing else opens these routes.
 import { existsSync, createReadStream } from "node:fs";
 import { pipeline } from "node:stream/promises";
+import { createGunzip } from "node:zlib";
 import { Router, type Request } from "express";
 import { type BuildRow, getApp, getBuild, recordUploadedSlug } from "../../db/index.ts";
-import { conflict, forbidden, notFound, unauthorized } from "../../lib/errors.ts";
+import { conflict, forbidden, invalidParams, notFound, unauthorized } from "../../lib/errors.ts";
+import { UnsafeArchiveError, checkSlug } from "../../lib/safe-extract.ts";
 import { BUILDER_SCOPE, bearerToken, buildScope, verifyScopedToken } from "../../lib/tokens.ts";
 import { BUILD_CACHE_LIMIT_MB, BuildResultSchema } from "../../lib/build-contract.ts";
 import { type ApiContext, parseBody } from "../context.ts";
@@ -86,6 +88,9 @@ export function internalBuildRoutes(ctx: ApiContext): Router {
   router.put("/internal/builds/:id/slug", async (req, res) => {
     const { build } = await buildDyno(req);
     const stored = await ctx.blobs.put(req, { maxBytes: ctx.builds.slugSizeLimitBytes });
+    await checkSlug(createReadStream(ctx.blobs.path(stored.checksum)).pipe(createGunzip())).catch((error: Error) => {
+      throw error instanceof UnsafeArchiveError ? invalidParams(error.message) : error;
+    });
     // The result may name this slug only: never another app's blob whose checksum a build learned.
     if (!(await recordUploadedSlug(ctx.db, build.id, stored.checksum))) throw forbidden(`Build ${build.id} has ended; this slug changes nothing.`);
     res.json(stored);
