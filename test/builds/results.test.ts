@@ -11,18 +11,20 @@ import { redisUrl } from "../../platform/lib/config.ts";
 import { buildScope, scopedToken } from "../../platform/lib/tokens.ts";
 import { type InProcessApi, inProcessApi } from "../support/api.ts";
 import { uniqueName } from "../support/platform.ts";
+import { tarOf } from "../support/tars.ts";
 
 describe("build results", () => {
   let api: InProcessApi;
   let app: AppRow;
   let checksum = "";
+  const slug = tarOf([{ name: "./", type: "directory", mode: 0o755 }, { name: "./Procfile", type: "file", mode: 0o644, body: "worker: run\n" }], { gzip: true });
 
   beforeAll(async () => {
     api = await inProcessApi({ prefix: "ouro_results_test" });
     app = await api.createApp(uniqueName("results"));
     // As if scaled to web=0: no dyno manager watches this database.
     await api.db.query("INSERT INTO formations (app_id, type, quantity) VALUES ($1, 'web', 0)", [app.id]);
-    checksum = (await api.blobs.put(Readable.from(["a slug"]))).checksum;
+    checksum = (await api.blobs.put(Readable.from([await slug]))).checksum;
   });
   afterAll(async () => {
     await api?.close();
@@ -36,7 +38,7 @@ describe("build results", () => {
     await createRun(api.db, { appId: builder.id, type: "build", command: "build", buildId: build.id });
     const token = scopedToken(api.deps.config.secrets.tokenSecret, buildScope(build.id));
     if (opts.upload !== false) {
-      const put = await fetch(`${api.url}/internal/builds/${build.id}/slug`, { method: "PUT", headers: { authorization: `Bearer ${token}` }, body: "a slug" });
+      const put = await fetch(`${api.url}/internal/builds/${build.id}/slug`, { method: "PUT", headers: { authorization: `Bearer ${token}` }, body: new Uint8Array(await slug) });
       expect(await put.json()).toMatchObject({ checksum });
     }
     return { build, token };
@@ -124,6 +126,16 @@ describe("build results", () => {
     expect(await api.builds.dynos.closeEnded()).toBeGreaterThanOrEqual(1);
     expect((await latestBuildRun(api.db, ended.build.id))?.state).toBe("complete");
     expect((await latestBuildRun(api.db, running.build.id))?.state).toBe("pending");
+  });
+
+  it("refuses a slug with a setuid file (422, naming it), and records nothing a result could name", async () => {
+    const { build, token } = await pendingBuild({ upload: false });
+    const setuid = await tarOf([{ name: "./", type: "directory", mode: 0o755 }, { name: "./bin/rootshell", type: "file", mode: 0o4755, uid: 0, gid: 0, body: "x" }], { gzip: true });
+    const put = await fetch(`${api.url}/internal/builds/${build.id}/slug`, { method: "PUT", headers: { authorization: `Bearer ${token}` }, body: new Uint8Array(setuid) });
+    expect(put.status).toBe(422);
+    expect(await put.json()).toMatchObject({ id: "invalid_params", message: expect.stringMatching(/"\.\/bin\/rootshell" has a setuid or setgid bit/) });
+    const row = (await api.db.query("SELECT uploaded_checksum FROM builds WHERE id = $1", [build.id])).rows[0];
+    expect(row).toEqual({ uploaded_checksum: null });
   });
 
   it("refuses a slug larger than the API takes (413), and keeps nothing of it", async () => {

@@ -33,6 +33,7 @@ import { type LogLine, deleteLogs, readLogs } from "../../platform/logs/index.ts
 import { ROUTES_KEY } from "../../platform/lib/channels.ts";
 import { throwawayDatabase } from "../support/database.ts";
 import { eventually, removeDir, uniqueName } from "../support/platform.ts";
+import { removeNamespace, testAppNetworks } from "../support/dynos.ts";
 
 const STACK_IMAGE = loadConfig().stackImage;
 const namespace = `test-${randomBytes(4).toString("hex")}`;
@@ -112,10 +113,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   eventStream?.destroy();
-  if (docker) {
-    const left = await docker.listContainers({ all: true, filters: { label: [inNamespace] } });
-    await Promise.all(left.map((c) => docker.getContainer(c.Id).remove({ force: true }).catch(() => {})));
-  }
+  if (docker) await removeNamespace(docker, namespace);
   if (redis) {
     for (const app of apps) {
       await deleteLogs(redis, app);
@@ -132,6 +130,9 @@ beforeEach(() => {
   onTestFailed(() => console.log(`dyno manager log:\n${managerLog.join("\n")}`));
 });
 
+let appNetworks: ReturnType<typeof testAppNetworks> | undefined;
+const networks = () => (appNetworks ??= testAppNetworks({ docker, db, namespace }));
+
 function manager(options: Partial<DynoManagerOptions> = {}) {
   return createDynoManager({
     docker,
@@ -140,6 +141,7 @@ function manager(options: Partial<DynoManagerOptions> = {}) {
     stackImage: STACK_IMAGE,
     slugPath: (checksum) => blobs.path(checksum),
     namespace,
+    appNetworks: networks(),
     bootTimeoutMs: 10_000,
     log: (line) => managerLog.push(line),
     ...options,
@@ -394,15 +396,16 @@ describe("dyno manager on the Docker engine", () => {
 describe("dyno output", () => {
   it("logs a Redis failure once and a vanished container, and never leaves a rejection unhandled", async () => {
     const lines: string[] = [];
-    const engine = createEngine({ docker, stackImage: STACK_IMAGE, slugPath: (checksum) => blobs.path(checksum), namespace });
+    const engine = createEngine({ docker, stackImage: STACK_IMAGE, slugPath: (checksum) => blobs.path(checksum), namespace, appNetworks: networks() });
     const closed = new Redis(redisUrl(loadConfig()));
     await closed.ping();
     closed.disconnect();
     const follower = createLogFollower({ docker, redis: closed, engine, log: (line) => lines.push(line) });
     const app = uniqueName("dynos");
+    const { id: appId } = await createApp(db(), { name: app, ownerId: user.id });
     const id = await engine.start({
       app,
-      appId: "00000000-0000-0000-0000-000000000000",
+      appId,
       release: 1,
       type: "worker",
       index: 1,
