@@ -1,0 +1,229 @@
+// What a dyno can do, seen from inside one: real containers started by the platform's engine,
+// each app on its own network behind its firewall chain, probing the host's ports and each
+// other. The apps live in a throwaway database; the host ports probed are the running
+// platform's (its API, router, kernel Redis and add-on datastores).
+import { createReadStream, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import Docker from "dockerode";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { packDirectory } from "../../apps/builder/slug.ts";
+import { createBlobStore } from "../../platform/blobs/index.ts";
+import { type Db, createApp, ensureUser, insertAddon } from "../../platform/db/index.ts";
+import { type Engine, acceptsConnections, createEngine } from "../../platform/dynos/engine.ts";
+import { DYNO_HOST, loadConfig } from "../../platform/lib/config.ts";
+import { throwawayDatabase } from "../support/database.ts";
+import { removeNamespace, testAppNetworks } from "../support/dynos.ts";
+import { removeDir, uniqueName } from "../support/platform.ts";
+
+const config = loadConfig();
+const namespace = uniqueName("test-confine");
+const SERVER = `use IO::Socket::INET;
+my $s = IO::Socket::INET->new(LocalPort => $ENV{PORT}, Listen => 5, ReuseAddr => 1) or die "listen: $!";
+while (my $c = $s->accept) { print $c "HTTP/1.0 200 OK\\r\\n\\r\\nhello\\n"; close $c }
+`;
+// Children that sleep, until fork fails: how many processes the dyno could make.
+const FORK_BOMB = `perl -e '$n = 0; while (1) { $p = fork(); if (!defined $p) { print "forks: $n\\n"; exit 0 } if (!$p) { sleep 20; exit 0 } $n++ }'`;
+
+let database: { db: Db; drop: () => Promise<void> } | undefined;
+let docker: Docker;
+let engine: Engine;
+let dir = "";
+let checksum = "";
+let ownerId = "";
+let index = 0;
+const db = () => database!.db;
+
+beforeAll(async () => {
+  docker = new Docker();
+  await docker.ping().catch((error: Error) => {
+    throw new Error(`this suite needs the Docker engine (npm run bootstrap): ${error.message}`);
+  });
+  database = await throwawayDatabase("ouro_confine_test");
+  ownerId = (await ensureUser(db(), `${namespace}@example.com`)).id;
+  dir = mkdtempSync(join(tmpdir(), "ouro-confine-"));
+  mkdirSync(join(dir, "app"));
+  writeFileSync(join(dir, "app", "server.pl"), SERVER);
+  await packDirectory({ dir: join(dir, "app"), out: join(dir, "slug.tgz") });
+  const blobs = createBlobStore(join(dir, "blobs"));
+  checksum = (await blobs.put(createReadStream(join(dir, "slug.tgz")))).checksum;
+  engine = createEngine({
+    docker,
+    stackImage: config.stackImage,
+    slugPath: (c) => blobs.path(c),
+    namespace,
+    appNetworks: testAppNetworks({ docker, db, namespace }),
+  });
+});
+
+afterAll(async () => {
+  if (docker) await removeNamespace(docker, namespace);
+  await database?.drop();
+  if (dir) removeDir(dir);
+});
+
+async function app(name: string, opts: { system?: boolean; addons?: string[] } = {}) {
+  const row = await createApp(db(), { name: opts.system ? name : uniqueName(name), ownerId, system: opts.system });
+  for (const service of opts.addons ?? []) {
+    await insertAddon(db(), { id: crypto.randomUUID(), app_id: row.id, service, plan: `${service}:standard`, name: uniqueName(service), config_vars: [] });
+  }
+  return row;
+}
+
+function start(target: { id: string; name: string }, command: string, opts: { type?: string; size?: string } = {}) {
+  return engine.start({
+    app: target.name,
+    appId: target.id,
+    release: 1,
+    type: opts.type ?? "run",
+    index: ++index,
+    command,
+    env: {},
+    slugChecksum: checksum,
+    size: opts.size ?? "standard-1X",
+  });
+}
+
+/** Runs a command in a one-off dyno of the app; its output once it exited. */
+async function run(target: { id: string; name: string }, command: string, opts: { size?: string } = {}) {
+  const id = await start(target, `${command} 2>&1`, opts);
+  const container = docker.getContainer(id);
+  const { StatusCode } = (await container.wait()) as { StatusCode: number };
+  const output = demux(await container.logs({ stdout: true, stderr: true }));
+  return { id, output, exitCode: StatusCode };
+}
+
+/** Docker's multiplexed log frames (an 8-byte header each) to text. */
+function demux(buffer: Buffer): string {
+  let text = "";
+  for (let at = 0; at + 8 <= buffer.length; at += 8 + buffer.readUInt32BE(at + 4)) {
+    text += buffer.subarray(at + 8, at + 8 + buffer.readUInt32BE(at + 4)).toString("utf8");
+  }
+  return text;
+}
+
+/** A bash loop printing `host:port open|closed` for each target. */
+const probe = (targets: string[]) =>
+  targets.map((t) => `(timeout 3 bash -c 'echo > /dev/tcp/${t.replace(":", "/")}' 2>/dev/null && echo "${t} open") || echo "${t} closed"`).join("; ");
+
+async function reachable(from: { id: string; name: string }, targets: string[]): Promise<Record<string, boolean>> {
+  const { output } = await run(from, probe(targets));
+  return Object.fromEntries(targets.map((t) => [t, output.includes(`${t} open`)]));
+}
+
+describe("a dyno, from inside", () => {
+  it("has no capability, no new privileges, a read-only root, writable /app and /tmp, and no Docker socket", async () => {
+    const tenant = await app("confined");
+    const { output, exitCode } = await run(
+      tenant,
+      [
+        "grep -E '^(CapEff|CapPrm|CapBnd|NoNewPrivs):' /proc/self/status",
+        "touch /root-file || echo root-read-only",
+        "touch /usr/bin/x || echo usr-read-only",
+        "echo a > /app/written && echo b > /tmp/written && cat /app/written /tmp/written",
+        "test -e /var/run/docker.sock || echo no-docker-socket",
+        "id -u",
+      ].join("; "),
+    );
+    expect(exitCode).toBe(0);
+    for (const field of ["CapEff", "CapPrm", "CapBnd"]) expect(output).toMatch(new RegExp(`${field}:\\s+0000000000000000`));
+    expect(output).toMatch(/NoNewPrivs:\s+1/);
+    expect(output).toMatch(/Read-only file system[\s\S]*root-read-only/);
+    expect(output).toContain("usr-read-only");
+    expect(output).toContain("a\nb\n");
+    expect(output).toContain("no-docker-socket");
+    expect(output.trim().split("\n").at(-1)).toBe("1000");
+  });
+
+  it("keeps nothing of /app and /tmp once it is removed: its volumes go with it", async () => {
+    const tenant = await app("scratch");
+    const { id } = await run(tenant, "echo kept > /app/file; echo kept > /tmp/file");
+    const volumes = (await docker.getContainer(id).inspect()).Mounts.map((m) => m.Name);
+    expect(volumes).toHaveLength(2);
+    await engine.remove(id);
+    const left = await docker.listVolumes();
+    expect((left.Volumes ?? []).filter((v) => volumes.includes(v.Name))).toEqual([]);
+  });
+
+  it("gets its size's memory, CPU share and process limits", async () => {
+    const tenant = await app("sized");
+    const small = await run(tenant, "true");
+    const large = await run(tenant, "true", { size: "standard-2X" });
+    const limits = async (id: string) => {
+      const { HostConfig } = await docker.getContainer(id).inspect();
+      return { memory: HostConfig.Memory, swap: HostConfig.MemorySwap, shares: HostConfig.CpuShares, pids: HostConfig.PidsLimit };
+    };
+    expect(await limits(small.id)).toEqual({ memory: 512 * 2 ** 20, swap: 512 * 2 ** 20, shares: 1024, pids: 256 });
+    expect(await limits(large.id)).toEqual({ memory: 1024 * 2 ** 20, swap: 1024 * 2 ** 20, shares: 2048, pids: 512 });
+  });
+
+  it("stops a fork bomb at its process limit, and other dynos go on", async () => {
+    const bomber = await app("bomber");
+    const neighbour = await app("neighbour");
+    const web = await start(neighbour, "exec perl server.pl", { type: "web" });
+    const bomb = await start(bomber, `${FORK_BOMB} 2>&1`);
+    const bombed = docker.getContainer(bomb);
+    const { StatusCode } = (await bombed.wait()) as { StatusCode: number };
+    const forks = Number(/forks: (\d+)/.exec(demux(await bombed.logs({ stdout: true, stderr: true }))) ?.[1]);
+    expect(StatusCode).toBe(0);
+    expect(forks).toBeGreaterThan(100);
+    expect(forks).toBeLessThan(256);
+    // While the bomb's children still hold their processes, another app's dynos work.
+    const other = await run(neighbour, "echo alive; ps -e | wc -l");
+    expect(other.output).toContain("alive");
+    const ip = Object.values((await docker.getContainer(web).inspect()).NetworkSettings.Networks)[0]!.IPAddress;
+    expect(await acceptsConnections(ip, 5000, 2_000)).toBe(true);
+  }, 60_000);
+});
+
+describe("a dyno's network", () => {
+  const host = (port: number) => `${DYNO_HOST}:${port}`;
+
+  it("reaches the API and the router, and neither the kernel's datastores nor another app's dynos", async () => {
+    const victim = await app("victim");
+    const web = await start(victim, "exec perl server.pl", { type: "web" });
+    const ip = Object.values((await docker.getContainer(web).inspect()).NetworkSettings.Networks)[0]!.IPAddress;
+    await expect.poll(() => acceptsConnections(ip, 5000), { timeout: 10_000 }).toBe(true);
+    const tenant = await app("prober");
+    const seen = await reachable(tenant, [
+      host(config.apiPort),
+      host(config.routerPort),
+      host(config.postgresPort),
+      host(config.redisPort),
+      host(config.addonsPostgresPort),
+      host(config.addonsRedisPort),
+      host(22),
+      `${ip}:5000`,
+      `${config.bridgeHost}:${config.redisPort}`,
+    ]);
+    expect(seen).toEqual({
+      [host(config.apiPort)]: true,
+      [host(config.routerPort)]: true,
+      [host(config.postgresPort)]: false,
+      [host(config.redisPort)]: false,
+      [host(config.addonsPostgresPort)]: false,
+      [host(config.addonsRedisPort)]: false,
+      [host(22)]: false,
+      [`${ip}:5000`]: false,
+      [`${config.bridgeHost}:${config.redisPort}`]: false,
+    });
+  }, 60_000);
+
+  it("cannot reach another dyno of its own app either", async () => {
+    const lonely = await app("lonely");
+    const web = await start(lonely, "exec perl server.pl", { type: "web" });
+    const ip = Object.values((await docker.getContainer(web).inspect()).NetworkSettings.Networks)[0]!.IPAddress;
+    await expect.poll(() => acceptsConnections(ip, 5000), { timeout: 10_000 }).toBe(true);
+    expect(await reachable(lonely, [`${ip}:5000`])).toEqual({ [`${ip}:5000`]: false });
+  }, 30_000);
+
+  it("reaches an add-on's datastore only when the app has that add-on; the queue apps reach the kernel's Redis", async () => {
+    const withDb = await app("with-db", { addons: ["postgres"] });
+    const withRedis = await app("with-redis", { addons: ["redis"] });
+    const cron = await app("cron", { system: true });
+    const targets = [host(config.addonsPostgresPort), host(config.addonsRedisPort), host(config.redisPort)];
+    expect(await reachable(withDb, targets)).toEqual({ [targets[0]!]: true, [targets[1]!]: false, [targets[2]!]: false });
+    expect(await reachable(withRedis, targets)).toEqual({ [targets[0]!]: false, [targets[1]!]: true, [targets[2]!]: false });
+    expect(await reachable(cron, targets)).toEqual({ [targets[0]!]: false, [targets[1]!]: false, [targets[2]!]: true });
+  }, 60_000);
+});
