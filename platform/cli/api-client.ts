@@ -1,5 +1,5 @@
 // A small Platform API client over fetch: JSON in, JSON out, API errors as ApiError.
-import { Readable } from "node:stream";
+import { PassThrough, Readable } from "node:stream";
 import { ApiError, ApiUnreachableError, CliError } from "./errors.ts";
 import type { App, Build, Dyno, Formation, LogSession, Release, Slug } from "./types.ts";
 
@@ -53,16 +53,12 @@ export class ApiClient {
     const response = await this.#fetch(target, { method: "GET" });
     if (!response.body) return Readable.from([]);
     const body = Readable.fromWeb(response.body as import("node:stream/web").ReadableStream<Uint8Array>);
+    const text = new PassThrough();
     // A connection lost midway fails the stream with a message, not undici's "terminated".
-    return Readable.from(
-      (async function* () {
-        try {
-          yield* body;
-        } catch (err) {
-          throw new CliError(`the stream from ${target.origin} broke off: ${errorReason(err)}`);
-        }
-      })(),
-    );
+    body.on("error", (err) => text.destroy(new CliError(`the stream from ${target.origin} broke off: ${errorReason(err)}`)));
+    // Destroying the stream closes the connection too: its open socket would keep the CLI from exiting.
+    text.once("close", () => body.destroy());
+    return body.pipe(text);
   }
 
   #url(path: string): URL {

@@ -13,7 +13,7 @@ import { type Db, createApp, ensureUser, insertAddon } from "../../platform/db/i
 import { type Engine, acceptsConnections, createEngine } from "../../platform/dynos/engine.ts";
 import { DYNO_HOST, loadConfig } from "../../platform/lib/config.ts";
 import { throwawayDatabase } from "../support/database.ts";
-import { removeNamespace, testAppNetworks } from "../support/dynos.ts";
+import { openTargets, probeScript, removeNamespace, testAppNetworks } from "../support/dynos.ts";
 import { removeDir, uniqueName } from "../support/platform.ts";
 
 const config = loadConfig();
@@ -102,13 +102,8 @@ function demux(buffer: Buffer): string {
   return text;
 }
 
-/** A bash loop printing `host:port open|closed` for each target. */
-const probe = (targets: string[]) =>
-  targets.map((t) => `(timeout 3 bash -c 'echo > /dev/tcp/${t.replace(":", "/")}' 2>/dev/null && echo "${t} open") || echo "${t} closed"`).join("; ");
-
 async function reachable(from: { id: string; name: string }, targets: string[]): Promise<Record<string, boolean>> {
-  const { output } = await run(from, probe(targets));
-  return Object.fromEntries(targets.map((t) => [t, output.includes(`${t} open`)]));
+  return openTargets(targets, (await run(from, probeScript(targets))).output);
 }
 
 describe("a dyno, from inside", () => {

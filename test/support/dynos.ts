@@ -30,3 +30,10 @@ export async function removeNamespace(docker: Docker, namespace: string): Promis
   await Promise.all(left.map((c) => docker.getContainer(c.Id).remove({ force: true, v: true }).catch(() => {})));
   await removeAppNetworks(docker, namespace);
 }
+
+/** A bash command, run in a dyno, that prints `<target> open` or `<target> closed` for each `host:port`. */
+export const probeScript = (targets: string[]) =>
+  targets.map((t) => `(timeout 3 bash -c 'echo > /dev/tcp/${t.replace(":", "/")}' 2>/dev/null && echo "${t} open") || echo "${t} closed"`).join("; ");
+
+/** Which targets a probe's output says were open. */
+export const openTargets = (targets: string[], output: string) => Object.fromEntries(targets.map((t) => [t, output.includes(`${t} open`)]));
