@@ -5,6 +5,7 @@ import { requireUser } from "./auth.ts";
 import { createAddonService } from "../addons/index.ts";
 import type { ApiContext, ApiDeps } from "./context.ts";
 import { refuseNulBytes } from "./edge.ts";
+import { resolveLimits } from "./limits.ts";
 import { addonRoutes } from "./routes/addons.ts";
 import { appRoutes } from "./routes/apps.ts";
 import { buildpackRoutes } from "./routes/buildpacks.ts";
@@ -27,6 +28,7 @@ function isDatastoreOutage(error: Error): boolean {
 export function createApi(deps: ApiDeps): express.Express {
   const ctx: ApiContext = {
     ...deps,
+    limits: resolveLimits(deps.limits),
     addons: createAddonService({ db: deps.db, config: deps.config, releaseConfigChange: deps.builds.releaseConfigChange }),
   };
   const api = express();

@@ -6,6 +6,7 @@ import type { Config } from "../lib/config.ts";
 import type { Db } from "../db/index.ts";
 import { invalidParams } from "../lib/errors.ts";
 import type { z } from "zod";
+import type { DynoLimits } from "./limits.ts";
 
 /** What the API is made from; made once by api/main.ts (or by a test). */
 export interface ApiDeps {
@@ -15,11 +16,14 @@ export interface ApiDeps {
   blobs: BlobStore;
   builds: BuildService;
   notifyFormation: (app: string) => Promise<void>;
+  /** Quotas and the host's memory; defaults (limits.ts) for what is left out. */
+  limits?: Partial<DynoLimits>;
 }
 
 /** What the API's routes receive: its deps and the services createApi builds on them. */
-export interface ApiContext extends ApiDeps {
+export interface ApiContext extends Omit<ApiDeps, "limits"> {
   addons: AddonService;
+  limits: DynoLimits;
 }
 
 export function parseBody<T>(schema: z.ZodType<T>, body: unknown): T {

@@ -12,12 +12,14 @@ import { createPool, listApps, migrate } from "../db/index.ts";
 import { resetApps } from "../router/index.ts";
 import { loadConfig, postgresUrl, redisUrl } from "../lib/config.ts";
 import { createApi } from "./app.ts";
+import { limitsFromEnv } from "./limits.ts";
 
 const log = (line: string) => console.log(line);
 exitOnUncaught("api");
 const SWEEP_MS = 30_000;
 
 const config = loadConfig();
+const limits = limitsFromEnv(process.env);
 const db = createPool(postgresUrl(config));
 await retrying(() => migrate(db), { log, what: "migrating the database" });
 const redis = new Redis(redisUrl(config));
@@ -46,7 +48,7 @@ queueEvents.on("error", (error: Error) => log(`build queue events: ${error.messa
 queueEvents.on("failed", ({ jobId, failedReason }) =>
   background(log, `failing build ${jobId} that the builder gave up on`, () => builds.jobFailed(jobId, failedReason)),
 );
-const api = createApi({ config, db, redis, blobs, builds, notifyFormation });
+const api = createApi({ config, db, redis, blobs, builds, notifyFormation, limits });
 
 // Dynos reach the API through the Docker bridge gateway; nothing else needs it.
 for (const host of ["127.0.0.1", config.bridgeHost]) {

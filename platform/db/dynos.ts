@@ -1,5 +1,6 @@
 import type { Db } from "./pool.ts";
 import { transaction } from "./pool.ts";
+import { DEFAULT_DYNO_SIZE } from "../lib/dyno-sizes.ts";
 
 /** What the dyno manager wants running for one app: its current release and formation. */
 export interface DesiredApp {
@@ -55,16 +56,28 @@ export interface DynoRow {
   command: string;
   state: "starting" | "up" | "crashed" | "down";
   port: number | null;
+  /** Read, not recorded: the one-off dyno's own size, else its process type's. */
+  size: string;
   created_at: Date;
   updated_at: Date;
 }
 
-export type DynoRecord = Omit<DynoRow, "id" | "updated_at">;
+export type DynoRecord = Omit<DynoRow, "id" | "updated_at" | "size">;
 
+/**
+ * An app's dynos with their sizes. A one-off dyno `<type>.<n>` is the app's run of that type
+ * and number (a build dyno's type is also a formation type of the builder, so the run comes first).
+ */
 export async function listDynos(db: Db, appId: string): Promise<DynoRow[]> {
-  return (
-    await db.query<DynoRow>("SELECT * FROM dynos WHERE app_id = $1 ORDER BY type, name, created_at", [appId])
-  ).rows;
+  const { rows } = await db.query<DynoRow>(
+    `SELECT d.*, coalesce(
+       (SELECT r.size FROM runs r WHERE r.app_id = d.app_id AND r.type = d.type AND r.number::text = split_part(d.name, '.', 2)),
+       f.size, $2) AS size
+     FROM dynos d LEFT JOIN formations f ON f.app_id = d.app_id AND f.type = d.type
+     WHERE d.app_id = $1 ORDER BY d.type, d.name, d.created_at`,
+    [appId, DEFAULT_DYNO_SIZE],
+  );
+  return rows;
 }
 
 /** Replaces an app's recorded dynos with what the engine reports now. */

@@ -1,4 +1,5 @@
 import type { Db } from "./pool.ts";
+import { transaction } from "./pool.ts";
 import { invalidParams } from "../lib/errors.ts";
 
 export interface FormationRow {
@@ -25,25 +26,59 @@ export async function listFormation(db: Db, appId: string): Promise<FormationRow
 
 export interface FormationUpdate {
   type: string;
-  quantity: number;
+  /** Left out: the quantity stays. */
+  quantity?: number;
+  /** A canonical size name (platform/lib/dyno-sizes.ts); left out: the size stays. */
+  size?: string;
 }
 
-/** Scales process types; each must exist in the current release. */
-export async function updateFormation(db: Db, appId: string, updates: FormationUpdate[]): Promise<FormationRow[]> {
-  const existing = await listFormation(db, appId);
-  for (const update of updates) {
-    if (!existing.some((f) => f.type === update.type)) {
-      const known = existing.map((f) => f.type).join(", ") || "none yet: deploy the app first";
-      throw invalidParams(`No such process type ${update.type} defined in Procfile (process types: ${known}).`);
+export interface FormationChange {
+  formation: FormationRow[];
+  /** Process types whose size changed: their dynos must restart to get it. */
+  resized: string[];
+}
+
+/**
+ * Scales and resizes process types; each must exist in the current release. The app's row is
+ * locked while the total is checked against `limits.maxDynos` (the API's quota; the platform's
+ * own callers set none), so two requests cannot both pass it.
+ */
+export async function updateFormation(
+  db: Db,
+  appId: string,
+  updates: FormationUpdate[],
+  limits?: { maxDynos: number; appName: string },
+): Promise<FormationChange> {
+  const resized = await transaction(db, async (client) => {
+    await client.query("SELECT 1 FROM apps WHERE id = $1 FOR UPDATE", [appId]);
+    const existing = (await client.query<FormationRow>(`${SELECT_FORMATION} WHERE f.app_id = $1`, [appId])).rows;
+    for (const update of updates) {
+      if (!existing.some((f) => f.type === update.type)) {
+        const known = existing.map((f) => f.type).join(", ") || "none yet: deploy the app first";
+        throw invalidParams(`No such process type ${update.type} defined in Procfile (process types: ${known}).`);
+      }
     }
-  }
-  for (const update of updates) {
-    await db.query("UPDATE formations SET quantity = $3, updated_at = now() WHERE app_id = $1 AND type = $2", [
-      appId,
-      update.type,
-      update.quantity,
-    ]);
-  }
+    const quantity = (f: FormationRow) => updates.find((u) => u.type === f.type)?.quantity ?? f.quantity;
+    const total = existing.reduce((sum, f) => sum + quantity(f), 0);
+    if (limits && total > limits.maxDynos) {
+      const now = existing.reduce((sum, f) => sum + f.quantity, 0);
+      throw invalidParams(
+        `Cannot run more than ${limits.maxDynos} dynos on ${limits.appName}: this change asks for ${total} (it runs ${now} now). ` +
+          "Scale other process types down first.",
+      );
+    }
+    const changed: string[] = [];
+    for (const update of updates) {
+      const before = existing.find((f) => f.type === update.type)!;
+      if (update.size !== undefined && update.size !== before.size) changed.push(update.type);
+      await client.query(
+        `UPDATE formations SET quantity = coalesce($3, quantity), size = coalesce($4, size), updated_at = now()
+         WHERE app_id = $1 AND type = $2`,
+        [appId, update.type, update.quantity ?? null, update.size ?? null],
+      );
+    }
+    return changed;
+  });
   const types = new Set(updates.map((u) => u.type));
-  return (await listFormation(db, appId)).filter((f) => types.has(f.type));
+  return { formation: (await listFormation(db, appId)).filter((f) => types.has(f.type)), resized };
 }

@@ -1,6 +1,6 @@
 import type { Db } from "./pool.ts";
 import { transaction } from "./pool.ts";
-import { notFound } from "../lib/errors.ts";
+import { invalidParams, notFound } from "../lib/errors.ts";
 import { isUuid } from "../lib/ids.ts";
 import { DEFAULT_DYNO_SIZE } from "../lib/dyno-sizes.ts";
 
@@ -21,13 +21,36 @@ export interface RunRow {
   updated_at: Date;
 }
 
-/** Queues a one-off dyno `<type>.<n>` of the given release (default: the current one). */
+/** The dyno type of the release phase: the platform starts those, a user does not. */
+export const RELEASE_PHASE_TYPE = "release";
+
+/**
+ * Queues a one-off dyno `<type>.<n>` of the given release (default: the current one). With a
+ * `quota`, refuses it when the app has that many user one-off dynos open already (build and
+ * release-phase dynos do not count); the app's row stays locked from the count to the insert,
+ * so two requests cannot both take the last place.
+ */
 export async function createRun(
   db: Db,
   run: { appId: string; command: string; type: string; releaseVersion?: number; env?: Record<string, string>; buildId?: string; size?: string },
+  quota?: { max: number; appName: string },
 ): Promise<RunRow> {
   return transaction(db, async (client) => {
     await client.query("SELECT 1 FROM apps WHERE id = $1 FOR UPDATE", [run.appId]);
+    if (quota) {
+      const { rows } = await client.query<{ open: number }>(
+        `SELECT count(*)::int AS open FROM runs
+         WHERE app_id = $1 AND state IN ('pending', 'running') AND build_id IS NULL AND type <> $2`,
+        [run.appId, RELEASE_PHASE_TYPE],
+      );
+      const open = rows[0]?.open ?? 0;
+      if (open >= quota.max) {
+        throw invalidParams(
+          `Cannot run more than ${quota.max} one-off dynos at once on ${quota.appName}: ${open} are running or starting. ` +
+            "Wait for one to exit, then try again.",
+        );
+      }
+    }
     let version = run.releaseVersion;
     if (version === undefined) {
       const current = await client.query<{ version: number }>(

@@ -1,16 +1,19 @@
 import { Router } from "express";
 import { z } from "zod";
-import { audit, getApp, listFormation, updateFormation } from "../../db/index.ts";
+import { type FormationUpdate, audit, getApp, listFormation, updateFormation } from "../../db/index.ts";
+import { RESTART_CHANNEL } from "../../lib/channels.ts";
 import { notFound } from "../../lib/errors.ts";
 import { type ApiContext, parseBody } from "../context.ts";
+import { sizeForHost } from "../limits.ts";
 import { formationShape } from "../shapes.ts";
 
-const MAX_QUANTITY = 100;
-const Quantity = z.number().int().min(0).max(MAX_QUANTITY);
+// Heroku's formation update: a quantity, a size or both; the per-app total is checked in the database.
+const Change = z
+  .object({ quantity: z.number().int().min(0).optional(), size: z.string().min(1).optional() })
+  .refine((c) => c.quantity !== undefined || c.size !== undefined, "give a quantity, a size or both");
 const BatchUpdate = z.object({
-  updates: z.array(z.object({ type: z.string(), quantity: Quantity, size: z.string().optional() })).min(1),
+  updates: z.array(z.object({ type: z.string().min(1) }).and(Change)).min(1),
 });
-const SingleUpdate = z.object({ quantity: Quantity, size: z.string().optional() });
 
 export function formationRoutes(ctx: ApiContext): Router {
   const router = Router();
@@ -27,12 +30,16 @@ export function formationRoutes(ctx: ApiContext): Router {
     res.json(formationShape(formation, app));
   });
 
-  async function scale(appName: string, updates: { type: string; quantity: number }[], actor: string) {
+  async function scale(appName: string, requested: FormationUpdate[], actor: string) {
     const app = await getApp(ctx.db, appName);
-    const updated = await updateFormation(ctx.db, app.id, updates);
-    await ctx.notifyFormation(app.name);
+    // Sizes are stored by their canonical name, whatever case or short name the client sent.
+    const updates = requested.map((u) => (u.size === undefined ? u : { ...u, size: sizeForHost(u.size, ctx.limits).name }));
+    const { formation, resized } = await updateFormation(ctx.db, app.id, updates, { maxDynos: ctx.limits.maxDynosPerApp, appName: app.name });
+    // A running dyno keeps the limits it started with: a new size takes a restart (as on Heroku).
+    if (resized.length > 0) await ctx.redis.publish(RESTART_CHANNEL, app.name);
+    else await ctx.notifyFormation(app.name);
     await audit(ctx.db, { actor, action: "formation.update", app: app.name, detail: { updates } });
-    return updated.map((f) => formationShape(f, app));
+    return formation.map((f) => formationShape(f, app));
   }
 
   router.patch("/apps/:app/formation", async (req, res) => {
@@ -41,8 +48,8 @@ export function formationRoutes(ctx: ApiContext): Router {
   });
 
   router.patch("/apps/:app/formation/:type", async (req, res) => {
-    const { quantity } = parseBody(SingleUpdate, req.body);
-    const [updated] = await scale(req.params.app, [{ type: req.params.type, quantity }], req.user!.email);
+    const change = parseBody(Change, req.body);
+    const [updated] = await scale(req.params.app, [{ type: req.params.type, ...change }], req.user!.email);
     res.json(updated);
   });
 

@@ -1,17 +1,24 @@
 import { Router } from "express";
 import { z } from "zod";
-import { audit, createRun, getApp, getBuild, getRelease, getRun, getSlug, listBuilds, listDynos, listReleases } from "../../db/index.ts";
+import { RELEASE_PHASE_TYPE, audit, createRun, getApp, getBuild, getRelease, getRun, getSlug, listBuilds, listDynos, listReleases } from "../../db/index.ts";
 import { RESTART_CHANNEL } from "../../lib/channels.ts";
 import { ConfigVarsSchema } from "../../lib/config-vars.ts";
 import { notFound } from "../../lib/errors.ts";
 import { isUuid } from "../../lib/ids.ts";
 import { type ApiContext, parseBody } from "../context.ts";
+import { sizeForHost } from "../limits.ts";
 import { buildShape, dynoShape, releaseShape, runShape, slugShape } from "../shapes.ts";
 
 const RunRequest = z.object({
   command: z.string().min(1),
-  type: z.string().regex(/^[a-z][a-z0-9_-]{0,29}$/).default("run"),
+  type: z
+    .string()
+    .regex(/^[a-z][a-z0-9_-]{0,29}$/)
+    // The release phase's dynos are the platform's own, and outside the one-off quota.
+    .refine((type) => type !== RELEASE_PHASE_TYPE, `"${RELEASE_PHASE_TYPE}" is the release phase's dyno type; pick another`)
+    .default("run"),
   env: ConfigVarsSchema.optional(),
+  size: z.string().min(1).optional(),
 });
 
 /** Releases, builds, slugs and dynos (including one-off dynos). */
@@ -53,9 +60,14 @@ export function releaseRoutes(ctx: ApiContext): Router {
   router.post("/apps/:app/dynos", async (req, res) => {
     const app = await getApp(ctx.db, req.params.app);
     const body = parseBody(RunRequest, req.body);
-    const run = await createRun(ctx.db, { appId: app.id, command: body.command, type: body.type, env: body.env });
+    const size = body.size === undefined ? undefined : sizeForHost(body.size, ctx.limits).name;
+    const run = await createRun(
+      ctx.db,
+      { appId: app.id, command: body.command, type: body.type, env: body.env, size },
+      { max: ctx.limits.maxOneOffDynos, appName: app.name },
+    );
     await ctx.notifyFormation(app.name);
-    await audit(ctx.db, { actor: req.user!.email, action: "dyno.run", app: app.name, detail: { command: body.command } });
+    await audit(ctx.db, { actor: req.user!.email, action: "dyno.run", app: app.name, detail: { command: body.command, size: run.size } });
     res.status(201).json(runShape(run, app));
   });
 
