@@ -17,6 +17,7 @@ import { acceptPorts, dropChain, ensureChain, ensureJump, iptables, onlyPorts, r
 const DYNOS_CHAIN = "OURO-DYNOS";
 const APPS_CHAIN = "OURO-DYNOS-APPS";
 const INTERFACES = ["-i", "od-+"];
+const LINK_LOCAL = "169.254.0.0/16";
 
 const short = (appId: string) => appId.replace(/-/g, "").slice(0, 12);
 /** Interface names have at most 15 characters. */
@@ -55,6 +56,8 @@ export function createAppNetworks(opts: AppNetworkOptions) {
     if (!table.has(APPS_CHAIN)) await iptables(["-N", APPS_CHAIN]).catch(() => {});
     await ensureChain(DYNOS_CHAIN, onlyPorts(commonPorts(opts.ports), [`-j ${APPS_CHAIN}`]), table);
     await ensureJump("INPUT", INTERFACES, DYNOS_CHAIN);
+    // A cloud host's metadata service (link-local) hands out the host's own credentials.
+    if (table.has("DOCKER-USER")) await ensureJump("DOCKER-USER", [...INTERFACES, "-d", LINK_LOCAL], "REJECT");
   }
 
   async function ensureRules(appId: string) {

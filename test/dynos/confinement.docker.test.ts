@@ -12,6 +12,7 @@ import { createBlobStore } from "../../platform/blobs/index.ts";
 import { type Db, createApp, ensureUser, insertAddon } from "../../platform/db/index.ts";
 import { type Engine, acceptsConnections, createEngine } from "../../platform/dynos/engine.ts";
 import { DYNO_HOST, loadConfig } from "../../platform/lib/config.ts";
+import { iptables } from "../../platform/dynos/firewall.ts";
 import { throwawayDatabase } from "../support/database.ts";
 import { openTargets, probeScript, removeNamespace, testAppNetworks } from "../support/dynos.ts";
 import { removeDir, uniqueName } from "../support/platform.ts";
@@ -28,6 +29,7 @@ const FORK_BOMB = `perl -e '$n = 0; while (1) { $p = fork(); if (!defined $p) { 
 let database: { db: Db; drop: () => Promise<void> } | undefined;
 let docker: Docker;
 let engine: Engine;
+let networks: ReturnType<typeof testAppNetworks>;
 let dir = "";
 let checksum = "";
 let ownerId = "";
@@ -52,7 +54,7 @@ beforeAll(async () => {
     stackImage: config.stackImage,
     slugPath: (c) => blobs.path(c),
     namespace,
-    appNetworks: testAppNetworks({ docker, db, namespace }),
+    appNetworks: (networks = testAppNetworks({ docker, db, namespace })),
   });
 });
 
@@ -220,5 +222,21 @@ describe("a dyno's network", () => {
     expect(await reachable(withDb, targets)).toEqual({ [targets[0]!]: true, [targets[1]!]: false, [targets[2]!]: false });
     expect(await reachable(withRedis, targets)).toEqual({ [targets[0]!]: false, [targets[1]!]: true, [targets[2]!]: false });
     expect(await reachable(cron, targets)).toEqual({ [targets[0]!]: false, [targets[1]!]: false, [targets[2]!]: true });
+  }, 60_000);
+
+  it("refuses link-local addresses (a cloud host's metadata service) from app bridges", async () => {
+    await app("metadata").then((row) => run(row, "true"));
+    await expect(iptables(["-C", "DOCKER-USER", "-i", "od-+", "-d", "169.254.0.0/16", "-j", "REJECT"])).resolves.toBeDefined();
+  });
+
+  it("puts an app's rules back on the next check when the host's firewall lost them", async () => {
+    const withDb = await app("flushed", { addons: ["postgres"] });
+    const target = [`${DYNO_HOST}:${config.addonsPostgresPort}`];
+    expect(await reachable(withDb, target)).toEqual({ [target[0]!]: true });
+    const chain = `OURO-A-${withDb.id.replace(/-/g, "").slice(0, 12)}`;
+    await iptables(["-F", chain]);
+    expect(await reachable(withDb, target)).toEqual({ [target[0]!]: false });
+    await networks.verify();
+    expect(await reachable(withDb, target)).toEqual({ [target[0]!]: true });
   }, 60_000);
 });
