@@ -3,7 +3,7 @@ import { type Change, type DesiredDyno, type LiveDyno, slotKey } from "./model.t
 /**
  * The delta between what should run and what runs, per dyno slot (app, type,
  * index). Pure: no I/O, no clock. A slot is satisfied by a running container of
- * the desired release; a running container of another release is replaced; an
+ * the desired release and size; a running container of another release or size is replaced; an
  * exited one is removed; a running one no slot wants is stopped.
  */
 export function diffFormation(desired: DesiredDyno[], live: LiveDyno[]): Change[] {
@@ -21,10 +21,11 @@ export function diffFormation(desired: DesiredDyno[], live: LiveDyno[]): Change[
 
   for (const want of desired) {
     const running = bySlot.get(slotKey(want)) ?? [];
-    const current = running.filter((d) => d.release === want.release).sort((a, b) => +a.createdAt - +b.createdAt);
+    // A dyno's limits are fixed when it starts: a new size, like a new release, takes a new dyno.
+    const current = running.filter((d) => d.release === want.release && d.size === want.size).sort((a, b) => +a.createdAt - +b.createdAt);
     const [keep, ...extra] = current;
     for (const d of running) claimed.add(d.containerId);
-    const old = running.filter((d) => d.release !== want.release);
+    const old = running.filter((d) => !current.includes(d));
     if (keep) {
       for (const d of [...extra, ...old]) changes.push({ kind: "stop", dyno: d, reason: "superseded" });
     } else if (old.length > 0) {

@@ -32,6 +32,8 @@ export interface LiveDyno {
   type: string;
   index: number;
   command: string;
+  /** The size it was started with (its limits cannot change while it runs). */
+  size: string;
   running: boolean;
   exitCode: number | null;
   ip: string | null;

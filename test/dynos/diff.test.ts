@@ -15,7 +15,7 @@ const want = (type: string, index: number, release = 2): DesiredDyno => ({
 });
 
 let next = 0;
-const live = (type: string, index: number, release = 2, running = true): LiveDyno => ({
+const live = (type: string, index: number, release = 2, running = true, size = "standard-1X"): LiveDyno => ({
   containerId: `c${++next}`,
   app: "hello",
   appId: "a1",
@@ -23,6 +23,7 @@ const live = (type: string, index: number, release = 2, running = true): LiveDyn
   type,
   index,
   command: `run ${type}`,
+  size,
   running,
   exitCode: running ? null : 1,
   ip: "172.17.0.9",
@@ -42,6 +43,8 @@ describe("diffFormation", () => {
     { name: "new release replaces", desired: [want("web", 1, 3)], live: [live("web", 1, 2)], expected: ["replace web.1 v3"] },
     { name: "exited dyno is removed and started again", desired: [want("web", 1)], live: [live("web", 1, 2, false)], expected: ["remove web.1 v2", "start web.1 v2"] },
     { name: "app gone stops everything", desired: [], live: [live("web", 1), live("worker", 1)], expected: ["stop web.1 v2", "stop worker.1 v2"] },
+    { name: "new size replaces", desired: [{ ...want("web", 1), size: "standard-2X" }], live: [live("web", 1)], expected: ["replace web.1 v2"] },
+    { name: "leftover old size after resize stops", desired: [want("web", 1)], live: [live("web", 1, 2, true, "standard-2X"), live("web", 1)], expected: ["stop web.1 v2"] },
     { name: "leftover old release after replacement stops", desired: [want("web", 1, 3)], live: [live("web", 1, 2), live("web", 1, 3)], expected: ["stop web.1 v2"] },
   ];
   for (const c of cases) {

@@ -29,6 +29,7 @@ const container = (runId: string, running: boolean, exitCode: number | null = ru
   type: "release",
   index: 1,
   command: "migrate",
+  size: "standard-1X",
   running,
   exitCode,
   ip: null,
