@@ -8,7 +8,7 @@ import { background, exitOnUncaught, repeating, retrying } from "../lib/backgrou
 import { FORMATION_CHANNEL, RESTART_CHANNEL } from "../lib/channels.ts";
 import { loadConfig, postgresUrl, redisUrl } from "../lib/config.ts";
 import { BUILD_NETWORK, ensureBuildNetwork } from "./build-network.ts";
-import { watchDyingDynos } from "./engine-events.ts";
+import { logMemoryKill, watchDyingDynos } from "./engine-events.ts";
 import { createDynoManager } from "./manager.ts";
 import { createAppNetworks } from "./app-networks.ts";
 import { appNetworkFacts } from "../db/index.ts";
@@ -64,9 +64,17 @@ events.on("message", (channel: string, app: string) => {
   else background(log, `reconciling ${app}`, () => manager.reconcileApp(app));
 });
 
-// A dyno that exits is noticed at once, not at the next tick.
+// A dyno that exits is noticed at once, not at the next tick; one killed at its memory limit
+// gets Heroku's R15 in its app's log first.
 await retrying(
-  () => watchDyingDynos({ docker, namespace, log, onDeath: (app) => background(log, `reconciling ${app}`, () => manager.reconcileApp(app)) }),
+  () =>
+    watchDyingDynos({
+      docker,
+      namespace,
+      log,
+      onDeath: (app) => background(log, `reconciling ${app}`, () => manager.reconcileApp(app)),
+      onOomKilled: (dead) => logMemoryKill(redis, dead),
+    }),
   { log, what: "opening the Docker event stream" },
 );
 

@@ -2,9 +2,10 @@
 // an event split across chunks is still read whole, and a bad line is skipped, not thrown.
 import { PassThrough } from "node:stream";
 import { describe, expect, it } from "vitest";
-import { appOfEvent, eachLine } from "../../platform/dynos/engine-events.ts";
+import { appOfEvent, eachLine, oomTracker, parseEvent } from "../../platform/dynos/engine-events.ts";
 
-const event = (app: string) => JSON.stringify({ Type: "container", Action: "die", Actor: { ID: "abc", Attributes: { "ouro.app": app, exitCode: "0" } } });
+const event = (app: string, action = "die", id = "abc") =>
+  JSON.stringify({ Type: "container", Action: action, Actor: { ID: id, Attributes: { "ouro.app": app, "ouro.dyno": "web.1", exitCode: "0" } } });
 
 describe("appOfEvent", () => {
   it.each([
@@ -15,6 +16,36 @@ describe("appOfEvent", () => {
     { line: "not json", app: undefined },
   ])("$line → $app", ({ line, app }) => {
     expect(appOfEvent(line)).toBe(app);
+  });
+});
+
+describe("parseEvent", () => {
+  it("reads the action, container, app and dyno of an Ouro container's event", () => {
+    expect(parseEvent(event("shop", "oom", "c1"))).toEqual({ action: "oom", containerId: "c1", app: "shop", dyno: "web.1" });
+  });
+
+  it.each([["not json"], [JSON.stringify({ Action: "die", Actor: { ID: "c1", Attributes: { name: "other" } } })]])("skips %s", (line) => {
+    expect(parseEvent(line)).toBeUndefined();
+  });
+});
+
+describe("oomTracker", () => {
+  const parsed = (action: string, id: string) => parseEvent(event("shop", action, id))!;
+
+  it("reports a death after an oom event, once, and no other death", () => {
+    const ooms = oomTracker();
+    ooms.seen(parsed("oom", "c1"));
+    ooms.seen(parsed("die", "c2"));
+    expect(ooms.died(parsed("die", "c2"))).toBe(false);
+    expect(ooms.died(parsed("die", "c1"))).toBe(true);
+    // A container dies once; the same event read again is no second R15.
+    expect(ooms.died(parsed("die", "c1"))).toBe(false);
+  });
+
+  it("forgets the oldest containers that hit their limit and lived on, past its bound", () => {
+    const ooms = oomTracker(2);
+    for (const id of ["c1", "c2", "c3"]) ooms.seen(parsed("oom", id));
+    expect([ooms.died(parsed("die", "c1")), ooms.died(parsed("die", "c2")), ooms.died(parsed("die", "c3"))]).toEqual([false, true, true]);
   });
 });
 
