@@ -101,7 +101,7 @@ export class ApiClient {
   updateConfigVars = (app: string, changes: Record<string, string | null>) =>
     this.request<Record<string, string>>("PATCH", `/apps/${enc(app)}/config-vars`, changes);
   formation = (app: string) => this.request<Formation[]>("GET", `/apps/${enc(app)}/formation`);
-  updateFormation = (app: string, updates: { type: string; quantity: number; size?: string }[]) =>
+  updateFormation = (app: string, updates: { type: string; quantity?: number; size?: string }[]) =>
     this.request<Formation[]>("PATCH", `/apps/${enc(app)}/formation`, { updates });
   releases = (app: string) => this.request<Release[]>("GET", `/apps/${enc(app)}/releases`);
   release = (app: string, idOrVersion: string) =>

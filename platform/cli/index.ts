@@ -4,5 +4,5 @@ export { resolveConfig, type CliConfig } from "./config.ts";
 export { ApiError, ApiUnreachableError, CliError, describeError } from "./errors.ts";
 export { appFromGitUrl, resolveApp, setRemote, withCredentials } from "./git.ts";
 export { ago, createPrinter, formatTime, type Printer } from "./printer.ts";
-export { parseScaleArgs, resolveScale, ScaleArgumentError, type ScaleChange } from "./scale.ts";
+export { parseScaleArgs, parseTypeArgs, resolveScale, ScaleArgumentError, type ScaleChange } from "./scale.ts";
 export type * from "./types.ts";

@@ -24,6 +24,7 @@ import { register as logs } from "./commands/logs/index.ts";
 import { register as ps } from "./commands/ps/index.ts";
 import { register as psRestart } from "./commands/ps/restart.ts";
 import { register as psScale } from "./commands/ps/scale.ts";
+import { register as psType } from "./commands/ps/type.ts";
 import { register as releases } from "./commands/releases/index.ts";
 import { register as releasesInfo } from "./commands/releases/info.ts";
 import { register as run } from "./commands/run/index.ts";
@@ -32,7 +33,7 @@ import { register as systemUpgrade } from "./commands/system/upgrade.ts";
 const COMMANDS: RegisterCommand[] = [
   ...buildpacks.commands,
   addons, apps, appsCreate, appsDestroy, appsInfo, authToken, builds, config, configGet, configSet, configUnset,
-  cron, gitRemote, logs, ps, psRestart, psScale, releases, releasesInfo, run, systemUpgrade,
+  cron, gitRemote, logs, ps, psRestart, psScale, psType, releases, releasesInfo, run, systemUpgrade,
 ];
 
 const debug = !["", "0", "false"].includes(process.env.OURO_DEBUG ?? "");

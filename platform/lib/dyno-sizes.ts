@@ -35,3 +35,8 @@ export function dynoSize(name: string): DynoSize {
   }
   return size;
 }
+
+/** A size as Heroku's CLI prints it (`Standard-1X`); a name it does not know is shown as it is. */
+export function sizeLabel(name: string): string {
+  return name.charAt(0).toUpperCase() + name.slice(1);
+}

@@ -1,29 +1,45 @@
 // `ouro run CMD`: a one-off dyno of the app's current release; its output is shown
 // as it runs, and the CLI exits with the command's exit status. `run:detached` only starts it.
-import { appCommand, appOf, type AppOptions, type RegisterCommand } from "../../command.ts";
+// `-s SIZE` picks the dyno's size, as heroku's does.
+import type { Command } from "commander";
+import { sizeLabel } from "../../../lib/dyno-sizes.ts";
+import { appCommand, appOf, type AppOptions, type CliContext, type RegisterCommand } from "../../command.ts";
+
+interface RunOptions extends AppOptions {
+  size?: string;
+}
+
+const withSize = (command: Command) =>
+  command.option("-s, --size <size>", "dyno size: standard-1X (default), standard-2X, performance-M, performance-L (or 1X, 2X, PM, PL)");
+
+function startRun(ctx: CliContext, app: string, command: string[], options: RunOptions) {
+  const body = { command: command.join(" "), ...(options.size ? { size: options.size } : {}) };
+  return ctx.api.request<RunDyno>("POST", `/apps/${encodeURIComponent(app)}/dynos`, body);
+}
 
 interface RunDyno {
   id: string;
   name: string;
   state: string;
+  size: string;
   exit_code: number | null;
 }
 
 export const register: RegisterCommand = (program, ctx) => {
-  appCommand(program, "run:detached <command...>", "run a one-off dyno in the background; its output goes to the app's logs")
-    .action(async (command: string[], options: AppOptions) => {
+  withSize(appCommand(program, "run:detached <command...>", "run a one-off dyno in the background; its output goes to the app's logs"))
+    .action(async (command: string[], options: RunOptions) => {
       const app = await appOf(ctx, options);
-      const dyno = await ctx.api.request<RunDyno>("POST", `/apps/${encodeURIComponent(app)}/dynos`, { command: command.join(" ") });
+      const dyno = await startRun(ctx, app, command, options);
       if (options.json) return ctx.print.json(dyno);
-      ctx.print.line(`Running ${command.join(" ")} on ${app}... up, ${dyno.name}`);
+      ctx.print.line(`Running ${command.join(" ")} on ${app}... up, ${dyno.name} (${sizeLabel(dyno.size)})`);
       ctx.print.note(`Run ouro logs -a ${app} -d ${dyno.name} to view the output.`);
     });
 
-  appCommand(program, "run <command...>", "run a one-off dyno and show its output until it exits", { json: false })
-    .action(async (command: string[], options: AppOptions) => {
+  withSize(appCommand(program, "run <command...>", "run a one-off dyno and show its output until it exits", { json: false }))
+    .action(async (command: string[], options: RunOptions) => {
       const app = await appOf(ctx, options);
-      const dyno = await ctx.api.request<RunDyno>("POST", `/apps/${encodeURIComponent(app)}/dynos`, { command: command.join(" ") });
-      ctx.print.note(`Running ${command.join(" ")} on ${app}... ${dyno.name}`);
+      const dyno = await startRun(ctx, app, command, options);
+      ctx.print.note(`Running ${command.join(" ")} on ${app}... ${dyno.name} (${sizeLabel(dyno.size)})`);
       const session = await ctx.api.createLogSession(app, { lines: 1500, tail: true, dyno: dyno.name });
       const stream = await ctx.api.stream(session.logplex_url);
       let pending = "";
