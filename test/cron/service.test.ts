@@ -82,7 +82,8 @@ describe("cron service (real Redis with the cron ACL user, the real API in-proce
     connection = { url: `redis://cron:${password}@127.0.0.1:${port}`, maxRetriesPerRequest: null };
     const adminUrl = `redis://127.0.0.1:${port}`;
     admin = new Queue(queueName, { connection: { url: adminUrl, maxRetriesPerRequest: null } });
-    api = await inProcessApi({ prefix: "cron_service", redisUrl: adminUrl, buildQueue: `builds-${queueName}` });
+    // No dyno manager runs here, so every tick's dyno stays open: past the one-off quota, ticks would be refused.
+    api = await inProcessApi({ prefix: "cron_service", redisUrl: adminUrl, buildQueue: `builds-${queueName}`, limits: { maxOneOffDynos: 1_000 } });
     cronApi = createCronApi({ apiUrl: api.url, apiKey: api.key });
     tick = await api.createApp("tick");
     await api.recordDeploy(tick, {});

@@ -74,6 +74,8 @@ export async function inProcessApi(opts: {
   /** The queue the build service puts build jobs on; default a random name. */
   buildQueue?: string;
   buildTimeoutMs?: number;
+  /** Quotas and host memory (platform/api/limits.ts); by default the API's own defaults. */
+  limits?: ApiDeps["limits"];
 } = {}): Promise<InProcessApi> {
   const config = { ...loadConfig(), ...opts.config };
   const throwaway = opts.db ? undefined : await throwawayDatabase(opts.prefix ?? "ouro_api_test");
@@ -90,7 +92,7 @@ export async function inProcessApi(opts: {
   const log = (line: string) => void logs.push(line);
   const notifyFormation = async (app: string) => void notified.push(app);
   const builds = createBuildService({ config, db, redis, queue, blobs, notifyFormation, log, buildTimeoutMs: opts.buildTimeoutMs });
-  const deps: ApiDeps = { config, db, redis, blobs, builds, notifyFormation };
+  const deps: ApiDeps = { config, db, redis, blobs, builds, notifyFormation, limits: opts.limits };
   const servers: Server[] = [];
   const user = await ensureUser(db, `${opts.prefix ?? "api-test"}@ouro.local`);
   const key = await createApiKey(db, user.id);
