@@ -1,5 +1,12 @@
 export { addonDatabaseName, createPostgresProvider, type PostgresProviderOptions } from "./provider.ts";
 export {
+  ADDON_CONNECTION_LIMIT,
+  ADDON_ROLE_PATTERN,
+  ROLE_FUNCTIONS_OWNER,
+  ROLE_FUNCTIONS_SCHEMA,
+  roleFunctionsSql,
+} from "./role-functions.ts";
+export {
   addonShortId,
   createProviderHandler,
   parseProvisionRequest,

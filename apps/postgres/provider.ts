@@ -1,11 +1,16 @@
-// The postgres add-on: one role and one database per add-on, both `addon_<short id>`. The
-// role may log in and owns its database; nobody else but the admin may connect to it.
+// The postgres add-on: one role and one database per add-on, both `addon_<short id>`, on the
+// add-on cluster (never the kernel's). The role may log in and owns its database; nobody else
+// but the provider may connect to it, and each holds at most ADDON_CONNECTION_LIMIT connections.
 import { randomBytes } from "node:crypto";
 import type pg from "pg";
 import { addonShortId, type Provider } from "../../platform/lib/addon-provider.ts";
+import { ADDON_CONNECTION_LIMIT, DROP_ROLE_SQL, PUT_ROLE_SQL } from "./role-functions.ts";
 
 export interface PostgresProviderOptions {
-  /** A pool logged in as a role with CREATEDB CREATEROLE (never a superuser). */
+  /**
+   * A pool logged in as the provider role: CREATEDB, no CREATEROLE (roles are made through the
+   * functions of role-functions.ts), allowed only into the `postgres` database.
+   */
   admin: pg.Pool;
   /** Where the add-on's users reach the server (the admin URL's host and port). */
   server: { host: string; port: number };
@@ -20,32 +25,24 @@ export function createPostgresProvider(options: PostgresProviderOptions): Provid
     async provision({ addonId }) {
       const name = addonDatabaseName(addonId);
       const password = randomBytes(24).toString("hex");
-      const role = `"${name}"`;
-      const client = await admin.connect();
-      try {
-        const exists = await client.query("SELECT 1 FROM pg_roles WHERE rolname = $1", [name]);
-        // A repeated provision (the kernel retried) gets the same role with a new password.
-        // (Only a superuser may even restate NOSUPERUSER, so ALTER sets just the password.)
-        const pw = `PASSWORD ${client.escapeLiteral(password)}`;
-        await client.query(exists.rowCount ? `ALTER ROLE ${role} LOGIN ${pw}` : `CREATE ROLE ${role} LOGIN NOCREATEDB NOCREATEROLE ${pw}`);
-        // Owning a database means acting as its owner: the admin becomes a member of the role.
-        await client.query(`GRANT ${role} TO CURRENT_USER`);
-        const db = await client.query("SELECT 1 FROM pg_database WHERE datname = $1", [name]);
-        if (!db.rowCount) await client.query(`CREATE DATABASE ${role} OWNER ${role}`);
-        await client.query(`REVOKE CONNECT, TEMPORARY ON DATABASE ${role} FROM PUBLIC`);
-      } finally {
-        client.release();
-      }
+      const quoted = `"${name}"`;
+      // A repeated provision (the kernel retried) gets the same role with a new password. The
+      // function also makes the role ours: owning a database means acting as its owner.
+      await admin.query(PUT_ROLE_SQL, [name, password]);
+      const db = await admin.query("SELECT 1 FROM pg_database WHERE datname = $1", [name]);
+      // CREATE DATABASE cannot run inside a function (nor a transaction): it is the provider's own right.
+      const limit = `CONNECTION LIMIT ${ADDON_CONNECTION_LIMIT}`;
+      await admin.query(db.rowCount ? `ALTER DATABASE ${quoted} ${limit}` : `CREATE DATABASE ${quoted} OWNER ${quoted} ${limit}`);
+      await admin.query(`REVOKE CONNECT, TEMPORARY ON DATABASE ${quoted} FROM PUBLIC`);
       const url = `postgres://${name}:${password}@${server.host}:${server.port}/${name}`;
       return { DATABASE_URL: url };
     },
 
     async deprovision(addonId) {
       const name = addonDatabaseName(addonId);
-      const role = `"${name}"`;
-      // FORCE terminates the add-on's open connections first.
-      await admin.query(`DROP DATABASE IF EXISTS ${role} WITH (FORCE)`);
-      await admin.query(`DROP ROLE IF EXISTS ${role}`);
+      // FORCE terminates the add-on's open connections first; the role goes once it owns nothing.
+      await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+      await admin.query(DROP_ROLE_SQL, [name]);
     },
   };
 }

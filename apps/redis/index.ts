@@ -1,1 +1,2 @@
 export { addonAclRules, addonKeyPrefix, addonUserName, createRedisProvider, type RedisProviderOptions } from "./provider.ts";
+export { adminAclRules } from "./admin-rights.ts";

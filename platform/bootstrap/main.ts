@@ -8,6 +8,7 @@ import { Redis } from "ioredis";
 import { createBlobStore } from "../blobs/index.ts";
 import { createApiKey, createPool, ensureUser, findUserByKey, migrate } from "../db/index.ts";
 import { SECRET_NAMES, type Secrets, dataDirFrom, loadConfig, postgresUrl, redisUrl, repoRoot } from "../lib/config.ts";
+import { ensureAddonDatastores } from "./addon-datastores.ts";
 import { startKernel } from "./kernel.ts";
 import { bridgeGateway, ensureDocker, ensurePackages, ensurePostgres, ensureRedis } from "./services.ts";
 import { has, run, step } from "./shell.ts";
@@ -33,8 +34,9 @@ const registryFile = join(dataDir, "npm-registry");
 if (!existsSync(registryFile)) writePrivate(registryFile, run("npm", ["config", "get", "registry"], { quiet: true }).trim());
 
 const config = loadConfig();
-await ensurePostgres(dataDir, config.postgresPort, config.bridgeHost, config.secrets);
+await ensurePostgres(dataDir, config.postgresPort, config.secrets);
 await ensureRedis(dataDir, config.redisPort, config.bridgeHost, config.secrets);
+await ensureAddonDatastores(config);
 
 const db = createPool(postgresUrl(config));
 const redis = new Redis(redisUrl(config));

@@ -23,6 +23,7 @@ import {
 } from "../db/index.ts";
 import { FORMATION_CHANNEL } from "../lib/channels.ts";
 import { announceApps } from "../router/index.ts";
+import { ADDONS_ADMIN } from "./addon-datastores.ts";
 import { run, step, waitFor } from "./shell.ts";
 import { SYSTEM_EMAIL, assembleAppSource } from "./system-source.ts";
 
@@ -155,7 +156,10 @@ export function writePrivate(path: string, content: string): void {
   writeFileSync(path, content, { mode: 0o600 });
 }
 
-/** Config vars each system app needs (beyond what its own code defaults). */
+/**
+ * Config vars each system app needs (beyond what its own code defaults). The add-on providers
+ * get admin logins on the add-on datastores, never on the kernel's.
+ */
 export function systemConfig(config: Config, name: string, apiKey: string): Record<string, string> {
   const host = DYNO_HOST;
   const api = dynoApiUrl(config);
@@ -166,12 +170,12 @@ export function systemConfig(config: Config, name: string, apiKey: string): Reco
       return { OURO_API_URL: api, OURO_API_KEY: apiKey, REDIS_URL: `redis://cron:${config.secrets.cronRedisPassword}@${host}:${config.redisPort}` };
     case "postgres":
       return {
-        POSTGRES_ADMIN_URL: `postgres://ouro_addons:${config.secrets.addonsPostgresPassword}@${host}:${config.postgresPort}/postgres`,
+        POSTGRES_ADMIN_URL: `postgres://${ADDONS_ADMIN}:${config.secrets.addonsPostgresPassword}@${host}:${config.addonsPostgresPort}/postgres`,
         OURO_PROVIDER_SECRET: config.secrets.providerSecret,
       };
     case "redis":
       return {
-        REDIS_ADMIN_URL: `redis://ouro_addons:${config.secrets.addonsRedisPassword}@${host}:${config.redisPort}`,
+        REDIS_ADMIN_URL: `redis://${ADDONS_ADMIN}:${config.secrets.addonsRedisPassword}@${host}:${config.addonsRedisPort}`,
         OURO_PROVIDER_SECRET: config.secrets.providerSecret,
       };
     default:

@@ -14,6 +14,8 @@ export interface Secrets {
   cronRedisPassword: string;
   addonsPostgresPassword: string;
   addonsRedisPassword: string;
+  /** The add-on Redis's `default` user: bootstrap's own login there, never handed to a dyno. */
+  addonsRedisDefaultPassword: string;
   /** Shared by the kernel and the add-on provider apps (their OURO_PROVIDER_SECRET). */
   providerSecret: string;
 }
@@ -27,6 +29,7 @@ export const SECRET_NAMES: (keyof Secrets)[] = [
   "cronRedisPassword",
   "addonsPostgresPassword",
   "addonsRedisPassword",
+  "addonsRedisDefaultPassword",
   "providerSecret",
 ];
 

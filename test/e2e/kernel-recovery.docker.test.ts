@@ -141,7 +141,7 @@ describe("a Redis and a PostgreSQL outage", () => {
     const answer = await api<{ id: string }>("GET", "/apps");
     expect([answer.status, answer.body.id]).toEqual([503, "service_unavailable"]);
     await new Promise((resolve) => setTimeout(resolve, 6_000));
-    await ensurePostgres(dataDir, config.postgresPort, bridge, config.secrets);
+    await ensurePostgres(dataDir, config.postgresPort, config.secrets);
 
     await eventually("the API to list apps again", async () => ((await api("GET", "/apps")).status === 200 ? true : undefined), 60_000);
     expect(pids()).toEqual(before);
