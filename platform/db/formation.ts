@@ -60,8 +60,9 @@ export async function updateFormation(
     }
     const quantity = (f: FormationRow) => updates.find((u) => u.type === f.type)?.quantity ?? f.quantity;
     const total = existing.reduce((sum, f) => sum + quantity(f), 0);
-    if (limits && total > limits.maxDynos) {
-      const now = existing.reduce((sum, f) => sum + f.quantity, 0);
+    const now = existing.reduce((sum, f) => sum + f.quantity, 0);
+    // A change that adds no dynos passes: an app over a quota lowered since can still scale down or resize.
+    if (limits && total > limits.maxDynos && total > now) {
       throw invalidParams(
         `Cannot run more than ${limits.maxDynos} dynos on ${limits.appName}: this change asks for ${total} (it runs ${now} now). ` +
           "Scale other process types down first.",

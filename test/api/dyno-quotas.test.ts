@@ -106,6 +106,16 @@ describe("dyno quotas", () => {
       expect(moved.status).toBe(200);
     });
 
+    it("lets an app over a quota lowered since scale down and resize, but not up", async () => {
+      const app = await deployed("formation-over");
+      await api.db.query("UPDATE formations SET quantity = 4 WHERE app_id = $1", [app.id]); // 8 dynos: over 5
+      expect((await call("PATCH", `/apps/${app.name}/formation/worker`, { quantity: 3 })).status).toBe(200);
+      expect((await call("PATCH", `/apps/${app.name}/formation/worker`, { size: "2X" })).status).toBe(200);
+      const up = await call("PATCH", `/apps/${app.name}/formation/worker`, { quantity: 4 });
+      expect(up.status).toBe(422);
+      expect(up.body.message).toContain("this change asks for 8 (it runs 7 now)");
+    });
+
     it("lets only one of two changes through when together they would pass the limit", async () => {
       const app = await deployed("formation-race");
       for (let round = 0; round < 5; round++) {
