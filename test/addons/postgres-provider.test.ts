@@ -1,43 +1,30 @@
-// apps/postgres against Ouro's real PostgreSQL, served over HTTP as its web dyno serves it:
-// each add-on's credentials work on its own database and on no other.
+// apps/postgres against the real add-on PostgreSQL, logged in as bootstrap's provider role and
+// served over HTTP as its web dyno serves it: each add-on's credentials work on its own
+// database and on no other, not on the kernel's, and within their connection limit.
 import { randomUUID } from "node:crypto";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createPostgresProvider } from "../../apps/postgres/index.ts";
-import { deprovisionOver, provisionOver, serve, temporaryPostgresAdmin } from "./support.ts";
+import { ADDON_CONNECTION_LIMIT, createPostgresProvider } from "../../apps/postgres/index.ts";
+import { addonsPostgresAdmin, config, deprovisionOver, provisionOver, query, serve, withDatabase } from "./support.ts";
 
 const secret = "test-provider-secret";
 
-async function query(url: string, sql: string) {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return (await client.query(sql)).rows as Record<string, unknown>[];
-  } finally {
-    await client.end();
-  }
-}
-
-const withDatabase = (url: string, db: string) => Object.assign(new URL(url), { pathname: `/${db}` }).toString();
-
 describe("postgres add-on provider", () => {
-  let admin: Awaited<ReturnType<typeof temporaryPostgresAdmin>>;
   let pool: pg.Pool;
   let server: Awaited<ReturnType<typeof serve>>;
   const a = randomUUID();
   const b = randomUUID();
+  const c = randomUUID();
 
   beforeAll(async () => {
-    admin = await temporaryPostgresAdmin();
-    pool = new pg.Pool({ connectionString: admin.url, max: 2 });
-    server = await serve(createPostgresProvider({ admin: pool, server: { host: "127.0.0.1", port: Number(new URL(admin.url).port) } }), secret);
+    pool = await addonsPostgresAdmin();
+    server = await serve(createPostgresProvider({ admin: pool, server: { host: "127.0.0.1", port: config.addonsPostgresPort } }), secret);
   });
 
   afterAll(async () => {
-    for (const id of [a, b]) await deprovisionOver(server.url, secret, id).catch(() => {});
+    for (const id of [a, b, c]) await deprovisionOver(server.url, secret, id).catch(() => {});
     await server?.close();
     await pool?.end();
-    await admin?.drop();
   });
 
   it("refuses a caller without the provider secret", async () => {
@@ -53,17 +40,18 @@ describe("postgres add-on provider", () => {
     const urlA = one.body.config.DATABASE_URL!;
     const urlB = two.body.config.DATABASE_URL!;
     const short = a.replace(/-/g, "").slice(0, 12);
-    expect(urlA).toMatch(new RegExp(`^postgres://addon_${short}:[0-9a-f]{48}@127\\.0\\.0\\.1:\\d+/addon_${short}$`));
+    expect(urlA).toMatch(new RegExp(`^postgres://addon_${short}:[0-9a-f]{48}@127\\.0\\.0\\.1:${config.addonsPostgresPort}/addon_${short}$`));
 
     await query(urlA, "CREATE TABLE notes (body text); INSERT INTO notes VALUES ('hello from a')");
     expect(await query(urlA, "SELECT body FROM notes")).toEqual([{ body: "hello from a" }]);
 
     const dbB = new URL(urlB).pathname.slice(1);
-    await expect(query(withDatabase(urlA, dbB), "SELECT 1")).rejects.toThrow(/permission denied for database/);
-    await expect(query(withDatabase(urlB, new URL(urlA).pathname.slice(1)), "SELECT 1")).rejects.toThrow(/permission denied for database/);
+    const refused = /permission denied for database|no pg_hba.conf entry/;
+    await expect(query(withDatabase(urlA, dbB), "SELECT 1")).rejects.toThrow(refused);
+    await expect(query(withDatabase(urlB, new URL(urlA).pathname.slice(1)), "SELECT 1")).rejects.toThrow(refused);
     // The role has no rights beyond its database.
-    expect(await query(urlA, "SELECT rolsuper, rolcreatedb, rolcreaterole FROM pg_roles WHERE rolname = current_user")).toEqual([
-      { rolsuper: false, rolcreatedb: false, rolcreaterole: false },
+    expect(await query(urlA, "SELECT rolsuper, rolcreatedb, rolcreaterole, rolreplication, rolbypassrls FROM pg_roles WHERE rolname = current_user")).toEqual([
+      { rolsuper: false, rolcreatedb: false, rolcreaterole: false, rolreplication: false, rolbypassrls: false },
     ]);
 
     // An open connection does not keep the database alive.
@@ -75,6 +63,36 @@ describe("postgres add-on provider", () => {
     await expect(query(urlA, "SELECT 1")).rejects.toThrow(/password authentication failed|does not exist/);
     expect(await deprovisionOver(server.url, secret, a)).toBe(204);
     expect(await query(urlB, "SELECT 1 AS ok")).toEqual([{ ok: 1 }]);
+  });
+
+  it("hands out credentials that reach neither the kernel's database nor any other on the add-on cluster", async () => {
+    const url = (await provisionOver(server.url, secret, b)).body.config.DATABASE_URL!;
+    // The kernel's cluster does not know the role; the add-on cluster has no kernel database.
+    await expect(query(withDatabase(url, "ouro", config.postgresPort), "SELECT 1")).rejects.toThrow(/password authentication failed/);
+    await expect(query(withDatabase(url, new URL(url).pathname.slice(1), config.postgresPort), "SELECT 1")).rejects.toThrow(/password authentication failed/);
+    for (const db of ["ouro", "postgres", "template1"]) {
+      await expect(query(withDatabase(url, db), "SELECT 1"), db).rejects.toThrow(/no pg_hba.conf entry/);
+    }
+  });
+
+  it(`holds each add-on to ${ADDON_CONNECTION_LIMIT} connections, its role's limit and its database's`, async () => {
+    const url = (await provisionOver(server.url, secret, c)).body.config.DATABASE_URL!;
+    const name = new URL(url).username;
+    expect(await query(url, "SELECT rolconnlimit FROM pg_roles WHERE rolname = $1", [name])).toEqual([{ rolconnlimit: ADDON_CONNECTION_LIMIT }]);
+    expect(await query(url, "SELECT datconnlimit FROM pg_database WHERE datname = $1", [name])).toEqual([{ datconnlimit: ADDON_CONNECTION_LIMIT }]);
+    const held: pg.Client[] = [];
+    try {
+      for (let i = 0; i < ADDON_CONNECTION_LIMIT; i++) {
+        const client = new pg.Client({ connectionString: url });
+        client.on("error", () => {});
+        await client.connect();
+        held.push(client);
+      }
+      await expect(query(url, "SELECT 1")).rejects.toThrow(/too many connections for (role|database)/);
+    } finally {
+      await Promise.all(held.map((client) => client.end().catch(() => {})));
+    }
+    expect(await query(url, "SELECT 1 AS ok")).toEqual([{ ok: 1 }]);
   });
 
   it("answers a repeated provision with new credentials on the same database", async () => {

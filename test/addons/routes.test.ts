@@ -6,7 +6,7 @@ import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createPostgresProvider } from "../../apps/postgres/index.ts";
 import { createApiKey, createApp, type Db, ensureUser, getApp } from "../../platform/db/index.ts";
-import { serve, temporaryPostgresAdmin } from "./support.ts";
+import { addonsPostgresAdmin, config as platformConfig, serve } from "./support.ts";
 import { type InProcessApi, inProcessApi } from "../support/api.ts";
 import { throwawayDatabase } from "../support/database.ts";
 import { jsonRequest } from "../support/platform.ts";
@@ -27,7 +27,6 @@ interface AddonBody {
 describe("add-on routes", () => {
   let database: Awaited<ReturnType<typeof throwawayDatabase>> | undefined;
   let db: Db;
-  let admin: Awaited<ReturnType<typeof temporaryPostgresAdmin>>;
   let adminPool: pg.Pool;
   let provider: Awaited<ReturnType<typeof serve>>;
   let api: InProcessApi;
@@ -47,24 +46,22 @@ describe("add-on routes", () => {
     await db.query("UPDATE apps SET config = $2 WHERE id = $1", [postgres.id, { OURO_PROVIDER_SECRET: secret }]);
     await createApp(db, { name: "shop", ownerId: user.id });
 
-    admin = await temporaryPostgresAdmin();
-    adminPool = new pg.Pool({ connectionString: admin.url, max: 2 });
-    provider = await serve(createPostgresProvider({ admin: adminPool, server: { host: "127.0.0.1", port: Number(new URL(admin.url).port) } }), secret);
+    adminPool = await addonsPostgresAdmin();
+    provider = await serve(createPostgresProvider({ admin: adminPool, server: { host: "127.0.0.1", port: platformConfig.addonsPostgresPort } }), secret);
     api = await inProcessApi({ db, config: { routerPort: provider.port } });
     url = api.url;
   });
 
   afterAll(async () => {
+    // Whatever a failed test left behind on the provider's side: only this test's add-ons, the
+    // provider role serves the running platform's too.
+    const left = database ? (await db.query<{ id: string }>("SELECT id FROM addons WHERE service = 'postgres'")).rows : [];
+    const cleanup = createPostgresProvider({ admin: adminPool, server: { host: "127.0.0.1", port: platformConfig.addonsPostgresPort } });
+    for (const { id } of left) await cleanup.deprovision(id);
     await api?.close();
     await provider?.close();
     await database?.drop();
-    // Whatever a failed test left behind on the provider's side.
-    for (const { rolname } of (await adminPool.query<{ rolname: string }>("SELECT rolname FROM pg_roles WHERE pg_has_role(current_user, oid, 'MEMBER') AND rolname LIKE 'addon\\_%'")).rows) {
-      await adminPool.query(`DROP DATABASE IF EXISTS "${rolname}" WITH (FORCE)`);
-      await adminPool.query(`DROP ROLE IF EXISTS "${rolname}"`);
-    }
     await adminPool?.end();
-    await admin?.drop();
   });
 
   it("attaches a postgres add-on: config var, release, Heroku's shape", async () => {

@@ -1,78 +1,70 @@
-// Real datastores for the provider tests: a temporary admin role on Ouro's PostgreSQL (made
-// with the `ouro` role's CREATEROLE), a redis-server of the test's own with an aclfile, and a
-// provider served over HTTP exactly as its web dyno serves it.
-import { type ChildProcess, spawn } from "node:child_process";
+// The real add-on datastores bootstrap made (a PostgreSQL cluster and a Redis server apart from
+// the kernel's), logged in to as the providers log in, and a provider served over HTTP exactly
+// as its web dyno serves it. Each test names its add-ons from fresh uuids and deprovisions
+// them, so tests share the servers with the running platform without touching its add-ons.
 import { randomBytes } from "node:crypto";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { Redis } from "ioredis";
 import pg from "pg";
 import { createProviderHandler, type Provider } from "../../apps/postgres/index.ts";
+import { ADDONS_ADMIN } from "../../platform/bootstrap/addon-datastores.ts";
 import { loadConfig, postgresUrl } from "../../platform/lib/config.ts";
 
-const config = loadConfig();
-export const postgresPort = config.postgresPort;
+export const config = loadConfig();
 export const kernelDbUrl = () => postgresUrl(config);
 export const suffix = () => randomBytes(3).toString("hex");
 
-/** A role like the one bootstrap makes for apps/postgres: LOGIN CREATEDB CREATEROLE, no superuser. */
-export async function temporaryPostgresAdmin(): Promise<{ url: string; drop: () => Promise<void> }> {
-  const name = `ouro_addons_test_${suffix()}`;
-  const password = randomBytes(16).toString("hex");
-  const kernel = new pg.Client(kernelDbUrl());
-  await kernel.connect();
-  await kernel.query(`CREATE ROLE ${name} LOGIN CREATEDB CREATEROLE PASSWORD '${password}'`);
-  await kernel.end();
-  return {
-    url: `postgres://${name}:${password}@127.0.0.1:${postgresPort}/postgres`,
-    async drop() {
-      const client = new pg.Client(kernelDbUrl());
-      await client.connect();
-      await client.query(`DROP ROLE IF EXISTS ${name}`);
-      await client.end();
-    },
-  };
-}
+/** The postgres provider's login on the add-on cluster (its POSTGRES_ADMIN_URL, from the host). */
+export const addonsPostgresAdminUrl = () =>
+  `postgres://${ADDONS_ADMIN}:${config.secrets.addonsPostgresPassword}@127.0.0.1:${config.addonsPostgresPort}/postgres`;
 
-/** The Redis admin rule bootstrap gives apps/redis's admin user (docs/addons.md). */
-export const REDIS_ADMIN_RULES = ["on", "resetkeys", "~addon:*", "resetchannels", "nocommands", "+acl|setuser", "+acl|deluser", "+acl|save", "+scan", "+unlink", "+ping"];
+/** The redis provider's login on the add-on Redis (its REDIS_ADMIN_URL, from the host). */
+export const addonsRedisAdminUrl = () => `redis://${ADDONS_ADMIN}:${config.secrets.addonsRedisPassword}@127.0.0.1:${config.addonsRedisPort}`;
 
-export interface TestRedis {
-  port: number;
-  rootPassword: string;
-  aclFile: string;
-  stop: () => Promise<void>;
-}
+/** Bootstrap's own login on the add-on Redis, for what a test must set up or check as the server's owner. */
+export const addonsRedisDefaultUrl = () => `redis://default:${config.secrets.addonsRedisDefaultPassword}@127.0.0.1:${config.addonsRedisPort}`;
 
-/** A redis-server on a free port whose users live in an aclfile, as Ouro's does. */
-export async function startRedis(): Promise<TestRedis> {
-  const dir = mkdtempSync(join(tmpdir(), "ouro-addons-redis-"));
-  const rootPassword = randomBytes(16).toString("hex");
-  const aclFile = join(dir, "users.acl");
-  writeFileSync(aclFile, `user default on >${rootPassword} ~* &* +@all\n`);
-  const port = 20000 + Math.floor(Math.random() * 20000);
-  const child: ChildProcess = spawn(
-    "redis-server",
-    ["--port", String(port), "--bind", "127.0.0.1", "--dir", dir, "--aclfile", aclFile, "--save", "", "--appendonly", "no"],
-    { stdio: "pipe" },
-  );
-  await new Promise<void>((resolve, reject) => {
-    child.stdout!.on("data", (chunk: Buffer) => chunk.toString().includes("Ready to accept connections") && resolve());
-    child.on("exit", (code) => reject(new Error(`redis-server exited ${code}`)));
+const bootstrapHint = "run `npm run bootstrap` (it starts the add-on datastores)";
+
+/** A pool as the postgres provider, failing with a message when the add-on cluster is not there. */
+export async function addonsPostgresAdmin(): Promise<pg.Pool> {
+  if (!config.secrets.addonsPostgresPassword) throw new Error(`no add-on PostgreSQL password in secrets.json: ${bootstrapHint}`);
+  const pool = new pg.Pool({ connectionString: addonsPostgresAdminUrl(), max: 2 });
+  pool.on("error", () => {});
+  await pool.query("SELECT 1").catch((error: Error) => {
+    throw new Error(`the add-on PostgreSQL on port ${config.addonsPostgresPort} does not let the provider in (${error.message}): ${bootstrapHint}`);
   });
-  return {
-    port,
-    rootPassword,
-    aclFile,
-    async stop() {
-      child.kill("SIGTERM");
-      await new Promise((resolve) => child.once("exit", resolve));
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
+  return pool;
 }
+
+/** A connection as the redis provider's admin, failing with a message when the add-on Redis is not there. */
+export async function addonsRedisAdmin(): Promise<Redis> {
+  if (!config.secrets.addonsRedisDefaultPassword) throw new Error(`no add-on Redis password in secrets.json: ${bootstrapHint}`);
+  // The admin user may not run INFO, which ioredis' ready check sends.
+  const admin = new Redis(addonsRedisAdminUrl(), { enableReadyCheck: false, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+  admin.on("error", () => {});
+  await admin.connect().then(() => admin.ping()).catch((error: Error) => {
+    throw new Error(`the add-on Redis on port ${config.addonsRedisPort} does not let the provider in (${error.message}): ${bootstrapHint}`);
+  });
+  return admin;
+}
+
+/** One connection to PostgreSQL for one query; the error is the server's. */
+export async function query(url: string, sql: string, params: unknown[] = []) {
+  const client = new pg.Client({ connectionString: url });
+  client.on("error", () => {});
+  await client.connect();
+  try {
+    return (await client.query(sql, params)).rows as Record<string, unknown>[];
+  } finally {
+    await client.end();
+  }
+}
+
+/** The same URL with another database (or port). */
+export const withDatabase = (url: string, db: string, port?: number) =>
+  Object.assign(new URL(url), { pathname: `/${db}` }, port ? { port: String(port) } : {}).toString();
 
 /** Serves a provider on a free local port, as its web dyno would behind the router. */
 export async function serve(provider: Provider, secret: string): Promise<{ url: string; port: number; close: () => Promise<void> }> {

@@ -1,7 +1,8 @@
 // The kernel's Redis as bootstrap set it up: the builder's and cron's users reach only their own
 // queue's keys and no channel at all, so nothing they (or a tenant who stole their password)
 // can publish moves the dyno manager or the router; it has a memory ceiling at which nothing
-// is evicted (not BullMQ's locks, not the route table), and what tenants write expires.
+// is evicted (not BullMQ's locks, not the route table), and what tenants write expires. No
+// other user: the add-ons' admin and users are on the add-on Redis (test/bootstrap/addon-datastores.test.ts).
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { appendLog } from "../../platform/logs/index.ts";
@@ -29,6 +30,11 @@ describe("the kernel's Redis users and memory", () => {
   });
   afterAll(() => {
     for (const client of [kernel, ...clients]) client.disconnect();
+  });
+
+  it("has no user but default, builder and cron: the add-ons' admin and users live on the add-on Redis", async () => {
+    expect(((await kernel.call("ACL", "USERS")) as string[]).sort()).toEqual(["builder", "cron", "default"]);
+    await expect(asUser("ouro_addons", config.secrets.addonsRedisPassword).ping()).rejects.toThrow(/WRONGPASS/);
   });
 
   it.each(Object.keys(users))("lets %s publish on no channel: not the dyno manager's, not the router's, not any", async (user) => {
