@@ -32,12 +32,6 @@ export interface FormationUpdate {
   size?: string;
 }
 
-export interface FormationChange {
-  formation: FormationRow[];
-  /** Process types whose size changed: their dynos must restart to get it. */
-  resized: string[];
-}
-
 /**
  * Scales and resizes process types; each must exist in the current release. The app's row is
  * locked while the total is checked against `limits.maxDynos` (the API's quota; the platform's
@@ -48,8 +42,8 @@ export async function updateFormation(
   appId: string,
   updates: FormationUpdate[],
   limits?: { maxDynos: number; appName: string },
-): Promise<FormationChange> {
-  const resized = await transaction(db, async (client) => {
+): Promise<FormationRow[]> {
+  await transaction(db, async (client) => {
     await client.query("SELECT 1 FROM apps WHERE id = $1 FOR UPDATE", [appId]);
     const existing = (await client.query<FormationRow>(`${SELECT_FORMATION} WHERE f.app_id = $1`, [appId])).rows;
     for (const update of updates) {
@@ -68,18 +62,14 @@ export async function updateFormation(
           "Scale other process types down first.",
       );
     }
-    const changed: string[] = [];
     for (const update of updates) {
-      const before = existing.find((f) => f.type === update.type)!;
-      if (update.size !== undefined && update.size !== before.size) changed.push(update.type);
       await client.query(
         `UPDATE formations SET quantity = coalesce($3, quantity), size = coalesce($4, size), updated_at = now()
          WHERE app_id = $1 AND type = $2`,
         [appId, update.type, update.quantity ?? null, update.size ?? null],
       );
     }
-    return changed;
   });
   const types = new Set(updates.map((u) => u.type));
-  return { formation: (await listFormation(db, appId)).filter((f) => types.has(f.type)), resized };
+  return (await listFormation(db, appId)).filter((f) => types.has(f.type));
 }

@@ -1,6 +1,7 @@
 // Dyno sizes through the real API (in-process, on a throwaway database): set by any case or
 // short name and stored canonical, answered on formation, dynos and one-off dynos, refused when
-// unknown or bigger than the host; a resize restarts the app's dynos, a scale does not.
+// unknown or bigger than the host; a resize is announced like a scale (the dyno manager replaces
+// dynos of another size), never as a restart of every dyno.
 import type { AddressInfo } from "node:net";
 import type { Server } from "node:http";
 import { Redis } from "ioredis";
@@ -109,20 +110,20 @@ describe("dyno sizes", () => {
     await call("PATCH", `/apps/${app.name}/formation/web`, { size: "1X" });
   });
 
-  it("restarts the app's dynos on a resize, and only notifies on a scale", async () => {
+  it("tells the dyno manager of a resize, which replaces the dynos, and restarts nothing itself", async () => {
     const sub = new Redis(redisUrl(api.deps.config));
     const restarts: string[] = [];
     sub.on("message", (_channel: string, name: string) => void restarts.push(name));
     await sub.subscribe(RESTART_CHANNEL);
     try {
-      await call("PATCH", `/apps/${app.name}/formation/worker`, { quantity: 1 });
-      await call("PATCH", `/apps/${app.name}/formation/worker`, { size: "standard-2X" });
-      // Setting the size it has already is no resize.
-      await call("PATCH", `/apps/${app.name}/formation/worker`, { size: "2X", quantity: 0 });
+      const before = api.notified.length;
+      await call("PATCH", `/apps/${app.name}/formation/worker`, { size: "performance-M" }, bigUrl);
+      expect(api.notified.slice(before)).toEqual([app.name]);
       await new Promise((resolve) => setTimeout(resolve, 200));
-      expect(restarts.filter((name) => name === app.name)).toHaveLength(1);
+      expect(restarts).not.toContain(app.name);
     } finally {
       sub.disconnect();
+      await call("PATCH", `/apps/${app.name}/formation/worker`, { size: "standard-2X" });
     }
   });
 

@@ -1,7 +1,6 @@
 import { Router } from "express";
 import { z } from "zod";
 import { type FormationUpdate, audit, getApp, listFormation, updateFormation } from "../../db/index.ts";
-import { RESTART_CHANNEL } from "../../lib/channels.ts";
 import { notFound } from "../../lib/errors.ts";
 import { type ApiContext, parseBody } from "../context.ts";
 import { sizeForHost } from "../limits.ts";
@@ -34,10 +33,9 @@ export function formationRoutes(ctx: ApiContext): Router {
     const app = await getApp(ctx.db, appName);
     // Sizes are stored by their canonical name, whatever case or short name the client sent.
     const updates = requested.map((u) => (u.size === undefined ? u : { ...u, size: sizeForHost(u.size, ctx.limits).name }));
-    const { formation, resized } = await updateFormation(ctx.db, app.id, updates, { maxDynos: ctx.limits.maxDynosPerApp, appName: app.name });
-    // A running dyno keeps the limits it started with: a new size takes a restart (as on Heroku).
-    if (resized.length > 0) await ctx.redis.publish(RESTART_CHANNEL, app.name);
-    else await ctx.notifyFormation(app.name);
+    const formation = await updateFormation(ctx.db, app.id, updates, { maxDynos: ctx.limits.maxDynosPerApp, appName: app.name });
+    // The dyno manager replaces a dyno whose size differs from its formation's, new one up first.
+    await ctx.notifyFormation(app.name);
     await audit(ctx.db, { actor, action: "formation.update", app: app.name, detail: { updates } });
     return formation.map((f) => formationShape(f, app));
   }
