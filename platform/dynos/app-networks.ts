@@ -120,7 +120,8 @@ export function createAppNetworks(opts: AppNetworkOptions) {
       if (applied.size === 0) return;
       const table = await readFilterTable();
       await exclusive(() => ensureShared(table));
-      for (const [appId, rules] of applied) {
+      // A snapshot: a restored chain is set again in `applied`, which a live iteration would revisit.
+      for (const [appId, rules] of [...applied]) {
         const jump = `-i ${appInterface(appId)} -j ${appChain(appId)}`;
         if ((table.get(appChain(appId)) ?? []).join("\n") !== rules || !table.get(APPS_CHAIN)?.includes(jump)) {
           applied.delete(appId);
