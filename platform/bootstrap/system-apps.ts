@@ -1,6 +1,9 @@
 // System apps: created with their config vars by bootstrap; the builder is first
 // compiled by hand in stage 0 (before any builder exists) with the very same
 // build code, in a one-off container of the stack.
+import Docker from "dockerode";
+import { BUILD_NETWORK, ensureBuildNetwork } from "../dynos/index.ts";
+import { BUILD_DYNO_SIZE, dynoSize } from "../lib/dyno-sizes.ts";
 import { chownSync, cpSync, createReadStream, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -74,8 +77,13 @@ export async function ensureBuilder(deps: Stage0Deps): Promise<string> {
     step("Stage 0: compiling the builder by hand, in a one-off container of the stack image");
     run("git", ["-C", source, "archive", "--format=tar", "-o", join(work, "source.tar"), "HEAD"], { quiet: true });
     chownSync(work, 1000, 1000);
+    // Confined like a build dyno: `npm ci` runs the builder's dependencies' install scripts.
+    await ensureBuildNetwork(new Docker(), { apiPort: config.apiPort });
+    const size = dynoSize(BUILD_DYNO_SIZE);
     run("docker", [
       "run", "--rm", "--user", "1000:1000",
+      "--network", BUILD_NETWORK, "--cap-drop", "ALL", "--security-opt", "no-new-privileges:true",
+      "--memory", `${size.memoryMb}m`, "--memory-swap", `${size.memoryMb}m`, "--pids-limit", String(size.pidsLimit),
       "-v", `${process.execPath}:/opt/ouro/node:ro`,
       "-v", `${config.repoRoot}:/ouro:ro`,
       "-v", `${work}:/stage0`,
