@@ -70,7 +70,9 @@ try {
   };
   const program = new Command("ouro")
     .description("Ouro, a self-hosting PaaS. Commands follow heroku's grammar: ouro <topic>:<command> [-a APP]")
-    .showHelpAfterError("(run ouro <command> --help for usage)");
+    .showHelpAfterError("(run ouro <command> --help for usage)")
+    // Lets `run` hand everything after its command on, as heroku's does (`ouro run ls -la`).
+    .enablePositionalOptions();
   for (const register of COMMANDS) register(program, ctx);
   await program.parseAsync(process.argv);
 } catch (err) {

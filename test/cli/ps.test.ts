@@ -77,6 +77,12 @@ describe("ps, ps:type, ps:scale and run with sizes", () => {
     expect(json.size).toBe("standard-2X");
   });
 
+  it("run hands the command's own options on, as heroku's does: `run ls -la` needs no --", async () => {
+    const res = await ouro("run:detached", "-a", app.name, "ls", "-la", "/app", "--json");
+    // `--json` after the command is the command's, not the CLI's: the answer is the text line.
+    expect(res.stdout).toMatch(new RegExp(`^Running ls -la /app --json on ${app.name}\\.\\.\\. up, run\\.\\d+`));
+  });
+
   it("ps groups formation dynos by type with their size, as heroku does, and lists one-off dynos apart", async () => {
     await ouro("ps:type", "web=1X", "-a", app.name);
     await ouro("ps:scale", "web=2", "worker=1", "-a", app.name);

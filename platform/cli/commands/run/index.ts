@@ -27,6 +27,7 @@ interface RunDyno {
 
 export const register: RegisterCommand = (program, ctx) => {
   withSize(appCommand(program, "run:detached <command...>", "run a one-off dyno in the background; its output goes to the app's logs"))
+    .passThroughOptions()
     .action(async (command: string[], options: RunOptions) => {
       const app = await appOf(ctx, options);
       const dyno = await startRun(ctx, app, command, options);
@@ -36,6 +37,7 @@ export const register: RegisterCommand = (program, ctx) => {
     });
 
   withSize(appCommand(program, "run <command...>", "run a one-off dyno and show its output until it exits", { json: false }))
+    .passThroughOptions()
     .action(async (command: string[], options: RunOptions) => {
       const app = await appOf(ctx, options);
       const dyno = await startRun(ctx, app, command, options);
