@@ -8,6 +8,7 @@ import { refuseNulBytes } from "./edge.ts";
 import { resolveLimits } from "./limits.ts";
 import { addonRoutes } from "./routes/addons.ts";
 import { appRoutes } from "./routes/apps.ts";
+import { authorizationRoutes } from "./routes/authorizations.ts";
 import { buildpackRoutes } from "./routes/buildpacks.ts";
 import { configRoutes } from "./routes/config-vars.ts";
 import { cronRoutes } from "./routes/cron.ts";
@@ -47,6 +48,7 @@ export function createApi(deps: ApiDeps): express.Express {
   api.use(requireUser(ctx.db));
   api.use(gitRoutes(ctx));
   api.get("/account", (req, res) => void res.json({ id: req.user!.id, email: req.user!.email, name: req.user!.email }));
+  api.use(authorizationRoutes(ctx));
   api.use(appRoutes(ctx));
   api.use(configRoutes(ctx));
   api.use(buildpackRoutes(ctx));

@@ -1,11 +1,14 @@
-// Bearer API keys, or HTTP Basic with the key as password (what git sends).
+// Bearer API keys, or HTTP Basic with the key as password (what git sends). A key may be
+// revoked, expired, or read-only (scope `read`); each refusal says which.
 import type { NextFunction, Request, Response } from "express";
-import { type Db, type User, findUserByKey } from "../db/index.ts";
-import { unauthorized } from "../lib/errors.ts";
+import { type ApiKeyRow, type User, type Db, findApiKey, touchApiKey } from "../db/index.ts";
+import { forbidden, unauthorized } from "../lib/errors.ts";
 
 declare module "express-serve-static-core" {
   interface Request {
     user?: User;
+    /** The API key the request came with (never the key itself). */
+    apiKey?: ApiKeyRow;
   }
 }
 
@@ -21,17 +24,43 @@ export function credentialFrom(header: string | undefined): string | undefined {
   return undefined;
 }
 
+const GIT_PATH = /^\/[^/]+\.git\//;
+
+/** Whether a request only reads: GET/HEAD, and git's fetch (upload-pack), which POSTs but reads. */
+export function isReadOnly(req: Pick<Request, "method" | "path" | "query">): boolean {
+  if (GIT_PATH.test(req.path)) {
+    // The advertisement of receive-pack is the first step of a push: refuse it there, before any pack.
+    if (req.path.endsWith("/info/refs")) return req.method === "GET" && req.query.service === "git-upload-pack";
+    return req.method === "POST" && req.path.endsWith("/git-upload-pack");
+  }
+  return req.method === "GET" || req.method === "HEAD";
+}
+
+function refusal(key: ApiKeyRow | undefined, sent: boolean): string {
+  if (!sent) return "No credentials provided: send `Authorization: Bearer <API key>` (ouro auth:token prints it).";
+  if (!key) return "Invalid credentials provided.";
+  if (key.revoked_at) return `This API key was revoked at ${key.revoked_at.toISOString()}; use another one (ouro authorizations lists yours).`;
+  return `This API key expired at ${key.expires_at!.toISOString()}; create a new one with ouro authorizations:create.`;
+}
+
 export function requireUser(db: Db) {
   return async (req: Request, res: Response, next: NextFunction) => {
-    const key = credentialFrom(req.headers.authorization);
-    const user = key ? await findUserByKey(db, key) : undefined;
-    if (!user) {
+    const credential = credentialFrom(req.headers.authorization);
+    const key = credential ? await findApiKey(db, credential) : undefined;
+    const now = new Date();
+    if (!key || key.revoked_at || (key.expires_at && key.expires_at <= now)) {
       res.setHeader("WWW-Authenticate", 'Basic realm="Ouro"');
-      throw unauthorized(
-        key ? "Invalid credentials provided." : "No credentials provided: send `Authorization: Bearer <API key>` (ouro auth:token prints it).",
-      );
+      throw unauthorized(refusal(key, credential !== undefined));
     }
-    req.user = user;
+    if (!key.scope.includes("global") && !isReadOnly(req)) {
+      const message = `This API key is read-only (scope read): it may not ${req.method} ${req.path}. Use a key with scope global (ouro authorizations:create --scope global).`;
+      // git shows a refusal's body to the pusher only when it is text/plain.
+      if (GIT_PATH.test(req.path)) return void res.status(403).type("text/plain").send(`${message}\n`);
+      throw forbidden(message);
+    }
+    await touchApiKey(db, key, now);
+    req.user = { id: key.user_id, email: key.user_email };
+    req.apiKey = key;
     next();
   };
 }

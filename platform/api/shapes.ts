@@ -1,6 +1,6 @@
 // Database rows → Heroku Platform API v3 resource shapes.
 import type { Config } from "../lib/config.ts";
-import type { AppRow, BuildRow, DynoRow, FormationRow, ReleaseRow, RunRow, SlugRow } from "../db/index.ts";
+import type { ApiKeyRow, AppRow, BuildRow, DynoRow, FormationRow, ReleaseRow, RunRow, SlugRow } from "../db/index.ts";
 
 const STACK = { id: "ouro-stack-bookworm", name: "bookworm" };
 
@@ -130,5 +130,27 @@ export function runShape(r: RunRow, app: AppRow) {
     attach_url: null,
     created_at: r.created_at,
     updated_at: r.updated_at,
+  };
+}
+
+/**
+ * An API key as Heroku's OAuth Authorization. `token` is given only by the request that made
+ * the key: it is stored hashed and cannot be shown again. `last_used_at` is Ouro's addition.
+ */
+export function authorizationShape(k: ApiKeyRow, token?: string, now: Date = new Date()) {
+  const expiresIn = k.expires_at ? Math.max(0, Math.floor((k.expires_at.getTime() - now.getTime()) / 1000)) : null;
+  return {
+    id: k.id,
+    description: k.description,
+    scope: k.scope,
+    access_token: { id: k.id, expires_in: expiresIn, ...(token === undefined ? {} : { token }) },
+    client: null,
+    grant: null,
+    refresh_token: null,
+    session: null,
+    user: { id: k.user_id, email: k.user_email, full_name: null },
+    created_at: k.created_at,
+    updated_at: k.updated_at,
+    last_used_at: k.last_used_at,
   };
 }
