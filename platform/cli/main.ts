@@ -12,6 +12,10 @@ import { register as appsCreate } from "./commands/apps/create.ts";
 import { register as appsDestroy } from "./commands/apps/destroy.ts";
 import { register as appsInfo } from "./commands/apps/info.ts";
 import { register as authToken } from "./commands/auth/token.ts";
+import { register as authorizations } from "./commands/authorizations/index.ts";
+import { register as authorizationsCreate } from "./commands/authorizations/create.ts";
+import { register as authorizationsInfo } from "./commands/authorizations/info.ts";
+import { register as authorizationsRevoke } from "./commands/authorizations/revoke.ts";
 import { register as builds } from "./commands/builds/index.ts";
 import * as buildpacks from "./commands/buildpacks/commands.ts";
 import { register as config } from "./commands/config/index.ts";
@@ -32,7 +36,8 @@ import { register as systemUpgrade } from "./commands/system/upgrade.ts";
 
 const COMMANDS: RegisterCommand[] = [
   ...buildpacks.commands,
-  addons, apps, appsCreate, appsDestroy, appsInfo, authToken, builds, config, configGet, configSet, configUnset,
+  addons, apps, appsCreate, appsDestroy, appsInfo, authToken, authorizations, authorizationsCreate, authorizationsInfo,
+  authorizationsRevoke, builds, config, configGet, configSet, configUnset,
   cron, gitRemote, logs, ps, psRestart, psScale, psType, releases, releasesInfo, run, systemUpgrade,
 ];
 
