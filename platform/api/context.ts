@@ -18,6 +18,8 @@ export interface ApiDeps {
   notifyFormation: (app: string) => Promise<void>;
   /** Quotas and the host's memory; defaults (limits.ts) for what is left out. */
   limits?: Partial<DynoLimits>;
+  /** The time as the API sees it (log session expiry); a test hands in one it can move on. */
+  clock?: () => Date;
 }
 
 /** What the API's routes receive: its deps and the services createApi builds on them. */

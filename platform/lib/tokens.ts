@@ -24,3 +24,9 @@ export const buildScope = (buildId: string) => `build:${buildId}`;
 
 /** The builder worker's credential: start and watch build dynos, fail a build whose dyno died. */
 export const BUILDER_SCOPE = "builder";
+
+/**
+ * A log session URL's credential: the session, and its query as signed (app id, expiry, lines…).
+ * platform/logs/session.ts makes and reads that query.
+ */
+export const logSessionScope = (sessionId: string, signedQuery: string) => `logs:${sessionId}:${signedQuery}`;

@@ -4,6 +4,7 @@ import type { Redis } from "ioredis";
 import { cutLine } from "./lines.ts";
 
 export { MAX_LINE_BYTES, boundedLines, cutLine } from "./lines.ts";
+export { LOG_SESSION_TTL_MS, type LogSessionGrant, logSessionQuery, openLogSession } from "./session.ts";
 
 export interface LogLine {
   at: Date;
@@ -49,6 +50,8 @@ export interface LogQuery {
 /**
  * Sends the last `lines` matching lines to `emit`, then, when tailing, new ones
  * until `signal` aborts. `redis` must be a connection of its own: XREAD BLOCK holds it.
+ * `stillOurs`, when given, is asked after each read (and each empty wait) before its lines go
+ * out: streams are keyed by app name, so once it says no, the name may be another app's.
  */
 export async function readLogs(
   redis: Redis,
@@ -56,11 +59,13 @@ export async function readLogs(
   query: LogQuery,
   emit: (line: LogLine) => void,
   signal: AbortSignal,
+  stillOurs: () => Promise<boolean> = async () => true,
 ): Promise<void> {
   const matches = (l: LogLine) =>
     (!query.dyno || l.dyno === query.dyno || l.dyno.startsWith(`${query.dyno}.`)) &&
     (!query.source || l.source === query.source);
   const recent = (await redis.xrevrange(key(app), "+", "-", "COUNT", MAX_LINES)) as [string, string[]][];
+  if (!(await stillOurs())) return;
   const picked = recent.map(parseEntry).filter(matches).slice(0, query.lines).reverse();
   picked.forEach(emit);
   if (!query.tail) return;
@@ -69,6 +74,7 @@ export async function readLogs(
     const batch = (await redis.xread("BLOCK", 5000, "STREAMS", key(app), last)) as
       | [string, [string, string[]][]][]
       | null;
+    if (!(await stillOurs())) return;
     for (const entry of batch?.[0]?.[1] ?? []) {
       last = entry[0];
       const line = parseEntry(entry);

@@ -1,12 +1,11 @@
-// Heroku's two-step logs: POST a log session, then GET its logplex_url, which
-// streams text lines. The URL carries a token scoped to that session's query.
+// Heroku's two-step logs: POST a log session, then GET its logplex_url, which streams text
+// lines. The URL is the credential: it names the app by id and expires (platform/logs/session.ts).
 import { randomUUID } from "node:crypto";
 import { Router } from "express";
 import { z } from "zod";
-import { getApp } from "../../db/index.ts";
-import { unauthorized } from "../../lib/errors.ts";
-import { scopedToken, verifyScopedToken } from "../../lib/tokens.ts";
-import { formatLogLine, readLogs } from "../../logs/index.ts";
+import { existingAppIds, getApp } from "../../db/index.ts";
+import { notFound } from "../../lib/errors.ts";
+import { formatLogLine, LOG_SESSION_TTL_MS, logSessionQuery, openLogSession, readLogs } from "../../logs/index.ts";
 import { type ApiContext, parseBody } from "../context.ts";
 
 const LogSession = z.object({
@@ -16,22 +15,22 @@ const LogSession = z.object({
   source: z.string().optional(),
 });
 
+const now = (ctx: ApiContext) => ctx.clock?.() ?? new Date();
+
 export function logSessionRoutes(ctx: ApiContext): Router {
   const router = Router();
   router.post("/apps/:app/log-sessions", async (req, res) => {
     const app = await getApp(ctx.db, req.params.app);
     const query = parseBody(LogSession, req.body);
     const id = randomUUID();
-    const params = new URLSearchParams({ app: app.name, lines: String(query.lines), tail: String(query.tail) });
-    if (query.dyno) params.set("dyno", query.dyno);
-    if (query.source) params.set("source", query.source);
-    params.set("token", scopedToken(ctx.config.secrets.tokenSecret, `logs:${params.toString()}`));
-    const now = new Date();
+    const created = now(ctx);
+    const expiresAt = new Date(created.getTime() + LOG_SESSION_TTL_MS);
+    const params = logSessionQuery(ctx.config.secrets.tokenSecret, { sessionId: id, appId: app.id, query, expiresAt });
     res.status(201).json({
       id,
       logplex_url: `http://127.0.0.1:${ctx.config.apiPort}/log-streams/${id}?${params}`,
-      created_at: now,
-      updated_at: now,
+      created_at: created,
+      updated_at: created,
     });
   });
   return router;
@@ -41,12 +40,11 @@ export function logSessionRoutes(ctx: ApiContext): Router {
 export function logStreamRoutes(ctx: ApiContext): Router {
   const router = Router();
   router.get("/log-streams/:id", async (req, res) => {
-    const params = new URLSearchParams(req.url.split("?")[1] ?? "");
-    const token = params.get("token") ?? "";
-    params.delete("token");
-    if (!verifyScopedToken(ctx.config.secrets.tokenSecret, `logs:${params.toString()}`, token)) {
-      throw unauthorized("This log session URL is not valid.");
-    }
+    const grant = openLogSession(ctx.config.secrets.tokenSecret, req.params.id, req.url.split("?")[1] ?? "", now(ctx));
+    // By id only (openLogSession checked it is one): the app's name may be another app's by now.
+    const app = await getApp(ctx.db, grant.appId).catch((err: { status?: number }) => {
+      throw err.status === 404 ? notFound("The app of this log session no longer exists: it was deleted.") : err;
+    });
     res.setHeader("Content-Type", "text/plain; charset=utf-8");
     res.flushHeaders();
     const reader = ctx.redis.duplicate();
@@ -54,19 +52,12 @@ export function logStreamRoutes(ctx: ApiContext): Router {
     reader.on("error", () => {});
     const abort = new AbortController();
     res.on("close", () => abort.abort());
+    // The expiry bounds when a session may be opened, not how long it streams: a tail opened in
+    // time goes on past it, as Heroku's does (`ouro run` may run longer). It ends when the app goes,
+    // checked between reads, since the stream is keyed by a name a new app may take.
+    const stillOurs = async () => (await existingAppIds(ctx.db, [app.id])).has(app.id);
     try {
-      await readLogs(
-        reader,
-        params.get("app") ?? "",
-        {
-          lines: Number(params.get("lines") ?? 100),
-          tail: params.get("tail") === "true",
-          dyno: params.get("dyno") ?? undefined,
-          source: params.get("source") ?? undefined,
-        },
-        (line) => res.write(`${formatLogLine(line)}\n`),
-        abort.signal,
-      );
+      await readLogs(reader, app.name, grant.query, (line) => res.write(`${formatLogLine(line)}\n`), abort.signal, stillOurs);
     } finally {
       reader.disconnect();
       res.end();
