@@ -25,14 +25,17 @@ export function credentialFrom(header: string | undefined): string | undefined {
 }
 
 const GIT_PATH = /^\/[^/]+\.git\//;
+/** Reading an app's logs takes a POST (Heroku's log session) that changes nothing. */
+const LOG_SESSION_PATH = /^\/apps\/[^/]+\/log-sessions$/;
 
-/** Whether a request only reads: GET/HEAD, and git's fetch (upload-pack), which POSTs but reads. */
+/** Whether a request only reads: GET/HEAD, git's fetch (upload-pack) and a log session, which POST but read. */
 export function isReadOnly(req: Pick<Request, "method" | "path" | "query">): boolean {
   if (GIT_PATH.test(req.path)) {
     // The advertisement of receive-pack is the first step of a push: refuse it there, before any pack.
     if (req.path.endsWith("/info/refs")) return req.method === "GET" && req.query.service === "git-upload-pack";
     return req.method === "POST" && req.path.endsWith("/git-upload-pack");
   }
+  if (req.method === "POST" && LOG_SESSION_PATH.test(req.path)) return true;
   return req.method === "GET" || req.method === "HEAD";
 }
 

@@ -48,7 +48,7 @@ try {
   const keyFile = join(dataDir, "admin-api-key");
   const key = existsSync(keyFile) ? readFileSync(keyFile, "utf8").trim() : "";
   if (!key || !(await findUserByKey(db, key))) {
-    writePrivate(keyFile, `${await createApiKey(db, admin.id)}\n`);
+    writePrivate(keyFile, `${await createApiKey(db, admin.id, { description: "admin (made by bootstrap)" })}\n`);
     step("Created the admin API key (npx ouro auth:token prints it)");
   }
 
@@ -56,7 +56,7 @@ try {
   const system = await ensureUser(db, SYSTEM_EMAIL);
   const systemKeyFile = join(dataDir, "system-api-key");
   const systemKey = existsSync(systemKeyFile) ? readFileSync(systemKeyFile, "utf8").trim() : "";
-  if (!systemKey || !(await findUserByKey(db, systemKey))) writePrivate(systemKeyFile, `${await createApiKey(db, system.id)}\n`);
+  if (!systemKey || !(await findUserByKey(db, systemKey))) writePrivate(systemKeyFile, `${await createApiKey(db, system.id, { description: "system apps (cron)" })}\n`);
 
   ensureStackImage(config.stackImage, process.env.OURO_STACK_CA_BUNDLE ?? "/etc/ssl/certs/ca-certificates.crt");
 

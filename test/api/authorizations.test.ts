@@ -127,6 +127,8 @@ describe("OAuth authorizations (API keys with scopes, expiry and revocation)", (
     const { token } = await create({ scope: ["read"] });
     expect((await call(token, "GET", `/apps/${app.name}`)).status).toBe(200);
     expect((await call(token, "GET", "/oauth/authorizations")).status).toBe(200);
+    // A log session only reads the app's logs, though Heroku's API makes it with a POST.
+    expect((await call(token, "POST", `/apps/${app.name}/log-sessions`, {})).status).toBe(201);
     for (const [method, path, body] of [
       ["PATCH", `/apps/${app.name}/config-vars`, { A: "1" }],
       ["POST", "/apps", {}],
