@@ -4,6 +4,7 @@
 // add-ons it has. Pure: the facts come from the database, the ports from the config.
 import { ADDON_SERVICES } from "../addons/index.ts";
 import { BUILDER_APP } from "../lib/build-contract.ts";
+import type { Config } from "../lib/config.ts";
 
 export interface AppFacts {
   name: string;
@@ -18,6 +19,16 @@ export interface HostPorts {
   kernelRedis: number;
   /** Each add-on service's datastore port. */
   addons: Record<string, number>;
+}
+
+/** The ports of a platform's config: the API, the router, the kernel's Redis, the add-on datastores. */
+export function hostPorts(config: Pick<Config, "apiPort" | "routerPort" | "redisPort" | "addonsPostgresPort" | "addonsRedisPort">): HostPorts {
+  return {
+    api: config.apiPort,
+    router: config.routerPort,
+    kernelRedis: config.redisPort,
+    addons: { postgres: config.addonsPostgresPort, redis: config.addonsRedisPort },
+  };
 }
 
 /** System apps that take jobs from a queue on the kernel's Redis. */

@@ -11,6 +11,7 @@ import { BUILD_NETWORK, ensureBuildNetwork } from "./build-network.ts";
 import { logMemoryKill, watchDyingDynos } from "./engine-events.ts";
 import { createDynoManager } from "./manager.ts";
 import { createAppNetworks } from "./app-networks.ts";
+import { hostPorts } from "./app-paths.ts";
 import { appNetworkFacts } from "../db/index.ts";
 
 const TICK_MS = 5_000;
@@ -31,12 +32,7 @@ const appNetworks = createAppNetworks({
   docker,
   namespace,
   pool: config.dynoNetworkPool,
-  ports: {
-    api: config.apiPort,
-    router: config.routerPort,
-    kernelRedis: config.redisPort,
-    addons: { postgres: config.addonsPostgresPort, redis: config.addonsRedisPort },
-  },
+  ports: hostPorts(config),
   facts: (appId) => appNetworkFacts(db, appId),
   log,
 });

@@ -9,17 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createApiKey, ensureUser } from "../../platform/db/index.ts";
 import { type InProcessApi, inProcessApi } from "../support/api.ts";
 import { uniqueName } from "../support/platform.ts";
-
-interface Authorization {
-  id: string;
-  description: string;
-  scope: string[];
-  access_token: { id: string; token?: string; expires_in: number | null };
-  user: { id: string; email: string };
-  created_at: string;
-  updated_at: string;
-  last_used_at: string | null;
-}
+import type { Authorization } from "../../platform/cli/commands/authorizations/shared.ts";
 
 describe("OAuth authorizations (API keys with scopes, expiry and revocation)", () => {
   let api: InProcessApi;

@@ -63,15 +63,12 @@ describe("ouro logs through a log session", () => {
     let stdout = "";
     const exited = new Promise<number | null>((resolve) => child.on("exit", resolve));
     try {
-      const seen = new Promise<void>((resolve) =>
-        child.stdout.on("data", (chunk: Buffer) => {
-          stdout += chunk.toString();
-          if (stdout.includes("followed")) resolve();
-        }),
-      );
       // Written until the tail shows it: the CLI opens its session on its own time.
       let shown = false;
-      void seen.then(() => (shown = true));
+      child.stdout.on("data", (chunk: Buffer) => {
+        stdout += chunk.toString();
+        shown ||= stdout.includes("followed");
+      });
       while (!shown) {
         await appendLog(redis, app.name, { source: "app", dyno: "web.1", line: "followed" });
         await new Promise((resolve) => setTimeout(resolve, 200));

@@ -4,6 +4,7 @@
 import type Docker from "dockerode";
 import { appNetworkFacts, type Db } from "../../platform/db/index.ts";
 import { createAppNetworks, removeAppNetworks } from "../../platform/dynos/app-networks.ts";
+import { hostPorts } from "../../platform/dynos/app-paths.ts";
 import { loadConfig } from "../../platform/lib/config.ts";
 
 export function testAppNetworks(opts: { docker: Docker; db: () => Db; namespace: string; log?: (line: string) => void }) {
@@ -12,12 +13,7 @@ export function testAppNetworks(opts: { docker: Docker; db: () => Db; namespace:
     docker: opts.docker,
     namespace: opts.namespace,
     pool: config.dynoNetworkPool,
-    ports: {
-      api: config.apiPort,
-      router: config.routerPort,
-      kernelRedis: config.redisPort,
-      addons: { postgres: config.addonsPostgresPort, redis: config.addonsRedisPort },
-    },
+    ports: hostPorts(config),
     facts: (appId) => appNetworkFacts(opts.db(), appId),
     log: opts.log ?? (() => {}),
   });
