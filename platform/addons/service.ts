@@ -2,7 +2,7 @@
 // app's config vars change through the same release path as config:set (release phase
 // included). A resource nothing refers to is given back rather than leaked.
 import { randomInt, randomUUID } from "node:crypto";
-import { type AddonRow, type AppRow, type Db, audit, deleteAddon, getApp, insertAddon } from "../db/index.ts";
+import { type AddonRow, type AppRow, type AuditEntry, type Db, deleteAddon, getApp, insertAddon } from "../db/index.ts";
 import type { Config } from "../lib/config.ts";
 import { deprovision, provision } from "./provider-client.ts";
 import { attachmentName, attachmentVars, parsePlan } from "./services.ts";
@@ -11,7 +11,13 @@ export interface AddonServiceDeps {
   db: Db;
   config: Pick<Config, "routerPort" | "domain">;
   /** The one config release path (BuildService.releaseConfigChange). */
-  releaseConfigChange: (change: { app: AppRow; changes: Record<string, string | null>; description: string; userId: string | null }) => Promise<unknown>;
+  releaseConfigChange: (change: {
+    app: AppRow;
+    changes: Record<string, string | null>;
+    description: string;
+    userId: string | null;
+    audit?: AuditEntry;
+  }) => Promise<unknown>;
 }
 
 export interface Actor {
@@ -25,8 +31,11 @@ export function createAddonService(deps: AddonServiceDeps) {
   const { db } = deps;
 
   return {
-    /** Provisions `plan` (e.g. `heroku-postgresql:essential-0`) for `app` and attaches its config vars. */
-    async create(app: AppRow, requestedPlan: string, actor: Actor): Promise<AddonRow> {
+    /**
+     * Provisions `plan` (e.g. `heroku-postgresql:essential-0`) for `app` and attaches its config
+     * vars; the audit entry is written with the release that attaches them.
+     */
+    async create(app: AppRow, requestedPlan: string, actor: Actor, audit?: (name: string) => AuditEntry): Promise<AddonRow> {
       const { service, plan } = parsePlan(requestedPlan);
       const id = randomUUID();
       const answer = await provision(deps, service, { addon_id: id, app: app.name });
@@ -34,8 +43,13 @@ export function createAddonService(deps: AddonServiceDeps) {
       const vars = attachmentVars(app.config, name, answer);
       try {
         const addon = await insertAddon(db, { id, app_id: app.id, service, plan, name, config_vars: Object.keys(vars) });
-        await deps.releaseConfigChange({ app, changes: vars, description: `Attach ${attachmentName(addon.config_vars)} resource`, userId: actor.id });
-        await audit(db, { actor: actor.email, action: "addon.create", app: app.name, detail: { addon: name, plan } });
+        await deps.releaseConfigChange({
+          app,
+          changes: vars,
+          description: `Attach ${attachmentName(addon.config_vars)} resource`,
+          userId: actor.id,
+          audit: audit?.(name),
+        });
         return addon;
       } catch (error) {
         await deleteAddon(db, id);
@@ -47,11 +61,11 @@ export function createAddonService(deps: AddonServiceDeps) {
     /**
      * Deprovisions one add-on and removes its config vars with a release. Deleting an app
      * calls this for each of its add-ons before the rows cascade away, with no release
-     * (`appGoing`): nothing will run that config.
+     * (`appGoing`): nothing will run that config. The audit entry is written with the row's delete.
      */
-    async destroy(app: AppRow, addon: AddonRow, actor: Actor, opts: { appGoing?: boolean } = {}): Promise<void> {
+    async destroy(app: AppRow, addon: AddonRow, actor: Actor, opts: { appGoing?: boolean; audit?: AuditEntry } = {}): Promise<void> {
       await deprovision(deps, addon.service, addon.id);
-      await deleteAddon(db, addon.id);
+      await deleteAddon(db, addon.id, opts.audit);
       const current = (await getApp(db, app.id)).config;
       const unset = addon.config_vars.filter((key) => key in current);
       if (unset.length && !opts.appGoing) {
@@ -62,7 +76,6 @@ export function createAddonService(deps: AddonServiceDeps) {
           userId: actor.id,
         });
       }
-      await audit(db, { actor: actor.email, action: "addon.destroy", app: app.name, detail: { addon: addon.name } });
     },
   };
 }

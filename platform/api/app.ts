@@ -1,6 +1,7 @@
 import express, { type NextFunction, type Request, type Response } from "express";
 import { OuroError } from "../lib/errors.ts";
 import { gitRoutes, hookRoutes } from "../git/index.ts";
+import { appAccess } from "./access.ts";
 import { requireUser } from "./auth.ts";
 import { createAddonService } from "../addons/index.ts";
 import type { ApiContext, ApiDeps } from "./context.ts";
@@ -8,7 +9,9 @@ import { refuseNulBytes } from "./edge.ts";
 import { resolveLimits } from "./limits.ts";
 import { addonRoutes } from "./routes/addons.ts";
 import { appRoutes } from "./routes/apps.ts";
+import { auditRoutes } from "./routes/audit.ts";
 import { authorizationRoutes } from "./routes/authorizations.ts";
+import { collaboratorRoutes } from "./routes/collaborators.ts";
 import { buildpackRoutes } from "./routes/buildpacks.ts";
 import { configRoutes } from "./routes/config-vars.ts";
 import { cronRoutes } from "./routes/cron.ts";
@@ -16,6 +19,7 @@ import { formationRoutes } from "./routes/formation.ts";
 import { internalBuildRoutes } from "./routes/internal-builds.ts";
 import { logSessionRoutes, logStreamRoutes } from "./routes/logs.ts";
 import { releaseRoutes } from "./routes/releases.ts";
+import { userRoutes } from "./routes/users.ts";
 
 // PostgreSQL gone or restarting (connection errors, 57P0x: shut down), Redis gone: a wait, not a bug.
 const OUTAGE_CODES = new Set(["ECONNREFUSED", "ECONNRESET", "EPIPE", "ETIMEDOUT", "57P01", "57P02", "57P03", "08000", "08001", "08003", "08006"]);
@@ -46,9 +50,14 @@ export function createApi(deps: ApiDeps): express.Express {
   api.use(hookRoutes(ctx));
 
   api.use(requireUser(ctx.db));
+  // An app the caller may not reach is 404 on every route that names it, git's included.
+  api.use(["/apps/:app", "/:app.git"], appAccess(ctx.db));
   api.use(gitRoutes(ctx));
   api.get("/account", (req, res) => void res.json({ id: req.user!.id, email: req.user!.email, name: req.user!.email }));
   api.use(authorizationRoutes(ctx));
+  api.use(userRoutes(ctx));
+  api.use(auditRoutes(ctx));
+  api.use(collaboratorRoutes(ctx));
   api.use(appRoutes(ctx));
   api.use(configRoutes(ctx));
   api.use(buildpackRoutes(ctx));

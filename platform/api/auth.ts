@@ -1,5 +1,6 @@
 // Bearer API keys, or HTTP Basic with the key as password (what git sends). A key may be
-// revoked, expired, or read-only (scope `read`); each refusal says which.
+// revoked, expired, read-only (scope `read`) or the cron service's (scope `cron`); each
+// refusal says which.
 import type { NextFunction, Request, Response } from "express";
 import { type ApiKeyRow, type User, type Db, findApiKey, touchApiKey } from "../db/index.ts";
 import { forbidden, unauthorized } from "../lib/errors.ts";
@@ -39,6 +40,27 @@ export function isReadOnly(req: Pick<Request, "method" | "path" | "query">): boo
   return req.method === "GET" || req.method === "HEAD";
 }
 
+/** The cron service's two calls: read every schedule, start a scheduled command as a one-off dyno. */
+const CRON_CALLS: { method: string; path: RegExp }[] = [
+  { method: "GET", path: /^\/cron-schedules$/ },
+  { method: "POST", path: /^\/apps\/[^/]+\/dynos$/ },
+];
+
+/** Whether the key's scopes let it make this request at all (which apps it reaches is access.ts's). */
+export function scopeAllows(scope: readonly string[], req: Pick<Request, "method" | "path" | "query">): boolean {
+  if (scope.includes("global")) return true;
+  if (scope.includes("read") && isReadOnly(req)) return true;
+  return scope.includes("cron") && CRON_CALLS.some((call) => call.method === req.method && call.path.test(req.path));
+}
+
+function scopeRefusal(key: ApiKeyRow, req: Request): string {
+  const what = `${req.method} ${req.path}`;
+  if (key.scope.includes("read")) {
+    return `This API key is read-only (scope read): it may not ${what}. Use a key with scope global (ouro authorizations:create --scope global).`;
+  }
+  return `This API key's scope (${key.scope.join(", ")}) does not allow ${what}.`;
+}
+
 function refusal(key: ApiKeyRow | undefined, sent: boolean): string {
   if (!sent) return "No credentials provided: send `Authorization: Bearer <API key>` (ouro auth:token prints it).";
   if (!key) return "Invalid credentials provided.";
@@ -55,14 +77,14 @@ export function requireUser(db: Db) {
       res.setHeader("WWW-Authenticate", 'Basic realm="Ouro"');
       throw unauthorized(refusal(key, credential !== undefined));
     }
-    if (!key.scope.includes("global") && !isReadOnly(req)) {
-      const message = `This API key is read-only (scope read): it may not ${req.method} ${req.path}. Use a key with scope global (ouro authorizations:create --scope global).`;
+    if (!scopeAllows(key.scope, req)) {
+      const message = scopeRefusal(key, req);
       // git shows a refusal's body to the pusher only when it is text/plain.
       if (GIT_PATH.test(req.path)) return void res.status(403).type("text/plain").send(`${message}\n`);
       throw forbidden(message);
     }
     await touchApiKey(db, key, now);
-    req.user = { id: key.user_id, email: key.user_email };
+    req.user = { id: key.user_id, email: key.user_email, admin: key.user_admin };
     req.apiKey = key;
     next();
   };

@@ -1,6 +1,6 @@
 // Database rows → Heroku Platform API v3 resource shapes.
 import type { Config } from "../lib/config.ts";
-import type { ApiKeyRow, AppRow, BuildRow, DynoRow, FormationRow, ReleaseRow, RunRow, SlugRow } from "../db/index.ts";
+import type { ApiKeyRow, AppRow, AuditRow, BuildRow, CollaboratorRow, DynoRow, FormationRow, ReleaseRow, RunRow, SlugRow, UserRow } from "../db/index.ts";
 
 const STACK = { id: "ouro-stack-bookworm", name: "bookworm" };
 
@@ -152,5 +152,35 @@ export function authorizationShape(k: ApiKeyRow, token?: string, now: Date = new
     created_at: k.created_at,
     updated_at: k.updated_at,
     last_used_at: k.last_used_at,
+  };
+}
+
+/** Heroku's collaborator: the owner is listed too, with role `owner`. */
+export function collaboratorShape(c: CollaboratorRow, app: AppRow) {
+  return {
+    id: c.id,
+    app: { id: app.id, name: app.name },
+    user: { id: c.user_id, email: c.email, federated: false },
+    role: c.role,
+    permissions: [],
+    created_at: c.created_at,
+    updated_at: c.updated_at,
+  };
+}
+
+/** A user as `ouro users` lists them (Ouro's own resource: Heroku has accounts, not users). */
+export function userShape(u: UserRow) {
+  return { id: u.id, email: u.email, admin: u.admin, apps: u.apps, created_at: u.created_at };
+}
+
+export function auditShape(a: AuditRow) {
+  return {
+    id: a.id,
+    created_at: a.at,
+    action: a.action,
+    actor: { id: a.actor_id, email: a.actor },
+    app: a.app === null ? null : { id: a.app_id, name: a.app },
+    address: a.address,
+    detail: a.detail,
   };
 }

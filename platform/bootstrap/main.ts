@@ -6,7 +6,7 @@ import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { Redis } from "ioredis";
 import { createBlobStore } from "../blobs/index.ts";
-import { createApiKey, createPool, ensureUser, findUserByKey, migrate } from "../db/index.ts";
+import { createApiKey, createPool, ensureUser, findApiKey, findUserByKey, isUsable, migrate, revokeApiKey } from "../db/index.ts";
 import { SECRET_NAMES, type Secrets, dataDirFrom, loadConfig, postgresUrl, redisUrl, repoRoot } from "../lib/config.ts";
 import { ensureAddonDatastores } from "./addon-datastores.ts";
 import { startKernel } from "./kernel.ts";
@@ -44,7 +44,7 @@ try {
   const applied = await migrate(db);
   if (applied.length) step(`Applied migrations ${applied.join(", ")}`);
 
-  const admin = await ensureUser(db, "admin@ouro.local");
+  const admin = await ensureUser(db, "admin@ouro.local", { admin: true });
   const keyFile = join(dataDir, "admin-api-key");
   const key = existsSync(keyFile) ? readFileSync(keyFile, "utf8").trim() : "";
   if (!key || !(await findUserByKey(db, key))) {
@@ -52,11 +52,17 @@ try {
     step("Created the admin API key (npx ouro auth:token prints it)");
   }
 
-  // System apps that call the API (cron) use the system user's own key, not the admin's.
-  const system = await ensureUser(db, SYSTEM_EMAIL);
+  // The cron service calls the API with the system user's key of scope `cron` (read schedules,
+  // start scheduled commands); a key of a wider scope an older Ouro made is revoked and replaced.
+  const system = await ensureUser(db, SYSTEM_EMAIL, { admin: false });
   const systemKeyFile = join(dataDir, "system-api-key");
   const systemKey = existsSync(systemKeyFile) ? readFileSync(systemKeyFile, "utf8").trim() : "";
-  if (!systemKey || !(await findUserByKey(db, systemKey))) writePrivate(systemKeyFile, `${await createApiKey(db, system.id, { description: "system apps (cron)" })}\n`);
+  const current = systemKey ? await findApiKey(db, systemKey) : undefined;
+  if (!current || !isUsable(current) || current.scope.join() !== "cron") {
+    if (current) await revokeApiKey(db, current.user_id, current.id);
+    const key = await createApiKey(db, system.id, { description: "cron service: schedules and scheduler dynos", scope: ["cron"] });
+    writePrivate(systemKeyFile, `${key}\n`);
+  }
 
   ensureStackImage(config.stackImage, process.env.OURO_STACK_CA_BUNDLE ?? "/etc/ssl/certs/ca-certificates.crt");
 

@@ -12,6 +12,7 @@ import {
   type BuildRow,
   type Db,
   type ReleaseRow,
+  type AuditEntry,
   appBuildpacks,
   createBuild,
   createRelease,
@@ -162,7 +163,8 @@ export function createBuildService(deps: BuildServiceDeps) {
   }
 
   return {
-    async start(opts: { app: AppRow; userId: string | null; source: Readable; version: string | null }) {
+    /** A push's build; the push's audit entry is written with the build's row. */
+    async start(opts: { app: AppRow; userId: string | null; source: Readable; version: string | null; audit?: AuditEntry }) {
       const source = await blobs.put(opts.source);
       const build = await createBuild(db, {
         appId: opts.app.id,
@@ -170,6 +172,7 @@ export function createBuildService(deps: BuildServiceDeps) {
         sourceChecksum: source.checksum,
         sourceVersion: opts.version,
         deadline: new Date(Date.now() + buildTimeoutMs),
+        audit: opts.audit,
       });
       await line(build, opts.app.name, `-----> Build ${build.id} queued for the builder`);
       // Ids only: what the build needs, its dyno fetches with the build's own credential.
@@ -232,6 +235,7 @@ export function createBuildService(deps: BuildServiceDeps) {
       changes: Record<string, string | null>;
       description: string;
       userId: string | null;
+      audit?: AuditEntry;
     }): Promise<ReleaseRow> {
       const { app } = change;
       const current = await currentRelease(db, app.id);
@@ -242,6 +246,7 @@ export function createBuildService(deps: BuildServiceDeps) {
         description: change.description,
         userId: change.userId,
         status: command ? "pending" : "succeeded",
+        audit: change.audit,
       });
       if (command) releaseConfig(app, release, command);
       else await deps.notifyFormation(app.name);

@@ -1,4 +1,5 @@
-import type { Db } from "./pool.ts";
+import { type Db, transaction } from "./pool.ts";
+import { type AuditEntry, recordAuditIf } from "./audit.ts";
 import { conflict, notFound } from "../lib/errors.ts";
 import { isUuid } from "../lib/ids.ts";
 
@@ -42,8 +43,11 @@ export async function insertAddon(db: Db, addon: Omit<AddonRow, "created_at" | "
   return rows[0];
 }
 
-export async function deleteAddon(db: Db, id: string): Promise<void> {
-  await db.query("DELETE FROM addons WHERE id = $1", [id]);
+export async function deleteAddon(db: Db, id: string, audit?: AuditEntry): Promise<void> {
+  await transaction(db, async (client) => {
+    await client.query("DELETE FROM addons WHERE id = $1", [id]);
+    await recordAuditIf(client, audit);
+  });
 }
 
 /** What decides an app's network paths (platform/dynos/app-paths.ts); undefined once it is deleted. */

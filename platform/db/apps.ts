@@ -1,4 +1,6 @@
-import type { Db } from "./pool.ts";
+import { type AuditEntry, recordAuditIf } from "./audit.ts";
+import { type Db, transaction } from "./pool.ts";
+import type { User } from "./users.ts";
 import { conflict, notFound } from "../lib/errors.ts";
 import { isUuid } from "../lib/ids.ts";
 
@@ -23,9 +25,27 @@ const SELECT_APP = `
   LEFT JOIN current_releases r ON r.app_id = a.id
   LEFT JOIN slugs s ON s.id = r.slug_id`;
 
-export async function listApps(db: Db, opts: { includeSystem: boolean }): Promise<AppRow[]> {
-  const where = opts.includeSystem ? "" : "WHERE NOT a.system";
-  return (await db.query<AppRow>(`${SELECT_APP} ${where} ORDER BY a.name`)).rows;
+/** Apps a non-admin user may reach: owned or shared with them, never a system app. */
+const REACHABLE = (user: string) => `NOT a.system AND (a.owner_id = ${user}
+  OR EXISTS (SELECT 1 FROM collaborators c WHERE c.app_id = a.id AND c.user_id = ${user}))`;
+
+/**
+ * The apps `viewer` may see (all of them for an admin, or for the platform itself: no viewer);
+ * system apps only when asked for, and never to a user who is not an admin.
+ */
+export async function listApps(db: Db, opts: { viewer?: User; includeSystem: boolean }): Promise<AppRow[]> {
+  if (!opts.viewer || opts.viewer.admin) {
+    const where = opts.includeSystem ? "" : "WHERE NOT a.system";
+    return (await db.query<AppRow>(`${SELECT_APP} ${where} ORDER BY a.name`)).rows;
+  }
+  return (await db.query<AppRow>(`${SELECT_APP} WHERE ${REACHABLE("$1")} ORDER BY a.name`, [opts.viewer.id])).rows;
+}
+
+/** Whether `user` may see and change `app` (owner, collaborator or admin; system apps: admin only). */
+export async function canReach(db: Db, user: User, app: Pick<AppRow, "id">): Promise<boolean> {
+  if (user.admin) return true;
+  const { rows } = await db.query(`SELECT 1 FROM apps a WHERE a.id = $2 AND ${REACHABLE("$1")}`, [user.id, app.id]);
+  return rows.length === 1;
 }
 
 /** Finds an app by name or id; 404 when there is none. */
@@ -38,17 +58,27 @@ export async function getApp(db: Db, nameOrId: string): Promise<AppRow> {
   return rows[0];
 }
 
-export async function createApp(db: Db, opts: { name: string; ownerId: string; system?: boolean }): Promise<AppRow> {
-  const { rowCount } = await db.query(
-    "INSERT INTO apps (name, owner_id, system) VALUES ($1, $2, $3) ON CONFLICT (name) DO NOTHING",
-    [opts.name, opts.ownerId, opts.system ?? false],
-  );
-  if (rowCount === 0) throw conflict(`Name ${opts.name} is already taken.`);
+export async function createApp(
+  db: Db,
+  opts: { name: string; ownerId: string; system?: boolean },
+  audit?: Omit<AuditEntry, "appId">,
+): Promise<AppRow> {
+  await transaction(db, async (client) => {
+    const { rows } = await client.query<{ id: string }>(
+      "INSERT INTO apps (name, owner_id, system) VALUES ($1, $2, $3) ON CONFLICT (name) DO NOTHING RETURNING id",
+      [opts.name, opts.ownerId, opts.system ?? false],
+    );
+    if (!rows[0]) throw conflict(`Name ${opts.name} is already taken.`);
+    await recordAuditIf(client, audit && { ...audit, appId: rows[0].id });
+  });
   return getApp(db, opts.name);
 }
 
-export async function deleteApp(db: Db, id: string): Promise<void> {
-  await db.query("DELETE FROM apps WHERE id = $1", [id]);
+export async function deleteApp(db: Db, id: string, audit?: AuditEntry): Promise<void> {
+  await transaction(db, async (client) => {
+    await client.query("DELETE FROM apps WHERE id = $1", [id]);
+    await recordAuditIf(client, audit);
+  });
 }
 
 /** Of these app ids, the ones whose app still exists. */

@@ -1,5 +1,6 @@
 // An app's buildpack list (`buildpack_installations`): what BuildJob.buildpacks carries.
 import { type Db, transaction } from "./pool.ts";
+import { type AuditEntry, recordAuditIf } from "./audit.ts";
 
 export interface BuildpackInstallationRow {
   ordinal: number; // 0-based, the order they run in
@@ -20,7 +21,7 @@ export async function appBuildpacks(db: Db, appId: string): Promise<string[]> {
 }
 
 /** Replaces the app's list (an empty list clears it). */
-export async function setAppBuildpacks(db: Db, appId: string, urls: string[]): Promise<BuildpackInstallationRow[]> {
+export async function setAppBuildpacks(db: Db, appId: string, urls: string[], audit?: AuditEntry): Promise<BuildpackInstallationRow[]> {
   await transaction(db, async (client) => {
     // Serialises concurrent replacements of the same app's list.
     await client.query("SELECT id FROM apps WHERE id = $1 FOR UPDATE", [appId]);
@@ -28,6 +29,7 @@ export async function setAppBuildpacks(db: Db, appId: string, urls: string[]): P
     for (const [ordinal, url] of urls.entries()) {
       await client.query("INSERT INTO buildpack_installations (app_id, ordinal, url) VALUES ($1, $2, $3)", [appId, ordinal, url]);
     }
+    await recordAuditIf(client, audit);
   });
   return urls.map((url, ordinal) => ({ ordinal, url }));
 }

@@ -1,5 +1,6 @@
 import type { Db } from "./pool.ts";
 import { transaction } from "./pool.ts";
+import { type AuditEntry, recordAuditIf } from "./audit.ts";
 import { notFound } from "../lib/errors.ts";
 import { type NewRelease, type ReleaseRow, insertRelease } from "./releases.ts";
 import { type SlugRow, createSlug } from "./slugs.ts";
@@ -39,14 +40,18 @@ export async function getBuild(db: Db, id: string): Promise<BuildRow> {
 
 export async function createBuild(
   db: Db,
-  build: { appId: string; userId: string | null; sourceChecksum: string; sourceVersion: string | null; deadline?: Date },
+  build: { appId: string; userId: string | null; sourceChecksum: string; sourceVersion: string | null; deadline?: Date; audit?: AuditEntry },
 ): Promise<BuildRow> {
-  const { rows } = await db.query<{ id: string }>(
-    `INSERT INTO builds (app_id, user_id, source_checksum, source_version, deadline_at)
-     VALUES ($1, $2, $3, $4, coalesce($5, now() + interval '15 minutes')) RETURNING id`,
-    [build.appId, build.userId, build.sourceChecksum, build.sourceVersion, build.deadline ?? null],
-  );
-  return getBuild(db, rows[0]!.id);
+  const id = await transaction(db, async (client) => {
+    const { rows } = await client.query<{ id: string }>(
+      `INSERT INTO builds (app_id, user_id, source_checksum, source_version, deadline_at)
+       VALUES ($1, $2, $3, $4, coalesce($5, now() + interval '15 minutes')) RETURNING id`,
+      [build.appId, build.userId, build.sourceChecksum, build.sourceVersion, build.deadline ?? null],
+    );
+    await recordAuditIf(client, build.audit && { ...build.audit, detail: { ...build.audit.detail, build: rows[0]!.id } });
+    return rows[0]!.id;
+  });
+  return getBuild(db, id);
 }
 
 /** Only a pending build can finish; returns false when it had already finished. */

@@ -1,5 +1,6 @@
 import type { Db } from "./pool.ts";
 import { transaction } from "./pool.ts";
+import { type AuditEntry, recordAuditIf } from "./audit.ts";
 import { invalidParams } from "../lib/errors.ts";
 
 export interface FormationRow {
@@ -42,6 +43,7 @@ export async function updateFormation(
   appId: string,
   updates: FormationUpdate[],
   limits?: { maxDynos: number; appName: string },
+  audit?: AuditEntry,
 ): Promise<FormationRow[]> {
   await transaction(db, async (client) => {
     await client.query("SELECT 1 FROM apps WHERE id = $1 FOR UPDATE", [appId]);
@@ -69,6 +71,7 @@ export async function updateFormation(
         [appId, update.type, update.quantity ?? null, update.size ?? null],
       );
     }
+    await recordAuditIf(client, audit);
   });
   const types = new Set(updates.map((u) => u.type));
   return (await listFormation(db, appId)).filter((f) => types.has(f.type));

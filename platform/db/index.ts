@@ -12,3 +12,4 @@ export * from "./runs.ts";
 export * from "./cron.ts";
 export * from "./addons.ts";
 export * from "./buildpacks.ts";
+export * from "./collaborators.ts";

@@ -1,6 +1,7 @@
 import type pg from "pg";
 import type { Db } from "./pool.ts";
 import { transaction } from "./pool.ts";
+import { type AuditEntry, recordAuditIf } from "./audit.ts";
 import { notFound } from "../lib/errors.ts";
 import { isUuid, releaseVersion } from "../lib/ids.ts";
 import type { RunRow } from "./runs.ts";
@@ -62,6 +63,8 @@ export interface NewRelease {
   userId: string | null;
   /** `pending` while a release phase runs; it becomes current only once `succeeded`. */
   status?: "pending" | "succeeded";
+  /** Written in the release's transaction. */
+  audit?: AuditEntry;
 }
 
 /**
@@ -98,6 +101,7 @@ export async function insertRelease(client: pg.PoolClient, change: NewRelease): 
   );
   await client.query("UPDATE apps SET config = $2, updated_at = now() WHERE id = $1", [change.appId, config]);
   if (slugId && slugId !== current?.slug_id) await syncFormation(client, change.appId, slugId);
+  await recordAuditIf(client, change.audit && { ...change.audit, detail: { ...change.audit.detail, version: next.rows[0]!.version } });
   const { rows } = await client.query<ReleaseRow>(`${SELECT_RELEASE} WHERE r.id = $1`, [inserted.rows[0]!.id]);
   return rows[0]!;
 }

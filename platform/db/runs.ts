@@ -1,5 +1,6 @@
 import type { Db } from "./pool.ts";
 import { transaction } from "./pool.ts";
+import { type AuditEntry, recordAuditIf } from "./audit.ts";
 import { invalidParams, notFound } from "../lib/errors.ts";
 import { isUuid } from "../lib/ids.ts";
 import { DEFAULT_DYNO_SIZE } from "../lib/dyno-sizes.ts";
@@ -34,6 +35,7 @@ export async function createRun(
   db: Db,
   run: { appId: string; command: string; type: string; releaseVersion?: number; env?: Record<string, string>; buildId?: string; size?: string },
   quota?: { max: number; appName: string },
+  audit?: (run: RunRow) => AuditEntry,
 ): Promise<RunRow> {
   return transaction(db, async (client) => {
     await client.query("SELECT 1 FROM apps WHERE id = $1 FOR UPDATE", [run.appId]);
@@ -66,6 +68,7 @@ export async function createRun(
        RETURNING *`,
       [run.appId, version, run.type, run.command, run.env ?? {}, run.buildId ?? null, run.size ?? DEFAULT_DYNO_SIZE],
     );
+    await recordAuditIf(client, audit?.(rows[0]!));
     return rows[0]!;
   });
 }

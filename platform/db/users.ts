@@ -1,13 +1,23 @@
 import { createHash, randomBytes } from "node:crypto";
-import type { Db } from "./pool.ts";
+import { type AuditEntry, recordAuditIf } from "./audit.ts";
+import { type Db, transaction } from "./pool.ts";
+import { conflict, invalidParams, notFound } from "../lib/errors.ts";
+import { isUuid } from "../lib/ids.ts";
 
 export interface User {
   id: string;
   email: string;
+  /** Sees and changes every app, system apps included, and manages users. */
+  admin: boolean;
 }
 
-/** What an API key may do: `global` is everything, `read` is GET/HEAD (and git fetch) only. */
-export const API_KEY_SCOPES = ["global", "read"] as const;
+/**
+ * What an API key may do: `global` is everything the user may do, `read` is GET/HEAD (and git
+ * fetch) only, `cron` is the cron service's: read schedules and start the scheduled commands.
+ */
+export const API_KEY_SCOPES = ["global", "read", "cron"] as const;
+/** The scopes a user may give a key they make; `cron` is made by bootstrap for the cron service. */
+export const USER_KEY_SCOPES = ["global", "read"] as const;
 export type ApiKeyScope = (typeof API_KEY_SCOPES)[number];
 
 /** An API key as stored (never the key itself, only its hash), with its owner. */
@@ -15,6 +25,7 @@ export interface ApiKeyRow {
   id: string;
   user_id: string;
   user_email: string;
+  user_admin: boolean;
   description: string;
   scope: ApiKeyScope[];
   expires_at: Date | null;
@@ -26,7 +37,7 @@ export interface ApiKeyRow {
 
 export const hashKey = (key: string) => createHash("sha256").update(key).digest("hex");
 
-const KEY_COLUMNS = `k.id, k.user_id, u.email AS user_email, k.description, k.scope, k.expires_at,
+const KEY_COLUMNS = `k.id, k.user_id, u.email AS user_email, u.admin AS user_admin, k.description, k.scope, k.expires_at,
   k.revoked_at, k.last_used_at, k.created_at, k.updated_at`;
 
 /** The key's row whatever its state (revoked, expired), so the caller can say why it is refused. */
@@ -44,16 +55,73 @@ export const isUsable = (key: ApiKeyRow, now = new Date()) =>
 /** The owner of a key that is neither revoked nor expired. */
 export async function findUserByKey(db: Db, key: string): Promise<User | undefined> {
   const row = await findApiKey(db, key);
-  return row && isUsable(row) ? { id: row.user_id, email: row.user_email } : undefined;
+  return row && isUsable(row) ? { id: row.user_id, email: row.user_email, admin: row.user_admin } : undefined;
 }
 
-export async function ensureUser(db: Db, email: string): Promise<User> {
+/** The user with this email, made when missing; `admin` given sets it either way. */
+export async function ensureUser(db: Db, email: string, opts: { admin?: boolean } = {}): Promise<User> {
   const { rows } = await db.query<User>(
-    `INSERT INTO users (email) VALUES ($1)
-     ON CONFLICT (email) DO UPDATE SET email = EXCLUDED.email RETURNING id, email`,
-    [email],
+    `INSERT INTO users (email, admin) VALUES ($1, coalesce($2, false))
+     ON CONFLICT (email) DO UPDATE SET admin = coalesce($2, users.admin) RETURNING id, email, admin`,
+    [email, opts.admin ?? null],
   );
   return rows[0]!;
+}
+
+export interface UserRow extends User {
+  created_at: Date;
+  /** Apps they own. */
+  apps: number;
+}
+
+const SELECT_USER = `SELECT u.id, u.email, u.admin, u.created_at,
+  (SELECT count(*)::int FROM apps a WHERE a.owner_id = u.id) AS apps FROM users u`;
+
+export async function listUsers(db: Db): Promise<UserRow[]> {
+  return (await db.query<UserRow>(`${SELECT_USER} ORDER BY u.email`)).rows;
+}
+
+/** A user by email or id; undefined when there is none. */
+export async function findUser(db: Db, emailOrId: string): Promise<UserRow | undefined> {
+  const { rows } = await db.query<UserRow>(`${SELECT_USER} WHERE ${isUuid(emailOrId) ? "u.id = $1::uuid" : "lower(u.email) = lower($1)"}`, [emailOrId]);
+  return rows[0];
+}
+
+/** A user by email or id; 404 naming it when there is none. */
+export async function getUser(db: Db, emailOrId: string): Promise<UserRow> {
+  const user = await findUser(db, emailOrId);
+  if (!user) throw notFound(`Couldn't find that user: ${emailOrId}.`);
+  return user;
+}
+
+export async function createUser(db: Db, email: string, audit?: AuditEntry): Promise<UserRow> {
+  const id = await transaction(db, async (client) => {
+    const { rows } = await client.query<{ id: string }>(
+      "INSERT INTO users (email) SELECT $1 WHERE NOT EXISTS (SELECT 1 FROM users WHERE lower(email) = lower($1)) RETURNING id",
+      [email],
+    );
+    if (!rows[0]) throw conflict(`A user with email ${email} already exists.`);
+    await recordAuditIf(client, audit);
+    return rows[0].id;
+  });
+  return getUser(db, id);
+}
+
+/**
+ * Removes a user who owns no app (their keys and collaborations go with them; their builds and
+ * releases stay, without a user). The apps are locked, so none can be transferred to them meanwhile.
+ */
+export async function removeUser(db: Db, user: User, audit?: AuditEntry): Promise<void> {
+  await transaction(db, async (client) => {
+    await client.query("SELECT 1 FROM users WHERE id = $1 FOR UPDATE", [user.id]);
+    const owned = await client.query<{ name: string }>("SELECT name FROM apps WHERE owner_id = $1 ORDER BY name FOR UPDATE", [user.id]);
+    if (owned.rows.length) {
+      const names = owned.rows.map((r) => r.name).join(", ");
+      throw invalidParams(`${user.email} still owns ${names}: transfer each (ouro apps:transfer) or destroy it first.`);
+    }
+    await client.query("DELETE FROM users WHERE id = $1", [user.id]);
+    await recordAuditIf(client, audit);
+  });
 }
 
 export interface NewApiKey {
@@ -64,15 +132,19 @@ export interface NewApiKey {
 }
 
 /** Creates a new API key for the user; the key is returned this once, only its hash is stored. */
-export async function createApiKeyRow(db: Db, userId: string, opts: NewApiKey = {}): Promise<{ key: string; row: ApiKeyRow }> {
+export async function createApiKeyRow(db: Db, userId: string, opts: NewApiKey = {}, audit?: AuditEntry): Promise<{ key: string; row: ApiKeyRow }> {
   const key = `ouro_${randomBytes(24).toString("hex")}`;
-  const { rows } = await db.query<{ id: string }>(
-    `INSERT INTO api_keys (user_id, key_hash, description, scope, expires_at)
-     VALUES ($1, $2, $3, $4, CASE WHEN $5::integer IS NULL THEN NULL ELSE now() + make_interval(secs => $5::integer) END)
-     RETURNING id`,
-    [userId, hashKey(key), opts.description ?? "", opts.scope ?? ["global"], opts.expiresIn ?? null],
-  );
-  return { key, row: (await getApiKey(db, userId, rows[0]!.id))! };
+  const id = await transaction(db, async (client) => {
+    const { rows } = await client.query<{ id: string }>(
+      `INSERT INTO api_keys (user_id, key_hash, description, scope, expires_at)
+       VALUES ($1, $2, $3, $4, CASE WHEN $5::integer IS NULL THEN NULL ELSE now() + make_interval(secs => $5::integer) END)
+       RETURNING id`,
+      [userId, hashKey(key), opts.description ?? "", opts.scope ?? ["global"], opts.expiresIn ?? null],
+    );
+    await recordAuditIf(client, audit && { ...audit, detail: { ...audit.detail, id: rows[0]!.id } });
+    return rows[0]!.id;
+  });
+  return { key, row: (await getApiKey(db, userId, id))! };
 }
 
 /** Creates a new global API key for the user and returns it; only its hash is stored. */
@@ -101,12 +173,16 @@ export async function getApiKey(db: Db, userId: string, id: string): Promise<Api
 }
 
 /** Revokes one of the user's keys; the next request with it is refused. */
-export async function revokeApiKey(db: Db, userId: string, id: string): Promise<ApiKeyRow | undefined> {
-  const { rowCount } = await db.query(
-    "UPDATE api_keys SET revoked_at = now(), updated_at = now() WHERE user_id = $1 AND id = $2 AND revoked_at IS NULL",
-    [userId, id],
-  );
-  if (!rowCount) return undefined;
+export async function revokeApiKey(db: Db, userId: string, id: string, audit?: AuditEntry): Promise<ApiKeyRow | undefined> {
+  const revoked = await transaction(db, async (client) => {
+    const { rowCount } = await client.query(
+      "UPDATE api_keys SET revoked_at = now(), updated_at = now() WHERE user_id = $1 AND id = $2 AND revoked_at IS NULL",
+      [userId, id],
+    );
+    if (rowCount) await recordAuditIf(client, audit);
+    return rowCount === 1;
+  });
+  if (!revoked) return undefined;
   const { rows } = await db.query<ApiKeyRow>(`SELECT ${KEY_COLUMNS} FROM api_keys k JOIN users u ON u.id = k.user_id WHERE k.id = $1`, [id]);
   return rows[0];
 }

@@ -24,7 +24,9 @@ async function main(): Promise<number> {
   const app = env("OURO_APP");
   const headers = { Authorization: `Bearer ${env("OURO_HOOK_TOKEN")}` };
   const archive = spawn("git", ["archive", "--format=tar", deploy.sha], { stdio: ["ignore", "pipe", "inherit"] });
-  const params = new URLSearchParams({ version: deploy.sha, user: env("OURO_USER_ID") });
+  // The pusher and their address are part of what the hook token signs (git/hook-routes.ts).
+  const pusher = new URLSearchParams({ user: env("OURO_USER_ID"), address: env("OURO_PUSH_ADDRESS") });
+  const params = new URLSearchParams({ version: deploy.sha, ...Object.fromEntries(pusher) });
   const started = await fetch(`${api}/internal/git/${app}/builds?${params}`, {
     method: "POST",
     headers: { ...headers, "Content-Type": "application/x-tar" },
@@ -36,7 +38,7 @@ async function main(): Promise<number> {
     return 1;
   }
   const { id } = (await started.json()) as { id: string };
-  const events = await fetch(`${api}/internal/git/${app}/builds/${id}/events`, { headers });
+  const events = await fetch(`${api}/internal/git/${app}/builds/${id}/events?${pusher}`, { headers });
   let outcome = { ok: false, message: "the build's event stream ended early" };
   for await (const line of createInterface({ input: Readable.fromWeb(events.body as never) })) {
     if (!line) continue;

@@ -7,10 +7,11 @@ import { PassThrough, type Readable, type Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { createGunzip } from "node:zlib";
 import { Router, type Request, type Response } from "express";
-import { getApp } from "../db/index.ts";
 import { forbidden, invalidParams } from "../lib/errors.ts";
 import { scopedToken } from "../lib/tokens.ts";
 import type { ApiContext } from "../api/index.ts";
+import { appOf, sourceAddress } from "../api/access.ts";
+import { hookScope } from "./hook-routes.ts";
 import { ensureRepo } from "./repos.ts";
 
 const SERVICES = new Set(["git-receive-pack", "git-upload-pack"]);
@@ -61,14 +62,15 @@ function serviceOf(value: unknown): "git-receive-pack" | "git-upload-pack" {
 export function gitRoutes(ctx: ApiContext): Router {
   const router = Router();
 
-  async function repoFor(req: Request) {
-    const app = await getApp(ctx.db, String(req.params.app));
+  // The app appAccess let through: one the pusher may reach.
+  function repoFor(res: Response) {
+    const app = appOf(res);
     return { app, path: ensureRepo(ctx.config.dataDir, app.name) };
   }
 
   router.get("/:app.git/info/refs", async (req, res) => {
     const service = serviceOf(req.query.service);
-    const { path } = await repoFor(req);
+    const { path } = repoFor(res);
     res.setHeader("Content-Type", `application/x-${service}-advertisement`);
     res.setHeader("Cache-Control", "no-cache");
     res.write(`${pktLine(`# service=${service}\n`)}0000`);
@@ -78,7 +80,8 @@ export function gitRoutes(ctx: ApiContext): Router {
   });
 
   async function rpc(req: Request, res: Response, service: "git-receive-pack" | "git-upload-pack") {
-    const { app, path } = await repoFor(req);
+    const { app, path } = repoFor(res);
+    const address = sourceAddress(req) ?? "";
     if (req.headers["content-type"] !== `application/x-${service}-request`) {
       throw invalidParams(`expected a ${service} request body`);
     }
@@ -93,7 +96,8 @@ export function gitRoutes(ctx: ApiContext): Router {
         OURO_API_URL: `http://127.0.0.1:${ctx.config.apiPort}`,
         OURO_APP: app.name,
         OURO_USER_ID: req.user!.id,
-        OURO_HOOK_TOKEN: scopedToken(ctx.config.secrets.tokenSecret, `hook:${app.name}`),
+        OURO_PUSH_ADDRESS: address,
+        OURO_HOOK_TOKEN: scopedToken(ctx.config.secrets.tokenSecret, hookScope(app.name, req.user!.id, address)),
       },
     });
     git.stderr.on("data", (chunk: Buffer) => process.stderr.write(`git ${app.name}: ${chunk}`));

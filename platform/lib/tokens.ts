@@ -1,4 +1,4 @@
-// Scoped bearer tokens: an HMAC of the scope ("build:<id>", "hook:<app>") under
+// Scoped bearer tokens: an HMAC of the scope ("build:<id>", "hook:<app>:<user>:<address>") under
 // the platform's secret. A dyno holding one can reach only that scope; the route that
 // verifies it checks the rest (a build's token works only while the build is pending).
 import { createHmac, timingSafeEqual } from "node:crypto";

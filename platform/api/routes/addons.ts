@@ -2,7 +2,8 @@
 // The routes are the API's shapes; platform/addons does the work.
 import { Router } from "express";
 import { z } from "zod";
-import { type AddonRow, type AppRow, getAddon, getApp, listAddons } from "../../db/index.ts";
+import { type AddonRow, type AppRow, getAddon, listAddons } from "../../db/index.ts";
+import { appOf, auditOf } from "../access.ts";
 import { type ApiContext, parseBody } from "../context.ts";
 
 export function addonShape(addon: AddonRow, app: AppRow) {
@@ -30,26 +31,26 @@ export function addonRoutes(ctx: ApiContext): Router {
   const router = Router();
 
   router.get("/apps/:app/addons", async (req, res) => {
-    const app = await getApp(ctx.db, req.params.app);
+    const app = appOf(res);
     res.json((await listAddons(ctx.db, app.id)).map((addon) => addonShape(addon, app)));
   });
 
   router.get("/apps/:app/addons/:addon", async (req, res) => {
-    const app = await getApp(ctx.db, req.params.app);
+    const app = appOf(res);
     res.json(addonShape(await getAddon(ctx.db, app.id, req.params.addon), app));
   });
 
   router.post("/apps/:app/addons", async (req, res) => {
     const { plan } = parseBody(CreateAddon, req.body);
-    const app = await getApp(ctx.db, req.params.app);
-    const addon = await ctx.addons.create(app, plan, req.user!);
+    const app = appOf(res);
+    const addon = await ctx.addons.create(app, plan, req.user!, (name) => auditOf(req, "addon.create", app, { addon: name, plan }));
     res.status(201).json(addonShape(addon, app));
   });
 
   router.delete("/apps/:app/addons/:addon", async (req, res) => {
-    const app = await getApp(ctx.db, req.params.app);
+    const app = appOf(res);
     const addon = await getAddon(ctx.db, app.id, req.params.addon);
-    await ctx.addons.destroy(app, addon, req.user!);
+    await ctx.addons.destroy(app, addon, req.user!, { audit: auditOf(req, "addon.destroy", app, { addon: addon.name }) });
     res.json(addonShape(addon, app));
   });
 

@@ -3,9 +3,10 @@ import { rmSync } from "node:fs";
 import { join } from "node:path";
 import { Router } from "express";
 import { z } from "zod";
-import { audit, createApp, deleteApp, getApp, listAddons, listApps } from "../../db/index.ts";
+import { createApp, deleteApp, listAddons, listApps } from "../../db/index.ts";
 import { parseAppName } from "../../lib/app-name.ts";
 import { deleteLogs } from "../../logs/index.ts";
+import { appOf, auditOf, refuseSystemApp, requireOwner } from "../access.ts";
 import { type ApiContext, parseBody } from "../context.ts";
 import { appShape } from "../shapes.ts";
 import { announceApps } from "../../router/index.ts";
@@ -20,35 +21,36 @@ const CreateApp = z.object({ name: z.string().optional() }).passthrough();
 export function appRoutes(ctx: ApiContext): Router {
   const router = Router();
 
+  // The caller's apps: owned or shared with them (every app for an admin; system apps with ?all).
   router.get("/apps", async (req, res) => {
     const all = req.query.all === "true" || req.query.all === "1";
-    res.json((await listApps(ctx.db, { includeSystem: all })).map((app) => appShape(app, ctx.config)));
+    res.json((await listApps(ctx.db, { viewer: req.user!, includeSystem: all })).map((app) => appShape(app, ctx.config)));
   });
 
   router.post("/apps", async (req, res) => {
     const body = parseBody(CreateApp, req.body);
     const name = body.name === undefined ? generatedName() : parseAppName(body.name);
-    const app = await createApp(ctx.db, { name, ownerId: req.user!.id });
+    const app = await createApp(ctx.db, { name, ownerId: req.user!.id }, { ...auditOf(req, "app.create"), app: name });
     await announceApps(ctx.redis, { add: name });
-    await audit(ctx.db, { actor: req.user!.email, action: "app.create", app: name });
     res.status(201).json(appShape(app, ctx.config));
   });
 
-  router.get("/apps/:app", async (req, res) => {
-    res.json(appShape(await getApp(ctx.db, req.params.app), ctx.config));
+  router.get("/apps/:app", async (_req, res) => {
+    res.json(appShape(appOf(res), ctx.config));
   });
 
   router.delete("/apps/:app", async (req, res) => {
-    const app = await getApp(ctx.db, req.params.app);
+    const app = appOf(res);
+    refuseSystemApp(app, "be destroyed");
+    requireOwner(req, app, "destroy it");
     // Add-on databases and users go first: a provider that cannot deprovision stops the delete.
     for (const addon of await listAddons(ctx.db, app.id)) await ctx.addons.destroy(app, addon, req.user!, { appGoing: true });
-    await deleteApp(ctx.db, app.id);
+    await deleteApp(ctx.db, app.id, auditOf(req, "app.destroy", app));
     rmSync(join(ctx.config.dataDir, "repos", `${app.name}.git`), { recursive: true, force: true });
     rmSync(ctx.blobs.keyedPath(`cache-${app.id}.tar.gz`), { force: true });
     await deleteLogs(ctx.redis, app.name);
     await announceApps(ctx.redis, { remove: app.name });
     await ctx.notifyFormation(app.name);
-    await audit(ctx.db, { actor: req.user!.email, action: "app.destroy", app: app.name });
     res.json(appShape(app, ctx.config));
   });
 

@@ -2,8 +2,9 @@
 // once) and revoke. Only the caller's own keys: another user's id answers 404 like a missing one.
 import { Router } from "express";
 import { z } from "zod";
-import { API_KEY_SCOPES, type ApiKeyScope, audit, createApiKeyRow, getApiKey, listApiKeys, revokeApiKey } from "../../db/index.ts";
+import { type ApiKeyScope, USER_KEY_SCOPES, createApiKeyRow, getApiKey, listApiKeys, revokeApiKey } from "../../db/index.ts";
 import { notFound } from "../../lib/errors.ts";
+import { auditOf } from "../access.ts";
 import { type ApiContext, parseBody } from "../context.ts";
 import { authorizationShape } from "../shapes.ts";
 
@@ -12,7 +13,7 @@ const TEN_YEARS = 10 * 365 * 24 * 3600;
 const CreateAuthorization = z
   .object({
     description: z.string().max(200).optional(),
-    scope: z.array(z.enum(API_KEY_SCOPES)).min(1).optional(),
+    scope: z.array(z.enum(USER_KEY_SCOPES)).min(1).optional(),
     expires_in: z.number().int().positive().max(TEN_YEARS).optional(),
   })
   .passthrough();
@@ -41,16 +42,19 @@ export function authorizationRoutes(ctx: ApiContext): Router {
   router.post("/oauth/authorizations", async (req, res) => {
     const body = parseBody(CreateAuthorization, req.body);
     const scope = [...new Set<ApiKeyScope>(body.scope ?? ["global"])];
-    const { key, row } = await createApiKeyRow(ctx.db, req.user!.id, { description: body.description, scope, expiresIn: body.expires_in });
-    await audit(ctx.db, { actor: req.user!.email, action: "authorization.create", detail: { id: row.id, scope } });
+    const { key, row } = await createApiKeyRow(
+      ctx.db,
+      req.user!.id,
+      { description: body.description, scope, expiresIn: body.expires_in },
+      auditOf(req, "authorization.create", undefined, { scope }),
+    );
     res.status(201).json(authorizationShape(row, key));
   });
 
   router.delete("/oauth/authorizations/:id", async (req, res) => {
     const key = await ownKey(req.user!.id, req.params.id);
-    const revoked = await revokeApiKey(ctx.db, req.user!.id, key.id);
+    const revoked = await revokeApiKey(ctx.db, req.user!.id, key.id, auditOf(req, "authorization.revoke", undefined, { id: key.id }));
     if (!revoked) throw notFound(`Couldn't find that authorization: ${req.params.id}.`);
-    await audit(ctx.db, { actor: req.user!.email, action: "authorization.revoke", detail: { id: key.id } });
     res.json(authorizationShape(revoked));
   });
 

@@ -1,9 +1,10 @@
 // Heroku's buildpack installations: GET lists an app's buildpacks, PUT replaces the list.
 import { Router } from "express";
 import { z } from "zod";
-import { audit, type BuildpackInstallationRow, getApp, listBuildpackInstallations, setAppBuildpacks } from "../../db/index.ts";
+import { type BuildpackInstallationRow, listBuildpackInstallations, setAppBuildpacks } from "../../db/index.ts";
 import { isBuildpackRefError, parseBuildpackRef } from "../../lib/buildpack-ref.ts";
 import { invalidParams } from "../../lib/errors.ts";
+import { appOf, auditOf } from "../access.ts";
 import { type ApiContext, parseBody } from "../context.ts";
 
 const MAX_BUILDPACKS = 12;
@@ -29,19 +30,18 @@ function checkBuildpackRef(ref: string): void {
 export function buildpackRoutes(ctx: ApiContext): Router {
   const router = Router();
 
-  router.get("/apps/:app/buildpack-installations", async (req, res) => {
-    const app = await getApp(ctx.db, req.params.app);
+  router.get("/apps/:app/buildpack-installations", async (_req, res) => {
+    const app = appOf(res);
     res.json((await listBuildpackInstallations(ctx.db, app.id)).map(installationShape));
   });
 
   router.put("/apps/:app/buildpack-installations", async (req, res) => {
-    const app = await getApp(ctx.db, req.params.app);
+    const app = appOf(res);
     const urls = parseBody(Updates, req.body).updates.map((u) => u.buildpack);
     for (const url of urls) checkBuildpackRef(url);
     const twice = urls.find((url, i) => urls.indexOf(url) !== i);
     if (twice !== undefined) throw invalidParams(`The buildpack ${twice} is listed twice.`);
-    const rows = await setAppBuildpacks(ctx.db, app.id, urls);
-    await audit(ctx.db, { actor: req.user!.email, action: "buildpacks.update", app: app.name, detail: { buildpacks: urls } });
+    const rows = await setAppBuildpacks(ctx.db, app.id, urls, auditOf(req, "buildpacks.update", app, { buildpacks: urls }));
     res.json(rows.map(installationShape));
   });
 

@@ -1,8 +1,8 @@
 import { Router } from "express";
 import { z } from "zod";
-import { audit, getApp } from "../../db/index.ts";
 import { configVarNameError, configVarValueError } from "../../lib/config-vars.ts";
 import { invalidParams } from "../../lib/errors.ts";
+import { appOf, auditOf } from "../access.ts";
 import { type ApiContext, parseBody } from "../context.ts";
 
 const ConfigChanges = z.record(z.string(), z.union([z.string(), z.null()]));
@@ -18,12 +18,12 @@ function checkChanges(changes: Record<string, string | null>): void {
 export function configRoutes(ctx: ApiContext): Router {
   const router = Router();
 
-  router.get("/apps/:app/config-vars", async (req, res) => {
-    res.json((await getApp(ctx.db, req.params.app)).config);
+  router.get("/apps/:app/config-vars", async (_req, res) => {
+    res.json(appOf(res).config);
   });
 
   router.patch("/apps/:app/config-vars", async (req, res) => {
-    const app = await getApp(ctx.db, req.params.app);
+    const app = appOf(res);
     const changes = parseBody(ConfigChanges, req.body);
     checkChanges(changes);
     const set = Object.keys(changes).filter((k) => changes[k] !== null);
@@ -35,8 +35,13 @@ export function configRoutes(ctx: ApiContext): Router {
     ]
       .filter(Boolean)
       .join(" and ");
-    const release = await ctx.builds.releaseConfigChange({ app, changes, description, userId: req.user!.id });
-    await audit(ctx.db, { actor: req.user!.email, action: "config.update", app: app.name, detail: { set, unset } });
+    const release = await ctx.builds.releaseConfigChange({
+      app,
+      changes,
+      description,
+      userId: req.user!.id,
+      audit: auditOf(req, "config.update", app, { set, unset }),
+    });
     res.json(release.config);
   });
 

@@ -6,6 +6,7 @@ import { z } from "zod";
 import { existingAppIds, getApp } from "../../db/index.ts";
 import { notFound } from "../../lib/errors.ts";
 import { formatLogLine, LOG_SESSION_TTL_MS, logSessionQuery, openLogSession, readLogs } from "../../logs/index.ts";
+import { appOf } from "../access.ts";
 import { type ApiContext, parseBody } from "../context.ts";
 
 const LogSession = z.object({
@@ -20,7 +21,7 @@ const now = (ctx: ApiContext) => ctx.clock?.() ?? new Date();
 export function logSessionRoutes(ctx: ApiContext): Router {
   const router = Router();
   router.post("/apps/:app/log-sessions", async (req, res) => {
-    const app = await getApp(ctx.db, req.params.app);
+    const app = appOf(res);
     const query = parseBody(LogSession, req.body);
     const id = randomUUID();
     const created = now(ctx);

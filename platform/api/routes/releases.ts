@@ -1,10 +1,12 @@
 import { Router } from "express";
 import { z } from "zod";
-import { RELEASE_PHASE_TYPE, audit, createRun, getApp, getBuild, getRelease, getRun, getSlug, listBuilds, listDynos, listReleases } from "../../db/index.ts";
+import { RELEASE_PHASE_TYPE, createRun, getBuild, getRelease, getRun, getSlug, listBuilds, listDynos, listReleases, recordAudit } from "../../db/index.ts";
+import { createCronReader } from "../../cron/index.ts";
 import { RESTART_CHANNEL } from "../../lib/channels.ts";
 import { ConfigVarsSchema } from "../../lib/config-vars.ts";
-import { notFound } from "../../lib/errors.ts";
+import { forbidden, notFound } from "../../lib/errors.ts";
 import { isUuid } from "../../lib/ids.ts";
+import { appOf, auditOf, isCronKey } from "../access.ts";
 import { type ApiContext, parseBody } from "../context.ts";
 import { sizeForHost } from "../limits.ts";
 import { buildShape, dynoShape, releaseShape, runShape, slugShape } from "../shapes.ts";
@@ -24,55 +26,69 @@ const RunRequest = z.object({
 /** Releases, builds, slugs and dynos (including one-off dynos). */
 export function releaseRoutes(ctx: ApiContext): Router {
   const router = Router();
+  const cron = createCronReader({ db: ctx.db, blobs: ctx.blobs });
+
+  /**
+   * The cron service's key starts only what the app's own app.json schedules, as a `scheduler`
+   * dyno of its default size: a leaked key can run a scheduled job early, nothing else.
+   */
+  async function checkCronRun(appId: string, body: z.infer<typeof RunRequest>): Promise<void> {
+    if (body.type !== "scheduler" || body.env !== undefined || body.size !== undefined) {
+      throw forbidden("The cron service's key starts only `scheduler` dynos, with no env or size of its own.");
+    }
+    const scheduled = (await cron.entries(appId)).some((entry) => !entry.error && entry.command === body.command);
+    if (!scheduled) throw forbidden("The cron service's key starts only commands the app's app.json schedules.");
+  }
 
   router.get("/apps/:app/releases", async (req, res) => {
-    const app = await getApp(ctx.db, req.params.app);
+    const app = appOf(res);
     res.json((await listReleases(ctx.db, app.id)).map((r) => releaseShape(r, app)));
   });
 
   router.get("/apps/:app/releases/:release", async (req, res) => {
-    const app = await getApp(ctx.db, req.params.app);
+    const app = appOf(res);
     res.json(releaseShape(await getRelease(ctx.db, app.id, req.params.release), app));
   });
 
   router.get("/apps/:app/builds", async (req, res) => {
-    const app = await getApp(ctx.db, req.params.app);
+    const app = appOf(res);
     res.json((await listBuilds(ctx.db, app.id)).map((b) => buildShape(b, app, ctx.config)));
   });
 
   router.get("/apps/:app/builds/:build", async (req, res) => {
-    const app = await getApp(ctx.db, req.params.app);
+    const app = appOf(res);
     const build = await getBuild(ctx.db, req.params.build);
     if (build.app_id !== app.id) throw notFound(`Couldn't find that build: ${req.params.build}.`);
     res.json(buildShape(build, app, ctx.config));
   });
 
   router.get("/apps/:app/slugs/:slug", async (req, res) => {
-    const app = await getApp(ctx.db, req.params.app);
+    const app = appOf(res);
     res.json(slugShape(await getSlug(ctx.db, app.id, req.params.slug)));
   });
 
   router.get("/apps/:app/dynos", async (req, res) => {
-    const app = await getApp(ctx.db, req.params.app);
+    const app = appOf(res);
     res.json((await listDynos(ctx.db, app.id)).map((d) => dynoShape(d, app)));
   });
 
   router.post("/apps/:app/dynos", async (req, res) => {
-    const app = await getApp(ctx.db, req.params.app);
+    const app = appOf(res);
     const body = parseBody(RunRequest, req.body);
+    if (isCronKey(req)) await checkCronRun(app.id, body);
     const size = body.size === undefined ? undefined : sizeForHost(body.size, ctx.limits).name;
     const run = await createRun(
       ctx.db,
       { appId: app.id, command: body.command, type: body.type, env: body.env, size },
       { max: ctx.limits.maxOneOffDynos, appName: app.name },
+      (made) => auditOf(req, "dyno.run", app, { dyno: `${made.type}.${made.number}`, command: body.command, size: made.size }),
     );
     await ctx.notifyFormation(app.name);
-    await audit(ctx.db, { actor: req.user!.email, action: "dyno.run", app: app.name, detail: { command: body.command, size: run.size } });
     res.status(201).json(runShape(run, app));
   });
 
   router.get("/apps/:app/dynos/:dyno", async (req, res) => {
-    const app = await getApp(ctx.db, req.params.app);
+    const app = appOf(res);
     if (isUuid(req.params.dyno)) {
       const run = await getRun(ctx.db, req.params.dyno);
       if (run.app_id !== app.id) throw notFound(`Couldn't find that dyno: ${req.params.dyno}.`);
@@ -84,7 +100,9 @@ export function releaseRoutes(ctx: ApiContext): Router {
   });
 
   router.delete("/apps/:app/dynos", async (req, res) => {
-    const app = await getApp(ctx.db, req.params.app);
+    const app = appOf(res);
+    // Nothing in the database changes: the entry is the change's only trace.
+    await recordAudit(ctx.db, auditOf(req, "dyno.restart", app));
     await ctx.redis.publish(RESTART_CHANNEL, app.name);
     res.status(202).json({});
   });
