@@ -15,6 +15,7 @@ import { emitBuildEvent } from "../../platform/builds/index.ts";
 import { type AppRow, type BuildRow, type Db, createApp, createBuild, ensureUser, finishBuild } from "../../platform/db/index.ts";
 import { type Config, loadConfig, redisUrl } from "../../platform/lib/config.ts";
 import { BUILDER_SCOPE, scopedToken } from "../../platform/lib/tokens.ts";
+import { hookScope } from "../../platform/git/hook-routes.ts";
 import { throwawayDatabase } from "../support/database.ts";
 
 describe("scoped tokens on the API's internal routes (in-process API, throwaway database)", () => {
@@ -33,7 +34,10 @@ describe("scoped tokens on the API's internal routes (in-process API, throwaway 
   let buildB: BuildRow;
 
   const buildToken = (build: BuildRow) => scopedToken(config.secrets.tokenSecret, `build:${build.id}`);
-  const hookToken = (app: AppRow) => scopedToken(config.secrets.tokenSecret, `hook:${app.name}`);
+  // A push's hook token signs the app, the pusher and their address; the hook sends both along.
+  let pusherId: string;
+  const pusher = () => `user=${pusherId}&address=127.0.0.1`;
+  const hookToken = (app: AppRow) => scopedToken(config.secrets.tokenSecret, hookScope(app.name, pusherId, "127.0.0.1"));
 
   async function call(method: string, path: string, token: string | undefined, body?: string) {
     const res = await fetch(`http://127.0.0.1:${(server.address() as AddressInfo).port}${path}`, {
@@ -51,6 +55,7 @@ describe("scoped tokens on the API's internal routes (in-process API, throwaway 
     redis = new Redis(redisUrl(config));
     const blobs = createBlobStore(blobDir);
     const owner = await ensureUser(db, "tokens-test@ouro.local");
+    pusherId = owner.id;
     appA = await createApp(db, { name: `tok-a-${randomBytes(3).toString("hex")}`, ownerId: owner.id });
     appB = await createApp(db, { name: `tok-b-${randomBytes(3).toString("hex")}`, ownerId: owner.id });
     const { checksum } = await blobs.put(Readable.from([source]));
@@ -178,20 +183,28 @@ describe("scoped tokens on the API's internal routes (in-process API, throwaway 
   describe("the git hook's token", () => {
     it("opens its own app's build events", async () => {
       await emitBuildEvent(redis, buildA.id, { type: "done", ok: true, message: "built" });
-      const res = await call("GET", `/internal/git/${appA.name}/builds/${buildA.id}/events`, hookToken(appA));
+      const res = await call("GET", `/internal/git/${appA.name}/builds/${buildA.id}/events?${pusher()}`, hookToken(appA));
       expect(res.status).toBe(200);
       expect(res.text.trim().split("\n").map((line) => JSON.parse(line))).toEqual([{ type: "done", ok: true, message: "built" }]);
     });
 
     it("is refused on another app's hook routes (401)", async () => {
-      const start = await call("POST", `/internal/git/${appB.name}/builds`, hookToken(appA), "source");
+      const start = await call("POST", `/internal/git/${appB.name}/builds?${pusher()}`, hookToken(appA), "source");
       expect(start.status).toBe(401);
-      expect(start.json()).toEqual({ id: "unauthorized", message: "This token is not the git hook's token for that app." });
-      expect((await call("GET", `/internal/git/${appB.name}/builds/${buildB.id}/events`, hookToken(appA))).status).toBe(401);
+      expect(start.json()).toEqual({ id: "unauthorized", message: "This token is not the git hook's token for that app and pusher." });
+      expect((await call("GET", `/internal/git/${appB.name}/builds/${buildB.id}/events?${pusher()}`, hookToken(appA))).status).toBe(401);
+    });
+
+    it("is refused for another pusher or address than it was made for (401)", async () => {
+      const other = await ensureUser(db, "tokens-other@ouro.local");
+      for (const query of [`user=${other.id}&address=127.0.0.1`, `user=${pusherId}&address=10.0.0.9`, ""]) {
+        const start = await call("POST", `/internal/git/${appA.name}/builds?${query}`, hookToken(appA), "source");
+        expect(start.status, query).toBe(401);
+      }
     });
 
     it("does not follow another app's build through its own app (401)", async () => {
-      const res = await call("GET", `/internal/git/${appA.name}/builds/${buildB.id}/events`, hookToken(appA));
+      const res = await call("GET", `/internal/git/${appA.name}/builds/${buildB.id}/events?${pusher()}`, hookToken(appA));
       expect(res.status).toBe(401);
       expect(res.json().message).toBe("That build belongs to another app.");
     });

@@ -1,7 +1,7 @@
 // GET /apps/:app/cron and GET /cron-schedules through the real API in-process, on a throwaway
 // database and a temporary blob store holding real source tars (the running platform is not involved).
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type AppRow, createRelease } from "../../platform/db/index.ts";
+import { type AppRow, createApiKey, createRelease, ensureUser } from "../../platform/db/index.ts";
 import { type InProcessApi, inProcessApi } from "../support/api.ts";
 import { jsonRequest, uniqueName } from "../support/platform.ts";
 
@@ -45,8 +45,10 @@ describe("cron routes", () => {
     expect((await get(`/apps/${c!.name}/cron`)).body).toEqual([]);
   });
 
-  it("lists every app's valid schedules for the cron service", async () => {
-    const res = await get<{ app: string; command: string; schedule: string }[]>("/cron-schedules");
+  it("lists every app's valid schedules for the cron service (its key's scope), not for a user", async () => {
+    const cronKey = await createApiKey(api.db, (await ensureUser(api.db, "cron-routes-system@ouro.local")).id, { scope: ["cron"] });
+    expect(await get("/cron-schedules")).toMatchObject({ status: 403, body: { id: "forbidden" } });
+    const res = await get<{ app: string; command: string; schedule: string }[]>("/cron-schedules", cronKey);
     expect(res.status).toBe(200);
     const ours = res.body.filter((s) => apps.some((a) => a.name === s.app));
     expect(ours).toEqual([{ app: apps[0]!.name, command: "node report.ts", schedule: "0 3 * * *" }]);

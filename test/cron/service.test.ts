@@ -12,7 +12,7 @@ import { Queue } from "bullmq";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createCronApi, createCronService, reconcileSchedulers, schedulerId } from "../../apps/cron/index.ts";
 import type { CronApi, CronSchedule, CronService } from "../../apps/cron/index.ts";
-import type { AppRow } from "../../platform/db/index.ts";
+import { type AppRow, createApiKey, ensureUser } from "../../platform/db/index.ts";
 import { type InProcessApi, inProcessApi } from "../support/api.ts";
 import { requireCommand } from "../support/requirements.ts";
 
@@ -35,6 +35,8 @@ function ticksIn(logs: readonly string[], app: string): { tick: number; dyno: st
 }
 
 const unique = <T>(values: T[]) => new Set(values).size === values.length;
+/** The tick app's app.json entry: the cron key starts only scheduled commands (the tests tick it every second). */
+const TICK_ENTRY = { command: "echo tick", schedule: "* * * * *" };
 
 describe("cron service (real Redis with the cron ACL user, the real API in-process)", () => {
   const queueName = `cron-test-${randomBytes(3).toString("hex")}`;
@@ -84,9 +86,11 @@ describe("cron service (real Redis with the cron ACL user, the real API in-proce
     admin = new Queue(queueName, { connection: { url: adminUrl, maxRetriesPerRequest: null } });
     // No dyno manager runs here, so every tick's dyno stays open: past the one-off quota, ticks would be refused.
     api = await inProcessApi({ prefix: "cron_service", redisUrl: adminUrl, buildQueue: `builds-${queueName}`, limits: { maxOneOffDynos: 1_000 } });
-    cronApi = createCronApi({ apiUrl: api.url, apiKey: api.key });
+    // The service's own kind of key (scope cron): it may start only what an app's app.json schedules.
+    const cronKey = await createApiKey(api.db, (await ensureUser(api.db, "cron-service-test@ouro.local")).id, { scope: ["cron"] });
+    cronApi = createCronApi({ apiUrl: api.url, apiKey: cronKey });
     tick = await api.createApp("tick");
-    await api.recordDeploy(tick, {});
+    await api.recordDeploy(tick, { "app.json": JSON.stringify({ cron: [TICK_ENTRY] }) });
   });
 
   afterAll(async () => {
@@ -126,7 +130,11 @@ describe("cron service (real Redis with the cron ACL user, the real API in-proce
     await service.reconcile();
     await service.close();
     const scheduled = (await admin.getJobSchedulers()).map((s) => [s.key, s.pattern]);
-    expect(scheduled).toEqual([[schedulerId({ app: "report", ...entry }), entry.schedule]]);
+    const expected = [
+      [schedulerId({ app: "report", ...entry }), entry.schedule],
+      [schedulerId({ app: "tick", ...TICK_ENTRY }), TICK_ENTRY.schedule],
+    ];
+    expect(scheduled.sort()).toEqual(expected.sort());
   });
 
   it("runs each tick once with two cron services on the queue, and a missed stretch once", async () => {
