@@ -1,4 +1,4 @@
-// A log session's URL, Heroku's logplex_url: the query it reads (app id, lines, tail, filters) and
+// A log session's URL, Heroku's logplex_url: the query it reads (app id, user, lines, tail, filters) and
 // an expiry, signed together. The one place both the route that makes it and the route that
 // streams it agree on its form; pure, so its rules are table-tested without a server.
 import { forbidden, unauthorized } from "../lib/errors.ts";
@@ -15,6 +15,8 @@ export interface LogSessionGrant {
   sessionId: string;
   /** The app's id, never its name: a later app of the same name is another app. */
   appId: string;
+  /** Who asked for it: the stream is theirs only while they may still reach the app. */
+  userId: string;
   query: LogQuery;
   expiresAt: Date;
 }
@@ -23,6 +25,7 @@ export interface LogSessionGrant {
 export function logSessionQuery(secret: string, grant: LogSessionGrant): URLSearchParams {
   const params = new URLSearchParams({
     app_id: grant.appId,
+    user_id: grant.userId,
     lines: String(grant.query.lines),
     tail: String(grant.query.tail),
     expires: String(grant.expiresAt.getTime()),
@@ -43,12 +46,14 @@ export function openLogSession(secret: string, sessionId: string, query: string,
   }
   // Signed by us, so well-formed; checked anyway so a bug elsewhere cannot turn into a name lookup.
   const appId = params.get("app_id") ?? "";
+  const userId = params.get("user_id") ?? "";
   const expires = Number(params.get("expires"));
-  if (!isUuid(appId) || !Number.isSafeInteger(expires)) throw unauthorized(NOT_VALID);
+  if (!isUuid(appId) || !isUuid(userId) || !Number.isSafeInteger(expires)) throw unauthorized(NOT_VALID);
   if (now.getTime() >= expires) throw forbidden("This log session has expired: ask for a new one (ouro logs).");
   return {
     sessionId,
     appId,
+    userId,
     query: {
       lines: Number(params.get("lines") ?? 100),
       tail: params.get("tail") === "true",

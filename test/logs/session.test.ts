@@ -8,7 +8,8 @@ const sessionId = randomUUID();
 const appId = randomUUID();
 const made = new Date("2026-01-01T12:00:00Z");
 const expiresAt = new Date(made.getTime() + LOG_SESSION_TTL_MS);
-const query = logSessionQuery(secret, { sessionId, appId, query: { lines: 20, tail: true, dyno: "web.1" }, expiresAt }).toString();
+const userId = randomUUID();
+const query = logSessionQuery(secret, { sessionId, appId, userId, query: { lines: 20, tail: true, dyno: "web.1" }, expiresAt }).toString();
 const at = (ms: number) => new Date(made.getTime() + ms);
 const edit = (change: (p: URLSearchParams) => void) => {
   const params = new URLSearchParams(query);
@@ -25,6 +26,7 @@ describe("log session URLs", () => {
     expect(openLogSession(secret, sessionId, query, at(LOG_SESSION_TTL_MS - 1))).toEqual({
       sessionId,
       appId,
+      userId,
       query: { lines: 20, tail: true, dyno: "web.1" },
       expiresAt,
     });
@@ -42,6 +44,7 @@ describe("log session URLs", () => {
   it.each([
     ["another app id", edit((p) => p.set("app_id", randomUUID()))],
     ["an app name for the id", edit((p) => p.set("app_id", "shop"))],
+    ["another user", edit((p) => p.set("user_id", randomUUID()))],
     ["a later expiry", edit((p) => p.set("expires", String(expiresAt.getTime() + 3_600_000)))],
     ["more lines", edit((p) => p.set("lines", "1500"))],
     ["no dyno filter", edit((p) => p.delete("dyno"))],

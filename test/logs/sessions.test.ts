@@ -7,6 +7,7 @@ import type { AddressInfo } from "node:net";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createApi } from "../../platform/api/index.ts";
+import { createApiKey, ensureUser } from "../../platform/db/index.ts";
 import { loadConfig, redisUrl } from "../../platform/lib/config.ts";
 import { appendLog, LOG_SESSION_TTL_MS } from "../../platform/logs/index.ts";
 import { type InProcessApi, inProcessApi } from "../support/api.ts";
@@ -167,6 +168,31 @@ describe("log sessions: short-lived, bound to the app's id", () => {
       expect(text).not.toContain("the new app's line");
     } finally {
       clock = start;
+      stream.close();
+    }
+  }, 20_000);
+
+  it("is its user's: a collaborator's URL and tail stop once they are removed from the app", async () => {
+    const name = await newApp("shared");
+    const helper = await ensureUser(api.db, `logs-helper-${suffix}@example.com`);
+    const helperKey = await createApiKey(api.db, helper.id);
+    expect((await call("POST", `/apps/${name}/collaborators`, { user: helper.email })).status).toBe(201);
+    const asHelper = await jsonRequest<{ logplex_url: string }>({ base, key: helperKey }, "POST", `/apps/${name}/log-sessions`, { tail: true });
+    const unopened = await jsonRequest<{ logplex_url: string }>({ base, key: helperKey }, "POST", `/apps/${name}/log-sessions`, {});
+    const stream = openStream(base, asHelper.body.logplex_url);
+    try {
+      expect((await stream.response).status).toBe(200);
+      await say(name, "while shared");
+      await stream.until("while shared");
+      expect((await call("DELETE", `/apps/${name}/collaborators/${helper.email}`)).status).toBe(200);
+      await say(name, "after the removal");
+      // Ends by itself: the API checks between reads that the user still reaches the app.
+      const text = await (await stream.response).ended;
+      expect(text).not.toContain("after the removal");
+      const refused = await get(unopened.body.logplex_url);
+      expect(refused.status).toBe(404);
+      expect(JSON.parse(refused.text).message).toBe("This log session's user can no longer read this app's logs.");
+    } finally {
       stream.close();
     }
   }, 20_000);

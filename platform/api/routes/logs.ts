@@ -3,7 +3,7 @@
 import { randomUUID } from "node:crypto";
 import { Router } from "express";
 import { z } from "zod";
-import { existingAppIds, getApp } from "../../db/index.ts";
+import { canReach, existingAppIds, findUser, getApp } from "../../db/index.ts";
 import { notFound } from "../../lib/errors.ts";
 import { formatLogLine, LOG_SESSION_TTL_MS, logSessionQuery, openLogSession, readLogs } from "../../logs/index.ts";
 import { appOf } from "../access.ts";
@@ -26,7 +26,7 @@ export function logSessionRoutes(ctx: ApiContext): Router {
     const id = randomUUID();
     const created = now(ctx);
     const expiresAt = new Date(created.getTime() + LOG_SESSION_TTL_MS);
-    const params = logSessionQuery(ctx.config.secrets.tokenSecret, { sessionId: id, appId: app.id, query, expiresAt });
+    const params = logSessionQuery(ctx.config.secrets.tokenSecret, { sessionId: id, appId: app.id, userId: req.user!.id, query, expiresAt });
     res.status(201).json({
       id,
       logplex_url: `http://127.0.0.1:${ctx.config.apiPort}/log-streams/${id}?${params}`,
@@ -46,6 +46,12 @@ export function logStreamRoutes(ctx: ApiContext): Router {
     const app = await getApp(ctx.db, grant.appId).catch((err: { status?: number }) => {
       throw err.status === 404 ? notFound("The app of this log session no longer exists: it was deleted.") : err;
     });
+    // Its user may have lost the app since (access:remove, transfer, removed from Ouro).
+    const stillReaches = async () => {
+      const user = await findUser(ctx.db, grant.userId);
+      return user !== undefined && (await canReach(ctx.db, user, app));
+    };
+    if (!(await stillReaches())) throw notFound("This log session's user can no longer read this app's logs.");
     res.setHeader("Content-Type", "text/plain; charset=utf-8");
     res.flushHeaders();
     const reader = ctx.redis.duplicate();
@@ -55,8 +61,9 @@ export function logStreamRoutes(ctx: ApiContext): Router {
     res.on("close", () => abort.abort());
     // The expiry bounds when a session may be opened, not how long it streams: a tail opened in
     // time goes on past it, as Heroku's does (`ouro run` may run longer). It ends when the app goes,
-    // checked between reads, since the stream is keyed by a name a new app may take.
-    const stillOurs = async () => (await existingAppIds(ctx.db, [app.id])).has(app.id);
+    // checked between reads, since the stream is keyed by a name a new app may take, or when its
+    // user can no longer reach the app.
+    const stillOurs = async () => (await existingAppIds(ctx.db, [app.id])).has(app.id) && (await stillReaches());
     try {
       await readLogs(reader, app.name, grant.query, (line) => res.write(`${formatLogLine(line)}\n`), abort.signal, stillOurs);
     } finally {
