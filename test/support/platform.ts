@@ -60,9 +60,10 @@ export function jsonRequest<T = unknown>(to: { base: string; key: string }, meth
   });
 }
 
-/** Runs the real CLI, as `npx ouro` would; from outside any checkout unless told. */
-export function ouro(args: string[], cwd = tmpdir()) {
-  const result = spawnSync(join(repoRoot, "bin", "ouro"), args, { cwd, encoding: "utf8", timeout: 60_000 });
+/** Runs the real CLI, as `npx ouro` would; from outside any checkout unless told; as the admin unless given a key. */
+export function ouro(args: string[], cwd = tmpdir(), key?: string) {
+  const env = key === undefined ? process.env : { ...process.env, OURO_API_KEY: key };
+  const result = spawnSync(join(repoRoot, "bin", "ouro"), args, { cwd, encoding: "utf8", timeout: 60_000, env });
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
