@@ -1,6 +1,7 @@
 // What every command file receives, and the options every app command shares.
 import { type Command, InvalidArgumentError } from "commander";
 import type { ApiClient } from "./api-client.ts";
+import { CliError } from "./errors.ts";
 import { DEFAULT_REMOTE, resolveApp } from "./git.ts";
 import type { Printer } from "./printer.ts";
 
@@ -40,4 +41,15 @@ export function positiveInteger(value: string): number {
   const n = Number(value);
   if (!/^\d+$/.test(value) || n < 1) throw new InvalidArgumentError("expected a positive whole number");
   return n;
+}
+
+/**
+ * The guard before what cannot be undone (apps:destroy, addons:destroy, users:remove): `--confirm`
+ * must repeat `expected`. `warning` says what would happen, `rerun` is the command that proceeds.
+ */
+export function requireConfirmation(opts: { confirm: string | undefined; expected: string; warning: string; rerun: string; undone: string }): void {
+  if (opts.confirm === undefined) throw new CliError(`${opts.warning}. To proceed, run: ${opts.rerun}`);
+  if (opts.confirm !== opts.expected) {
+    throw new CliError(`confirmation "${opts.confirm}" did not match ${opts.expected}; nothing was ${opts.undone}.`);
+  }
 }

@@ -40,6 +40,12 @@ export async function remoteUrl(cwd: string, remote: string): Promise<string | u
   return result.code === 0 && result.stdout ? result.stdout : undefined;
 }
 
+/** The app the git remote points at; undefined when there is no such remote or it is not an app's. */
+export async function appFromRemote(cwd: string, remote: string): Promise<string | undefined> {
+  const url = await remoteUrl(cwd, remote);
+  return url === undefined ? undefined : appFromGitUrl(url);
+}
+
 export interface AppSelector {
   app?: string;
   remote?: string;
@@ -49,8 +55,7 @@ export interface AppSelector {
 /** The app a command acts on: `-a APP`, else the one the git remote (default `ouro`) points at. */
 export async function resolveApp({ app, remote = DEFAULT_REMOTE, cwd }: AppSelector): Promise<string> {
   if (app) return app;
-  const url = await remoteUrl(cwd, remote);
-  const inferred = url === undefined ? undefined : appFromGitUrl(url);
+  const inferred = await appFromRemote(cwd, remote);
   if (inferred) return inferred;
   throw new CliError(
     remote === DEFAULT_REMOTE

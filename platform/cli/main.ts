@@ -6,11 +6,14 @@ import type { CliContext, RegisterCommand } from "./command.ts";
 import { resolveConfig } from "./config.ts";
 import { describeError } from "./errors.ts";
 import { createPrinter } from "./printer.ts";
+import { register as access } from "./commands/access/register.ts";
 import { register as addons } from "./commands/addons/register.ts";
 import { register as apps } from "./commands/apps/index.ts";
 import { register as appsCreate } from "./commands/apps/create.ts";
 import { register as appsDestroy } from "./commands/apps/destroy.ts";
 import { register as appsInfo } from "./commands/apps/info.ts";
+import { register as appsTransfer } from "./commands/apps/transfer.ts";
+import { register as audit } from "./commands/audit/index.ts";
 import { register as authToken } from "./commands/auth/token.ts";
 import { register as authorizations } from "./commands/authorizations/index.ts";
 import { register as authorizationsCreate } from "./commands/authorizations/create.ts";
@@ -33,12 +36,13 @@ import { register as releases } from "./commands/releases/index.ts";
 import { register as releasesInfo } from "./commands/releases/info.ts";
 import { register as run } from "./commands/run/index.ts";
 import { register as systemUpgrade } from "./commands/system/upgrade.ts";
+import { register as users } from "./commands/users/register.ts";
 
 const COMMANDS: RegisterCommand[] = [
   ...buildpacks.commands,
-  addons, apps, appsCreate, appsDestroy, appsInfo, authToken, authorizations, authorizationsCreate, authorizationsInfo,
-  authorizationsRevoke, builds, config, configGet, configSet, configUnset,
-  cron, gitRemote, logs, ps, psRestart, psScale, psType, releases, releasesInfo, run, systemUpgrade,
+  access, addons, apps, appsCreate, appsDestroy, appsInfo, appsTransfer, audit, authToken, authorizations, authorizationsCreate,
+  authorizationsInfo, authorizationsRevoke, builds, config, configGet, configSet, configUnset,
+  cron, gitRemote, logs, ps, psRestart, psScale, psType, releases, releasesInfo, run, systemUpgrade, users,
 ];
 
 const debug = !["", "0", "false"].includes(process.env.OURO_DEBUG ?? "");

@@ -1,5 +1,4 @@
-import type { RegisterCommand } from "../../command.ts";
-import { CliError } from "../../errors.ts";
+import { type RegisterCommand, requireConfirmation } from "../../command.ts";
 import { appFromGitUrl, DEFAULT_REMOTE, remoteUrl, removeRemote, resolveApp } from "../../git.ts";
 
 export const register: RegisterCommand = (program, ctx) => {
@@ -15,12 +14,13 @@ export const register: RegisterCommand = (program, ctx) => {
         remote: options.remote,
         cwd: ctx.cwd,
       });
-      if (options.confirm === undefined) {
-        throw new CliError(`this destroys ${app} for good. To proceed, run: ouro apps:destroy -a ${app} --confirm ${app}`);
-      }
-      if (options.confirm !== app) {
-        throw new CliError(`confirmation "${options.confirm}" did not match ${app}; nothing was destroyed.`);
-      }
+      requireConfirmation({
+        confirm: options.confirm,
+        expected: app,
+        warning: `this destroys ${app} for good`,
+        rerun: `ouro apps:destroy -a ${app} --confirm ${app}`,
+        undone: "destroyed",
+      });
       await ctx.print.action(`Destroying ${app}`, () => ctx.api.destroyApp(app));
       // The checkout's remote now points nowhere; heroku removes it too.
       const url = await remoteUrl(ctx.cwd, options.remote);

@@ -1,0 +1,17 @@
+import { appCommand, appOf, type AppOptions, type RegisterCommand } from "../../command.ts";
+import { collaboratorsApi } from "./shared.ts";
+
+export const register: RegisterCommand = (program, ctx) => {
+  appCommand(program, "access", "list who has access to an app: its owner, then its collaborators").action(
+    async (options: AppOptions) => {
+      const app = await appOf(ctx, options);
+      const collaborators = await collaboratorsApi(ctx.api).list(app);
+      if (options.json) return ctx.print.json(collaborators);
+      ctx.print.heading(`${app} Access List`);
+      ctx.print.table(collaborators, [
+        { header: "email", get: (c) => c.user.email },
+        { header: "role", get: (c) => c.role },
+      ]);
+    },
+  );
+};
