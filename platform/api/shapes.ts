@@ -1,4 +1,5 @@
 // Database rows → Heroku Platform API v3 resource shapes.
+import type { AppTransferResource, AuditEntryResource, CollaboratorResource, UserRef, UserResource } from "../lib/access-contract.ts";
 import type { Config } from "../lib/config.ts";
 import type { ApiKeyRow, AppRow, AuditRow, BuildRow, CollaboratorRow, DynoRow, FormationRow, ReleaseRow, RunRow, SlugRow, UserRow } from "../db/index.ts";
 
@@ -156,27 +157,38 @@ export function authorizationShape(k: ApiKeyRow, token?: string, now: Date = new
 }
 
 /** Heroku's collaborator: the owner is listed too, with role `owner`. */
-export function collaboratorShape(c: CollaboratorRow, app: AppRow) {
+export function collaboratorShape(c: CollaboratorRow, app: AppRow): CollaboratorResource {
   return {
     id: c.id,
     app: { id: app.id, name: app.name },
     user: { id: c.user_id, email: c.email, federated: false },
     role: c.role,
     permissions: [],
-    created_at: c.created_at,
-    updated_at: c.updated_at,
+    created_at: c.created_at.toISOString(),
+    updated_at: c.updated_at.toISOString(),
   };
 }
 
-/** A user as `ouro users` lists them (Ouro's own resource: Heroku has accounts, not users). */
-export function userShape(u: UserRow) {
-  return { id: u.id, email: u.email, admin: u.admin, apps: u.apps, created_at: u.created_at };
+export function userShape(u: UserRow, apiKey?: string): UserResource {
+  return { id: u.id, email: u.email, admin: u.admin, apps: u.apps, created_at: u.created_at.toISOString(), ...(apiKey ? { api_key: apiKey } : {}) };
 }
 
-export function auditShape(a: AuditRow) {
+export function appTransferShape(entryId: string, app: AppRow, recipient: UserRef, at: Date): AppTransferResource {
+  return {
+    id: entryId,
+    app: { id: app.id, name: app.name },
+    owner: { id: app.owner_id, email: app.owner_email },
+    recipient: { id: recipient.id, email: recipient.email },
+    state: "accepted",
+    created_at: at.toISOString(),
+    updated_at: at.toISOString(),
+  };
+}
+
+export function auditShape(a: AuditRow): AuditEntryResource {
   return {
     id: a.id,
-    created_at: a.at,
+    created_at: a.at.toISOString(),
     action: a.action,
     actor: { id: a.actor_id, email: a.actor },
     app: a.app === null ? null : { id: a.app_id, name: a.app },

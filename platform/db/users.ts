@@ -110,6 +110,7 @@ export async function createUser(db: Db, email: string, audit?: AuditEntry): Pro
 /**
  * Removes a user who owns no app (their keys and collaborations go with them; their builds and
  * releases stay, without a user). The apps are locked, so none can be transferred to them meanwhile.
+ * With an entry, each app they leave gets a `collaborator.remove` entry of its own as well.
  */
 export async function removeUser(db: Db, user: User, audit?: AuditEntry): Promise<void> {
   await transaction(db, async (client) => {
@@ -119,8 +120,15 @@ export async function removeUser(db: Db, user: User, audit?: AuditEntry): Promis
       const names = owned.rows.map((r) => r.name).join(", ");
       throw invalidParams(`${user.email} still owns ${names}: transfer each (ouro apps:transfer) or destroy it first.`);
     }
+    const shared = await client.query<{ id: string; name: string }>(
+      "SELECT a.id, a.name FROM collaborators c JOIN apps a ON a.id = c.app_id WHERE c.user_id = $1 ORDER BY a.name",
+      [user.id],
+    );
     await client.query("DELETE FROM users WHERE id = $1", [user.id]);
     await recordAuditIf(client, audit);
+    for (const app of audit ? shared.rows : []) {
+      await recordAuditIf(client, { ...audit!, action: "collaborator.remove", appId: app.id, app: app.name, detail: { email: user.email, reason: "user removed" } });
+    }
   });
 }
 

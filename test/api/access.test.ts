@@ -128,7 +128,9 @@ describe("access to apps: owners, collaborators, admins and strangers", () => {
       recipient: stranger.email,
     });
     expect(transfer.status).toBe(201);
-    expect(transfer.body).toMatchObject({ state: "accepted", recipient: { email: stranger.email } });
+    expect(transfer.body).toMatchObject({ state: "accepted", recipient: { email: stranger.email }, owner: { email: api.user.email } });
+    const [entry] = (await call<{ action: string; detail: { transfer: string } }[]>(strangerKey, "GET", `/apps/${moved.name}/audit?limit=1`)).body;
+    expect(entry).toMatchObject({ action: "app.transfer", detail: { transfer: (transfer.body as unknown as { id: string }).id } });
     const roles = await call<{ role: string; user: { email: string } }[]>(strangerKey, "GET", `/apps/${moved.name}/collaborators`);
     expect(roles.body.map((c) => `${c.user.email}:${c.role}`)).toEqual([`${stranger.email}:owner`, `${api.user.email}:collaborator`]);
     // The previous owner is now a collaborator: no longer allowed to destroy it.
@@ -219,8 +221,17 @@ describe("access to apps: owners, collaborators, admins and strangers", () => {
     expect((await call(strangerKey, "GET", `/apps/${app.name}/audit`)).status).toBe(404);
     const own = await call<Entry[]>(strangerKey, "GET", "/audit");
     expect(own.body.every((e) => e.actor.email === stranger.email || e.app?.name !== app.name)).toBe(true);
+    // A removed user's collaborations end with an entry on each app they leave.
+    const leaving = await call<{ api_key: string }>(adminKey, "POST", "/users", { email: "access-leaving@example.com" });
+    expect((await call(api.key, "POST", `/apps/${app.name}/collaborators`, { user: "access-leaving@example.com" })).status).toBe(201);
+    expect((await call(adminKey, "DELETE", "/users/access-leaving@example.com")).status).toBe(200);
+    expect(leaving.status).toBe(201);
+    const [left] = (await call<Entry[]>(api.key, "GET", `/apps/${app.name}/audit?limit=1`)).body;
+    expect(left).toMatchObject({ action: "collaborator.remove", detail: { email: "access-leaving@example.com", reason: "user removed" } });
+
     const all = await call<Entry[]>(adminKey, "GET", "/audit?limit=500");
     expect(all.body.some((e) => e.action === "user.remove")).toBe(true);
-    expect((await call(adminKey, "GET", "/audit?limit=0")).status).toBe(422);
+    const tooMany = await call(adminKey, "GET", "/audit?limit=0");
+    expect(tooMany).toMatchObject({ status: 422, body: { message: "limit: must be from 1 to 1000" } });
   });
 });

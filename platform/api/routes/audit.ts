@@ -9,9 +9,9 @@ import type { ApiContext } from "../context.ts";
 import { auditShape } from "../shapes.ts";
 
 const Query = z.object({
-  limit: z.coerce.number().int().min(1).max(1000).default(100),
+  limit: z.coerce.number("must be a number").int("must be a whole number").min(1, "must be from 1 to 1000").max(1000, "must be from 1 to 1000").default(100),
   // An entry's id: the page goes on below it.
-  before: z.string().regex(/^\d{1,18}$/).optional(),
+  before: z.string().regex(/^\d{1,18}$/, "must be an entry's id").optional(),
 });
 
 function parseQuery(query: unknown) {

@@ -2,11 +2,12 @@
 // here complete at once: the recipient is a user of this Ouro already).
 import { Router } from "express";
 import { z } from "zod";
-import { addCollaborator, findUser, getApp, listCollaborators, removeCollaborator, transferApp } from "../../db/index.ts";
+import { randomUUID } from "node:crypto";
+import { addCollaborator, findUser, listCollaborators, removeCollaborator, transferApp } from "../../db/index.ts";
 import { invalidParams, notFound } from "../../lib/errors.ts";
 import { appOf, auditOf, reachableApp, refuseSystemApp, requireOwner } from "../access.ts";
 import { type ApiContext, parseBody } from "../context.ts";
-import { appShape, collaboratorShape } from "../shapes.ts";
+import { appTransferShape, collaboratorShape } from "../shapes.ts";
 
 // The CLI sends `user` as an email; `silent` (no email sent) means nothing here.
 const AddCollaborator = z.object({ user: z.string().trim().min(1).max(254), silent: z.boolean().optional() }).passthrough();
@@ -52,19 +53,10 @@ export function collaboratorRoutes(ctx: ApiContext): Router {
     refuseSystemApp(app, "be transferred");
     requireOwner(req, app, "transfer it");
     const recipient = await userNamed(body.recipient);
-    await transferApp(ctx.db, app, recipient, auditOf(req, "app.transfer", app, { from: app.owner_email, to: recipient.email }));
-    const moved = await getApp(ctx.db, app.id);
-    const now = new Date();
-    res.status(201).json({
-      id: app.id,
-      app: { id: app.id, name: app.name },
-      owner: { id: app.owner_id, email: app.owner_email },
-      recipient: { id: recipient.id, email: recipient.email },
-      state: "accepted",
-      created_at: now,
-      updated_at: now,
-      app_info: appShape(moved, ctx.config),
-    });
+    // The transfer's id names its audit entry (detail.transfer): the one record of it.
+    const id = randomUUID();
+    await transferApp(ctx.db, app, recipient, auditOf(req, "app.transfer", app, { transfer: id, from: app.owner_email, to: recipient.email }));
+    res.status(201).json(appTransferShape(id, app, recipient, new Date()));
   });
 
   return router;

@@ -15,7 +15,7 @@ export function userRoutes(ctx: ApiContext): Router {
 
   router.get("/users", async (req, res) => {
     requireAdmin(req);
-    res.json((await listUsers(ctx.db)).map(userShape));
+    res.json((await listUsers(ctx.db)).map((u) => userShape(u)));
   });
 
   router.post("/users", async (req, res) => {
@@ -23,7 +23,7 @@ export function userRoutes(ctx: ApiContext): Router {
     const { email } = parseBody(CreateUser, req.body);
     const user = await createUser(ctx.db, email, auditOf(req, "user.create", undefined, { email }));
     const key = await createApiKey(ctx.db, user.id, { description: `made with ${email} by ${req.user!.email}` });
-    res.status(201).json({ ...userShape(user), api_key: key });
+    res.status(201).json(userShape(user, key));
   });
 
   router.delete("/users/:user", async (req, res) => {

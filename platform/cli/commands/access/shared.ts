@@ -1,17 +1,8 @@
 // What the access commands share: Heroku's collaborator resource and its routes.
 import type { ApiClient } from "../../api-client.ts";
-import type { Ref } from "../../types.ts";
+import type { CollaboratorResource } from "../../../lib/access-contract.ts";
 
-/** Heroku's collaborator as Ouro's API returns it (platform/api/shapes.ts); the owner is one too. */
-export interface Collaborator {
-  id: string;
-  app: Ref;
-  user: { id: string; email: string; federated: boolean };
-  role: "owner" | "collaborator";
-  permissions: string[];
-  created_at: string;
-  updated_at: string;
-}
+export type Collaborator = CollaboratorResource;
 
 const enc = encodeURIComponent;
 

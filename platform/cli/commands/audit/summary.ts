@@ -1,18 +1,8 @@
 // The audit trail as the CLI reads it, and each entry's detail in a few words: `set FOO (v5)`,
 // `web=2`, a push's short commit. Pure, so it is table-tested (test/cli/audit.test.ts).
-import type { Ref } from "../../types.ts";
+import type { AuditEntryResource } from "../../../lib/access-contract.ts";
 
-/** An audit entry as Ouro's API returns it (platform/api/shapes.ts, auditShape). */
-export interface AuditEntry {
-  id: string;
-  created_at: string;
-  action: string;
-  /** `id` is null for an entry written without a user's id (its email stays). */
-  actor: { id: string | null; email: string };
-  app: Ref | null;
-  address: string | null;
-  detail: Record<string, unknown>;
-}
+export type AuditEntry = AuditEntryResource;
 
 // Entries outlive the code that wrote them, so a detail is read field by field and a field
 // of another shape is left out rather than trusted.

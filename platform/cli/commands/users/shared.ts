@@ -1,19 +1,10 @@
 // What the users commands share: the resource the API answers with, its routes, and how one is
 // printed. Users are Ouro's own resource (Heroku's accounts sign up); only an admin manages them.
+import type { UserResource } from "../../../lib/access-contract.ts";
 import type { ApiClient } from "../../api-client.ts";
 import { formatTime, type Printer } from "../../printer.ts";
 
-/** A user as Ouro's API returns it (platform/api/shapes.ts, userShape). */
-export interface User {
-  id: string;
-  email: string;
-  admin: boolean;
-  /** How many apps they own. */
-  apps: number;
-  created_at: string;
-  /** Only in the answer to the request that created the user: their first API key. */
-  api_key?: string;
-}
+export type User = UserResource;
 
 const enc = encodeURIComponent;
 
