@@ -1,7 +1,8 @@
 // A small Platform API client over fetch: JSON in, JSON out, API errors as ApiError.
 import { PassThrough, Readable } from "node:stream";
 import { ApiError, ApiUnreachableError, CliError } from "./errors.ts";
-import type { App, Build, Dyno, Formation, LogSession, Release, Slug } from "./types.ts";
+import type { FormationPlanResource } from "../lib/plan-contract.ts";
+import type { App, Build, Dyno, Formation, LogSession, Release, Slug, StrategyName, StrategySetting } from "./types.ts";
 
 export interface ApiClientOptions {
   url: string;
@@ -108,7 +109,13 @@ export class ApiClient {
     this.request<Release>("GET", `/apps/${enc(app)}/releases/${enc(idOrVersion)}`);
   builds = (app: string) => this.request<Build[]>("GET", `/apps/${enc(app)}/builds`);
   dynos = (app: string) => this.request<Dyno[]>("GET", `/apps/${enc(app)}/dynos`);
-  restartDynos = (app: string) => this.request<unknown>("DELETE", `/apps/${enc(app)}/dynos`);
+  /** Every dyno, or a process type's (`web`) or one dyno's (`web.1`). */
+  restartDynos = (app: string, dyno?: string) =>
+    this.request<unknown>("DELETE", `/apps/${enc(app)}/dynos${dyno === undefined ? "" : `/${enc(dyno)}`}`);
+  formationPlan = (app: string) => this.request<FormationPlanResource>("GET", `/apps/${enc(app)}/formation-plan`);
+  strategy = (app: string) => this.request<StrategySetting>("GET", `/apps/${enc(app)}/strategy`);
+  setStrategy = (app: string, change: { strategy: StrategyName; batch?: number }) =>
+    this.request<StrategySetting>("PUT", `/apps/${enc(app)}/strategy`, change);
   slug = (app: string, id: string) => this.request<Slug>("GET", `/apps/${enc(app)}/slugs/${enc(id)}`);
   createLogSession = (
     app: string,

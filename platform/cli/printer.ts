@@ -72,9 +72,14 @@ export function formatTime(iso: string): string {
 
 /** `~ 1m ago`: the coarse age heroku's `ps` prints next to a dyno's state. */
 export function ago(iso: string, now: Date = new Date()): string {
+  return `~ ${elapsed(iso, now)} ago`;
+}
+
+/** `3m`: the time since `iso` in its largest whole unit (s, m, h or d). */
+export function elapsed(iso: string, now: Date = new Date()): string {
   const seconds = Math.max(0, Math.round((now.getTime() - new Date(iso).getTime()) / 1000));
-  if (seconds < 60) return `~ ${seconds}s ago`;
-  if (seconds < 3600) return `~ ${Math.floor(seconds / 60)}m ago`;
-  if (seconds < 86400) return `~ ${Math.floor(seconds / 3600)}h ago`;
-  return `~ ${Math.floor(seconds / 86400)}d ago`;
+  if (seconds < 60) return `${seconds}s`;
+  if (seconds < 3600) return `${Math.floor(seconds / 60)}m`;
+  if (seconds < 86400) return `${Math.floor(seconds / 3600)}h`;
+  return `${Math.floor(seconds / 86400)}d`;
 }

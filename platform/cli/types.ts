@@ -1,4 +1,5 @@
 // The Platform API resource shapes the CLI reads (docs/internals.md, "Platform API").
+import type { FormationPlanResource } from "../lib/plan-contract.ts";
 
 export interface Ref {
   id: string;
@@ -91,4 +92,13 @@ export interface LogSession {
   logplex_url: string;
   created_at: string;
   updated_at: string;
+}
+
+/** How an app's dynos are replaced; the names are the plan contract's (platform/lib/plan-contract.ts). */
+export type StrategyName = FormationPlanResource["strategy"]["name"];
+
+/** GET and PUT /apps/:app/strategy. */
+export interface StrategySetting {
+  strategy: StrategyName;
+  batch: number;
 }

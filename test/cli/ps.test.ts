@@ -86,15 +86,16 @@ describe("ps, ps:type, ps:scale and run with sizes", () => {
   it("ps groups formation dynos by type with their size, as heroku does, and lists one-off dynos apart", async () => {
     await ouro("ps:type", "web=1X", "-a", app.name);
     await ouro("ps:scale", "web=2", "worker=1", "-a", app.name);
-    const dyno = (name: string, type: string, command: string) => ({
+    // Each with the size the dyno manager started it at: its type's, or the one-off dyno's own.
+    const dyno = (name: string, type: string, command: string, size: string) => ({
       app_id: app.id, name, type, release_version: 1, container_id: `${app.name}-${name}`,
-      command, state: "up" as const, port: null, created_at: new Date(),
+      command, state: "up" as const, port: null, created_at: new Date(), size, generation: 0, run_id: null,
     });
     await recordDynos(api.db, app.id, [
-      dyno("worker.1", "worker", "node worker.js"),
-      dyno("web.2", "web", "npm start"),
-      dyno("web.1", "web", "npm start"),
-      dyno("run.1", "run", "echo hi"),
+      dyno("worker.1", "worker", "node worker.js", "standard-2X"),
+      dyno("web.2", "web", "npm start", "standard-1X"),
+      dyno("web.1", "web", "npm start", "standard-1X"),
+      dyno("run.1", "run", "echo hi", "performance-M"),
     ]);
     const res = await ouro("ps", "-a", app.name);
     expect(res.code).toBe(0);
