@@ -1,5 +1,4 @@
 // The Platform API resource shapes the CLI reads (docs/internals.md, "Platform API").
-import type { FormationPlanResource } from "../lib/plan-contract.ts";
 
 export interface Ref {
   id: string;
@@ -94,11 +93,4 @@ export interface LogSession {
   updated_at: string;
 }
 
-/** How an app's dynos are replaced; the names are the plan contract's (platform/lib/plan-contract.ts). */
-export type StrategyName = FormationPlanResource["strategy"]["name"];
-
-/** GET and PUT /apps/:app/strategy. */
-export interface StrategySetting {
-  strategy: StrategyName;
-  batch: number;
-}
+export type { StrategyName, StrategySetting } from "../lib/plan-contract.ts";

@@ -1,6 +1,7 @@
 import { type AuditEntry, recordAuditIf } from "./audit.ts";
 import { type Db, transaction } from "./pool.ts";
 import type { User } from "./users.ts";
+import type { StrategyName } from "../dynos/model.ts";
 import { conflict, notFound } from "../lib/errors.ts";
 import { isUuid } from "../lib/ids.ts";
 
@@ -15,10 +16,13 @@ export interface AppRow {
   updated_at: Date;
   released_at: Date | null;
   buildpack_description: string | null;
+  /** How its dynos are replaced (platform/dynos/model.ts, Strategy). */
+  strategy: StrategyName;
+  strategy_batch: number;
 }
 
 const SELECT_APP = `
-  SELECT a.id, a.name, a.system, a.config, a.owner_id, u.email AS owner_email, a.created_at, a.updated_at,
+  SELECT a.id, a.name, a.system, a.config, a.owner_id, u.email AS owner_email, a.created_at, a.updated_at, a.strategy, a.strategy_batch,
          r.created_at AS released_at, s.buildpack_description
   FROM apps a
   JOIN users u ON u.id = a.owner_id

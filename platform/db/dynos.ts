@@ -1,6 +1,7 @@
 import type { Db } from "./pool.ts";
 import { transaction } from "./pool.ts";
 import { DEFAULT_DYNO_SIZE } from "../lib/dyno-sizes.ts";
+import type { Strategy, StrategyName } from "../dynos/model.ts";
 
 /** What the dyno manager wants running for one app: its current release and formation. */
 export interface DesiredApp {
@@ -13,6 +14,9 @@ export interface DesiredApp {
   formation: Record<string, number>;
   /** Each process type's dyno size. */
   sizes: Record<string, string>;
+  /** Each process type's restart generation (`ps:restart` bumps it). */
+  generations: Record<string, number>;
+  strategy: Strategy;
 }
 
 /** Every app's desired model, or only the named app's. */
@@ -26,10 +30,14 @@ export async function loadDesiredApps(db: Db, app?: string): Promise<DesiredApp[
     process_types: Record<string, string>;
     formation: Record<string, number> | null;
     sizes: Record<string, string> | null;
+    generations: Record<string, number> | null;
+    strategy: StrategyName;
+    strategy_batch: number;
   }>(`
-    SELECT a.id AS app_id, a.name, r.version, r.config, s.checksum, s.process_types,
+    SELECT a.id AS app_id, a.name, r.version, r.config, s.checksum, s.process_types, a.strategy, a.strategy_batch,
            (SELECT jsonb_object_agg(type, quantity) FROM formations WHERE app_id = a.id) AS formation,
-           (SELECT jsonb_object_agg(type, size) FROM formations WHERE app_id = a.id) AS sizes
+           (SELECT jsonb_object_agg(type, size) FROM formations WHERE app_id = a.id) AS sizes,
+           (SELECT jsonb_object_agg(type, generation) FROM formations WHERE app_id = a.id) AS generations
     FROM apps a
     JOIN current_releases r ON r.app_id = a.id
     JOIN slugs s ON s.id = r.slug_id
@@ -43,6 +51,8 @@ export async function loadDesiredApps(db: Db, app?: string): Promise<DesiredApp[
     config: row.config,
     formation: row.formation ?? {},
     sizes: row.sizes ?? {},
+    generations: row.generations ?? {},
+    strategy: { name: row.strategy, batch: row.strategy_batch },
   }));
 }
 
@@ -56,13 +66,18 @@ export interface DynoRow {
   command: string;
   state: "starting" | "up" | "crashed" | "down";
   port: number | null;
-  /** Read, not recorded: the one-off dyno's own size, else its process type's. */
+  /** The one-off dyno's own size, else its process type's (as recorded, or, before sizes were recorded, as set now). */
   size: string;
+  /** The restart generation it was started for. */
+  generation: number;
+  /** Set for a one-off dyno. */
+  run_id: string | null;
   created_at: Date;
   updated_at: Date;
 }
 
-export type DynoRecord = Omit<DynoRow, "id" | "updated_at" | "size">;
+/** What the dyno manager records; `size` null reads as the run's or the process type's. */
+export type DynoRecord = Omit<DynoRow, "id" | "updated_at" | "size"> & { size: string | null };
 
 /**
  * An app's dynos with their sizes. A one-off dyno `<type>.<n>` is the app's run of that type
@@ -70,7 +85,7 @@ export type DynoRecord = Omit<DynoRow, "id" | "updated_at" | "size">;
  */
 export async function listDynos(db: Db, appId: string): Promise<DynoRow[]> {
   const { rows } = await db.query<DynoRow>(
-    `SELECT d.*, coalesce(
+    `SELECT d.*, coalesce(d.size,
        (SELECT r.size FROM runs r WHERE r.app_id = d.app_id AND r.type = d.type AND r.number::text = split_part(d.name, '.', 2)),
        f.size, $2) AS size
      FROM dynos d LEFT JOIN formations f ON f.app_id = d.app_id AND f.type = d.type
@@ -89,11 +104,12 @@ export async function recordDynos(db: Db, appId: string, dynos: DynoRecord[]): P
     ]);
     for (const d of dynos) {
       await client.query(
-        `INSERT INTO dynos (app_id, name, type, release_version, container_id, command, state, port, created_at)
-         SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9 WHERE EXISTS (SELECT 1 FROM apps WHERE id = $1)
+        `INSERT INTO dynos (app_id, name, type, release_version, container_id, command, state, port, created_at, size, generation, run_id)
+         SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12 WHERE EXISTS (SELECT 1 FROM apps WHERE id = $1)
          ON CONFLICT (container_id) DO UPDATE SET state = EXCLUDED.state, port = EXCLUDED.port,
+           size = EXCLUDED.size, generation = EXCLUDED.generation, run_id = EXCLUDED.run_id,
            updated_at = CASE WHEN dynos.state = EXCLUDED.state THEN dynos.updated_at ELSE now() END`,
-        [d.app_id, d.name, d.type, d.release_version, d.container_id, d.command, d.state, d.port, d.created_at],
+        [d.app_id, d.name, d.type, d.release_version, d.container_id, d.command, d.state, d.port, d.created_at, d.size, d.generation, d.run_id],
       );
     }
   });

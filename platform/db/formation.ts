@@ -2,6 +2,7 @@ import type { Db } from "./pool.ts";
 import { transaction } from "./pool.ts";
 import { type AuditEntry, recordAuditIf } from "./audit.ts";
 import { invalidParams } from "../lib/errors.ts";
+import type { Strategy } from "../dynos/model.ts";
 
 export interface FormationRow {
   id: string;
@@ -9,13 +10,15 @@ export interface FormationRow {
   type: string;
   quantity: number;
   size: string;
+  /** The restart generation (`ps:restart` bumps it). */
+  generation: number;
   command: string | null;
   created_at: Date;
   updated_at: Date;
 }
 
 const SELECT_FORMATION = `
-  SELECT f.id, f.app_id, f.type, f.quantity, f.size, f.created_at, f.updated_at,
+  SELECT f.id, f.app_id, f.type, f.quantity, f.size, f.generation, f.created_at, f.updated_at,
          s.process_types ->> f.type AS command
   FROM formations f
   LEFT JOIN current_releases r ON r.app_id = f.app_id
@@ -75,4 +78,29 @@ export async function updateFormation(
   });
   const types = new Set(updates.map((u) => u.type));
   return (await listFormation(db, appId)).filter((f) => types.has(f.type));
+}
+
+/**
+ * Restarts process types (all of them when `types` is left out) by bumping their generation:
+ * the dyno manager then replaces each of their dynos through the plan, by the app's strategy.
+ * Returns the types restarted; none when the app has no such type.
+ */
+export async function restartFormation(db: Db, appId: string, types?: string[], audit?: AuditEntry): Promise<string[]> {
+  return transaction(db, async (client) => {
+    const { rows } = await client.query<{ type: string }>(
+      `UPDATE formations SET generation = generation + 1, updated_at = now()
+       WHERE app_id = $1 AND ($2::text[] IS NULL OR type = ANY($2::text[])) RETURNING type`,
+      [appId, types ?? null],
+    );
+    if (rows.length) await recordAuditIf(client, audit);
+    return rows.map((r) => r.type).sort();
+  });
+}
+
+/** Sets how the app's dynos are replaced (platform/dynos/model.ts, Strategy). */
+export async function setStrategy(db: Db, appId: string, strategy: Strategy, audit?: AuditEntry): Promise<void> {
+  await transaction(db, async (client) => {
+    await client.query("UPDATE apps SET strategy = $2, strategy_batch = $3, updated_at = now() WHERE id = $1", [appId, strategy.name, strategy.batch]);
+    await recordAuditIf(client, audit);
+  });
 }

@@ -1,18 +1,28 @@
 import { type Change, type DesiredDyno, type LiveDyno, slotKey } from "./model.ts";
 
+/** Why a running dyno no longer satisfies its slot, in a few words; undefined when it does. */
+function staleness(want: DesiredDyno, have: LiveDyno, restarts: ReadonlySet<string>): string | undefined {
+  if (have.release !== want.release) return `v${have.release} → v${want.release}`;
+  // A dyno's limits are fixed when it starts: a new size, like a new release, takes a new dyno.
+  if (have.size !== want.size) return `${have.size} → ${want.size}`;
+  if (have.generation !== want.generation || restarts.has(have.containerId)) return "restart";
+  return undefined;
+}
+
 /**
  * The delta between what should run and what runs, per dyno slot (app, type,
  * index). Pure: no I/O, no clock. A slot is satisfied by a running container of
- * the desired release and size; a running container of another release or size is replaced; an
- * exited one is removed; a running one no slot wants is stopped.
+ * the desired release, size and restart generation (and not in `restarts`, the containers a
+ * one-dyno restart asked to replace); a running container that differs is replaced; an exited
+ * one is removed; a running one no slot wants is stopped.
  */
-export function diffFormation(desired: DesiredDyno[], live: LiveDyno[]): Change[] {
+export function diffFormation(desired: DesiredDyno[], live: LiveDyno[], restarts: ReadonlySet<string> = new Set()): Change[] {
   const changes: Change[] = [];
   const claimed = new Set<string>();
   const bySlot = new Map<string, LiveDyno[]>();
   for (const dyno of live) {
     if (!dyno.running) {
-      changes.push({ kind: "remove", dyno, reason: `exited with code ${dyno.exitCode ?? "unknown"}` });
+      changes.push({ kind: "remove", dyno, reason: dyno.exitCode === null ? "exited" : `exited with code ${dyno.exitCode}` });
       continue;
     }
     const key = slotKey(dyno);
@@ -21,15 +31,14 @@ export function diffFormation(desired: DesiredDyno[], live: LiveDyno[]): Change[
 
   for (const want of desired) {
     const running = bySlot.get(slotKey(want)) ?? [];
-    // A dyno's limits are fixed when it starts: a new size, like a new release, takes a new dyno.
-    const current = running.filter((d) => d.release === want.release && d.size === want.size).sort((a, b) => +a.createdAt - +b.createdAt);
+    const current = running.filter((d) => staleness(want, d, restarts) === undefined).sort((a, b) => +a.createdAt - +b.createdAt);
     const [keep, ...extra] = current;
     for (const d of running) claimed.add(d.containerId);
     const old = running.filter((d) => !current.includes(d));
     if (keep) {
       for (const d of [...extra, ...old]) changes.push({ kind: "stop", dyno: d, reason: "superseded" });
     } else if (old.length > 0) {
-      changes.push({ kind: "replace", dyno: want, old });
+      changes.push({ kind: "replace", dyno: want, old, reason: staleness(want, old[0]!, restarts)! });
     } else {
       changes.push({ kind: "start", dyno: want });
     }

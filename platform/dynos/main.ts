@@ -5,7 +5,7 @@ import { Redis } from "ioredis";
 import { createBlobStore } from "../blobs/index.ts";
 import { createPool, migrate } from "../db/index.ts";
 import { background, exitOnUncaught, repeating, retrying } from "../lib/background.ts";
-import { FORMATION_CHANNEL, RESTART_CHANNEL } from "../lib/channels.ts";
+import { FORMATION_CHANNEL, RESTART_CHANNEL, parseRestartMessage } from "../lib/channels.ts";
 import { loadConfig, postgresUrl, redisUrl } from "../lib/config.ts";
 import { BUILD_NETWORK, ensureBuildNetwork } from "./build-network.ts";
 import { logMemoryKill, watchDyingDynos } from "./engine-events.ts";
@@ -46,7 +46,6 @@ const manager = createDynoManager({
   namespace,
   buildNetwork: { name: BUILD_NETWORK, ensure: ensureNetwork },
   appNetworks,
-  strategy: process.env.OURO_DEPLOY_STRATEGY === "serial" ? "serial" : "parallel",
   log,
 });
 
@@ -56,7 +55,10 @@ const events = new Redis(redisUrl(config));
 events.on("error", (error: Error) => log(`redis (events): ${error.message}`));
 await retrying(() => events.subscribe(FORMATION_CHANNEL, RESTART_CHANNEL), { log, what: "subscribing to formation changes" });
 events.on("message", (channel: string, app: string) => {
-  if (channel === RESTART_CHANNEL) background(log, `restarting ${app}'s dynos`, () => manager.restart(app));
+  if (channel === RESTART_CHANNEL) {
+    const restart = parseRestartMessage(app);
+    if (restart) background(log, `restarting ${restart.app}'s ${restart.dyno}`, () => manager.restartDyno(restart.app, restart.dyno));
+  }
   else background(log, `reconciling ${app}`, () => manager.reconcileApp(app));
 });
 

@@ -7,11 +7,11 @@ import type { Redis } from "ioredis";
 import { type Db, type DynoRecord, appsWithOpenRuns, existingAppIds, listOpenRuns, loadDesiredApps, markRun, recordDynos } from "../db/index.ts";
 import type { Log } from "../lib/background.ts";
 import { appendLog } from "../logs/index.ts";
-import { DEFAULT_DYNO_SIZE } from "../lib/dyno-sizes.ts";
 import { diffFormation } from "./diff.ts";
 import { type BuildNetwork, DYNO_PORT, acceptsConnections, createEngine } from "./engine.ts";
 import { createLogFollower } from "./dyno-logs.ts";
-import { type DesiredDyno, type LiveDyno, type Step, type Strategy, dynoName, slotKey } from "./model.ts";
+import { DEFAULT_STRATEGY, type DesiredDyno, type LiveDyno, type Step, type Strategy, dynoName, slotKey } from "./model.ts";
+import { desiredDynos } from "./desired.ts";
 import { planChanges } from "./plan.ts";
 import { publishRoutes } from "./routes.ts";
 import { type BackoffOptions, crashBackoff } from "./backoff.ts";
@@ -31,6 +31,7 @@ export interface DynoManagerOptions {
   buildNetwork?: BuildNetwork;
   /** Each app's own network and firewall rules; without them, no dyno can start. */
   appNetworks?: AppNetworks;
+  /** Overrides each app's own strategy (tests). */
   strategy?: Strategy;
   bootTimeoutMs?: number;
   /** Delays between restarts of a crashing dyno (tests shorten them). */
@@ -47,25 +48,21 @@ export function createDynoManager(opts: DynoManagerOptions) {
   const up = new Set<string>();
   const backoff = crashBackoff(opts.backoff);
   const inFlight = new Map<string, { dirty: boolean; done: Promise<void> }>();
+  /** The restart generation each slot was last wanted at. */
+  const generations = new Map<string, number>();
+  /** Per app, the containers a one-dyno restart asked to replace (the next reconcile takes them). */
+  const restartRequests = new Map<string, Set<string>>();
 
-  async function desiredDynos(app: string): Promise<{ appId?: string; dynos: DesiredDyno[] }> {
+  async function desired(app: string): Promise<{ appId?: string; dynos: DesiredDyno[]; strategy: Strategy }> {
     const [model] = await loadDesiredApps(db, app);
-    if (!model) return { dynos: [] };
-    const dynos: DesiredDyno[] = [];
-    for (const [type, quantity] of Object.entries(model.formation)) {
-      const command = model.processTypes[type];
-      if (command === undefined) continue;
-      for (let index = 1; index <= quantity; index++) {
-        const size = model.sizes[type] ?? DEFAULT_DYNO_SIZE;
-        dynos.push({ app, appId: model.appId, release: model.release, type, index, command, env: model.config, slugChecksum: model.slugChecksum, size });
-      }
-    }
-    return { appId: model.appId, dynos };
+    if (!model) return { dynos: [], strategy: DEFAULT_STRATEGY };
+    return { appId: model.appId, dynos: desiredDynos(model), strategy: model.strategy };
   }
 
+  // Only the formation's web dynos get traffic: a one-off dyno of type `web` never does.
   async function syncRoutes(app: string, live: LiveDyno[]) {
     const backends = live
-      .filter((d) => d.type === "web" && d.running && d.ip && up.has(d.containerId))
+      .filter((d) => d.type === "web" && !d.runId && d.running && d.ip && up.has(d.containerId))
       .map((d) => `${d.ip}:${DYNO_PORT}`);
     await publishRoutes(redis, app, backends);
   }
@@ -90,6 +87,9 @@ export function createDynoManager(opts: DynoManagerOptions) {
       state: !d.running ? "crashed" : up.has(d.containerId) ? "up" : "starting",
       port: null,
       created_at: d.createdAt,
+      size: d.size,
+      generation: d.generation,
+      run_id: d.runId,
     }));
     const id = appId ?? live[0]?.appId;
     if (id) await recordDynos(db, id, rows);
@@ -163,22 +163,30 @@ export function createDynoManager(opts: DynoManagerOptions) {
   }
 
   async function reconcileFormation(app: string) {
-    const { appId, dynos: desired } = await desiredDynos(app);
+    const { appId, dynos: wantedDynos, strategy } = await desired(app);
     const live = (await engine.listLive(app)).filter((d) => !d.runId);
     // The release each wanted slot should run; a crash counts against that release only.
-    const wanted = new Map(desired.map((d) => [slotKey(d), d.release]));
+    const wanted = new Map(wantedDynos.map((d) => [slotKey(d), d.release]));
+    // A restart (a new generation) starts the crash count again, as a new release does.
+    for (const d of wantedDynos) {
+      const key = slotKey(d);
+      if (generations.has(key) && generations.get(key) !== d.generation) backoff.reset(key);
+      generations.set(key, d.generation);
+    }
     for (const d of live) {
       if (!d.running && wanted.get(slotKey(d)) === d.release) {
         backoff.crashed(slotKey(d), { containerId: d.containerId, release: d.release, startedAt: d.createdAt.getTime() });
       }
     }
-    const changes = diffFormation(desired, live).filter((change) => {
+    const restarts = restartRequests.get(app);
+    restartRequests.delete(app);
+    const changes = diffFormation(wantedDynos, live, restarts).filter((change) => {
       const key = slotKey(change.dyno);
       const release = wanted.get(key);
       if (change.kind === "stop" || release === undefined) return true;
       return backoff.mayStart(key, release);
     });
-    const plan = planChanges(changes, opts.strategy ?? "parallel");
+    const plan = planChanges(changes, opts.strategy ?? strategy);
     const failed = new Set<string>();
     for (const phase of plan) {
       for (const step of phase) {
@@ -244,20 +252,23 @@ export function createDynoManager(opts: DynoManagerOptions) {
     }
   }
 
-  /** Restarts the app's formation; one-off dynos (a build, a release phase, `ouro run`) run on. */
-  async function restart(app: string) {
-    const live = (await engine.listLive(app)).filter((d) => !d.runId);
-    await Promise.all(
-      live.map((d) => {
-        up.delete(d.containerId);
-        backoff.reset(slotKey(d));
-        return engine.stop(d.containerId);
-      }),
-    );
+  /**
+   * Restarts one dyno of the formation: a new container for its slot first, then the old one
+   * taken out of the routes and stopped (a web dyno's requests go to the new one meanwhile).
+   * A one-off dyno is stopped. Restarting a type or every dyno is a new generation instead.
+   */
+  async function restartDyno(app: string, name: string) {
+    const live = (await engine.listLive(app)).filter((d) => d.running && dynoName(d) === name);
+    const oneOff = live.find((d) => d.runId);
+    if (oneOff) return void (await engine.stop(oneOff.containerId));
+    // The next reconcile of the formation replaces the slot's running dynos, by the plan.
+    const slots = restartRequests.get(app) ?? new Set<string>();
+    for (const d of live) slots.add(d.containerId);
+    restartRequests.set(app, slots);
     await trigger(app);
   }
 
-  return { reconcileApp: trigger, reconcileAll, restart, engine };
+  return { reconcileApp: trigger, reconcileAll, restartDyno, engine };
 }
 
 export type DynoManager = ReturnType<typeof createDynoManager>;

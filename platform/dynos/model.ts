@@ -1,6 +1,7 @@
 // The dyno manager's two models and the language between them (glu style):
 // the desired model comes from releases and formations, the live model from the
 // Docker engine; a Change is one difference, a Step one action of a plan.
+import type { StrategyName } from "../lib/plan-contract.ts";
 
 /** One dyno the desired model asks for. */
 export interface DesiredDyno {
@@ -14,6 +15,8 @@ export interface DesiredDyno {
   slugChecksum: string;
   /** A dyno size's name (platform/lib/dyno-sizes.ts): its memory, CPU and process limits. */
   size: string;
+  /** Its process type's restart generation: `ps:restart` bumps it, and older dynos are replaced. */
+  generation: number;
   /** Set for a one-off dyno (`run.N`, `scheduler.N`, `release.N`): started once, never restarted. */
   runId?: string;
   /**
@@ -34,6 +37,8 @@ export interface LiveDyno {
   command: string;
   /** The size it was started with (its limits cannot change while it runs). */
   size: string;
+  /** The restart generation it was started for (0 for a container from before generations). */
+  generation: number;
   running: boolean;
   exitCode: number | null;
   ip: string | null;
@@ -46,8 +51,11 @@ export const slotKey = (d: { app: string; type: string; index: number }) => `${d
 
 export type Change =
   | { kind: "start"; dyno: DesiredDyno }
-  /** A new release's dyno takes over a slot; the old ones stop only once it is up. */
-  | { kind: "replace"; dyno: DesiredDyno; old: LiveDyno[] }
+  /**
+   * A new dyno takes over a slot (a new release, size or restart generation, said in `reason`);
+   * the old ones stop only once it is up, unless the strategy is `parallel`.
+   */
+  | { kind: "replace"; dyno: DesiredDyno; old: LiveDyno[]; reason: string }
   | { kind: "stop"; dyno: LiveDyno; reason: string }
   /** An exited container, cleared away so its slot can start again. */
   | { kind: "remove"; dyno: LiveDyno; reason: string };
@@ -60,4 +68,18 @@ export type Step =
 
 /** Phases run one after another; the steps inside a phase run together. */
 export type Plan = Step[][];
-export type Strategy = "parallel" | "serial";
+
+/**
+ * How an app's dynos are replaced. `preboot`: every new dyno starts, and only once each is up
+ * do the old ones stop (no request finds no dyno; twice the dynos for a moment). `rolling`:
+ * `batch` slots at a time, each slot's old dyno stopped once its new one is up. `parallel`: old
+ * dynos stop as new ones start, all at once (fastest; requests in between may fail).
+ */
+export const STRATEGIES = ["preboot", "rolling", "parallel"] as const satisfies readonly StrategyName[];
+export type { StrategyName };
+export interface Strategy {
+  name: StrategyName;
+  /** Slots replaced at a time by `rolling`. */
+  batch: number;
+}
+export const DEFAULT_STRATEGY: Strategy = { name: "preboot", batch: 1 };

@@ -32,6 +32,7 @@ export function diffRuns(app: string, runs: OpenRun[], live: LiveDyno[]): RunAct
             env: run.build_id ? run.env : { ...run.config, ...run.env },
             slugChecksum: run.slug_checksum,
             size: run.size,
+            generation: 0,
             runId: run.id,
             ...(run.build_id ? { buildId: run.build_id } : {}),
           },

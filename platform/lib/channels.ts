@@ -3,8 +3,16 @@
 
 /** An app's desired state changed (release, formation, one-off dyno): payload is the app's name. */
 export const FORMATION_CHANNEL = "ouro:formation:changed";
-/** Restart every dyno of the app named in the payload (`ps:restart`). */
+/**
+ * Restart one dyno (`ps:restart web.1`): the payload is `<app>/<dyno>`. Restarting a process type
+ * or every dyno is a change of the desired model instead (a new generation, FORMATION_CHANNEL).
+ */
 export const RESTART_CHANNEL = "ouro:dynos:restart";
+export const restartMessage = (app: string, dyno: string) => `${app}/${dyno}`;
+export function parseRestartMessage(message: string): { app: string; dyno: string } | undefined {
+  const [app, dyno, ...rest] = message.split("/");
+  return app && dyno && rest.length === 0 ? { app, dyno } : undefined;
+}
 
 /** The set of app names that exist: the router answers 503, not 404, for these. */
 export const APPS_KEY = "ouro:apps";

@@ -144,7 +144,7 @@ describe("dyno sizes", () => {
     const run = await call("POST", `/apps/${app.name}/dynos`, { command: "sleep 1", size: "2X" });
     const record = (name: string, type: string, i: number) => ({
       app_id: app.id, name, type, release_version: 1, container_id: `${app.name}-container-${i}`,
-      command: "x", state: "up" as const, port: null, created_at: new Date(),
+      command: "x", state: "up" as const, port: null, created_at: new Date(), size: null, generation: 0, run_id: null,
     });
     await recordDynos(api.db, app.id, [record("web.1", "web", 1), record("worker.1", "worker", 2), record(run.body.name!, "run", 3)]);
     const dynos = (await call("GET", `/apps/${app.name}/dynos`)).body;

@@ -78,6 +78,7 @@ function start(target: { id: string; name: string }, command: string, opts: { ty
     appId: target.id,
     release: 1,
     type: opts.type ?? "run",
+    generation: 0,
     index: ++index,
     command,
     env: {},

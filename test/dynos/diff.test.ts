@@ -12,10 +12,11 @@ const want = (type: string, index: number, release = 2): DesiredDyno => ({
   env: {},
   size: "standard-1X",
   slugChecksum: "SHA256:x",
+  generation: 0,
 });
 
 let next = 0;
-const live = (type: string, index: number, release = 2, running = true, size = "standard-1X"): LiveDyno => ({
+const live = (type: string, index: number, release = 2, running = true, size = "standard-1X", generation = 0): LiveDyno => ({
   containerId: `c${++next}`,
   app: "hello",
   appId: "a1",
@@ -24,6 +25,7 @@ const live = (type: string, index: number, release = 2, running = true, size = "
   index,
   command: `run ${type}`,
   size,
+  generation,
   running,
   exitCode: running ? null : 1,
   ip: "172.17.0.9",
@@ -46,37 +48,78 @@ describe("diffFormation", () => {
     { name: "new size replaces", desired: [{ ...want("web", 1), size: "standard-2X" }], live: [live("web", 1)], expected: ["replace web.1 v2"] },
     { name: "leftover old size after resize stops", desired: [want("web", 1)], live: [live("web", 1, 2, true, "standard-2X"), live("web", 1)], expected: ["stop web.1 v2"] },
     { name: "leftover old release after replacement stops", desired: [want("web", 1, 3)], live: [live("web", 1, 2), live("web", 1, 3)], expected: ["stop web.1 v2"] },
+    { name: "a restart (new generation) replaces", desired: [{ ...want("web", 1), generation: 1 }], live: [live("web", 1)], expected: ["replace web.1 v2"] },
+    {
+      name: "leftover old generation after a restart stops",
+      desired: [{ ...want("web", 1), generation: 1 }],
+      live: [live("web", 1), live("web", 1, 2, true, "standard-1X", 1)],
+      expected: ["stop web.1 v2"],
+    },
   ];
   for (const c of cases) {
     it(c.name, () => expect(kinds(diffFormation(c.desired, c.live))).toEqual(c.expected));
   }
+
+  it("says why a dyno is replaced", () => {
+    const reasons = (desired: DesiredDyno, have: LiveDyno, restarts?: Set<string>) =>
+      diffFormation([desired], [have], restarts).map((c) => (c.kind === "replace" ? c.reason : c.kind));
+    expect(reasons(want("web", 1, 3), live("web", 1, 2))).toEqual(["v2 → v3"]);
+    expect(reasons({ ...want("web", 1), size: "standard-2X" }, live("web", 1))).toEqual(["standard-1X → standard-2X"]);
+    expect(reasons({ ...want("web", 1), generation: 4 }, live("web", 1, 2, true, "standard-1X", 3))).toEqual(["restart"]);
+  });
+
+  it("replaces the containers a one-dyno restart names, and only those", () => {
+    const [a, b] = [live("web", 1), live("web", 2)];
+    const changes = diffFormation([want("web", 1), want("web", 2)], [a, b], new Set([b.containerId]));
+    expect(changes).toEqual([{ kind: "replace", dyno: want("web", 2), old: [b], reason: "restart" }]);
+  });
 });
 
 describe("planChanges", () => {
+  const steps = (plan: ReturnType<typeof planChanges>) => plan.map((phase) => phase.map((s) => `${s.kind} ${s.dyno.type}.${s.dyno.index}`));
   const old = live("web", 1, 2);
   const changes = diffFormation([want("web", 1, 3), want("worker", 1, 3)], [old, live("worker", 1, 2, false)]);
+  // Three web dynos of v2 replaced by v3, a fourth new: what a deploy with a scale-up plans.
+  const olds = [live("web", 1), live("web", 2), live("web", 3)];
+  const wide = diffFormation([1, 2, 3, 4].map((i) => want("web", i, 3)), olds);
 
-  it("parallel: clear exited, start all, then stop replaced", () => {
-    const plan = planChanges(changes, "parallel");
-    expect(plan.map((phase) => phase.map((s) => `${s.kind} ${s.dyno.type}.${s.dyno.index}`))).toEqual([
-      ["remove worker.1"],
-      ["start web.1", "start worker.1"],
-      ["stop web.1"],
+  it("preboot: clear exited, start all, then stop replaced", () => {
+    expect(steps(planChanges(changes, { name: "preboot", batch: 1 }))).toEqual([["remove worker.1"], ["start worker.1", "start web.1"], ["stop web.1"]]);
+    expect(steps(planChanges(wide, { name: "preboot", batch: 1 }))).toEqual([
+      ["start web.4", "start web.1", "start web.2", "start web.3"],
+      ["stop web.1", "stop web.2", "stop web.3"],
     ]);
   });
 
-  it("serial: one slot at a time, old stopped right after its replacement", () => {
-    const plan = planChanges(changes, "serial");
-    expect(plan.map((phase) => phase.map((s) => `${s.kind} ${s.dyno.type}.${s.dyno.index}`))).toEqual([
-      ["remove worker.1"],
-      ["start web.1"],
-      ["stop web.1"],
-      ["start worker.1"],
+  it("rolling: a batch of slots at a time, each batch's old stopped right after its new are up", () => {
+    expect(steps(planChanges(changes, { name: "rolling", batch: 1 }))).toEqual([["remove worker.1"], ["start web.1"], ["stop web.1"], ["start worker.1"]]);
+    expect(steps(planChanges(wide, { name: "rolling", batch: 2 }))).toEqual([
+      ["start web.1", "start web.2"],
+      ["stop web.1", "stop web.2"],
+      ["start web.3"],
+      ["stop web.3"],
+      ["start web.4"],
     ]);
   });
 
-  it("a replaced dyno is stopped only if its replacement came up", () => {
-    const stop = planChanges(changes, "parallel").flat().find((s) => s.kind === "stop");
-    expect(stop).toMatchObject({ kind: "stop", unlessFailed: "hello/web.1" });
+  it("parallel: every start and every stop of a replaced dyno in one phase", () => {
+    const plan = planChanges(wide, { name: "parallel", batch: 1 });
+    expect(steps(plan)).toEqual([["start web.4", "start web.1", "stop web.1", "start web.2", "stop web.2", "start web.3", "stop web.3"]]);
+    // Nothing waits for the new dyno: the stop does not depend on it.
+    expect(plan.flat().filter((s) => s.kind === "stop").every((s) => s.kind === "stop" && s.unlessFailed === undefined)).toBe(true);
+  });
+
+  it("stops dynos scaled away last, whatever the strategy", () => {
+    const down = diffFormation([want("web", 1, 3)], [live("web", 1), live("web", 2)]);
+    for (const name of ["preboot", "rolling", "parallel"] as const) {
+      expect(steps(planChanges(down, { name, batch: 1 })).at(-1)).toEqual(["stop web.2"]);
+    }
+  });
+
+  it("a replaced dyno is stopped only if its replacement came up (preboot, rolling)", () => {
+    for (const name of ["preboot", "rolling"] as const) {
+      const stop = planChanges(changes, { name, batch: 1 }).flat().find((s) => s.kind === "stop");
+      expect(stop).toMatchObject({ kind: "stop", unlessFailed: "hello/web.1" });
+    }
   });
 });

@@ -23,6 +23,8 @@ import {
   ensureUser,
   getRun,
   listDynos,
+  restartFormation,
+  setStrategy,
   updateFormation,
 } from "../../platform/db/index.ts";
 import { createLogFollower } from "../../platform/dynos/dyno-logs.ts";
@@ -254,10 +256,11 @@ describe("dyno manager on the Docker engine", () => {
     expect(JSON.parse((await redis!.hget(ROUTES_KEY, app.name)) ?? "[]")).toHaveLength(1);
   });
 
-  for (const strategy of ["parallel", "serial"] as const) {
-    it(`replaces every dyno with a new release's (${strategy})`, async () => {
+  for (const strategy of ["preboot", "rolling"] as const) {
+    it(`replaces every dyno with a new release's, by the app's strategy (${strategy})`, async () => {
       const app = await deployedApp({ web: WEB }, { web: 2 });
-      const m = manager({ strategy });
+      await setStrategy(db(), app.id, { name: strategy, batch: 1 });
+      const m = manager();
       await m.reconcileApp(app.name);
       const old = await containers(app.name, { running: true });
       expect(old).toHaveLength(2);
@@ -272,13 +275,13 @@ describe("dyno manager on the Docker engine", () => {
         "web.2 v2 running",
       ]);
       for (const c of now) expect((await fetch(`http://${ipOf(c)}:5000/`).then((r) => r.text())).trim()).toBe(`${c.Labels["ouro.dyno"]} v2`);
-      // The order the engine saw: parallel starts both new dynos before stopping an old
-      // one; serial swaps one slot at a time.
+      // The order the engine saw: preboot starts both new dynos before stopping an old
+      // one; rolling (batch 1) swaps one slot at a time.
       const order = await eventually("the engine's events of the deploy", async () => {
         const mine = events.slice(seen).filter((e) => e.app === app.name);
         return mine.length >= 4 ? mine.map((e) => `${e.action} ${e.dyno} v${e.release}`) : undefined;
       }, 5_000);
-      if (strategy === "parallel") {
+      if (strategy === "preboot") {
         expect(order.slice(0, 2).sort()).toEqual(["start web.1 v2", "start web.2 v2"]);
         expect(order.slice(2).sort()).toEqual(["die web.1 v1", "die web.2 v1"]);
       } else {
@@ -286,6 +289,56 @@ describe("dyno manager on the Docker engine", () => {
       }
     });
   }
+
+  it("restarts a process type as a new generation: new dynos up before the old stop, and the router never empty", async () => {
+    const app = await deployedApp({ web: WEB }, { web: 2 });
+    const m = manager();
+    await m.reconcileApp(app.name);
+    const old = await containers(app.name, { running: true });
+    const seen = events.length;
+    // Every route table the router was given during the restart had a dyno in it.
+    const tables: string[][] = [];
+    let watching = true;
+    const watcher = (async () => {
+      while (watching) {
+        tables.push(JSON.parse((await redis!.hget(ROUTES_KEY, app.name)) ?? "[]") as string[]);
+        await sleep(20);
+      }
+    })();
+    try {
+      expect(await restartFormation(db(), app.id, ["web"])).toEqual(["web"]);
+      await m.reconcileApp(app.name);
+    } finally {
+      watching = false;
+      await watcher;
+    }
+    const now = await containers(app.name);
+    expect(now.map((c) => `${c.Labels["ouro.dyno"]} g${c.Labels["ouro.generation"]} ${c.State}`).sort()).toEqual(["web.1 g1 running", "web.2 g1 running"]);
+    expect(now.some((c) => old.some((o) => o.Id === c.Id))).toBe(false);
+    const order = await eventually("the engine's events of the restart", async () => {
+      const mine = events.slice(seen).filter((e) => e.app === app.name);
+      return mine.length >= 4 ? mine.map((e) => e.action) : undefined;
+    }, 5_000);
+    expect(order).toEqual(["start", "start", "die", "die"]);
+    expect(tables.length).toBeGreaterThan(0);
+    expect(tables.every((t) => t.length > 0)).toBe(true);
+    // Nothing more to do: the next reconcile leaves them alone.
+    await m.reconcileApp(app.name);
+    expect((await containers(app.name, { running: true })).map((c) => c.Id).sort()).toEqual(now.map((c) => c.Id).sort());
+  });
+
+  it("restarts one dyno (ps:restart web.1): a new container for its slot, the other left alone", async () => {
+    const app = await deployedApp({ web: WEB }, { web: 2 });
+    const m = manager();
+    await m.reconcileApp(app.name);
+    const before = await containers(app.name, { running: true });
+    await m.restartDyno(app.name, "web.1");
+    const after = await containers(app.name, { running: true });
+    const id = (list: typeof before, dyno: string) => list.find((c) => c.Labels["ouro.dyno"] === dyno)!.Id;
+    expect(id(after, "web.1")).not.toBe(id(before, "web.1"));
+    expect(id(after, "web.2")).toBe(id(before, "web.2"));
+    expect(after).toHaveLength(2);
+  });
 
   it("restarts a killed dyno", async () => {
     const app = await deployedApp({ worker: WORKER }, { worker: 1 });
@@ -325,8 +378,9 @@ describe("dyno manager on the Docker engine", () => {
     } finally {
       await ticker.stop();
     }
-    // A restart (ps:restart) starts the count again.
-    await m.restart(app.name);
+    // A restart (ps:restart: a new generation) starts the count again.
+    await restartFormation(db(), app.id);
+    await m.reconcileApp(app.name);
     await eventually("a start right after the restart", async () => (startsOf(app.name) === 4 ? true : undefined), 2_000);
     const output = await logLines(app.name);
     expect(output.some((l) => l.source === "app" && l.dyno === "worker.1" && l.line === "crashing")).toBe(true);
@@ -408,6 +462,7 @@ describe("dyno output", () => {
       appId,
       release: 1,
       type: "worker",
+      generation: 0,
       index: 1,
       command: "echo one; echo two; echo three",
       env: {},

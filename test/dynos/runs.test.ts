@@ -23,6 +23,7 @@ const run = (id: string, state: OpenRun["state"]): OpenRun => ({
 
 const container = (runId: string, running: boolean, exitCode: number | null = running ? null : 0): LiveDyno => ({
   containerId: `c-${runId}`,
+  generation: 0,
   app: "hello",
   appId: "a1",
   release: 3,

@@ -1,6 +1,9 @@
 import { Router } from "express";
 import { z } from "zod";
-import { type AppRow, type AuditEntry, type FormationUpdate, listFormation, updateFormation } from "../../db/index.ts";
+import { type AppRow, type AuditEntry, type FormationUpdate, listDynos, listFormation, loadDesiredApps, setStrategy, updateFormation } from "../../db/index.ts";
+import { formationPlan } from "../../dynos/plan-view.ts";
+import type { StrategySetting } from "../../lib/plan-contract.ts";
+import { STRATEGIES } from "../../dynos/model.ts";
 import { notFound } from "../../lib/errors.ts";
 import { appOf, auditOf } from "../access.ts";
 import { type ApiContext, parseBody } from "../context.ts";
@@ -15,8 +18,32 @@ const BatchUpdate = z.object({
   updates: z.array(z.object({ type: z.string().min(1) }).and(Change)).min(1),
 });
 
+const StrategyChange = z.object({ strategy: z.enum(STRATEGIES), batch: z.number().int().min(1).max(100).optional() });
+
 export function formationRoutes(ctx: ApiContext): Router {
   const router = Router();
+
+  // The desired model, the live model, the delta and the plan the dyno manager would carry out.
+  router.get("/apps/:app/formation-plan", async (_req, res) => {
+    const app = appOf(res);
+    const [model] = await loadDesiredApps(ctx.db, app.name);
+    const formation = (await listFormation(ctx.db, app.id)).map((f) => ({ type: f.type, quantity: f.quantity, size: f.size, generation: f.generation }));
+    const strategy = { name: app.strategy, batch: app.strategy_batch };
+    res.json(formationPlan({ id: app.id, name: app.name }, model, formation, await listDynos(ctx.db, app.id), strategy));
+  });
+
+  router.get("/apps/:app/strategy", async (_req, res) => {
+    const app = appOf(res);
+    res.json({ strategy: app.strategy, batch: app.strategy_batch } satisfies StrategySetting);
+  });
+
+  router.put("/apps/:app/strategy", async (req, res) => {
+    const app = appOf(res);
+    const body = parseBody(StrategyChange, req.body);
+    const strategy = { name: body.strategy, batch: body.batch ?? 1 };
+    await setStrategy(ctx.db, app.id, strategy, auditOf(req, "strategy.update", app, { strategy: strategy.name, batch: strategy.batch }));
+    res.json({ strategy: strategy.name, batch: strategy.batch } satisfies StrategySetting);
+  });
 
   router.get("/apps/:app/formation", async (_req, res) => {
     const app = appOf(res);

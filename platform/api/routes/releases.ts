@@ -1,8 +1,21 @@
 import { Router } from "express";
 import { z } from "zod";
-import { RELEASE_PHASE_TYPE, createRun, getBuild, getRelease, getRun, getSlug, listBuilds, listDynos, listReleases, recordAudit } from "../../db/index.ts";
+import {
+  RELEASE_PHASE_TYPE,
+  createRun,
+  getBuild,
+  getRelease,
+  getRun,
+  getSlug,
+  listBuilds,
+  listDynos,
+  listFormation,
+  listReleases,
+  recordAudit,
+  restartFormation,
+} from "../../db/index.ts";
 import { createCronReader } from "../../cron/index.ts";
-import { RESTART_CHANNEL } from "../../lib/channels.ts";
+import { RESTART_CHANNEL, restartMessage } from "../../lib/channels.ts";
 import { ConfigVarsSchema } from "../../lib/config-vars.ts";
 import { forbidden, notFound } from "../../lib/errors.ts";
 import { isUuid } from "../../lib/ids.ts";
@@ -99,11 +112,29 @@ export function releaseRoutes(ctx: ApiContext): Router {
     res.json(dynoShape(dyno, app));
   });
 
+  // Restarting every dyno, or a process type's, is a new generation of the desired model: the dyno
+  // manager replaces the dynos through the plan, by the app's strategy (preboot: new ones up first).
   router.delete("/apps/:app/dynos", async (req, res) => {
     const app = appOf(res);
-    // Nothing in the database changes: the entry is the change's only trace.
-    await recordAudit(ctx.db, auditOf(req, "dyno.restart", app));
-    await ctx.redis.publish(RESTART_CHANNEL, app.name);
+    await restartFormation(ctx.db, app.id, undefined, auditOf(req, "dyno.restart", app, { dynos: "all" }));
+    await ctx.notifyFormation(app.name);
+    res.status(202).json({});
+  });
+
+  // Heroku's DELETE /apps/:app/dynos/:dyno takes a dyno's name (`web.1`) or a process type (`web`).
+  router.delete("/apps/:app/dynos/:dyno", async (req, res) => {
+    const app = appOf(res);
+    const target = req.params.dyno;
+    const audit = auditOf(req, "dyno.restart", app, { dynos: target });
+    if ((await listFormation(ctx.db, app.id)).some((f) => f.type === target)) {
+      await restartFormation(ctx.db, app.id, [target], audit);
+      await ctx.notifyFormation(app.name);
+      return void res.status(202).json({});
+    }
+    if (!(await listDynos(ctx.db, app.id)).some((d) => d.name === target)) throw notFound(`Couldn't find that dyno: ${target}.`);
+    // One dyno: nothing in the database changes, so the entry is the change's only trace.
+    await recordAudit(ctx.db, audit);
+    await ctx.redis.publish(RESTART_CHANNEL, restartMessage(app.name, target));
     res.status(202).json({});
   });
 

@@ -1,0 +1,83 @@
+// The dyno manager's view of one app, from what the database holds: the desired model (release
+// and formation), the live model (the dynos the manager last recorded), their delta and the plan,
+// computed by the same pure functions the manager runs. Pure.
+import type { DesiredApp, DynoRow } from "../db/index.ts";
+import type { DeltaEntry, FormationPlanResource, PlanStepView } from "../lib/plan-contract.ts";
+import { desiredDynos } from "./desired.ts";
+import { diffFormation } from "./diff.ts";
+import { type LiveDyno, type Strategy, dynoName } from "./model.ts";
+import { planChanges } from "./plan.ts";
+
+const short = (containerId: string) => containerId.slice(0, 12);
+
+/** A recorded formation dyno as the diff reads it; `crashed` and `down` are not running. */
+function liveOf(row: DynoRow, app: string): LiveDyno {
+  return {
+    containerId: row.container_id,
+    app,
+    appId: row.app_id,
+    release: row.release_version,
+    type: row.type,
+    index: Number(row.name.slice(row.type.length + 1)),
+    command: row.command,
+    size: row.size,
+    generation: row.generation,
+    running: row.state === "starting" || row.state === "up",
+    exitCode: null,
+    ip: null,
+    createdAt: row.created_at,
+    runId: row.run_id,
+  };
+}
+
+export function formationPlan(
+  app: { id: string; name: string },
+  model: DesiredApp | undefined,
+  formation: { type: string; quantity: number; size: string; generation: number }[],
+  rows: DynoRow[],
+  strategy: Strategy,
+): FormationPlanResource {
+  const formationRows = rows.filter((r) => r.run_id === null);
+  const wanted = model ? desiredDynos(model) : [];
+  const live = formationRows.map((r) => liveOf(r, app.name));
+  const changes = diffFormation(wanted, live);
+  const delta: DeltaEntry[] = changes.map((c) => {
+    switch (c.kind) {
+      case "start":
+        return { kind: "start", dyno: dynoName(c.dyno), release: c.dyno.release, reason: "in the formation, not running" };
+      case "replace":
+        return { kind: "replace", dyno: dynoName(c.dyno), release: c.dyno.release, reason: c.reason, replaces: c.old.map((d) => short(d.containerId)) };
+      default:
+        return { kind: c.kind, dyno: dynoName(c.dyno), release: c.dyno.release, reason: c.reason };
+    }
+  });
+  const plan = planChanges(changes, strategy).map((phase) =>
+    phase.map((step): PlanStepView => ({
+      kind: step.kind,
+      dyno: dynoName(step.dyno),
+      release: step.dyno.release,
+      ...("containerId" in step.dyno ? { container: short(step.dyno.containerId) } : {}),
+    })),
+  );
+  return {
+    app,
+    strategy,
+    desired: {
+      release: model?.release ?? null,
+      formation,
+      dynos: wanted.map((d) => ({ name: dynoName(d), release: d.release, size: d.size, generation: d.generation })),
+    },
+    live: formationRows.map((r) => ({
+      name: r.name,
+      container: short(r.container_id),
+      release: r.release_version,
+      size: r.size,
+      generation: r.generation,
+      state: r.state,
+      since: r.updated_at.toISOString(),
+    })),
+    delta,
+    plan,
+    converged: delta.length === 0 && formationRows.every((r) => r.state === "up"),
+  };
+}

@@ -1,0 +1,63 @@
+// An app's dyno plan as the API answers it (GET /apps/:app/formation-plan) and `ouro ps:plan`
+// and `ps:wait` read it: the desired model, the live model, the delta between them and the plan
+// the dyno manager would carry out. Times are ISO 8601 strings.
+
+export interface PlanDyno {
+  /** `web.1` */
+  name: string;
+  release: number;
+  size: string;
+  generation: number;
+}
+
+export interface LiveDynoView extends PlanDyno {
+  /** The container's id, short. */
+  container: string;
+  state: "starting" | "up" | "crashed" | "down";
+  /** When it entered that state. */
+  since: string;
+}
+
+export interface DeltaEntry {
+  kind: "start" | "replace" | "stop" | "remove";
+  dyno: string;
+  /** The release the slot moves to (start, replace) or the dyno runs (stop, remove). */
+  release: number;
+  /** Why: `v4 → v5`, `standard-1X → standard-2X`, `restart`, `not in the formation`, `exited with code 1`. */
+  reason: string;
+  /** For a replace: the containers it replaces. */
+  replaces?: string[];
+}
+
+export interface PlanStepView {
+  kind: "start" | "stop" | "remove";
+  dyno: string;
+  release: number;
+  container?: string;
+}
+
+export type StrategyName = "preboot" | "rolling" | "parallel";
+
+/** GET and PUT /apps/:app/strategy (PUT without `batch` sets 1). */
+export interface StrategySetting {
+  strategy: StrategyName;
+  batch: number;
+}
+
+export interface FormationPlanResource {
+  app: { id: string; name: string };
+  strategy: { name: StrategyName; batch: number };
+  desired: {
+    /** The current release; null before the first deploy. */
+    release: number | null;
+    formation: { type: string; quantity: number; size: string; generation: number }[];
+    dynos: PlanDyno[];
+  };
+  /** The formation's dynos as the dyno manager last recorded them (one-off dynos are apart). */
+  live: LiveDynoView[];
+  delta: DeltaEntry[];
+  /** Phases one after another; the steps of a phase run together. */
+  plan: PlanStepView[][];
+  /** Nothing to do, and every live dyno is up. */
+  converged: boolean;
+}
