@@ -66,8 +66,9 @@ export function createAddonService(deps: AddonServiceDeps) {
     async destroy(app: AppRow, addon: AddonRow, actor: Actor, opts: { appGoing?: boolean; audit?: AuditEntry } = {}): Promise<void> {
       await deprovision(deps, addon.service, addon.id);
       await deleteAddon(db, addon.id, opts.audit);
-      const current = (await getApp(db, app.id)).config;
-      const unset = addon.config_vars.filter((key) => key in current);
+      // Every var it set, whether or not the release that set them is current yet (one still in its
+      // release phase, whose successor this release builds on).
+      const unset = addon.config_vars;
       if (unset.length && !opts.appGoing) {
         await deps.releaseConfigChange({
           app: await getApp(db, app.id),

@@ -53,7 +53,8 @@ export function releaseShape(r: ReleaseRow, app: AppRow) {
     app: appRef(app),
     version: r.version,
     description: r.description,
-    status: r.status,
+    // Heroku's statuses: a release whose dynos are still starting is `pending`, as in its release phase.
+    status: r.status === "deploying" ? "pending" : r.status,
     /** Ouro's addition: why a failed release failed. */
     failure_message: r.failure_message,
     current: r.current,

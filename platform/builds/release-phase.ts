@@ -10,6 +10,7 @@ import {
   type ReleaseRow,
   type RunRow,
   createRun,
+  bringsNewSlug,
   endRelease,
   getRun,
   orphanedPendingReleases,
@@ -86,11 +87,14 @@ async function awaitReleasePhase(
   }
   const ok = finished.state === "complete" && finished.exit_code === 0;
   if (ok) {
-    if (!(await endRelease(deps.db, release.id, { status: "succeeded" }))) {
+    // A new slug deploys: the dyno manager makes it current once its web dynos accept connections.
+    // New config alone is current at once, as a config change without a release phase is.
+    const next = (await bringsNewSlug(deps.db, release.id)) ? "deploying" : "succeeded";
+    if (!(await endRelease(deps.db, release.id, { status: next }))) {
       return { ok: false, message: `v${release.version} of ${opts.app} is no longer pending (the app was deleted?); nothing was released.` };
     }
     await deps.notifyFormation(opts.app);
-    return { ok, message: `Release command succeeded; v${release.version} is current` };
+    return { ok, message: next === "deploying" ? `Release command succeeded; starting the dynos of v${release.version}` : `Release command succeeded; v${release.version} is current` };
   }
   const how =
     finished.state !== "complete"

@@ -22,8 +22,7 @@ import {
   getApp,
   getBuild,
   getSlug,
-  listDynos,
-  listFormation,
+  getRelease,
   succeedBuild,
 } from "../db/index.ts";
 import { appendLog, cutLine } from "../logs/index.ts";
@@ -79,27 +78,25 @@ export function createBuildService(deps: BuildServiceDeps) {
 
   const appName = async (build: BuildRow) => (await getApp(db, build.app_id).catch(() => undefined))?.name ?? "";
 
-  /** Waits until the release's web dynos are up, so a push ends on a serving app. */
-  async function awaitDeploy(build: BuildRow, app: AppRow, version: number): Promise<{ ok: boolean; message: string }> {
-    const web = (await listFormation(db, app.id)).find((f) => f.type === "web");
-    if (!web || web.quantity === 0) return { ok: true, message: `Released v${version}` };
-    await line(build, app.name, `-----> Starting ${web.quantity} web dyno(s) of v${version}...`);
+  /**
+   * Waits until the dyno manager made the release current (its web dynos accept connections) or
+   * failed it (R10, a crash while booting), so a push ends on a serving app or says why not.
+   */
+  async function awaitDeploy(build: BuildRow, app: AppRow, release: ReleaseRow): Promise<{ ok: boolean; message: string }> {
+    await line(build, app.name, `-----> Starting the dynos of v${release.version}; it becomes current once its web dynos accept connections`);
     const deadline = Date.now() + DEPLOY_TIMEOUT_MS;
     while (Date.now() < deadline) {
-      const dynos = (await listDynos(db, app.id)).filter((d) => d.type === "web" && d.release_version === version);
-      const crashed = dynos.find((d) => d.state === "crashed");
-      if (crashed) {
-        return {
-          ok: false,
-          message: `${crashed.name} of v${version} crashed before it accepted connections on $PORT; the previous release keeps serving. See \`ouro logs -a ${app.name}\`.`,
-        };
-      }
-      if (dynos.filter((d) => d.state === "up").length >= web.quantity) {
-        return { ok: true, message: `Deployed v${version}` };
+      const now = await getRelease(db, app.id, release.id);
+      if (now.status === "succeeded") return { ok: true, message: `Deployed v${release.version}` };
+      if (now.status === "failed") {
+        return { ok: false, message: `${now.failure_message ?? `v${release.version} failed`}. See \`ouro logs -a ${app.name}\`.` };
       }
       await new Promise((resolve) => setTimeout(resolve, 300));
     }
-    return { ok: false, message: `web dynos of v${version} were not up after ${DEPLOY_TIMEOUT_MS / 1000} s` };
+    return {
+      ok: false,
+      message: `the web dynos of v${release.version} were not up after ${DEPLOY_TIMEOUT_MS / 1000} s; it is still deploying (see \`ouro ps:plan -a ${app.name}\`)`,
+    };
   }
 
   /**
@@ -120,7 +117,8 @@ export function createBuildService(deps: BuildServiceDeps) {
       release: {
         description: `Deploy ${build.source_version?.slice(0, 8) ?? build.id.slice(0, 8)}`,
         userId: build.user_id,
-        status: result.processTypes.release ? "pending" : "succeeded",
+        // Current only once its web dynos are up (the dyno manager says so); the release phase first.
+        status: result.processTypes.release ? "pending" : "deploying",
       },
     });
     if (claimed) closeDyno(build.id);
@@ -143,7 +141,7 @@ export function createBuildService(deps: BuildServiceDeps) {
     }
     await line(build, app.name, `-----> Released v${release.version}`);
     await deps.notifyFormation(app.name);
-    const outcome = await awaitDeploy(build, app, release.version);
+    const outcome = await awaitDeploy(build, app, release);
     if (outcome.ok) {
       await line(build, app.name, `       http://${app.name}.${config.domain}:${config.routerPort}/ deployed to Ouro`);
     } else {

@@ -7,7 +7,11 @@ import type { Strategy, StrategyName } from "../dynos/model.ts";
 export interface DesiredApp {
   appId: string;
   app: string;
+  /** The release to run: the newest succeeded or deploying one. */
   release: number;
+  releaseId: string;
+  /** `deploying`: not current yet; the dyno manager makes it `succeeded` once its web dynos are up. */
+  releaseStatus: "deploying" | "succeeded";
   slugChecksum: string;
   processTypes: Record<string, string>;
   config: Record<string, string>;
@@ -25,6 +29,8 @@ export async function loadDesiredApps(db: Db, app?: string): Promise<DesiredApp[
     app_id: string;
     name: string;
     version: number;
+    release_id: string;
+    release_status: "deploying" | "succeeded";
     config: Record<string, string>;
     checksum: string;
     process_types: Record<string, string>;
@@ -34,18 +40,20 @@ export async function loadDesiredApps(db: Db, app?: string): Promise<DesiredApp[
     strategy: StrategyName;
     strategy_batch: number;
   }>(`
-    SELECT a.id AS app_id, a.name, r.version, r.config, s.checksum, s.process_types, a.strategy, a.strategy_batch,
+    SELECT a.id AS app_id, a.name, r.version, r.id AS release_id, r.status AS release_status, r.config, s.checksum, s.process_types, a.strategy, a.strategy_batch,
            (SELECT jsonb_object_agg(type, quantity) FROM formations WHERE app_id = a.id) AS formation,
            (SELECT jsonb_object_agg(type, size) FROM formations WHERE app_id = a.id) AS sizes,
            (SELECT jsonb_object_agg(type, generation) FROM formations WHERE app_id = a.id) AS generations
     FROM apps a
-    JOIN current_releases r ON r.app_id = a.id
+    JOIN target_releases r ON r.app_id = a.id
     JOIN slugs s ON s.id = r.slug_id
     WHERE $1::text IS NULL OR a.name = $1`, [app ?? null]);
   return rows.map((row) => ({
     appId: row.app_id,
     app: row.name,
     release: row.version,
+    releaseId: row.release_id,
+    releaseStatus: row.release_status,
     slugChecksum: row.checksum,
     processTypes: row.process_types,
     config: row.config,

@@ -61,8 +61,11 @@ export interface NewRelease {
   configChanges?: Record<string, string | null>;
   description: string;
   userId: string | null;
-  /** `pending` while a release phase runs; it becomes current only once `succeeded`. */
-  status?: "pending" | "succeeded";
+  /**
+   * `pending` while a release phase runs; `deploying` while the dyno manager brings its dynos up;
+   * it becomes current, its config and process types applied to the app, only once `succeeded`.
+   */
+  status?: "pending" | "deploying" | "succeeded";
   /** Written in the release's transaction. */
   audit?: AuditEntry;
 }
@@ -83,27 +86,53 @@ export async function insertRelease(client: pg.PoolClient, change: NewRelease): 
     [change.appId],
   );
   if (!app.rows[0]) throw notFound("Couldn't find that app.");
-  const config = { ...app.rows[0].config };
+  // On top of the release being deployed, if one is: a change made meanwhile keeps its slug and config.
+  const targets = await client.query<{ id: string; config: Record<string, string>; slug_id: string | null; status: string }>(
+    "SELECT id, config, slug_id, status FROM target_releases WHERE app_id = $1",
+    [change.appId],
+  );
+  const target = targets.rows[0];
+  const config = { ...(target?.config ?? app.rows[0].config) };
   for (const [key, value] of Object.entries(change.configChanges ?? {})) {
     if (value === null) delete config[key];
     else config[key] = value;
   }
   const current = await currentRelease(client, change.appId);
-  const slugId = change.slugId ?? current?.slug_id ?? null;
+  const slugId = change.slugId ?? target?.slug_id ?? current?.slug_id ?? null;
   const next = await client.query<{ version: number }>(
     "SELECT coalesce(max(version), 0) + 1 AS version FROM releases WHERE app_id = $1",
     [change.appId],
   );
+  // A release made while another is deploying takes its place: it deploys too, with its slug.
+  const deploying = target?.status === "deploying" ? target : undefined;
+  const requested = change.status ?? "succeeded";
+  const status = deploying && requested === "succeeded" ? "deploying" : requested;
+  if (deploying && status === "deploying") {
+    await client.query("UPDATE releases SET status = 'failed', failure_message = $2 WHERE id = $1 AND status = 'deploying'", [
+      deploying.id,
+      `superseded by v${next.rows[0]!.version} before its dynos were up`,
+    ]);
+  }
   const inserted = await client.query<{ id: string }>(
     `INSERT INTO releases (app_id, version, slug_id, config, description, user_id, status)
      VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`,
-    [change.appId, next.rows[0]!.version, slugId, config, change.description, change.userId, change.status ?? "succeeded"],
+    [change.appId, next.rows[0]!.version, slugId, config, change.description, change.userId, status],
   );
-  await client.query("UPDATE apps SET config = $2, updated_at = now() WHERE id = $1", [change.appId, config]);
-  if (slugId && slugId !== current?.slug_id) await syncFormation(client, change.appId, slugId);
+  // Only a release that is current at once changes the app now; the others when they succeed.
+  if (status === "succeeded") await applyRelease(client, change.appId, { config, slugId, previousSlugId: current?.slug_id ?? null });
   await recordAuditIf(client, change.audit && { ...change.audit, detail: { ...change.audit.detail, version: next.rows[0]!.version } });
   const { rows } = await client.query<ReleaseRow>(`${SELECT_RELEASE} WHERE r.id = $1`, [inserted.rows[0]!.id]);
   return rows[0]!;
+}
+
+/** What a release changes in its app when it becomes current: the config, and the formation's types. */
+async function applyRelease(
+  client: pg.PoolClient,
+  appId: string,
+  release: { config: Record<string, string>; slugId: string | null; previousSlugId: string | null },
+): Promise<void> {
+  await client.query("UPDATE apps SET config = $2, updated_at = now() WHERE id = $1", [appId, release.config]);
+  if (release.slugId && release.slugId !== release.previousSlugId) await syncFormation(client, appId, release.slugId);
 }
 
 /**
@@ -126,20 +155,43 @@ async function syncFormation(client: pg.PoolClient, appId: string, slugId: strin
   }
 }
 
+/** Whether the release runs another slug than the current release (a push), not only new config. */
+export async function bringsNewSlug(db: Db, releaseId: string): Promise<boolean> {
+  const { rows } = await db.query<{ changed: boolean }>(
+    `SELECT r.slug_id IS DISTINCT FROM (SELECT c.slug_id FROM current_releases c WHERE c.app_id = r.app_id) AS changed
+     FROM releases r WHERE r.id = $1`,
+    [releaseId],
+  );
+  return rows[0]?.changed ?? false;
+}
+
 /**
- * Ends a pending release: `succeeded` makes it current, `failed` records why. Returns false
- * when it was not pending (already ended, or gone with its app).
+ * Moves a release on: `pending` (its release phase) to `deploying` or `failed`, `deploying` (its
+ * dynos starting) to `succeeded` or `failed`. `succeeded` makes it current and applies its config
+ * and process types to the app in the same transaction. Returns false when it was not in `from`
+ * (already moved on, or gone with its app).
  */
 export async function endRelease(
   db: Db,
   id: string,
-  outcome: { status: "succeeded" } | { status: "failed"; message: string },
+  outcome: { from?: "pending" | "deploying"; status: "deploying" | "succeeded" } | { from?: "pending" | "deploying"; status: "failed"; message: string },
 ): Promise<boolean> {
-  const { rowCount } = await db.query(
-    "UPDATE releases SET status = $2, failure_message = $3 WHERE id = $1 AND status = 'pending'",
-    [id, outcome.status, outcome.status === "failed" ? outcome.message : null],
-  );
-  return rowCount === 1;
+  return transaction(db, async (client) => {
+    const { rows } = await client.query<{ app_id: string; config: Record<string, string>; slug_id: string | null }>(
+      "UPDATE releases SET status = $2, failure_message = $3 WHERE id = $1 AND status = $4 RETURNING app_id, config, slug_id",
+      [id, outcome.status, outcome.status === "failed" ? outcome.message : null, outcome.from ?? "pending"],
+    );
+    const ended = rows[0];
+    if (!ended) return false;
+    if (outcome.status === "succeeded") {
+      const previous = await client.query<{ slug_id: string | null }>(
+        "SELECT slug_id FROM releases WHERE app_id = $1 AND status = 'succeeded' AND id <> $2 ORDER BY version DESC LIMIT 1",
+        [ended.app_id, id],
+      );
+      await applyRelease(client, ended.app_id, { config: ended.config, slugId: ended.slug_id, previousSlugId: previous.rows[0]?.slug_id ?? null });
+    }
+    return true;
+  });
 }
 
 /** Pending releases whose release phase is not running (no open `release` run of that version). */

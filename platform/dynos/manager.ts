@@ -4,7 +4,18 @@
 // every container exit, and on a steady tick.
 import type Docker from "dockerode";
 import type { Redis } from "ioredis";
-import { type Db, type DynoRecord, appsWithOpenRuns, existingAppIds, listOpenRuns, loadDesiredApps, markRun, recordDynos } from "../db/index.ts";
+import {
+  type Db,
+  type DesiredApp,
+  type DynoRecord,
+  appsWithOpenRuns,
+  endRelease,
+  existingAppIds,
+  listOpenRuns,
+  loadDesiredApps,
+  markRun,
+  recordDynos,
+} from "../db/index.ts";
 import type { Log } from "../lib/background.ts";
 import { appendLog } from "../logs/index.ts";
 import { diffFormation } from "./diff.ts";
@@ -53,10 +64,10 @@ export function createDynoManager(opts: DynoManagerOptions) {
   /** Per app, the containers a one-dyno restart asked to replace (the next reconcile takes them). */
   const restartRequests = new Map<string, Set<string>>();
 
-  async function desired(app: string): Promise<{ appId?: string; dynos: DesiredDyno[]; strategy: Strategy }> {
+  async function desired(app: string): Promise<{ appId?: string; dynos: DesiredDyno[]; strategy: Strategy; model?: DesiredApp }> {
     const [model] = await loadDesiredApps(db, app);
     if (!model) return { dynos: [], strategy: DEFAULT_STRATEGY };
-    return { appId: model.appId, dynos: desiredDynos(model), strategy: model.strategy };
+    return { appId: model.appId, dynos: desiredDynos(model), strategy: model.strategy, model };
   }
 
   // Only the formation's web dynos get traffic: a one-off dyno of type `web` never does.
@@ -96,7 +107,8 @@ export function createDynoManager(opts: DynoManagerOptions) {
     await syncRoutes(app, live);
   }
 
-  async function startDyno(dyno: DesiredDyno): Promise<boolean> {
+  /** Starts a dyno; a web dyno must accept connections on $PORT in time. Why it did not, otherwise. */
+  async function startDyno(dyno: DesiredDyno): Promise<true | string> {
     const id = await engine.start(dyno);
     logs.follow(id, dyno.app, dynoName(dyno), 0);
     if (dyno.type !== "web") {
@@ -119,12 +131,16 @@ export function createDynoManager(opts: DynoManagerOptions) {
     await appendLog(redis, dyno.app, { source: "ouro", dyno: dynoName(dyno), line: `Error R10 (Boot timeout): ${why}` });
     // Kept, exited: `ps` shows it crashed and the crash backoff counts it.
     await engine.halt(id);
-    return false;
+    return `${dynoName(dyno)} ${why} (R10)`;
   }
 
-  async function runStep(step: Step, failed: Set<string>) {
+  /** Slot keys whose new dyno did not come up, with why. */
+  type Failures = Map<string, string>;
+
+  async function runStep(step: Step, failed: Failures) {
     if (step.kind === "start") {
-      if (!(await startDyno(step.dyno))) failed.add(slotKey(step.dyno));
+      const started = await startDyno(step.dyno);
+      if (started !== true) failed.set(slotKey(step.dyno), started);
     } else if (step.kind === "stop") {
       if (step.unlessFailed && failed.has(step.unlessFailed)) return;
       up.delete(step.dyno.containerId);
@@ -163,7 +179,7 @@ export function createDynoManager(opts: DynoManagerOptions) {
   }
 
   async function reconcileFormation(app: string) {
-    const { appId, dynos: wantedDynos, strategy } = await desired(app);
+    const { appId, dynos: wantedDynos, strategy, model } = await desired(app);
     const live = (await engine.listLive(app)).filter((d) => !d.runId);
     // The release each wanted slot should run; a crash counts against that release only.
     const wanted = new Map(wantedDynos.map((d) => [slotKey(d), d.release]));
@@ -187,7 +203,7 @@ export function createDynoManager(opts: DynoManagerOptions) {
       return backoff.mayStart(key, release);
     });
     const plan = planChanges(changes, opts.strategy ?? strategy);
-    const failed = new Set<string>();
+    const failed: Failures = new Map();
     for (const phase of plan) {
       for (const step of phase) {
         const d = step.dyno;
@@ -195,11 +211,46 @@ export function createDynoManager(opts: DynoManagerOptions) {
       }
       await Promise.all(phase.map((step) => runStep(step, failed).catch((e: Error) => {
         log(`${app}: ${step.kind} ${dynoName(step.dyno)} failed: ${e.message}`);
-        if (step.kind === "start") failed.add(slotKey(step.dyno));
+        if (step.kind === "start") failed.set(slotKey(step.dyno), `${dynoName(step.dyno)} could not start: ${e.message}`);
       })));
       await record(app, appId);
     }
     if (plan.length === 0) await record(app, appId);
+    if (model?.releaseStatus === "deploying") await settleDeploy(model, wantedDynos, failed);
+  }
+
+  /**
+   * A deploying release becomes current once every web dyno it wants accepts connections (every
+   * dyno runs, for an app without web dynos); a web dyno of it that did not come up fails it, and
+   * the previous release, whose dynos the plan kept, is the target again.
+   */
+  async function settleDeploy(model: DesiredApp, wantedDynos: DesiredDyno[], failed: Failures) {
+    const app = model.app;
+    const webFailure = wantedDynos.find((d) => d.type === "web" && failed.has(slotKey(d)));
+    if (webFailure) {
+      const message = `${failed.get(slotKey(webFailure))}; v${model.release} failed and the previous release keeps serving`;
+      if (await endRelease(db, model.releaseId, { from: "deploying", status: "failed", message })) {
+        log(`${app}: v${model.release} failed: ${message}`);
+        await appendLog(redis, app, { source: "ouro", dyno: "release", line: `Release v${model.release} failed: ${message}` });
+        again(`formation:${app}`);
+      }
+      return;
+    }
+    const live = (await engine.listLive(app)).filter((d) => !d.runId && d.running && d.release === model.release);
+    const ready = (d: DesiredDyno) => live.some((l) => slotKey(l) === slotKey(d) && (d.type !== "web" || up.has(l.containerId)));
+    const webs = wantedDynos.filter((d) => d.type === "web");
+    if (!(webs.length ? webs : wantedDynos).every(ready)) return;
+    if (await endRelease(db, model.releaseId, { from: "deploying", status: "succeeded" })) {
+      log(`${app}: v${model.release} is up and current`);
+      // Its process types join the formation now: reconcile again with them.
+      again(`formation:${app}`);
+    }
+  }
+
+  /** Has the reconcile running under `key` go round once more when it ends. */
+  function again(key: string) {
+    const running = inFlight.get(key);
+    if (running) running.dirty = true;
   }
 
   /**

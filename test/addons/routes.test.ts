@@ -139,7 +139,9 @@ describe("add-on routes", () => {
       { version: 1, status: "succeeded", run_type: null },
       { version: 2, status: "pending", run_type: "release" },
     ]);
-    expect((await getApp(db, app.id)).config).toHaveProperty("DATABASE_URL");
+    // The config the dynos run is the current release's: it changes only once v2 passes its release phase.
+    expect((await getApp(db, app.id)).config).not.toHaveProperty("DATABASE_URL");
+    expect((await db.query("SELECT config FROM releases WHERE app_id = $1 AND version = 2", [app.id])).rows[0].config).toHaveProperty("DATABASE_URL");
     expect((await call("DELETE", `/apps/phased/addons/${created.body.id}`)).status).toBe(200);
     await expect.poll(phases).toContainEqual({ version: 3, status: "pending", run_type: "release" });
   });
