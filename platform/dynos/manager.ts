@@ -107,6 +107,12 @@ export function createDynoManager(opts: DynoManagerOptions) {
     await syncRoutes(app, live);
   }
 
+  /** The app's own boot timeout (config var OURO_BOOT_TIMEOUT, seconds, 1 to 600), else the manager's. */
+  function bootTimeout(env: Record<string, string>): number {
+    const seconds = Number(env.OURO_BOOT_TIMEOUT);
+    return Number.isInteger(seconds) && seconds >= 1 && seconds <= 600 ? seconds * 1000 : bootTimeoutMs;
+  }
+
   /** Starts a dyno; a web dyno must accept connections on $PORT in time. Why it did not, otherwise. */
   async function startDyno(dyno: DesiredDyno): Promise<true | string> {
     const id = await engine.start(dyno);
@@ -115,7 +121,8 @@ export function createDynoManager(opts: DynoManagerOptions) {
       up.add(id);
       return true;
     }
-    const deadline = Date.now() + bootTimeoutMs;
+    const timeoutMs = bootTimeout(dyno.env);
+    const deadline = Date.now() + timeoutMs;
     const ip = await engine.inspectIp(id);
     while (Date.now() < deadline && (await engine.isRunning(id))) {
       if (ip && (await acceptsConnections(ip, DYNO_PORT))) {
@@ -126,7 +133,7 @@ export function createDynoManager(opts: DynoManagerOptions) {
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
     const why = (await engine.isRunning(id))
-      ? `did not bind to $PORT (${DYNO_PORT}) within ${bootTimeoutMs / 1000} s, stopping it`
+      ? `did not bind to $PORT (${DYNO_PORT}) within ${timeoutMs / 1000} s, stopping it`
       : "exited before it bound to $PORT";
     await appendLog(redis, dyno.app, { source: "ouro", dyno: dynoName(dyno), line: `Error R10 (Boot timeout): ${why}` });
     // Kept, exited: `ps` shows it crashed and the crash backoff counts it.

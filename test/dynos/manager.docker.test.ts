@@ -22,7 +22,11 @@ import {
   deleteApp,
   ensureUser,
   getRun,
+  currentRelease,
+  getApp,
+  getRelease,
   listDynos,
+  listFormation,
   restartFormation,
   setStrategy,
   updateFormation,
@@ -161,7 +165,7 @@ async function deployedApp(processTypes: Record<string, string>, formation: Reco
 }
 
 /** A new release of the test slug with these process types (a new slug row, the same blob). */
-async function release(appId: string, processTypes: Record<string, string>) {
+async function release(appId: string, processTypes: Record<string, string>, opts: { status?: "deploying"; config?: Record<string, string> } = {}) {
   const row = await createSlug(db(), {
     app_id: appId,
     checksum: slug.checksum,
@@ -171,7 +175,7 @@ async function release(appId: string, processTypes: Record<string, string>) {
     stack: "bookworm",
     buildpack_description: null,
   });
-  return createRelease(db(), { appId, slugId: row.id, description: "Deploy", userId: user.id });
+  return createRelease(db(), { appId, slugId: row.id, description: "Deploy", userId: user.id, status: opts.status, configChanges: opts.config });
 }
 
 async function containers(app: string, opts: { running?: boolean } = {}) {
@@ -412,6 +416,48 @@ describe("dyno manager on the Docker engine", () => {
     const r10 = (await logLines(app.name)).filter((l) => l.line.startsWith("Error R10 (Boot timeout)"));
     expect(r10.map((l) => `${l.source}[${l.dyno}]`)).toEqual(["ouro[web.1]"]);
     expect(r10[0]!.line).toContain("did not bind to $PORT");
+  });
+
+  it("makes a deploying release current once its web dynos are up, applying its config and process types", async () => {
+    const app = await deployedApp({ web: WEB }, { web: 1 });
+    const m = manager();
+    await m.reconcileApp(app.name);
+    const v2 = await release(app.id, { web: WEB, worker: WORKER }, { status: "deploying", config: { GREETING: "v2" } });
+    // Nothing of v2 reaches the app before its dynos are up.
+    expect((await getApp(db(), app.id)).config).toEqual({});
+    expect((await listFormation(db(), app.id)).map((f) => f.type)).toEqual(["web"]);
+    await m.reconcileApp(app.name);
+    const settled = await getRelease(db(), app.id, v2.id);
+    expect(settled).toMatchObject({ status: "succeeded", current: true });
+    expect((await getApp(db(), app.id)).config).toEqual({ GREETING: "v2" });
+    expect((await listFormation(db(), app.id)).map((f) => `${f.type}=${f.quantity}`)).toEqual(["web=1", "worker=0"]);
+    expect((await containers(app.name, { running: true })).map((c) => `${c.Labels["ouro.dyno"]} v${c.Labels["ouro.release"]}`)).toEqual(["web.1 v2"]);
+  });
+
+  it("fails a deploying release whose web dyno never binds $PORT: R10, the previous release current and serving, no retry", async () => {
+    const app = await deployedApp({ web: WEB }, { web: 1 });
+    const m = manager({ bootTimeoutMs: 1_500 });
+    await m.reconcileApp(app.name);
+    const [v1] = await containers(app.name, { running: true });
+    const v2 = await release(app.id, { web: "exec sleep 600", clock: WORKER }, { status: "deploying", config: { BROKEN: "yes" } });
+    await m.reconcileApp(app.name);
+
+    const failed = await getRelease(db(), app.id, v2.id);
+    expect(failed.status).toBe("failed");
+    expect(failed.failure_message).toMatch(/^web\.1 did not bind to \$PORT \(5000\) within 1\.5 s, stopping it \(R10\); v2 failed and the previous release keeps serving$/);
+    expect((await currentRelease(db(), app.id))!.version).toBe(1);
+    // Its config and process types never reached the app.
+    expect((await getApp(db(), app.id)).config).toEqual({});
+    expect((await listFormation(db(), app.id)).map((f) => f.type)).toEqual(["web"]);
+    expect((await containers(app.name, { running: true })).map((c) => c.Id)).toEqual([v1!.Id]);
+    expect((await logLines(app.name)).some((l) => l.dyno === "release" && l.line.startsWith("Release v2 failed: web.1 did not bind"))).toBe(true);
+    // No retry loop: later reconciles start nothing of v2.
+    const starts = startsOf(app.name);
+    await m.reconcileApp(app.name);
+    await m.reconcileApp(app.name);
+    await sleep(500);
+    expect(startsOf(app.name)).toBe(starts);
+    expect((await containers(app.name, { running: true })).map((c) => c.Id)).toEqual([v1!.Id]);
   });
 
   it("runs a one-off dyno once and records its exit code", async () => {

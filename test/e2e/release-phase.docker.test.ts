@@ -3,7 +3,7 @@
 // beforeAll deploys v1 with a release command that succeeds; each test starts from it.
 import { writeFileSync } from "node:fs";
 import { beforeAll, describe, expect, it } from "vitest";
-import { api, appWithCheckout, git, pushChange, viaRouter } from "../support/platform.ts";
+import { api, appWithCheckout, eventually, git, ouro, pushChange, viaRouter } from "../support/platform.ts";
 
 const fixture = appWithCheckout("release", "hello-express");
 const app = fixture.name;
@@ -11,6 +11,11 @@ const app = fixture.name;
 interface Release { version: number; status: string; current: boolean }
 
 const releases = async () => (await api<Release[]>("GET", `/apps/${app}/releases`)).body;
+/** What the running dynos use: the formation and the config, which a failed release must leave as they were. */
+const runningModel = async () => ({
+  formation: (await api<{ type: string; quantity: number }[]>("GET", `/apps/${app}/formation`)).body.map((f) => `${f.type}=${f.quantity}`).sort(),
+  config: (await api<Record<string, string>>("GET", `/apps/${app}/config-vars`)).body,
+});
 const withRelease = (command: string) => (dir: string) => writeFileSync(`${dir}/Procfile`, `web: node server.js\nrelease: ${command}\n`);
 
 describe("release phase", () => {
@@ -35,7 +40,13 @@ describe("release phase", () => {
     const before = await releases();
     const current = before.find((r) => r.current)!;
     const next = Math.max(...before.map((r) => r.version)) + 1;
-    const push = pushChange(fixture.dir, { from: deployed, message: "release: exit 1", change: withRelease("echo cannot migrate; exit 1") });
+    const model = await runningModel();
+    // The failed release drops `web` and adds `worker`: neither may reach the formation.
+    const push = pushChange(fixture.dir, {
+      from: deployed,
+      message: "release: exit 1",
+      change: (dir) => writeFileSync(`${dir}/Procfile`, "worker: node worker.js\nrelease: echo cannot migrate; exit 1\n"),
+    });
     expect(push.code).not.toBe(0);
     expect(push.output).toContain("cannot migrate");
     expect(push.output).toContain(`Release command (echo cannot migrate; exit 1) exited with status 1: v${next} failed and the current release keeps serving`);
@@ -44,8 +55,39 @@ describe("release phase", () => {
       [next, "failed", false],
     ]);
     expect(current.status).toBe("succeeded");
+    expect(await runningModel()).toEqual(model);
     const res = await viaRouter(app);
     expect(res.status).toBe(200);
     expect(res.body).toContain("Hello from web.1");
+  }, 300_000);
+
+  it("a push whose web process never binds $PORT: R10 in the logs, the push fails, the previous release serves, no retry", async () => {
+    expect(ouro(["config:set", "OURO_BOOT_TIMEOUT=3", "-a", app]).code).toBe(0);
+    // The config release runs the release phase too: it is current once that passed.
+    await eventually("the config release to be current", async () => {
+      const all = await releases();
+      return all.at(-1)?.current ? all : undefined;
+    });
+    const before = await releases();
+    const current = before.find((r) => r.current)!;
+    const next = Math.max(...before.map((r) => r.version)) + 1;
+    const model = await runningModel();
+    const push = pushChange(fixture.dir, {
+      from: deployed,
+      message: "web never binds",
+      change: (dir) => writeFileSync(`${dir}/Procfile`, "web: sleep 600\nworker: node worker.js\n"),
+    });
+    expect(push.code, push.output).not.toBe(0);
+    expect(push.output).toContain(`web.1 did not bind to $PORT (5000) within 3 s, stopping it (R10); v${next} failed and the previous release keeps serving`);
+    expect((await releases()).find((r) => r.current)!.version).toBe(current.version);
+    expect((await releases()).find((r) => r.version === next)).toMatchObject({ status: "failed", current: false });
+    expect(await runningModel()).toEqual(model);
+    const logs = ouro(["logs", "-a", app, "-n", "200"]).stdout;
+    expect(logs).toMatch(/ouro\[web\.1\]: Error R10 \(Boot timeout\): did not bind to \$PORT \(5000\) within 3 s/);
+    expect((await viaRouter(app)).body).toContain("Hello from web.1");
+    // No retry loop: a few seconds on, still one R10 and the old release serving.
+    await new Promise((resolve) => setTimeout(resolve, 5_000));
+    expect(ouro(["logs", "-a", app, "-n", "500"]).stdout.match(/Error R10/g)).toHaveLength(1);
+    expect((await viaRouter(app)).body).toContain("Hello from web.1");
   }, 300_000);
 });
