@@ -10,7 +10,7 @@ import {
   type ReleaseRow,
   type RunRow,
   createRun,
-  bringsNewSlug,
+  deploysNewWebDynos,
   endRelease,
   getRun,
   orphanedPendingReleases,
@@ -89,9 +89,9 @@ async function awaitReleasePhase(
   if (ok) {
     // A new slug deploys: the dyno manager makes it current once its web dynos accept connections.
     // New config alone is current at once, as a config change without a release phase is.
-    const next = (await bringsNewSlug(deps.db, release.id)) ? "deploying" : "succeeded";
+    const next = (await deploysNewWebDynos(deps.db, release.id)) ? "deploying" : "succeeded";
     if (!(await endRelease(deps.db, release.id, { status: next }))) {
-      return { ok: false, message: `v${release.version} of ${opts.app} is no longer pending (the app was deleted?); nothing was released.` };
+      return { ok: false, message: `v${release.version} of ${opts.app} is no longer pending (a newer release built on it took its place, or the app was deleted).` };
     }
     await deps.notifyFormation(opts.app);
     return { ok, message: next === "deploying" ? `Release command succeeded; starting the dynos of v${release.version}` : `Release command succeeded; v${release.version} is current` };

@@ -16,13 +16,15 @@ import {
   appBuildpacks,
   createBuild,
   createRelease,
-  currentRelease,
   expiredBuilds,
   finishBuild,
   getApp,
   getBuild,
   getSlug,
   getRelease,
+  latestActiveRelease,
+  wantsWebDynos,
+  listReleases,
   succeedBuild,
 } from "../db/index.ts";
 import { appendLog, cutLine } from "../logs/index.ts";
@@ -84,18 +86,28 @@ export function createBuildService(deps: BuildServiceDeps) {
    */
   async function awaitDeploy(build: BuildRow, app: AppRow, release: ReleaseRow): Promise<{ ok: boolean; message: string }> {
     await line(build, app.name, `-----> Starting the dynos of v${release.version}; it becomes current once its web dynos accept connections`);
-    const deadline = Date.now() + DEPLOY_TIMEOUT_MS;
+    // Long enough for the app's own boot timeout, twice over (a rolling deploy boots in turns).
+    const bootSeconds = Number(release.config.OURO_BOOT_TIMEOUT) || 60;
+    const waitMs = Math.max(DEPLOY_TIMEOUT_MS, (2 * Math.min(bootSeconds, 600) + 60) * 1000);
+    const deadline = Date.now() + waitMs;
+    let watched = release;
     while (Date.now() < deadline) {
-      const now = await getRelease(db, app.id, release.id);
-      if (now.status === "succeeded") return { ok: true, message: `Deployed v${release.version}` };
+      const now = await getRelease(db, app.id, watched.id);
+      if (now.status === "succeeded") return { ok: true, message: `Deployed v${now.version}` };
       if (now.status === "failed") {
-        return { ok: false, message: `${now.failure_message ?? `v${release.version} failed`}. See \`ouro logs -a ${app.name}\`.` };
+        // A config change made meanwhile took its place with the same slug: the push deploys as that.
+        const successor = (await listReleases(db, app.id)).find((r) => r.version > now.version && r.slug_id === now.slug_id && r.status !== "failed");
+        if (successor) {
+          watched = successor;
+          continue;
+        }
+        return { ok: false, message: `${now.failure_message ?? `v${now.version} failed`}. See \`ouro logs -a ${app.name}\`.` };
       }
       await new Promise((resolve) => setTimeout(resolve, 300));
     }
     return {
       ok: false,
-      message: `the web dynos of v${release.version} were not up after ${DEPLOY_TIMEOUT_MS / 1000} s; it is still deploying (see \`ouro ps:plan -a ${app.name}\`)`,
+      message: `the web dynos of v${watched.version} were not up after ${waitMs / 1000} s; it is still deploying (see \`ouro ps:plan -a ${app.name}\`)`,
     };
   }
 
@@ -118,7 +130,8 @@ export function createBuildService(deps: BuildServiceDeps) {
         description: `Deploy ${build.source_version?.slice(0, 8) ?? build.id.slice(0, 8)}`,
         userId: build.user_id,
         // Current only once its web dynos are up (the dyno manager says so); the release phase first.
-        status: result.processTypes.release ? "pending" : "deploying",
+        // A slug with no web dyno to wait for is current at once, as on Heroku.
+        status: result.processTypes.release ? "pending" : (await wantsWebDynos(db, build.app_id, result.processTypes)) ? "deploying" : "succeeded",
       },
     });
     if (claimed) closeDyno(build.id);
@@ -141,7 +154,8 @@ export function createBuildService(deps: BuildServiceDeps) {
     }
     await line(build, app.name, `-----> Released v${release.version}`);
     await deps.notifyFormation(app.name);
-    const outcome = await awaitDeploy(build, app, release);
+    const settled = await getRelease(db, app.id, release.id);
+    const outcome = settled.status === "succeeded" ? { ok: true, message: `Released v${release.version}` } : await awaitDeploy(build, app, release);
     if (outcome.ok) {
       await line(build, app.name, `       http://${app.name}.${config.domain}:${config.routerPort}/ deployed to Ouro`);
     } else {
@@ -236,8 +250,9 @@ export function createBuildService(deps: BuildServiceDeps) {
       audit?: AuditEntry;
     }): Promise<ReleaseRow> {
       const { app } = change;
-      const current = await currentRelease(db, app.id);
-      const command = current?.slug_id ? (await getSlug(db, app.id, current.slug_id)).process_types.release : undefined;
+      // The release phase of the slug the new release runs: the newest one that has not failed.
+      const base = await latestActiveRelease(db, app.id);
+      const command = base?.slug_id ? (await getSlug(db, app.id, base.slug_id)).process_types.release : undefined;
       const release = await createRelease(db, {
         appId: app.id,
         configChanges: change.changes,

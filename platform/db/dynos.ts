@@ -21,6 +21,11 @@ export interface DesiredApp {
   /** Each process type's restart generation (`ps:restart` bumps it). */
   generations: Record<string, number>;
   strategy: Strategy;
+  /**
+   * While the target is deploying: the current release, whose non-web dynos run on until the
+   * target's web dynos are up (a release that fails must not have run its workers).
+   */
+  current?: { release: number; slugChecksum: string; processTypes: Record<string, string>; config: Record<string, string> };
 }
 
 /** Every app's desired model, or only the named app's. */
@@ -39,14 +44,21 @@ export async function loadDesiredApps(db: Db, app?: string): Promise<DesiredApp[
     generations: Record<string, number> | null;
     strategy: StrategyName;
     strategy_batch: number;
+    current_version: number | null;
+    current_checksum: string | null;
+    current_process_types: Record<string, string> | null;
+    current_config: Record<string, string> | null;
   }>(`
     SELECT a.id AS app_id, a.name, r.version, r.id AS release_id, r.status AS release_status, r.config, s.checksum, s.process_types, a.strategy, a.strategy_batch,
            (SELECT jsonb_object_agg(type, quantity) FROM formations WHERE app_id = a.id) AS formation,
            (SELECT jsonb_object_agg(type, size) FROM formations WHERE app_id = a.id) AS sizes,
-           (SELECT jsonb_object_agg(type, generation) FROM formations WHERE app_id = a.id) AS generations
+           (SELECT jsonb_object_agg(type, generation) FROM formations WHERE app_id = a.id) AS generations,
+           c.version AS current_version, cs.checksum AS current_checksum, cs.process_types AS current_process_types, c.config AS current_config
     FROM apps a
     JOIN target_releases r ON r.app_id = a.id
     JOIN slugs s ON s.id = r.slug_id
+    LEFT JOIN current_releases c ON c.app_id = a.id AND r.status = 'deploying'
+    LEFT JOIN slugs cs ON cs.id = c.slug_id
     WHERE $1::text IS NULL OR a.name = $1`, [app ?? null]);
   return rows.map((row) => ({
     appId: row.app_id,
@@ -61,6 +73,16 @@ export async function loadDesiredApps(db: Db, app?: string): Promise<DesiredApp[
     sizes: row.sizes ?? {},
     generations: row.generations ?? {},
     strategy: { name: row.strategy, batch: row.strategy_batch },
+    ...(row.current_version !== null && row.current_checksum !== null
+      ? {
+          current: {
+            release: row.current_version,
+            slugChecksum: row.current_checksum,
+            processTypes: row.current_process_types ?? {},
+            config: row.current_config ?? {},
+          },
+        }
+      : {}),
   }));
 }
 

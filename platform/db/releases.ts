@@ -86,9 +86,11 @@ export async function insertRelease(client: pg.PoolClient, change: NewRelease): 
     [change.appId],
   );
   if (!app.rows[0]) throw notFound("Couldn't find that app.");
-  // On top of the release being deployed, if one is: a change made meanwhile keeps its slug and config.
+  // On top of the newest release that has not failed (one in its release phase or deploying
+  // included): a change made meanwhile keeps its slug and config.
   const targets = await client.query<{ id: string; config: Record<string, string>; slug_id: string | null; status: string }>(
-    "SELECT id, config, slug_id, status FROM target_releases WHERE app_id = $1",
+    `SELECT id, config, slug_id, status FROM releases WHERE app_id = $1 AND status IN ('pending', 'deploying', 'succeeded')
+     ORDER BY version DESC LIMIT 1`,
     [change.appId],
   );
   const target = targets.rows[0];
@@ -155,14 +157,38 @@ async function syncFormation(client: pg.PoolClient, appId: string, slugId: strin
   }
 }
 
-/** Whether the release runs another slug than the current release (a push), not only new config. */
-export async function bringsNewSlug(db: Db, releaseId: string): Promise<boolean> {
-  const { rows } = await db.query<{ changed: boolean }>(
-    `SELECT r.slug_id IS DISTINCT FROM (SELECT c.slug_id FROM current_releases c WHERE c.app_id = r.app_id) AS changed
-     FROM releases r WHERE r.id = $1`,
+/**
+ * Whether a release of a slug with these process types has web dynos to wait for: the slug has a
+ * `web` type and the formation does not scale it to zero (a first deploy starts one).
+ */
+export async function wantsWebDynos(db: Db | pg.PoolClient, appId: string, processTypes: Record<string, string>): Promise<boolean> {
+  if (processTypes.web === undefined) return false;
+  const { rows } = await db.query<{ quantity: number }>("SELECT quantity FROM formations WHERE app_id = $1 AND type = 'web'", [appId]);
+  return (rows[0]?.quantity ?? 1) > 0;
+}
+
+/** The newest release that has not failed: what the next release is built on. */
+export async function latestActiveRelease(db: Db, appId: string): Promise<ReleaseRow | undefined> {
+  const { rows } = await db.query<ReleaseRow>(
+    `${SELECT_RELEASE} WHERE r.app_id = $1 AND r.status IN ('pending', 'deploying', 'succeeded') ORDER BY r.version DESC LIMIT 1`,
+    [appId],
+  );
+  return rows[0];
+}
+
+/**
+ * Whether the release, its release phase passed, deploys (waits for its web dynos): it runs another
+ * slug than the current release (a push, not only new config), one with web dynos to start.
+ */
+export async function deploysNewWebDynos(db: Db, releaseId: string): Promise<boolean> {
+  const { rows } = await db.query<{ deploys: boolean }>(
+    `SELECT r.slug_id IS DISTINCT FROM (SELECT c.slug_id FROM current_releases c WHERE c.app_id = r.app_id)
+       AND s.process_types ? 'web'
+       AND coalesce((SELECT f.quantity FROM formations f WHERE f.app_id = r.app_id AND f.type = 'web'), 1) > 0 AS deploys
+     FROM releases r JOIN slugs s ON s.id = r.slug_id WHERE r.id = $1`,
     [releaseId],
   );
-  return rows[0]?.changed ?? false;
+  return rows[0]?.deploys ?? false;
 }
 
 /**
@@ -177,12 +203,35 @@ export async function endRelease(
   outcome: { from?: "pending" | "deploying"; status: "deploying" | "succeeded" } | { from?: "pending" | "deploying"; status: "failed"; message: string },
 ): Promise<boolean> {
   return transaction(db, async (client) => {
-    const { rows } = await client.query<{ app_id: string; config: Record<string, string>; slug_id: string | null }>(
-      "UPDATE releases SET status = $2, failure_message = $3 WHERE id = $1 AND status = $4 RETURNING app_id, config, slug_id",
+    // The app's row first, as insertRelease locks it: two transactions never wait on each other.
+    await client.query("SELECT 1 FROM apps WHERE id = (SELECT app_id FROM releases WHERE id = $1) FOR UPDATE", [id]);
+    const { rows } = await client.query<{ app_id: string; version: number; config: Record<string, string>; slug_id: string | null }>(
+      "UPDATE releases SET status = $2, failure_message = $3 WHERE id = $1 AND status = $4 RETURNING app_id, version, config, slug_id",
       [id, outcome.status, outcome.status === "failed" ? outcome.message : null, outcome.from ?? "pending"],
     );
     const ended = rows[0];
     if (!ended) return false;
+    if (outcome.status !== "failed") {
+      // A newer release already deploying or current was built on this one: it takes its place.
+      const newer = await client.query<{ version: number }>(
+        "SELECT version FROM releases WHERE app_id = $1 AND version > $2 AND status IN ('deploying', 'succeeded') ORDER BY version DESC LIMIT 1",
+        [ended.app_id, ended.version],
+      );
+      if (newer.rows[0]) {
+        await client.query("UPDATE releases SET status = 'failed', failure_message = $2 WHERE id = $1", [
+          id,
+          `superseded by v${newer.rows[0].version}, which was built on it`,
+        ]);
+        return false;
+      }
+    }
+    if (outcome.status === "deploying") {
+      // It takes the place of any older release still deploying.
+      await client.query(
+        "UPDATE releases SET status = 'failed', failure_message = $3 WHERE app_id = $1 AND status = 'deploying' AND version < $2",
+        [ended.app_id, ended.version, `superseded by v${ended.version} before its dynos were up`],
+      );
+    }
     if (outcome.status === "succeeded") {
       const previous = await client.query<{ slug_id: string | null }>(
         "SELECT slug_id FROM releases WHERE app_id = $1 AND status = 'succeeded' AND id <> $2 ORDER BY version DESC LIMIT 1",

@@ -57,6 +57,8 @@ export function createDynoManager(opts: DynoManagerOptions) {
   const engine = createEngine(opts);
   const logs = createLogFollower({ docker: opts.docker, redis, engine, log });
   const up = new Set<string>();
+  /** The state each formation dyno was last recorded in, to log its changes. */
+  const states = new Map<string, string>();
   const backoff = crashBackoff(opts.backoff);
   const inFlight = new Map<string, { dirty: boolean; done: Promise<void> }>();
   /** The restart generation each slot was last wanted at. */
@@ -105,6 +107,22 @@ export function createDynoManager(opts: DynoManagerOptions) {
     const id = appId ?? live[0]?.appId;
     if (id) await recordDynos(db, id, rows);
     await syncRoutes(app, live);
+    for (const [i, d] of live.entries()) await noteState(app, d, rows[i]!.state);
+  }
+
+  /**
+   * Heroku's lifecycle lines in the app's log for the formation's dynos: `State changed from
+   * starting to up`, and a crash's exit status before `State changed from up to crashed`. Only
+   * changes this manager saw: after its own restart it says nothing of what it adopted.
+   */
+  async function noteState(app: string, d: LiveDyno, state: string) {
+    if (d.runId) return;
+    const before = states.get(d.containerId);
+    states.set(d.containerId, state);
+    if (before === undefined || before === state) return;
+    const dyno = dynoName(d);
+    if (state === "crashed") await say(app, dyno, `Process exited with status ${d.exitCode ?? "unknown"}`);
+    await say(app, dyno, `State changed from ${before} to ${state}`);
   }
 
   /** The app's own boot timeout (config var OURO_BOOT_TIMEOUT, seconds, 1 to 600), else the manager's. */
@@ -116,7 +134,24 @@ export function createDynoManager(opts: DynoManagerOptions) {
   /** Starts a dyno; a web dyno must accept connections on $PORT in time. Why it did not, otherwise. */
   async function startDyno(dyno: DesiredDyno): Promise<true | string> {
     const id = await engine.start(dyno);
+    try {
+      return await bootDyno(dyno, id);
+    } catch (error) {
+      // Halted, never left running unwatched: a dyno nobody saw come up must not count as its slot's.
+      await engine.halt(id);
+      throw error;
+    }
+  }
+
+  /** A lifecycle line in the app's log, best effort: a Redis blip must not fail a start or a reconcile. */
+  async function say(app: string, dyno: string, line: string) {
+    await appendLog(redis, app, { source: "ouro", dyno, line }).catch((error: Error) => log(`${app}: could not log "${line}": ${error.message}`));
+  }
+
+  async function bootDyno(dyno: DesiredDyno, id: string): Promise<true | string> {
     logs.follow(id, dyno.app, dynoName(dyno), 0);
+    states.set(id, "starting");
+    await say(dyno.app, dynoName(dyno), `Starting process with command \`${dyno.command}\``);
     if (dyno.type !== "web") {
       up.add(id);
       return true;
@@ -149,7 +184,9 @@ export function createDynoManager(opts: DynoManagerOptions) {
       const started = await startDyno(step.dyno);
       if (started !== true) failed.set(slotKey(step.dyno), started);
     } else if (step.kind === "stop") {
-      if (step.unlessFailed && failed.has(step.unlessFailed)) return;
+      // A replaced dyno stops only if no new dyno of this plan failed to come up: with one failure
+      // the release (or restart) is in doubt, and what served before keeps serving.
+      if (step.unlessFailed && failed.size > 0) return;
       up.delete(step.dyno.containerId);
       await syncRoutes(step.dyno.app, (await engine.listLive(step.dyno.app)).filter((d) => d.containerId !== step.dyno.containerId));
       await engine.stop(step.dyno.containerId);
@@ -188,6 +225,8 @@ export function createDynoManager(opts: DynoManagerOptions) {
   async function reconcileFormation(app: string) {
     const { appId, dynos: wantedDynos, strategy, model } = await desired(app);
     const live = (await engine.listLive(app)).filter((d) => !d.runId);
+    // A dyno that died since the last look is said to have crashed before it is cleared away.
+    for (const d of live) if (!d.running) await noteState(app, d, "crashed");
     // The release each wanted slot should run; a crash counts against that release only.
     const wanted = new Map(wantedDynos.map((d) => [slotKey(d), d.release]));
     // A restart (a new generation) starts the crash count again, as a new release does.
@@ -243,8 +282,9 @@ export function createDynoManager(opts: DynoManagerOptions) {
       }
       return;
     }
-    const live = (await engine.listLive(app)).filter((d) => !d.runId && d.running && d.release === model.release);
-    const ready = (d: DesiredDyno) => live.some((l) => slotKey(l) === slotKey(d) && (d.type !== "web" || up.has(l.containerId)));
+    const live = (await engine.listLive(app)).filter((d) => !d.runId && d.running);
+    const ready = (d: DesiredDyno) =>
+      live.some((l) => slotKey(l) === slotKey(d) && l.release === d.release && (d.type !== "web" || up.has(l.containerId)));
     const webs = wantedDynos.filter((d) => d.type === "web");
     if (!(webs.length ? webs : wantedDynos).every(ready)) return;
     if (await endRelease(db, model.releaseId, { from: "deploying", status: "succeeded" })) {
@@ -298,6 +338,7 @@ export function createDynoManager(opts: DynoManagerOptions) {
     const existing = new Set(live.map((d) => d.containerId));
     logs.forget(existing);
     for (const id of up) if (!existing.has(id)) up.delete(id);
+    for (const id of states.keys()) if (!existing.has(id)) states.delete(id);
     const apps = new Set([
       ...(await loadDesiredApps(db)).map((a) => a.app),
       ...(await appsWithOpenRuns(db)),
@@ -317,11 +358,12 @@ export function createDynoManager(opts: DynoManagerOptions) {
    */
   async function restartDyno(app: string, name: string) {
     const live = (await engine.listLive(app)).filter((d) => d.running && dynoName(d) === name);
+    // A formation dyno first: a one-off dyno may carry a process type's name (`run -t web`).
     const oneOff = live.find((d) => d.runId);
-    if (oneOff) return void (await engine.stop(oneOff.containerId));
+    if (oneOff && live.every((d) => d.runId)) return void (await engine.stop(oneOff.containerId));
     // The next reconcile of the formation replaces the slot's running dynos, by the plan.
     const slots = restartRequests.get(app) ?? new Set<string>();
-    for (const d of live) slots.add(d.containerId);
+    for (const d of live) if (!d.runId) slots.add(d.containerId);
     restartRequests.set(app, slots);
     await trigger(app);
   }

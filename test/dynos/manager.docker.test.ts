@@ -344,8 +344,8 @@ describe("dyno manager on the Docker engine", () => {
     expect(after).toHaveLength(2);
   });
 
-  it("restarts a killed dyno", async () => {
-    const app = await deployedApp({ worker: WORKER }, { worker: 1 });
+  it("restarts a dyno killed from outside, and the logs say why, as Heroku's do", async () => {
+    const app = await deployedApp({ web: WEB }, { web: 1 });
     const m = manager();
     await m.reconcileApp(app.name);
     const [first] = await containers(app.name, { running: true });
@@ -355,8 +355,17 @@ describe("dyno manager on the Docker engine", () => {
 
     await m.reconcileApp(app.name);
     const now = await containers(app.name);
-    expect(now.map((c) => `${c.Labels["ouro.dyno"]} ${c.State}`)).toEqual(["worker.1 running"]);
+    expect(now.map((c) => `${c.Labels["ouro.dyno"]} ${c.State}`)).toEqual(["web.1 running"]);
     expect(now[0]!.Id).not.toBe(first!.Id);
+    const said = (await logLines(app.name)).filter((l) => l.source === "ouro" && l.dyno === "web.1").map((l) => l.line);
+    expect(said).toEqual([
+      `Starting process with command \`${WEB}\``,
+      "State changed from starting to up",
+      "Process exited with status 137",
+      "State changed from up to crashed",
+      `Starting process with command \`${WEB}\``,
+      "State changed from starting to up",
+    ]);
   });
 
   it("restarts a crashing dyno at once the first time, then holds it back; a new release starts at once", async () => {
