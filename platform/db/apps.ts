@@ -45,10 +45,15 @@ export async function listApps(db: Db, opts: { viewer?: User; includeSystem: boo
   return (await db.query<AppRow>(`${SELECT_APP} WHERE ${REACHABLE("$1")} ORDER BY a.name`, [opts.viewer.id])).rows;
 }
 
-/** Whether `user` may see and change `app` (owner, collaborator or admin; system apps: admin only). */
-export async function canReach(db: Db, user: User, app: Pick<AppRow, "id">): Promise<boolean> {
+/**
+ * Whether `user` may see and change `app` as read (owner, collaborator or admin; system apps:
+ * admin only). Only a collaborator costs a query.
+ */
+export async function canReach(db: Db, user: User, app: Pick<AppRow, "id" | "system" | "owner_id">): Promise<boolean> {
   if (user.admin) return true;
-  const { rows } = await db.query(`SELECT 1 FROM apps a WHERE a.id = $2 AND ${REACHABLE("$1")}`, [user.id, app.id]);
+  if (app.system) return false;
+  if (app.owner_id === user.id) return true;
+  const { rows } = await db.query("SELECT 1 FROM collaborators WHERE app_id = $1 AND user_id = $2", [app.id, user.id]);
   return rows.length === 1;
 }
 

@@ -88,12 +88,7 @@ export async function insertRelease(client: pg.PoolClient, change: NewRelease): 
   if (!app.rows[0]) throw notFound("Couldn't find that app.");
   // On top of the newest release that has not failed (one in its release phase or deploying
   // included): a change made meanwhile keeps its slug and config.
-  const targets = await client.query<{ id: string; config: Record<string, string>; slug_id: string | null; status: string }>(
-    `SELECT id, config, slug_id, status FROM releases WHERE app_id = $1 AND status IN ('pending', 'deploying', 'succeeded')
-     ORDER BY version DESC LIMIT 1`,
-    [change.appId],
-  );
-  const target = targets.rows[0];
+  const target = await latestActiveRelease(client, change.appId);
   const config = { ...(target?.config ?? app.rows[0].config) };
   for (const [key, value] of Object.entries(change.configChanges ?? {})) {
     if (value === null) delete config[key];
@@ -168,7 +163,7 @@ export async function wantsWebDynos(db: Db | pg.PoolClient, appId: string, proce
 }
 
 /** The newest release that has not failed: what the next release is built on. */
-export async function latestActiveRelease(db: Db, appId: string): Promise<ReleaseRow | undefined> {
+export async function latestActiveRelease(db: Db | pg.PoolClient, appId: string): Promise<ReleaseRow | undefined> {
   const { rows } = await db.query<ReleaseRow>(
     `${SELECT_RELEASE} WHERE r.app_id = $1 AND r.status IN ('pending', 'deploying', 'succeeded') ORDER BY r.version DESC LIMIT 1`,
     [appId],
@@ -181,14 +176,14 @@ export async function latestActiveRelease(db: Db, appId: string): Promise<Releas
  * slug than the current release (a push, not only new config), one with web dynos to start.
  */
 export async function deploysNewWebDynos(db: Db, releaseId: string): Promise<boolean> {
-  const { rows } = await db.query<{ deploys: boolean }>(
-    `SELECT r.slug_id IS DISTINCT FROM (SELECT c.slug_id FROM current_releases c WHERE c.app_id = r.app_id)
-       AND s.process_types ? 'web'
-       AND coalesce((SELECT f.quantity FROM formations f WHERE f.app_id = r.app_id AND f.type = 'web'), 1) > 0 AS deploys
+  const { rows } = await db.query<{ app_id: string; changed: boolean; process_types: Record<string, string> }>(
+    `SELECT r.app_id, r.slug_id IS DISTINCT FROM (SELECT c.slug_id FROM current_releases c WHERE c.app_id = r.app_id) AS changed,
+       s.process_types
      FROM releases r JOIN slugs s ON s.id = r.slug_id WHERE r.id = $1`,
     [releaseId],
   );
-  return rows[0]?.deploys ?? false;
+  const release = rows[0];
+  return release !== undefined && release.changed && (await wantsWebDynos(db, release.app_id, release.process_types));
 }
 
 /**

@@ -18,9 +18,23 @@ const runningModel = async () => ({
 });
 const withRelease = (command: string) => (dir: string) => writeFileSync(`${dir}/Procfile`, `web: node server.js\nrelease: ${command}\n`);
 
+/**
+ * A push of `procfile` that is to fail, with what it must leave as it was: the current release,
+ * the version the push will take, and the formation and config the dynos run.
+ */
+async function failingPush(message: string, procfile: string) {
+  const before = await releases();
+  const current = before.find((r) => r.current)!;
+  const next = Math.max(...before.map((r) => r.version)) + 1;
+  const model = await runningModel();
+  const push = pushChange(fixture.dir, { from: deployed, message, change: (dir) => writeFileSync(`${dir}/Procfile`, procfile) });
+  return { before, current, next, model, push };
+}
+
+let deployed = ""; // the commit v1 was built from
+
 describe("release phase", () => {
   let deploy: ReturnType<typeof pushChange>;
-  let deployed = ""; // the commit v1 was built from
 
   beforeAll(() => {
     const base = git(fixture.dir, "rev-parse", "HEAD").output.trim();
@@ -37,16 +51,8 @@ describe("release phase", () => {
   }, 60_000);
 
   it("a release command that exits 1 fails the release; the push says why and the previous release keeps serving", async () => {
-    const before = await releases();
-    const current = before.find((r) => r.current)!;
-    const next = Math.max(...before.map((r) => r.version)) + 1;
-    const model = await runningModel();
     // The failed release drops `web` and adds `worker`: neither may reach the formation.
-    const push = pushChange(fixture.dir, {
-      from: deployed,
-      message: "release: exit 1",
-      change: (dir) => writeFileSync(`${dir}/Procfile`, "worker: node worker.js\nrelease: echo cannot migrate; exit 1\n"),
-    });
+    const { before, current, next, model, push } = await failingPush("release: exit 1", "worker: node worker.js\nrelease: echo cannot migrate; exit 1\n");
     expect(push.code).not.toBe(0);
     expect(push.output).toContain("cannot migrate");
     expect(push.output).toContain(`Release command (echo cannot migrate; exit 1) exited with status 1: v${next} failed and the current release keeps serving`);
@@ -68,15 +74,7 @@ describe("release phase", () => {
       const all = await releases();
       return all.at(-1)?.current ? all : undefined;
     });
-    const before = await releases();
-    const current = before.find((r) => r.current)!;
-    const next = Math.max(...before.map((r) => r.version)) + 1;
-    const model = await runningModel();
-    const push = pushChange(fixture.dir, {
-      from: deployed,
-      message: "web never binds",
-      change: (dir) => writeFileSync(`${dir}/Procfile`, "web: sleep 600\nworker: node worker.js\n"),
-    });
+    const { current, next, model, push } = await failingPush("web never binds", "web: sleep 600\nworker: node worker.js\n");
     expect(push.code, push.output).not.toBe(0);
     expect(push.output).toContain(`web.1 did not bind to $PORT (5000) within 3 s, stopping it (R10); v${next} failed and the previous release keeps serving`);
     expect((await releases()).find((r) => r.current)!.version).toBe(current.version);

@@ -3,22 +3,22 @@
 // `config:set` and a `git push` each replace both web dynos by the app's strategy (preboot: the
 // new set up before the old one stops) while every request gets a 200.
 import { execFile, execFileSync } from "node:child_process";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { repoRoot } from "../../platform/lib/config.ts";
+import { runOuro } from "../support/cli.ts";
 import { constantLoad } from "../support/load.ts";
-import { appWithCheckout, git, ouro, uniqueName } from "../support/platform.ts";
+import { apiKey, apiUrl, appWithCheckout, git, ouro, uniqueName } from "../support/platform.ts";
 
-/** A command run without blocking the event loop, so the load goes on while it runs. */
-function run(file: string, args: string[], cwd = tmpdir()): Promise<{ code: number; output: string }> {
-  return new Promise((resolve) => {
-    execFile(file, args, { cwd, encoding: "utf8", timeout: 240_000 }, (error, stdout, stderr) =>
-      resolve({ code: error ? Number((error as { code?: unknown }).code ?? 1) || 1 : 0, output: `${stdout}${stderr}` }),
+// Commands that do not block the event loop, so the load goes on while they run.
+const ouroAsync = async (args: string[]) => {
+  const result = await runOuro(args, { url: apiUrl, key: apiKey() });
+  return { code: result.code, output: `${result.stdout}${result.stderr}` };
+};
+const gitAsync = (dir: string, ...args: string[]) =>
+  new Promise<{ code: number; output: string }>((resolve) => {
+    execFile("git", ["-C", dir, ...args], { encoding: "utf8", timeout: 240_000 }, (error, stdout, stderr) =>
+      resolve({ code: error ? 1 : 0, output: `${stdout}${stderr}` }),
     );
   });
-}
-const ouroAsync = (args: string[]) => run(join(repoRoot, "bin", "ouro"), args);
 
 const fixture = appWithCheckout("zdt", "hello-express");
 const app = fixture.name;
@@ -85,7 +85,7 @@ describe("zero failed requests while every web dyno is replaced", () => {
     expect(git(fixture.dir, "checkout", "-q", "-b", branch, deployed).code).toBe(0);
     expect(git(fixture.dir, "commit", "-q", "--allow-empty", "-m", "a new release under load").code).toBe(0);
     try {
-      await underLoad(() => run("git", ["-C", fixture.dir, "push", "-f", "ouro", `${branch}:main`]));
+      await underLoad(() => gitAsync(fixture.dir, "push", "-f", "ouro", `${branch}:main`));
     } finally {
       git(fixture.dir, "checkout", "-q", "-f", "main");
       git(fixture.dir, "branch", "-q", "-D", branch);

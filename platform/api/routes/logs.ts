@@ -3,7 +3,7 @@
 import { randomUUID } from "node:crypto";
 import { Router } from "express";
 import { z } from "zod";
-import { canReach, existingAppIds, findUser, getApp } from "../../db/index.ts";
+import { canReach, findUser, getApp } from "../../db/index.ts";
 import { notFound } from "../../lib/errors.ts";
 import { formatLogLine, LOG_SESSION_TTL_MS, logSessionQuery, openLogSession, readLogs } from "../../logs/index.ts";
 import { appOf } from "../access.ts";
@@ -46,12 +46,14 @@ export function logStreamRoutes(ctx: ApiContext): Router {
     const app = await getApp(ctx.db, grant.appId).catch((err: { status?: number }) => {
       throw err.status === 404 ? notFound("The app of this log session no longer exists: it was deleted.") : err;
     });
-    // Its user may have lost the app since (access:remove, transfer, removed from Ouro).
-    const stillReaches = async () => {
-      const user = await findUser(ctx.db, grant.userId);
-      return user !== undefined && (await canReach(ctx.db, user, app));
+    // The app as it is now (it may be gone, or transferred), and its user may have lost it since
+    // (access:remove, a transfer, removed from Ouro).
+    const stillOurs = async () => {
+      const current = await getApp(ctx.db, app.id).catch(() => undefined);
+      const user = current && (await findUser(ctx.db, grant.userId));
+      return current !== undefined && user !== undefined && (await canReach(ctx.db, user, current));
     };
-    if (!(await stillReaches())) throw notFound("This log session's user can no longer read this app's logs.");
+    if (!(await stillOurs())) throw notFound("This log session's user can no longer read this app's logs.");
     res.setHeader("Content-Type", "text/plain; charset=utf-8");
     res.flushHeaders();
     const reader = ctx.redis.duplicate();
@@ -63,7 +65,6 @@ export function logStreamRoutes(ctx: ApiContext): Router {
     // time goes on past it, as Heroku's does (`ouro run` may run longer). It ends when the app goes,
     // checked between reads, since the stream is keyed by a name a new app may take, or when its
     // user can no longer reach the app.
-    const stillOurs = async () => (await existingAppIds(ctx.db, [app.id])).has(app.id) && (await stillReaches());
     try {
       await readLogs(reader, app.name, grant.query, (line) => res.write(`${formatLogLine(line)}\n`), abort.signal, stillOurs);
     } finally {
