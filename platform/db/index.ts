@@ -13,3 +13,4 @@ export * from "./cron.ts";
 export * from "./addons.ts";
 export * from "./buildpacks.ts";
 export * from "./collaborators.ts";
+export * from "./locks.ts";

@@ -9,14 +9,27 @@ function staleness(want: DesiredDyno, have: LiveDyno, restarts: ReadonlySet<stri
   return undefined;
 }
 
+export interface DiffOptions {
+  /** Containers a one-dyno restart asked to replace. */
+  restarts?: ReadonlySet<string>;
+  /**
+   * Whether a running container is ready (a web dyno accepts connections on $PORT). Without it,
+   * every running container counts as ready.
+   */
+  ready?: (dyno: LiveDyno) => boolean;
+}
+
 /**
  * The delta between what should run and what runs, per dyno slot (app, type,
  * index). Pure: no I/O, no clock. A slot is satisfied by a running container of
- * the desired release, size and restart generation (and not in `restarts`, the containers a
- * one-dyno restart asked to replace); a running container that differs is replaced; an exited
- * one is removed; a running one no slot wants is stopped.
+ * the desired release, size and restart generation (and not in `restarts`); a running container
+ * that differs is replaced; an exited one is removed; a running one no slot wants is stopped.
+ * A slot whose satisfying container is not ready yet keeps its other containers until it is:
+ * after a restart of the manager mid-deploy, the old dyno serves while the new one boots.
  */
-export function diffFormation(desired: DesiredDyno[], live: LiveDyno[], restarts: ReadonlySet<string> = new Set()): Change[] {
+export function diffFormation(desired: DesiredDyno[], live: LiveDyno[], opts: DiffOptions = {}): Change[] {
+  const restarts = opts.restarts ?? new Set<string>();
+  const ready = opts.ready ?? (() => true);
   const changes: Change[] = [];
   const claimed = new Set<string>();
   const bySlot = new Map<string, LiveDyno[]>();
@@ -36,6 +49,7 @@ export function diffFormation(desired: DesiredDyno[], live: LiveDyno[], restarts
     for (const d of running) claimed.add(d.containerId);
     const old = running.filter((d) => !current.includes(d));
     if (keep) {
+      if (!ready(keep)) continue;
       for (const d of [...extra, ...old]) changes.push({ kind: "stop", dyno: d, reason: "superseded" });
     } else if (old.length > 0) {
       changes.push({ kind: "replace", dyno: want, old, reason: staleness(want, old[0]!, restarts)! });

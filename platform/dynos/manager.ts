@@ -15,6 +15,7 @@ import {
   loadDesiredApps,
   markRun,
   recordDynos,
+  sessionLocks,
 } from "../db/index.ts";
 import type { Log } from "../lib/background.ts";
 import { appendLog } from "../logs/index.ts";
@@ -65,6 +66,7 @@ export function createDynoManager(opts: DynoManagerOptions) {
   const generations = new Map<string, number>();
   /** Per app, the containers a one-dyno restart asked to replace (the next reconcile takes them). */
   const restartRequests = new Map<string, Set<string>>();
+  const locks = sessionLocks(db, log);
 
   async function desired(app: string): Promise<{ appId?: string; dynos: DesiredDyno[]; strategy: Strategy; model?: DesiredApp }> {
     const [model] = await loadDesiredApps(db, app);
@@ -80,14 +82,22 @@ export function createDynoManager(opts: DynoManagerOptions) {
     await publishRoutes(redis, app, backends);
   }
 
+  /**
+   * Marks up each running dyno that is ready: any non-web dyno, and a web dyno that accepts
+   * connections. After a restart of the manager this is how it adopts what it finds.
+   */
+  async function probe(live: LiveDyno[]) {
+    for (const d of live) {
+      if (!d.running || up.has(d.containerId)) continue;
+      if (d.type !== "web" || (d.ip && (await acceptsConnections(d.ip, DYNO_PORT, 200)))) up.add(d.containerId);
+    }
+  }
+
   /** Mirrors the live model into the `dynos` table (what `ps` shows) and the route table. */
   async function record(app: string, appId?: string) {
     const live = await engine.listLive(app);
+    await probe(live);
     for (const d of live) {
-      if (d.running && d.type !== "web") up.add(d.containerId);
-      if (d.running && d.type === "web" && !up.has(d.containerId) && d.ip && (await acceptsConnections(d.ip, DYNO_PORT, 200))) {
-        up.add(d.containerId);
-      }
       if (d.running) logs.follow(d.containerId, app, dynoName(d), Math.floor(Date.now() / 1000));
     }
     const rows: DynoRecord[] = live.map((d) => ({
@@ -167,13 +177,33 @@ export function createDynoManager(opts: DynoManagerOptions) {
       }
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
+    return bootTimedOut(dyno, id, timeoutMs);
+  }
+
+  /** R10: the web dyno did not come up in time; it is halted, kept exited (`ps` shows it crashed, the backoff counts it). */
+  async function bootTimedOut(dyno: { app: string; type: string; index: number }, id: string, timeoutMs: number): Promise<string> {
     const why = (await engine.isRunning(id))
       ? `did not bind to $PORT (${DYNO_PORT}) within ${timeoutMs / 1000} s, stopping it`
       : "exited before it bound to $PORT";
     await appendLog(redis, dyno.app, { source: "ouro", dyno: dynoName(dyno), line: `Error R10 (Boot timeout): ${why}` });
-    // Kept, exited: `ps` shows it crashed and the crash backoff counts it.
     await engine.halt(id);
     return `${dynoName(dyno)} ${why} (R10)`;
+  }
+
+  /**
+   * Web dynos that run but are not up, and that no boot of this manager watches: those a restarted
+   * manager found. Each is given what is left of its boot timeout, counted from its creation; past
+   * it, R10 as for any boot. Failures of the wanted release's dynos are put in `failed`.
+   */
+  async function adoptBooting(live: LiveDyno[], wanted: Map<string, DesiredDyno>, failed: Failures) {
+    for (const d of live) {
+      const want = wanted.get(slotKey(d));
+      if (!d.running || d.type !== "web" || up.has(d.containerId)) continue;
+      const timeoutMs = bootTimeout(want?.env ?? {});
+      if (Date.now() < d.createdAt.getTime() + timeoutMs) continue;
+      const why = await bootTimedOut(d, d.containerId, timeoutMs);
+      if (want?.release === d.release) failed.set(slotKey(d), why);
+    }
   }
 
   /** Slot keys whose new dyno did not come up, with why. */
@@ -224,7 +254,17 @@ export function createDynoManager(opts: DynoManagerOptions) {
 
   async function reconcileFormation(app: string) {
     const { appId, dynos: wantedDynos, strategy, model } = await desired(app);
-    const live = (await engine.listLive(app)).filter((d) => !d.runId);
+    const failed: Failures = new Map();
+    const formationOf = async () => (await engine.listLive(app)).filter((d) => !d.runId);
+    let live = await formationOf();
+    await probe(live);
+    if (live.some((d) => d.running && !up.has(d.containerId))) {
+      await adoptBooting(live, new Map(wantedDynos.map((d) => [slotKey(d), d])), failed);
+      // A deploying release whose adopted web dyno timed out has failed: settle it before any new
+      // dyno of it is started, and go round again with the previous release as the target.
+      if (failed.size > 0 && model?.releaseStatus === "deploying") return settleDeploy(model, wantedDynos, failed);
+      live = await formationOf();
+    }
     // A dyno that died since the last look is said to have crashed before it is cleared away.
     for (const d of live) if (!d.running) await noteState(app, d, "crashed");
     // The release each wanted slot should run; a crash counts against that release only.
@@ -242,26 +282,32 @@ export function createDynoManager(opts: DynoManagerOptions) {
     }
     const restarts = restartRequests.get(app);
     restartRequests.delete(app);
-    const changes = diffFormation(wantedDynos, live, restarts).filter((change) => {
-      const key = slotKey(change.dyno);
-      const release = wanted.get(key);
-      if (change.kind === "stop" || release === undefined) return true;
-      return backoff.mayStart(key, release);
-    });
-    const plan = planChanges(changes, opts.strategy ?? strategy);
-    const failed: Failures = new Map();
-    for (const phase of plan) {
-      for (const step of phase) {
-        const d = step.dyno;
-        log(`${app}: ${step.kind} ${dynoName(d)} (v${d.release})`);
+    try {
+      const ready = (d: LiveDyno) => up.has(d.containerId);
+      const changes = diffFormation(wantedDynos, live, { restarts, ready }).filter((change) => {
+        const key = slotKey(change.dyno);
+        const release = wanted.get(key);
+        if (change.kind === "stop" || release === undefined) return true;
+        return backoff.mayStart(key, release);
+      });
+      const plan = planChanges(changes, opts.strategy ?? strategy);
+      for (const phase of plan) {
+        for (const step of phase) {
+          const d = step.dyno;
+          log(`${app}: ${step.kind} ${dynoName(d)} (v${d.release})`);
+        }
+        await Promise.all(phase.map((step) => runStep(step, failed).catch((e: Error) => {
+          log(`${app}: ${step.kind} ${dynoName(step.dyno)} failed: ${e.message}`);
+          if (step.kind === "start") failed.set(slotKey(step.dyno), `${dynoName(step.dyno)} could not start: ${e.message}`);
+        })));
+        await record(app, appId);
       }
-      await Promise.all(phase.map((step) => runStep(step, failed).catch((e: Error) => {
-        log(`${app}: ${step.kind} ${dynoName(step.dyno)} failed: ${e.message}`);
-        if (step.kind === "start") failed.set(slotKey(step.dyno), `${dynoName(step.dyno)} could not start: ${e.message}`);
-      })));
-      await record(app, appId);
+      if (plan.length === 0) await record(app, appId);
+    } catch (error) {
+      // A one-dyno restart asked for is not lost with a failed reconcile: the next one takes it.
+      if (restarts) restartRequests.set(app, new Set([...restarts, ...(restartRequests.get(app) ?? [])]));
+      throw error;
     }
-    if (plan.length === 0) await record(app, appId);
     if (model?.releaseStatus === "deploying") await settleDeploy(model, wantedDynos, failed);
   }
 
@@ -301,6 +347,20 @@ export function createDynoManager(opts: DynoManagerOptions) {
   }
 
   /**
+   * Runs `work` under the key's lock between processes, so two dyno managers never act on the
+   * same app at once; when another holds it, this round is skipped (the steady tick comes back).
+   */
+  async function exclusively(key: string, work: () => Promise<void>) {
+    const name = `ouro.dynos:${opts.namespace}:${key}`;
+    if (!(await locks.tryLock(name))) return log(`${key}: another dyno manager is acting on it; skipped`);
+    try {
+      await work();
+    } finally {
+      await locks.unlock(name).catch((error: Error) => log(`${key}: could not release its lock: ${error.message}`));
+    }
+  }
+
+  /**
    * Runs `work` now, or right after the run in progress under the same key. The
    * formation and the one-off dynos of an app have a key each, so a release phase or
    * a cron tick never waits behind a web dyno that is still booting.
@@ -316,7 +376,7 @@ export function createDynoManager(opts: DynoManagerOptions) {
       try {
         do {
           entry.dirty = false;
-          await work().catch((e: Error) => log(`${key}: reconcile failed: ${e.stack}`));
+          await exclusively(key, work).catch((e: Error) => log(`${key}: reconcile failed: ${e.stack}`));
         } while (entry.dirty);
       } finally {
         inFlight.delete(key);

@@ -62,7 +62,7 @@ describe("diffFormation", () => {
 
   it("says why a dyno is replaced", () => {
     const reasons = (desired: DesiredDyno, have: LiveDyno, restarts?: Set<string>) =>
-      diffFormation([desired], [have], restarts).map((c) => (c.kind === "replace" ? c.reason : c.kind));
+      diffFormation([desired], [have], { restarts }).map((c) => (c.kind === "replace" ? c.reason : c.kind));
     expect(reasons(want("web", 1, 3), live("web", 1, 2))).toEqual(["v2 → v3"]);
     expect(reasons({ ...want("web", 1), size: "standard-2X" }, live("web", 1))).toEqual(["standard-1X → standard-2X"]);
     expect(reasons({ ...want("web", 1), generation: 4 }, live("web", 1, 2, true, "standard-1X", 3))).toEqual(["restart"]);
@@ -70,8 +70,17 @@ describe("diffFormation", () => {
 
   it("replaces the containers a one-dyno restart names, and only those", () => {
     const [a, b] = [live("web", 1), live("web", 2)];
-    const changes = diffFormation([want("web", 1), want("web", 2)], [a, b], new Set([b.containerId]));
+    const changes = diffFormation([want("web", 1), want("web", 2)], [a, b], { restarts: new Set([b.containerId]) });
     expect(changes).toEqual([{ kind: "replace", dyno: want("web", 2), old: [b], reason: "restart" }]);
+  });
+
+  // A manager restarted mid-deploy finds the old dyno and the new one side by side in a slot.
+  it("keeps a slot's old dyno until the new one is ready, and starts no third", () => {
+    const [old, booting] = [live("web", 1, 2), live("web", 1, 3)];
+    const notYet = diffFormation([want("web", 1, 3)], [old, booting], { ready: (d) => d !== booting });
+    expect(notYet).toEqual([]);
+    const up = diffFormation([want("web", 1, 3)], [old, booting], { ready: () => true });
+    expect(kinds(up)).toEqual(["stop web.1 v2"]);
   });
 });
 

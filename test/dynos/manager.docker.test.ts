@@ -26,6 +26,7 @@ import {
   getApp,
   getRelease,
   listDynos,
+  loadDesiredApps,
   listFormation,
   restartFormation,
   setStrategy,
@@ -33,6 +34,7 @@ import {
 } from "../../platform/db/index.ts";
 import { createLogFollower } from "../../platform/dynos/dyno-logs.ts";
 import { createEngine } from "../../platform/dynos/engine.ts";
+import { desiredDynos } from "../../platform/dynos/desired.ts";
 import { type DynoManagerOptions, createDynoManager } from "../../platform/dynos/manager.ts";
 import { loadConfig, redisUrl } from "../../platform/lib/config.ts";
 import { type LogLine, deleteLogs, readLogs } from "../../platform/logs/index.ts";
@@ -467,6 +469,71 @@ describe("dyno manager on the Docker engine", () => {
     await sleep(500);
     expect(startsOf(app.name)).toBe(starts);
     expect((await containers(app.name, { running: true })).map((c) => c.Id)).toEqual([v1!.Id]);
+  });
+
+  /** What a manager killed mid-deploy leaves: the new release's dyno started, the old one still running. */
+  async function startedByADeadManager(app: { name: string; id: string }, type: string) {
+    const [model] = await loadDesiredApps(db(), app.name);
+    const dyno = desiredDynos(model!).find((d) => d.type === type)!;
+    return manager().engine.start(dyno);
+  }
+
+  it("a restarted manager adopts what it finds: the healthy dynos stay, and the old web dyno serves until the booting new one is up", async () => {
+    const app = await deployedApp({ web: WEB, worker: WORKER }, { web: 1, worker: 1 });
+    await manager().reconcileApp(app.name);
+    const before = await containers(app.name, { running: true });
+    const worker = before.find((c) => c.Labels["ouro.type"] === "worker")!;
+    const v1 = before.find((c) => c.Labels["ouro.type"] === "web")!;
+    await release(app.id, { web: `sleep 3; ${WEB}`, worker: WORKER }, { status: "deploying" });
+    const booting = await startedByADeadManager(app, "web");
+
+    const m = manager();
+    await m.reconcileApp(app.name);
+    // No third dyno for the slot, the old one still serving, nothing else touched.
+    const meanwhile = await containers(app.name, { running: true });
+    expect(meanwhile.map((c) => c.Id).sort()).toEqual([booting, v1.Id, worker.Id].sort());
+    expect(JSON.parse((await redis!.hget(ROUTES_KEY, app.name)) ?? "[]")).toEqual([`${ipOf(v1)}:5000`]);
+
+    await eventually("the new web dyno up and the old one stopped", async () => {
+      await m.reconcileApp(app.name);
+      const web = (await containers(app.name)).filter((c) => c.Labels["ouro.type"] === "web");
+      return web.length === 1 && web[0]!.Id === booting ? true : undefined;
+    }, 15_000);
+    expect((await currentRelease(db(), app.id))!.version).toBe(2);
+    // The worker of v1 is replaced by v2's once v2 is current; never because the manager changed.
+    const starts = eventsOf(app.name, "start").filter((e) => e.dyno === "worker.1").map((e) => e.release);
+    expect(starts).toEqual(["1", "2"]);
+  });
+
+  it("a restarted manager gives a booting web dyno what is left of its boot timeout, then R10 fails its release", async () => {
+    const app = await deployedApp({ web: WEB }, { web: 1 });
+    await manager().reconcileApp(app.name);
+    const [v1] = await containers(app.name, { running: true });
+    const v2 = await release(app.id, { web: "exec sleep 600" }, { status: "deploying" });
+    const stuck = await startedByADeadManager(app, "web");
+
+    const m = manager({ bootTimeoutMs: 3_000 });
+    await m.reconcileApp(app.name);
+    expect((await containers(app.name, { running: true })).map((c) => c.Id).sort()).toEqual([stuck, v1!.Id].sort());
+    await sleep(3_000);
+    await m.reconcileApp(app.name);
+
+    expect(await getRelease(db(), app.id, v2.id)).toMatchObject({ status: "failed" });
+    expect((await getRelease(db(), app.id, v2.id)).failure_message).toMatch(/^web\.1 did not bind to \$PORT \(5000\) within 3 s/);
+    expect((await containers(app.name, { running: true })).map((c) => c.Id)).toEqual([v1!.Id]);
+    expect((await logLines(app.name)).some((l) => l.line.startsWith("Error R10 (Boot timeout)"))).toBe(true);
+    // Only the dead manager's start: the new one started nothing of v2.
+    expect(eventsOf(app.name, "start").map((e) => e.release)).toEqual(["1", "2"]);
+  });
+
+  it("two managers never act on one app at once", async () => {
+    const app = await deployedApp({ worker: WORKER }, { worker: 2 });
+    const [a, b] = [manager(), manager()];
+    await Promise.all([a.reconcileApp(app.name), b.reconcileApp(app.name)]);
+    expect(dynoNames(await containers(app.name))).toEqual(["worker.1", "worker.2"]);
+    expect(startsOf(app.name)).toBe(2);
+    // The second skipped the app's formation (and its one-off dynos) while the first acted on it.
+    expect(managerLog.filter((l) => l.startsWith(`formation:${app.name}: another dyno manager is acting on it`))).toHaveLength(1);
   });
 
   it("runs a one-off dyno once and records its exit code", async () => {

@@ -1,0 +1,69 @@
+// Named locks between processes, as PostgreSQL advisory locks held by one session of their
+// own. The session ends with the process that holds it, so a process killed with SIGKILL
+// leaves no lock behind: another takes it at once, with no lease to wait out.
+import type pg from "pg";
+import type { Db } from "./pool.ts";
+
+export interface SessionLocks {
+  /** Takes the lock if no other session holds it; never waits. */
+  tryLock(name: string): Promise<boolean>;
+  unlock(name: string): Promise<void>;
+}
+
+/**
+ * Every lock of one process lives on one connection of the pool, taken when the first lock is
+ * and given back once none is held (so an idle process holds no connection).
+ */
+export function sessionLocks(db: Db, log: (line: string) => void): SessionLocks {
+  let session: Promise<pg.PoolClient> | undefined;
+  /** Locks held or being asked for: the session stays while any is. */
+  let users = 0;
+
+  // A lost session lost its locks with it: the next tryLock opens a new one and takes them anew.
+  function client(): Promise<pg.PoolClient> {
+    if (session) return session;
+    const opening = db.connect().then((c) => {
+      c.on("error", (error: Error) => {
+        log(`locks: session lost, its locks are gone: ${error.message}`);
+        if (session === opening) session = undefined;
+        c.release(error);
+      });
+      return c;
+    });
+    session = opening;
+    opening.catch(() => {
+      if (session === opening) session = undefined;
+    });
+    return opening;
+  }
+
+  function done() {
+    users -= 1;
+    if (users > 0 || !session) return;
+    const idle = session;
+    session = undefined;
+    idle.then((c) => c.release(), () => {});
+  }
+
+  return {
+    async tryLock(name) {
+      users += 1;
+      try {
+        const result = await (await client()).query<{ ok: boolean }>("SELECT pg_try_advisory_lock(hashtextextended($1, 0)) AS ok", [name]);
+        if (result.rows[0]!.ok) return true;
+      } catch (error) {
+        done();
+        throw error;
+      }
+      done();
+      return false;
+    },
+    async unlock(name) {
+      try {
+        await (await client()).query("SELECT pg_advisory_unlock(hashtextextended($1, 0))", [name]);
+      } finally {
+        done();
+      }
+    },
+  };
+}
