@@ -37,6 +37,14 @@ export function sessionLocks(db: Db, log: (line: string) => void): SessionLocks 
     return opening;
   }
 
+  /** One query at a time on the session, in the order asked (a pg client must not be given two at once). */
+  let queue: Promise<unknown> = Promise.resolve();
+  function query(sql: string, name: string): Promise<pg.QueryResult<{ ok: boolean }>> {
+    const next = queue.then(async () => (await client()).query<{ ok: boolean }>(sql, [name]));
+    queue = next.catch(() => {});
+    return next;
+  }
+
   function done() {
     users -= 1;
     if (users > 0 || !session) return;
@@ -49,7 +57,7 @@ export function sessionLocks(db: Db, log: (line: string) => void): SessionLocks 
     async tryLock(name) {
       users += 1;
       try {
-        const result = await (await client()).query<{ ok: boolean }>("SELECT pg_try_advisory_lock(hashtextextended($1, 0)) AS ok", [name]);
+        const result = await query("SELECT pg_try_advisory_lock(hashtextextended($1, 0)) AS ok", name);
         if (result.rows[0]!.ok) return true;
       } catch (error) {
         done();
@@ -60,7 +68,7 @@ export function sessionLocks(db: Db, log: (line: string) => void): SessionLocks 
     },
     async unlock(name) {
       try {
-        await (await client()).query("SELECT pg_advisory_unlock(hashtextextended($1, 0))", [name]);
+        await query("SELECT pg_advisory_unlock(hashtextextended($1, 0)) AS ok", name);
       } finally {
         done();
       }

@@ -1,0 +1,101 @@
+// The kernel's dyno manager killed with SIGKILL, on the running platform: the runner starts it
+// again, and it adopts what it finds. Killed while idle, it restarts no dyno; killed in the
+// middle of a push under constant load (127.0.0.1, bounded), it converges on the new release
+// with no failed request, no duplicate and no orphaned container.
+import { execFile, execFileSync } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { beforeAll, describe, expect, it } from "vitest";
+import { dataDirFrom } from "../../platform/lib/config.ts";
+import { runOuro } from "../support/cli.ts";
+import { constantLoad } from "../support/load.ts";
+import { apiKey, apiUrl, appWithCheckout, eventually, git, ouro, uniqueName } from "../support/platform.ts";
+
+const dataDir = dataDirFrom(process.env);
+const managerPid = () => Number(readFileSync(join(dataDir, "run", "dynos.pid"), "utf8"));
+const kernelLog = () => readFileSync(join(dataDir, "logs", "kernel.log"), "utf8");
+
+const fixture = appWithCheckout("revive", "hello-express");
+const app = fixture.name;
+
+/** The app's containers in every state, as `id release state`. */
+const containers = () =>
+  execFileSync("docker", ["ps", "-a", "--no-trunc", "--filter", `label=ouro.app=${app}`, "--format", '{{.ID}} {{.Label "ouro.release"}} {{.State}}'], { encoding: "utf8" })
+    .split("\n")
+    .filter(Boolean)
+    .sort();
+
+const gitAsync = (dir: string, ...args: string[]) =>
+  new Promise<{ code: number; output: string }>((resolve) => {
+    execFile("git", ["-C", dir, ...args], { encoding: "utf8", timeout: 240_000 }, (error, stdout, stderr) =>
+      resolve({ code: error ? 1 : 0, output: `${stdout}${stderr}` }),
+    );
+  });
+
+async function waitConverged() {
+  const waited = await runOuro(["ps:wait", "-a", app, "--timeout", "120"], { url: apiUrl, key: apiKey() });
+  expect(waited.code, `${waited.stdout}${waited.stderr}`).toBe(0);
+}
+
+/** SIGKILL to the dyno manager; resolves once the runner has started it again. */
+async function killManager() {
+  const before = managerPid();
+  const logFrom = kernelLog().length;
+  process.kill(before, "SIGKILL");
+  await eventually("the runner to start the dyno manager again", async () =>
+    managerPid() !== before && kernelLog().slice(logFrom).includes("dyno manager running") ? true : undefined,
+  60_000);
+  expect(kernelLog().slice(logFrom)).toMatch(/runner: dynos exited \(signal SIGKILL\), restarting in \d+ ms/);
+}
+
+describe("the dyno manager killed with SIGKILL", () => {
+  let deployed = "";
+  beforeAll(async () => {
+    const push = git(fixture.dir, "push", "ouro", "main");
+    expect(push.code, push.output).toBe(0);
+    deployed = git(fixture.dir, "rev-parse", "HEAD").output.trim();
+    expect(ouro(["ps:scale", "web=2", "-a", app]).code).toBe(0);
+    await waitConverged();
+  }, 300_000);
+
+  it("while idle: started again, it adopts every dyno and restarts none", async () => {
+    const before = containers();
+    expect(before).toHaveLength(2);
+    await killManager();
+    // Past two of its ticks (5 s each), time enough to have replaced anything it would.
+    await new Promise((resolve) => setTimeout(resolve, 11_000));
+    expect(containers()).toEqual(before);
+    await waitConverged();
+  }, 120_000);
+
+  it("in the middle of a push under load: the release goes live, no request fails, no duplicate, no orphan", async () => {
+    const before = containers();
+    const oldRelease = before[0]!.split(" ")[1];
+    const branch = uniqueName("change");
+    expect(git(fixture.dir, "checkout", "-q", "-b", branch, deployed).code).toBe(0);
+    expect(git(fixture.dir, "commit", "-q", "--allow-empty", "-m", "a release the manager dies during").code).toBe(0);
+    const load = constantLoad({ app, connections: 8, maxMs: 150_000 });
+    try {
+      const push = gitAsync(fixture.dir, "push", "-f", "ouro", `${branch}:main`);
+      // The manager dies once the new release's first dyno exists: mid-deploy.
+      await eventually("a dyno of the new release", async () => (containers().some((c) => c.split(" ")[1] !== oldRelease) ? true : undefined), 120_000);
+      await killManager();
+      const pushed = await push;
+      expect(pushed.code, pushed.output).toBe(0);
+      await waitConverged();
+    } finally {
+      const tally = await load.stop();
+      git(fixture.dir, "checkout", "-q", "-f", "main");
+      git(fixture.dir, "branch", "-q", "-D", branch);
+      expect(tally.failures).toEqual({});
+      expect(tally.failed).toBe(0);
+      expect(tally.ok).toBeGreaterThan(100);
+    }
+    const after = containers();
+    // Exactly the formation: two web dynos of the new release, running; nothing else left behind.
+    expect(after).toHaveLength(2);
+    expect(after.every((c) => c.endsWith(" running") && c.split(" ")[1] !== oldRelease), after.join("\n")).toBe(true);
+    const ps = JSON.parse(ouro(["ps", "-a", app, "--json"]).stdout) as { name: string; state: string }[];
+    expect(ps.map((d) => `${d.name} ${d.state}`).sort()).toEqual(["web.1 up", "web.2 up"]);
+  }, 240_000);
+});
