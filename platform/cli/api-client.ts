@@ -112,6 +112,7 @@ export class ApiClient {
   /** Every dyno, or a process type's (`web`) or one dyno's (`web.1`). */
   restartDynos = (app: string, dyno?: string) =>
     this.request<unknown>("DELETE", `/apps/${enc(app)}/dynos${dyno === undefined ? "" : `/${enc(dyno)}`}`);
+  stopDynos = (app: string, dyno: string) => this.request<unknown>("POST", `/apps/${enc(app)}/dynos/${enc(dyno)}/actions/stop`);
   formationPlan = (app: string) => this.request<FormationPlanResource>("GET", `/apps/${enc(app)}/formation-plan`);
   strategy = (app: string) => this.request<StrategySetting>("GET", `/apps/${enc(app)}/strategy`);
   setStrategy = (app: string, change: { strategy: StrategyName; batch?: number }) =>

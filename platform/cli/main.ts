@@ -32,6 +32,7 @@ import { register as ps } from "./commands/ps/index.ts";
 import { register as psPlan } from "./commands/ps/plan.ts";
 import { register as psRestart } from "./commands/ps/restart.ts";
 import { register as psScale } from "./commands/ps/scale.ts";
+import { register as psStop } from "./commands/ps/stop.ts";
 import { register as psStrategy } from "./commands/ps/strategy.ts";
 import { register as psType } from "./commands/ps/type.ts";
 import { register as psWait } from "./commands/ps/wait.ts";
@@ -45,7 +46,7 @@ const COMMANDS: RegisterCommand[] = [
   ...buildpacks.commands,
   access, addons, apps, appsCreate, appsDestroy, appsInfo, appsTransfer, audit, authToken, authorizations, authorizationsCreate,
   authorizationsInfo, authorizationsRevoke, builds, config, configGet, configSet, configUnset,
-  cron, gitRemote, logs, ps, psPlan, psRestart, psScale, psStrategy, psType, psWait, releases, releasesInfo, run, systemUpgrade, users,
+  cron, gitRemote, logs, ps, psPlan, psRestart, psScale, psStop, psStrategy, psType, psWait, releases, releasesInfo, run, systemUpgrade, users,
 ];
 
 const debug = !["", "0", "false"].includes(process.env.OURO_DEBUG ?? "");

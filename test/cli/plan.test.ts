@@ -5,7 +5,7 @@ import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from "vitest";
-import { type AppRow, recordDynos } from "../../platform/db/index.ts";
+import { type AppRow, listAudit, recordDynos } from "../../platform/db/index.ts";
 import { RESTART_CHANNEL, restartMessage } from "../../platform/lib/channels.ts";
 import type { FormationPlanResource } from "../../platform/lib/plan-contract.ts";
 import { type InProcessApi, inProcessApi } from "../support/api.ts";
@@ -269,5 +269,34 @@ describe("ps:plan, ps:wait, ps:strategy and ps:restart", () => {
       stdout: "",
       stderr: `Restarting web.9 dyno on ${app.name}... failed\nError: Couldn't find that dyno: web.9.\n`,
     });
+  });
+
+  it("ps:stop stops the way the strategy replaces: a type as a new generation, one dyno on its own", async () => {
+    const { app, current } = await deployedApp("stop");
+    await recordLive(app, [{ name: "web.1", release: current }]);
+    const type = await ouro("ps:stop", "web", "-a", app.name);
+    expect(type).toEqual({
+      code: 0,
+      stdout: "",
+      stderr: `Stopping web dynos on ${app.name}... done\nThe formation still wants web: new dynos replace what stops. To run fewer, use ouro ps:scale.\n`,
+    });
+    expect(await generations(app)).toEqual({ web: 1, worker: 0 });
+
+    const subscriber = api.deps.redis.duplicate();
+    const messages: string[] = [];
+    subscriber.on("message", (_channel: string, message: string) => void messages.push(message));
+    await subscriber.subscribe(RESTART_CHANNEL);
+    try {
+      expect((await ouro("ps:stop", "web.1", "-a", app.name)).code).toBe(0);
+      for (let i = 0; i < 40 && !messages.includes(restartMessage(app.name, "web.1")); i++) await new Promise((r) => setTimeout(r, 50));
+      expect(messages).toContain(restartMessage(app.name, "web.1"));
+    } finally {
+      subscriber.disconnect();
+    }
+    const audit = await listAudit(api.deps.db, { appId: app.id, limit: 50 });
+    expect(audit.filter((e) => e.action === "dyno.stop").map((e) => e.detail)).toEqual([{ dynos: "web.1" }, { dynos: "web" }]);
+
+    const missing = await ouro("ps:stop", "run.7", "-a", app.name);
+    expect(missing).toEqual({ code: 1, stdout: "", stderr: `Stopping run.7 dyno on ${app.name}... failed\nError: Couldn't find that dyno: run.7.\n` });
   });
 });

@@ -1,4 +1,4 @@
-import { Router } from "express";
+import { type Request, type Response, Router } from "express";
 import { z } from "zod";
 import {
   RELEASE_PHASE_TYPE,
@@ -121,11 +121,17 @@ export function releaseRoutes(ctx: ApiContext): Router {
     res.status(202).json({});
   });
 
-  // Heroku's DELETE /apps/:app/dynos/:dyno takes a dyno's name (`web.1`) or a process type (`web`).
-  router.delete("/apps/:app/dynos/:dyno", async (req, res) => {
+  // Heroku's DELETE /apps/:app/dynos/:dyno (restart) and POST …/actions/stop take a dyno's name
+  // (`web.1`) or a process type (`web`). A one-off dyno stops either way; the formation's dynos are
+  // replaced by the plan either way (the formation still wants them: `ps:scale` removes them), so a
+  // stop fails no request.
+  router.delete("/apps/:app/dynos/:dyno", (req, res) => restartOrStop(req, res, "dyno.restart"));
+  router.post("/apps/:app/dynos/:dyno/actions/stop", (req, res) => restartOrStop(req, res, "dyno.stop"));
+
+  async function restartOrStop(req: Request<{ app: string; dyno: string }>, res: Response, action: "dyno.restart" | "dyno.stop") {
     const app = appOf(res);
     const target = req.params.dyno;
-    const audit = auditOf(req, "dyno.restart", app, { dynos: target });
+    const audit = auditOf(req, action, app, { dynos: target });
     if ((await listFormation(ctx.db, app.id)).some((f) => f.type === target)) {
       await restartFormation(ctx.db, app.id, [target], audit);
       await ctx.notifyFormation(app.name);
@@ -136,7 +142,7 @@ export function releaseRoutes(ctx: ApiContext): Router {
     await recordAudit(ctx.db, audit);
     await ctx.redis.publish(RESTART_CHANNEL, restartMessage(app.name, target));
     res.status(202).json({});
-  });
+  }
 
   return router;
 }
