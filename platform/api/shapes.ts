@@ -95,6 +95,8 @@ export function dynoShape(d: DynoRow, app: AppRow) {
     size: d.size,
     release: { id: null, version: d.release_version },
     attach_url: null,
+    // Ouro's own: where the dyno is in its six-step life (plan-contract.ts).
+    steps: d.steps,
     created_at: d.created_at,
     updated_at: d.updated_at,
   };

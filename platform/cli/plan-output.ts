@@ -2,7 +2,7 @@
 // the strategy, the desired and live models, the delta between them as `+ start web.2 (v5)` lines,
 // the plan as numbered phases, and a one-line progress per process type for a wait.
 import { sizeLabel } from "../lib/dyno-sizes.ts";
-import type { DeltaEntry, FormationPlanResource, PlanStepView } from "../lib/plan-contract.ts";
+import { type DeltaEntry, type FormationPlanResource, LIFECYCLE_STEPS, type LifecycleSteps, type PlanStepView } from "../lib/plan-contract.ts";
 import { elapsed, type Printer } from "./printer.ts";
 import type { StrategyName } from "./types.ts";
 
@@ -28,8 +28,20 @@ export function deltaLine(entry: DeltaEntry): string {
   return `${DELTA_MARK[entry.kind]} ${entry.kind} ${entry.dyno} ${why}`;
 }
 
+/**
+ * The last lifecycle step a dyno began: `start 120 ms` once done, `install… 12s` while under way
+ * (where a stuck dyno is stuck).
+ */
+export function stepText(steps: LifecycleSteps, now: Date): string {
+  const step = [...LIFECYCLE_STEPS].reverse().find((name) => steps[name]);
+  if (!step) return "-";
+  const { at, ms } = steps[step]!;
+  if (ms === undefined) return `${step}… ${elapsed(at, now)}`;
+  return `${step} ${ms < 1000 ? `${ms} ms` : `${(ms / 1000).toFixed(1)} s`}`;
+}
+
 /** `start web.2 v5`, `stop web.1 v4 (abc123def456)`. */
-const stepText = (step: PlanStepView) => `${step.kind} ${step.dyno} v${step.release}${step.container ? ` (${step.container})` : ""}`;
+const planStepText = (step: PlanStepView) => `${step.kind} ${step.dyno} v${step.release}${step.container ? ` (${step.container})` : ""}`;
 
 export function printPlan(print: Printer, plan: FormationPlanResource, now = new Date()): void {
   print.line(`Strategy: ${describeStrategy(plan.strategy.name, plan.strategy.batch)}`);
@@ -46,6 +58,7 @@ export function printPlan(print: Printer, plan: FormationPlanResource, now = new
       { header: "release", get: (d) => `v${d.release}` },
       { header: "size", get: (d) => sizeLabel(d.size) },
       { header: "state", get: (d) => `${d.state} ${elapsed(d.since, now)}` },
+      { header: "step", get: (d) => stepText(d.steps ?? {}, now) },
       { header: "container", get: (d) => d.container },
     ]);
   }
@@ -59,7 +72,7 @@ export function printPlan(print: Printer, plan: FormationPlanResource, now = new
   for (const entry of plan.delta) print.line(deltaLine(entry));
   print.line();
   print.heading("Plan");
-  for (const [i, phase] of plan.plan.entries()) print.line(`${i + 1}. ${phase.map(stepText).join(", ")}`);
+  for (const [i, phase] of plan.plan.entries()) print.line(`${i + 1}. ${phase.map(planStepText).join(", ")}`);
 }
 
 /**

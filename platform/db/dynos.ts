@@ -1,6 +1,7 @@
 import type { Db } from "./pool.ts";
 import { transaction } from "./pool.ts";
 import { DEFAULT_DYNO_SIZE } from "../lib/dyno-sizes.ts";
+import type { LifecycleSteps } from "../lib/plan-contract.ts";
 import type { Strategy, StrategyName } from "../dynos/model.ts";
 
 /** What the dyno manager wants running for one app: its current release and formation. */
@@ -102,12 +103,14 @@ export interface DynoRow {
   generation: number;
   /** Set for a one-off dyno. */
   run_id: string | null;
+  /** Where it is in its life: each step begun, when, and how long it took. */
+  steps: LifecycleSteps;
   created_at: Date;
   updated_at: Date;
 }
 
 /** What the dyno manager records; `size` null reads as the run's or the process type's. */
-export type DynoRecord = Omit<DynoRow, "id" | "updated_at" | "size"> & { size: string | null };
+export type DynoRecord = Omit<DynoRow, "id" | "updated_at" | "size" | "steps"> & { size: string | null; steps?: LifecycleSteps };
 
 /**
  * An app's dynos with their sizes. A one-off dyno `<type>.<n>` is the app's run of that type
@@ -134,12 +137,14 @@ export async function recordDynos(db: Db, appId: string, dynos: DynoRecord[]): P
     ]);
     for (const d of dynos) {
       await client.query(
-        `INSERT INTO dynos (app_id, name, type, release_version, container_id, command, state, port, created_at, size, generation, run_id)
-         SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12 WHERE EXISTS (SELECT 1 FROM apps WHERE id = $1)
+        `INSERT INTO dynos (app_id, name, type, release_version, container_id, command, state, port, created_at, size, generation, run_id, steps)
+         SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13 WHERE EXISTS (SELECT 1 FROM apps WHERE id = $1)
          ON CONFLICT (container_id) DO UPDATE SET state = EXCLUDED.state, port = EXCLUDED.port,
+           -- Steps a restarted manager did not see are kept from before it.
+           steps = dynos.steps || EXCLUDED.steps,
            size = EXCLUDED.size, generation = EXCLUDED.generation, run_id = EXCLUDED.run_id,
            updated_at = CASE WHEN dynos.state = EXCLUDED.state THEN dynos.updated_at ELSE now() END`,
-        [d.app_id, d.name, d.type, d.release_version, d.container_id, d.command, d.state, d.port, d.created_at, d.size, d.generation, d.run_id],
+        [d.app_id, d.name, d.type, d.release_version, d.container_id, d.command, d.state, d.port, d.created_at, d.size, d.generation, d.run_id, JSON.stringify(d.steps ?? {})],
       );
     }
   });

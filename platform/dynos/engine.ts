@@ -8,8 +8,11 @@ import { type DesiredDyno, type LiveDyno, dynoName } from "./model.ts";
 import { unpackedSlug } from "./slug-dirs.ts";
 import type { AppNetworks } from "./app-networks.ts";
 import { dynoSize } from "../lib/dyno-sizes.ts";
+import { type Lifecycles, type StepRecorder, untracked } from "./lifecycle.ts";
 
 export const DYNO_PORT = 5000;
+/** Marks a dyno's own /app and /tmp volumes: deleted with the dyno, or swept if left behind. */
+const DYNO_FS_LABEL = "ouro.dyno-fs";
 const LAUNCHER = 'for f in /app/.profile.d/*.sh; do [ -r "$f" ] && . "$f"; done; exec bash -c "$0"';
 
 export interface EngineOptions {
@@ -28,6 +31,8 @@ export interface EngineOptions {
   buildNetwork?: BuildNetwork;
   /** Every other dyno runs on its app's own network (app-networks.ts). */
   appNetworks?: Pick<AppNetworks, "ensure">;
+  /** Where each dyno's lifecycle steps are kept (lifecycle.ts); without it, none are. */
+  lifecycles?: Lifecycles;
 }
 
 export interface BuildNetwork {
@@ -38,6 +43,7 @@ export interface BuildNetwork {
 export function createEngine(opts: EngineOptions) {
   const { docker } = opts;
   const labelFilter = [`ouro.namespace=${opts.namespace}`];
+  const stepsOf = (containerId: string) => opts.lifecycles?.of(containerId) ?? untracked;
 
   return {
     async listLive(app?: string): Promise<LiveDyno[]> {
@@ -68,13 +74,16 @@ export function createEngine(opts: EngineOptions) {
 
     async start(dyno: DesiredDyno): Promise<string> {
       const name = dynoName(dyno);
+      const steps = opts.lifecycles?.recorder({ app: dyno.app, dyno: name }) ?? untracked;
       const network = dyno.buildId ? await buildNetwork(opts) : await appNetwork(opts, dyno);
       // A build dyno runs the builder's slug mounted read-only: the build's code cannot change it.
       const readOnlySlug = dyno.buildId
-        ? await unpackedSlug({ root: slugDirs(opts), checksum: dyno.slugChecksum, slugPath: opts.slugPath(dyno.slugChecksum) })
+        ? await steps.step("install", () =>
+            unpackedSlug({ root: slugDirs(opts), checksum: dyno.slugChecksum, slugPath: opts.slugPath(dyno.slugChecksum) }),
+          )
         : undefined;
       const web = dyno.type === "web";
-      const container = await docker.createContainer({
+      const container = await steps.step("configure", () => docker.createContainer({
         name: `ouro-${dyno.app}-${name}-v${dyno.release}-${randomBytes(3).toString("hex")}`,
         Image: opts.stackImage,
         Cmd: ["bash", "-c", LAUNCHER, dyno.command],
@@ -106,26 +115,38 @@ export function createEngine(opts: EngineOptions) {
           ExtraHosts: ["ouro-host:host-gateway"],
           PortBindings: web ? { [`${DYNO_PORT}/tcp`]: [{ HostIp: "127.0.0.1", HostPort: "" }] } : undefined,
         },
-      });
-      if (!readOnlySlug) await container.putArchive(opts.slugPath(dyno.slugChecksum), { path: "/app" });
-      await container.start();
+      }));
+      steps.created(container.id);
+      if (!readOnlySlug) await steps.step("install", () => container.putArchive(opts.slugPath(dyno.slugChecksum), { path: "/app" }));
+      await steps.step("start", () => container.start());
       return container.id;
     },
 
+    /** Stop (SIGTERM, SIGKILL after 30 s), unconfigure and uninstall. */
     async stop(containerId: string): Promise<void> {
-      const container = docker.getContainer(containerId);
-      await container.stop({ t: 30 }).catch(() => {});
-      await container.remove({ force: true, v: true }).catch(() => {});
+      const steps = stepsOf(containerId);
+      await steps.step("stop", () => docker.getContainer(containerId).stop({ t: 30 }).catch(() => {}));
+      await retire(docker, containerId, steps);
     },
 
     /** Stops a container and keeps it, exited. */
     async halt(containerId: string): Promise<void> {
-      await docker.getContainer(containerId).stop({ t: 5 }).catch(() => {});
+      await stepsOf(containerId).step("stop", () => docker.getContainer(containerId).stop({ t: 5 }).catch(() => {}));
     },
 
+    /** Unconfigure and uninstall an exited container. */
     async remove(containerId: string): Promise<void> {
-      // `v`: the dyno's /app and /tmp go with it.
-      await docker.getContainer(containerId).remove({ force: true, v: true }).catch(() => {});
+      await retire(docker, containerId, stepsOf(containerId));
+    },
+
+    /**
+     * Deletes this namespace's dyno file systems that no container uses: those of a container
+     * whose removal a dying manager left half done.
+     */
+    async sweepVolumes(): Promise<void> {
+      // Only a dyno's own scratch volumes: nothing else on the host is ever this sweep's to delete.
+      const { Volumes } = await docker.listVolumes({ filters: { label: [...labelFilter, DYNO_FS_LABEL], dangling: ["true"] } });
+      for (const volume of Volumes ?? []) await docker.getVolume(volume.Name).remove().catch(() => {});
     },
 
     async inspectIp(containerId: string): Promise<string | null> {
@@ -146,6 +167,22 @@ export function createEngine(opts: EngineOptions) {
 
 export type Engine = ReturnType<typeof createEngine>;
 
+/**
+ * Unconfigure (the container, with its environment, limits and network endpoint, deleted), then
+ * uninstall (its own volumes, /app and /tmp, deleted). Each is done even if it was done already.
+ */
+async function retire(docker: Docker, containerId: string, steps: StepRecorder) {
+  const container = docker.getContainer(containerId);
+  const volumes = await steps.step("unconfigure", async () => {
+    const info = await container.inspect().catch(() => null);
+    await container.remove({ force: true, v: false }).catch(() => {});
+    return (info?.Mounts ?? []).filter((m) => m.Type === "volume" && m.Name).map((m) => m.Name!);
+  });
+  await steps.step("uninstall", async () => {
+    for (const name of volumes) await docker.getVolume(name).remove().catch(() => {});
+  });
+}
+
 function slugDirs(opts: EngineOptions): string {
   if (!opts.slugDirs) throw new Error("this dyno manager has no directory for unpacked slugs: it cannot start build dynos");
   return opts.slugDirs;
@@ -164,7 +201,7 @@ function confinement(dyno: DesiredDyno, opts: { writableApp: boolean; namespace:
     Type: "volume" as const,
     Source: "",
     Target: target,
-    VolumeOptions: { NoCopy: false, Labels: { "ouro.namespace": opts.namespace }, DriverConfig: { Name: "local", Options: {} } },
+    VolumeOptions: { NoCopy: false, Labels: { "ouro.namespace": opts.namespace, [DYNO_FS_LABEL]: "1" }, DriverConfig: { Name: "local", Options: {} } },
   });
   return {
     CapDrop: ["ALL"],

@@ -17,7 +17,7 @@ import {
   recordDynos,
   sessionLocks,
 } from "../db/index.ts";
-import type { Log } from "../lib/background.ts";
+import { type Log, background } from "../lib/background.ts";
 import { appendLog } from "../logs/index.ts";
 import { diffFormation } from "./diff.ts";
 import { type BuildNetwork, DYNO_PORT, acceptsConnections, createEngine } from "./engine.ts";
@@ -29,6 +29,7 @@ import { publishRoutes } from "./routes.ts";
 import { type BackoffOptions, crashBackoff } from "./backoff.ts";
 import { diffRuns } from "./runs.ts";
 import type { AppNetworks } from "./app-networks.ts";
+import { lifecycles } from "./lifecycle.ts";
 
 export interface DynoManagerOptions {
   docker: Docker;
@@ -51,11 +52,19 @@ export interface DynoManagerOptions {
   log?: Log;
 }
 
+/** A lifecycle step slower than this is said in the app's log. */
+const SLOW_STEP_MS = 5_000;
+
 export function createDynoManager(opts: DynoManagerOptions) {
   const { db, redis } = opts;
   const log = opts.log ?? ((line: string) => console.log(line));
   const bootTimeoutMs = opts.bootTimeoutMs ?? 60_000;
-  const engine = createEngine(opts);
+  // Each step in the manager's log; one slower than SLOW_STEP_MS in the app's too, with its dyno.
+  const lifecycle = lifecycles((who, step, ms) => {
+    log(`${who.app}: ${who.dyno} ${step} ${ms} ms`);
+    if (ms > SLOW_STEP_MS && who.app) background(log, `noting a slow ${step}`, () => say(who.app, who.dyno, `Slow ${step}: ${(ms / 1000).toFixed(1)} s`));
+  });
+  const engine = createEngine({ ...opts, lifecycles: lifecycle });
   const logs = createLogFollower({ docker: opts.docker, redis, engine, log });
   const up = new Set<string>();
   /** The state each formation dyno was last recorded in, to log its changes. */
@@ -99,6 +108,7 @@ export function createDynoManager(opts: DynoManagerOptions) {
     await probe(live);
     for (const d of live) {
       if (d.running) logs.follow(d.containerId, app, dynoName(d), Math.floor(Date.now() / 1000));
+      lifecycle.adopt(d.containerId, { app, dyno: dynoName(d) });
     }
     const rows: DynoRecord[] = live.map((d) => ({
       app_id: d.appId,
@@ -113,6 +123,7 @@ export function createDynoManager(opts: DynoManagerOptions) {
       size: d.size,
       generation: d.generation,
       run_id: d.runId,
+      steps: lifecycle.steps(d.containerId),
     }));
     const id = appId ?? live[0]?.appId;
     if (id) await recordDynos(db, id, rows);
@@ -397,6 +408,7 @@ export function createDynoManager(opts: DynoManagerOptions) {
     const live = await engine.listLive();
     const existing = new Set(live.map((d) => d.containerId));
     logs.forget(existing);
+    lifecycle.keep(existing);
     for (const id of up) if (!existing.has(id)) up.delete(id);
     for (const id of states.keys()) if (!existing.has(id)) states.delete(id);
     const apps = new Set([
@@ -405,6 +417,7 @@ export function createDynoManager(opts: DynoManagerOptions) {
       ...live.map((d) => d.app),
     ]);
     await Promise.all([...apps].map(trigger));
+    await engine.sweepVolumes();
     if (opts.appNetworks) {
       await opts.appNetworks.verify();
       await opts.appNetworks.prune((ids) => existingAppIds(db, ids));

@@ -75,6 +75,7 @@ export function formationPlan(
       generation: r.generation,
       state: r.state,
       since: r.updated_at.toISOString(),
+      steps: r.steps,
     })),
     delta,
     plan,

@@ -10,12 +10,28 @@ export interface PlanDyno {
   generation: number;
 }
 
+/**
+ * The six steps of a dyno's life, as the model-based deployer names them: install (its release's
+ * files in place), configure (its container made: environment, limits, network), start (its
+ * process started); stop (SIGTERM, then SIGKILL after 30 s), unconfigure (its container deleted),
+ * uninstall (its file system, /app and /tmp, deleted).
+ */
+export const LIFECYCLE_STEPS = ["install", "configure", "start", "stop", "unconfigure", "uninstall"] as const;
+export type LifecycleStep = (typeof LIFECYCLE_STEPS)[number];
+
+/**
+ * Each step a dyno has begun: when (ISO 8601), and how long it took once it is done. A step begun
+ * with no `ms` is where the dyno is now, or where it is stuck.
+ */
+export type LifecycleSteps = Partial<Record<LifecycleStep, { at: string; ms?: number }>>;
+
 export interface LiveDynoView extends PlanDyno {
   /** The container's id, short. */
   container: string;
   state: "starting" | "up" | "crashed" | "down";
   /** When it entered that state. */
   since: string;
+  steps: LifecycleSteps;
 }
 
 export interface DeltaEntry {

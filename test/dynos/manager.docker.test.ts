@@ -536,6 +536,49 @@ describe("dyno manager on the Docker engine", () => {
     expect(managerLog.filter((l) => l.startsWith(`formation:${app.name}: another dyno manager is acting on it`))).toHaveLength(1);
   });
 
+  it("records each dyno's lifecycle steps, and stopping one unconfigures and uninstalls it: no volume is left", async () => {
+    const app = await deployedApp({ web: WEB, worker: WORKER }, { web: 1, worker: 1 });
+    const m = manager();
+    await m.reconcileApp(app.name);
+    const rows = await listDynos(db(), app.id);
+    for (const row of rows) {
+      expect(Object.keys(row.steps).sort(), row.name).toEqual(["configure", "install", "start"]);
+      for (const step of Object.values(row.steps)) expect(step!.ms).toBeGreaterThanOrEqual(0);
+      // The container is made (configure), the slug put in it (install), then it starts.
+      expect(Date.parse(row.steps.configure!.at)).toBeLessThanOrEqual(Date.parse(row.steps.install!.at));
+      expect(Date.parse(row.steps.install!.at)).toBeLessThanOrEqual(Date.parse(row.steps.start!.at));
+    }
+    const worker = (await containers(app.name)).find((c) => c.Labels["ouro.type"] === "worker")!;
+    const volumes = (await docker.getContainer(worker.Id).inspect()).Mounts.filter((v) => v.Type === "volume").map((v) => v.Name!);
+    expect(volumes).toHaveLength(2); // /app and /tmp
+
+    await updateFormation(db(), app.id, [{ type: "worker", quantity: 0 }]);
+    await m.reconcileApp(app.name);
+    // Each step in the manager's log as it ends, in the order they ran.
+    const steps = managerLog.filter((l) => l.startsWith(`${app.name}: worker.1 `));
+    expect(steps.map((l) => l.split(" ")[2])).toEqual(["configure", "install", "start", "stop", "unconfigure", "uninstall"]);
+    for (const line of steps) expect(line).toMatch(/ \d+ ms$/);
+    const left = await docker.listVolumes({ filters: { name: volumes } });
+    expect((left.Volumes ?? []).map((v) => v.Name).filter((name) => volumes.includes(name))).toEqual([]);
+  });
+
+  it("deletes the dyno volumes no container uses (a removal a dying manager left half done)", async () => {
+    const orphan = await docker.createVolume({ Labels: { "ouro.namespace": namespace, "ouro.dyno-fs": "1" } });
+    // Not a dyno's file system, or another namespace's: not this sweep's to delete.
+    const kept = [
+      await docker.createVolume({ Labels: { "ouro.namespace": namespace } }),
+      await docker.createVolume({ Labels: { "ouro.namespace": `${namespace}-other`, "ouro.dyno-fs": "1" } }),
+    ];
+    try {
+      await manager().reconcileAll();
+      const names = ((await docker.listVolumes()).Volumes ?? []).map((v) => v.Name);
+      expect(names).not.toContain(orphan.name);
+      for (const volume of kept) expect(names).toContain(volume.name);
+    } finally {
+      for (const volume of kept) await docker.getVolume(volume.name).remove();
+    }
+  });
+
   it("runs a one-off dyno once and records its exit code", async () => {
     const app = await deployedApp({ worker: WORKER }, { worker: 0 });
     const run = await createRun(db(), { appId: app.id, type: "run", command: "echo one-off $DYNO; exit 3" });
