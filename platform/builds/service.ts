@@ -86,9 +86,12 @@ export function createBuildService(deps: BuildServiceDeps) {
    */
   async function awaitDeploy(build: BuildRow, app: AppRow, release: ReleaseRow): Promise<{ ok: boolean; message: string }> {
     await line(build, app.name, `-----> Starting the dynos of v${release.version}; it becomes current once its web dynos accept connections`);
-    // Long enough for the app's own boot timeout, twice over (a rolling deploy boots in turns).
+    // Long enough for the app's own boot timeout in each round of boots: one for preboot and
+    // parallel, one per batch of web dynos for rolling.
     const bootSeconds = Number(release.config.OURO_BOOT_TIMEOUT) || 60;
-    const waitMs = Math.max(DEPLOY_TIMEOUT_MS, (2 * Math.min(bootSeconds, 600) + 60) * 1000);
+    const webs = (await listFormation(db, app.id)).find((f) => f.type === "web")?.quantity ?? 1;
+    const rounds = app.strategy === "rolling" ? Math.ceil(Math.max(webs, 1) / Math.max(app.strategy_batch, 1)) : 1;
+    const waitMs = Math.max(DEPLOY_TIMEOUT_MS, ((rounds + 1) * Math.min(bootSeconds, 600) + 60) * 1000);
     const deadline = Date.now() + waitMs;
     let watched = release;
     while (Date.now() < deadline) {
