@@ -23,6 +23,7 @@ import {
   getSlug,
   getRelease,
   latestActiveRelease,
+  listFormation,
   wantsWebDynos,
   listReleases,
   succeedBuild,
