@@ -1,7 +1,8 @@
 // The kernel's dyno manager killed with SIGKILL, on the running platform: the runner starts it
 // again, and it adopts what it finds. Killed while idle, it restarts no dyno; killed in the
 // middle of a push under constant load (127.0.0.1, bounded), it converges on the new release
-// with no failed request, no duplicate and no orphaned container.
+// with no failed request, no duplicate and no orphaned container. And a web dyno killed from
+// outside is replaced, with why in the app's logs.
 import { execFile, execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -66,6 +67,20 @@ describe("the dyno manager killed with SIGKILL", () => {
     await new Promise((resolve) => setTimeout(resolve, 11_000));
     expect(containers()).toEqual(before);
     await waitConverged();
+  }, 120_000);
+
+  it("a web dyno killed from outside is replaced, and the app's logs say why", async () => {
+    const [victim, other] = containers().map((c) => c.split(" ")[0]!);
+    execFileSync("docker", ["kill", victim!]);
+    await eventually("a new web dyno in its place, both up", async () => {
+      const now = containers();
+      return now.length === 2 && now.every((c) => c.endsWith(" running")) && !now.some((c) => c.startsWith(victim!)) ? now : undefined;
+    }, 60_000);
+    expect(containers().some((c) => c.startsWith(other!))).toBe(true);
+    await waitConverged();
+    const logs = ouro(["logs", "-a", app, "-n", "300"]).stdout;
+    expect(logs).toMatch(/ouro\[web\.\d\]: Process exited with status 137\n.*ouro\[web\.\d\]: State changed from up to crashed\n/);
+    expect(logs).toMatch(/ouro\[web\.\d\]: State changed from crashed to starting|ouro\[web\.\d\]: Starting process with command/);
   }, 120_000);
 
   it("in the middle of a push under load: the release goes live, no request fails, no duplicate, no orphan", async () => {
