@@ -2,7 +2,7 @@
 // its release phase runs leaves the API answering; the API killed with SIGKILL is started
 // again by the runner; what it left pending (a build, a release phase) is settled after;
 // Redis and PostgreSQL going away and coming back end no kernel process.
-import { spawnSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -24,14 +24,19 @@ interface Release {
   current: boolean;
 }
 
-/** An app of a Procfile only: a worker that sleeps, and a release phase that takes 20 s once SLOW is set. */
+// A release phase with SLOW set runs until the test lets it end (a file in the dyno's /tmp),
+// 20 s at most, so a test decides what happens while it runs.
+const MAY_END = "/tmp/release-phase-may-end";
+const RELEASE = `if [ -n "$SLOW" ]; then echo slow release phase; for i in $(seq 200); do [ -e ${MAY_END} ] && break; sleep 0.1; done; fi`;
+
+/** An app of a Procfile only: a worker that sleeps, and a release phase that runs until told once SLOW is set. */
 function deployedApp(prefix: string): { readonly name: string } {
   const name = uniqueName(prefix);
   let dir = "";
   beforeAll(() => {
     expect(ouro(["apps:create", name]).code).toBe(0);
     dir = mkdtempSync(join(tmpdir(), `ouro-${name}-`));
-    writeFileSync(join(dir, "Procfile"), 'worker: sleep infinity\nrelease: if [ -n "$SLOW" ]; then echo slow release phase; sleep 20; fi\n');
+    writeFileSync(join(dir, "Procfile"), `worker: sleep infinity\nrelease: ${RELEASE}\n`);
     git(dir, "init", "-q", "-b", "main");
     git(dir, "add", "-A");
     git(dir, "commit", "-q", "-m", "procfile app");
@@ -49,6 +54,13 @@ function deployedApp(prefix: string): { readonly name: string } {
 /** Waits until the app's release phase is running (its output reached the logs). */
 const releasePhaseRunning = (app: string) =>
   eventually("the release phase to run", async () => (ouro(["logs", "-a", app, "-n", "200"]).stdout.includes("slow release phase") ? true : undefined), 60_000);
+
+/** Lets the app's running release phase end, from inside its dyno. */
+function endReleasePhase(app: string): void {
+  const ids = execFileSync("docker", ["ps", "-q", "--filter", `label=ouro.app=${app}`, "--filter", "label=ouro.type=release"], { encoding: "utf8" }).trim().split("\n").filter(Boolean);
+  expect(ids, "the release phase's dyno").toHaveLength(1);
+  execFileSync("docker", ["exec", ids[0]!, "touch", MAY_END]);
+}
 
 async function killApi(): Promise<number> {
   const before = apiPid();
@@ -97,7 +109,9 @@ describe("the API killed with SIGKILL", () => {
       userId: null,
       sourceChecksum: `SHA256:${"4".repeat(64)}`,
       sourceVersion: null,
-      deadline: new Date(Date.now() + 5_000),
+      // Past by the time the runner starts the next API (at least 1 s on), never while this one
+      // lives: the next API's start fails it, without waiting for its 30 s sweep.
+      deadline: new Date(Date.now() + 500),
     });
     await killApi();
     const failed = await eventually("the build to be failed", async () => {
@@ -111,6 +125,7 @@ describe("the API killed with SIGKILL", () => {
     expect(ouro(["config:set", "SLOW=1", "-a", app.name]).code).toBe(0);
     await releasePhaseRunning(app.name);
     await killApi();
+    endReleasePhase(app.name);
     const releases = await eventually("the release to be settled", async () => {
       const res = await api<Release[]>("GET", `/apps/${app.name}/releases`);
       const last = res.body.at(-1);
