@@ -40,7 +40,9 @@ export function formationPlan(
   const formationRows = rows.filter((r) => r.run_id === null);
   const wanted = model ? desiredDynos(model) : [];
   const live = formationRows.map((r) => liveOf(r, app.name));
-  const changes = diffFormation(wanted, live);
+  // As the manager sees it: a slot's old dyno stays until the new one is up.
+  const up = new Set(formationRows.filter((r) => r.state === "up").map((r) => r.container_id));
+  const changes = diffFormation(wanted, live, { ready: (d) => up.has(d.containerId) });
   const delta: DeltaEntry[] = changes.map((c) => {
     switch (c.kind) {
       case "start":

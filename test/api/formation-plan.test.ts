@@ -89,6 +89,21 @@ describe("formation plan, strategies and restarts", () => {
     await call("PUT", `/apps/${app.name}/strategy`, { strategy: "preboot" });
   });
 
+  it("mid-deploy, keeps a slot's old dyno while the new one starts, and shows each live dyno's lifecycle steps", async () => {
+    const other = await api.createApp(uniqueName("plan"));
+    await api.recordDeploy(other, {}, { web: "node web.js" });
+    await api.recordDeploy(other, { "web.js": "v2" }, { web: "node web.js" });
+    const steps = { configure: { at: "2026-11-27T07:00:00.000Z", ms: 40 }, install: { at: "2026-11-27T07:00:00.040Z" } };
+    await recordDynos(api.db, other.id, [
+      { ...dyno("web.1", 1), app_id: other.id, container_id: `${other.name}-old` },
+      { ...dyno("web.1", 2, "starting"), app_id: other.id, container_id: `${other.name}-new`, steps },
+    ]);
+    const view = (await call<FormationPlanResource>("GET", `/apps/${other.name}/formation-plan`)).body;
+    expect(view).toMatchObject({ delta: [], plan: [], converged: false });
+    expect(view.live.find((d) => d.release === 2)!.steps).toEqual(steps);
+    expect(view.live.find((d) => d.release === 1)!.steps).toEqual({});
+  });
+
   it("restarts a process type, or every dyno, as a new generation; a dyno by name; audits each", async () => {
     await recordDynos(api.db, app.id, [dyno("web.1", 2), dyno("web.2", 2), dyno("web.3", 2)]);
     expect((await plan()).converged).toBe(true);
