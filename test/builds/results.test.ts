@@ -2,6 +2,7 @@
 // slug and release are made in the same transaction. Of two results posted at once one is
 // taken; a late, duplicate or replayed one is refused and makes nothing. A build that ends, in
 // any way, closes its build dyno. In-process API, throwaway database.
+import { randomBytes } from "node:crypto";
 import { Readable } from "node:stream";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -137,6 +138,20 @@ describe("build results", () => {
     const row = (await api.db.query("SELECT uploaded_checksum FROM builds WHERE id = $1", [build.id])).rows[0];
     expect(row).toEqual({ uploaded_checksum: null });
   });
+
+  it("refuses a slug whose first entry is refused however much follows (422), reading the upload to its end", async () => {
+    const { build, token } = await pendingBuild({ upload: false });
+    // Far more than the check's side buffers once it stopped reading: the upload must flow on.
+    const setuid = await tarOf([
+      { name: "./", type: "directory", mode: 0o755 },
+      { name: "./bin/rootshell", type: "file", mode: 0o4755, uid: 0, gid: 0, body: "x" },
+      { name: "./data", type: "file", mode: 0o644, body: randomBytes(8 * 1024 * 1024) },
+    ], { gzip: true });
+    const put = await fetch(`${api.url}/internal/builds/${build.id}/slug`, { method: "PUT", headers: { authorization: `Bearer ${token}` }, body: new Uint8Array(setuid) });
+    expect(put.status).toBe(422);
+    expect(await put.json()).toMatchObject({ id: "invalid_params", message: expect.stringMatching(/"\.\/bin\/rootshell" has a setuid or setgid bit/) });
+    expect((await api.db.query("SELECT uploaded_checksum FROM builds WHERE id = $1", [build.id])).rows[0]).toEqual({ uploaded_checksum: null });
+  }, 60_000);
 
   it("refuses a slug larger than the API takes (413), and keeps nothing of it", async () => {
     const { build, token } = await pendingBuild({ upload: false });

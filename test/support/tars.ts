@@ -2,7 +2,7 @@
 import { gzipSync } from "node:zlib";
 import tar from "tar-stream";
 
-export type TarEntry = Partial<tar.Header> & { name: string; body?: string };
+export type TarEntry = Partial<tar.Header> & { name: string; body?: string | Buffer };
 
 export async function tarOf(entries: TarEntry[], opts: { gzip?: boolean } = {}): Promise<Buffer> {
   const pack = tar.pack();

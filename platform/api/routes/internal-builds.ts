@@ -2,7 +2,8 @@
 // cache, config (spec), output, slug and result — only while the build is pending and before
 // its deadline. The builder worker holds the builder token: with it, it starts and watches
 // build dynos, and reports one that ended without a result. Nothing else opens these routes.
-import { existsSync, createReadStream } from "node:fs";
+import { createReadStream, existsSync } from "node:fs";
+import { PassThrough, type Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { createGunzip } from "node:zlib";
 import { Router, type Request } from "express";
@@ -87,10 +88,7 @@ export function internalBuildRoutes(ctx: ApiContext): Router {
 
   router.put("/internal/builds/:id/slug", async (req, res) => {
     const { build } = await buildDyno(req);
-    const stored = await ctx.blobs.put(req, { maxBytes: ctx.builds.slugSizeLimitBytes });
-    await checkSlug(createReadStream(ctx.blobs.path(stored.checksum)).pipe(createGunzip())).catch((error: Error) => {
-      throw error instanceof UnsafeArchiveError ? invalidParams(error.message) : error;
-    });
+    const stored = await storeCheckedSlug(req);
     // The result may name this slug only: never another app's blob whose checksum a build learned.
     if (!(await recordUploadedSlug(ctx.db, build.id, stored.checksum))) throw forbidden(`Build ${build.id} has ended; this slug changes nothing.`);
     res.json(stored);
@@ -115,6 +113,27 @@ export function internalBuildRoutes(ctx: ApiContext): Router {
   router.post("/internal/builds/:id/dyno/ended", async (req, res) => {
     res.json(await ctx.builds.dynos.ended(await builder(req)));
   });
+
+  /**
+   * Stores an uploaded slug and checks it in the same pass, as it arrives: the check does not
+   * read the slug again once it is stored. A slug too large is refused as such (413) whatever
+   * the check found; one the check refuses is refused with why (422).
+   */
+  async function storeCheckedSlug(upload: Readable) {
+    const toStore = new PassThrough();
+    const toCheck = new PassThrough();
+    upload.pipe(toStore);
+    upload.pipe(toCheck);
+    // A check that stopped early reads no further: its side is dropped, so the upload flows on.
+    const checked = checkSlug(toCheck.pipe(createGunzip())).catch((error: Error) => {
+      toCheck.destroy();
+      return error;
+    });
+    const stored = await ctx.blobs.put(toStore, { maxBytes: ctx.builds.slugSizeLimitBytes });
+    const refused = await checked;
+    if (refused) throw refused instanceof UnsafeArchiveError ? invalidParams(refused.message) : refused;
+    return stored;
+  }
 
   return router;
 }
