@@ -2,7 +2,7 @@
 // by path, fixed mtime and owner, fixed gzip level. Bootstrap's fixed point (stage 0 slug ==
 // stage 1 slug) depends on this.
 import { createReadStream, createWriteStream } from "node:fs";
-import { lstat, readdir, readlink } from "node:fs/promises";
+import { lstat, readFile, readdir, readlink } from "node:fs/promises";
 import { join } from "node:path";
 import { pipeline } from "node:stream/promises";
 import { createGzip, constants as zlib } from "node:zlib";
@@ -26,15 +26,40 @@ interface Entry {
   size: number;
 }
 
+// Files up to this size are read whole, a few ahead of the one being packed, so the reads
+// overlap the packing; larger ones (a Node.js binary) are streamed in large chunks. How the
+// bytes are read changes nothing in the tar, nor (deflate takes no account of how its input
+// is split) in the gzip.
+const WHOLE_FILE_BYTES = 1024 * 1024;
+const READ_AHEAD = 16;
+const CHUNK_BYTES = 1024 * 1024;
+
 export async function packDirectory(options: { dir: string; out: string; exclude?: string[] }): Promise<PackedSlug> {
   const entries = await listEntries(options.dir, new Set(options.exclude ?? []));
   const pack = tar.pack();
   const meter = digestMeter();
   // Level 1: a 190 MB build packs in about 2.5 s instead of 20 s at level 9, for ~15% more bytes.
-  const gzip = createGzip({ level: 1, memLevel: 8, strategy: zlib.Z_DEFAULT_STRATEGY });
+  // Large output chunks: far fewer round trips to the zlib thread than its 16 KB default.
+  const gzip = createGzip({ level: 1, memLevel: 8, strategy: zlib.Z_DEFAULT_STRATEGY, chunkSize: CHUNK_BYTES });
   const written = pipeline(pack, gzip, meter.stream, createWriteStream(options.out));
+  const reads = new Map<number, Promise<Buffer>>();
+  const readAhead = (from: number) => {
+    for (let i = from; i < Math.min(entries.length, from + READ_AHEAD); i++) {
+      const entry = entries[i]!;
+      if (entry.kind === "file" && entry.size <= WHOLE_FILE_BYTES && !reads.has(i)) {
+        const read = readFile(entry.path);
+        read.catch(() => {}); // awaited in turn below; an error then fails the pack
+        reads.set(i, read);
+      }
+    }
+  };
   try {
-    for (const entry of entries) await addEntry(pack, entry);
+    for (const [index, entry] of entries.entries()) {
+      readAhead(index);
+      const body = reads.get(index);
+      reads.delete(index);
+      await addEntry(pack, entry, body && (await body));
+    }
     pack.finalize();
   } catch (error) {
     pack.destroy(error as Error);
@@ -45,17 +70,19 @@ export async function packDirectory(options: { dir: string; out: string; exclude
   return meter.result();
 }
 
-async function addEntry(pack: Pack, entry: Entry): Promise<void> {
+async function addEntry(pack: Pack, entry: Entry, body?: Buffer): Promise<void> {
   const header = { name: entry.name, mode: entry.mode, mtime: MTIME, ...OWNER };
   if (entry.kind === "directory") {
     await entryDone((cb) => pack.entry({ ...header, type: "directory" }, cb));
   } else if (entry.kind === "symlink") {
     const linkname = await readlink(entry.path);
     await entryDone((cb) => pack.entry({ ...header, type: "symlink", linkname }, cb));
+  } else if (body) {
+    await entryDone((cb) => pack.entry({ ...header, type: "file", size: body.length }, body, cb));
   } else {
     await entryDone((cb) => {
       const sink = pack.entry({ ...header, type: "file", size: entry.size }, cb);
-      pipeline(createReadStream(entry.path), sink).catch(cb);
+      pipeline(createReadStream(entry.path, { highWaterMark: CHUNK_BYTES }), sink).catch(cb);
     });
   }
 }
