@@ -37,6 +37,32 @@ describe("extractSource", () => {
     expect((await lstat(join(dir, "apps/builder/Procfile"))).mode & 0o777).toBe(0o644);
   });
 
+  // Files are written while the next entries are read: what a later entry puts at the same
+  // path, or at a directory holding them, comes after them, as in the archive's order.
+  it("applies entries naming the same path in the archive's order", async () => {
+    const dir = await tempDir();
+    const many = Array.from({ length: 40 }, (_, i) => ({ header: { name: `sub/f${i}` }, body: `file ${i}\n` }));
+    await extractSource(
+      tarOf([
+        { header: { name: "twice" }, body: "first\n" },
+        { header: { name: "twice" }, body: "second\n" },
+        { header: { name: "becomes-dir" }, body: "a file first\n" },
+        { header: { name: "becomes-dir/inside" }, body: "then a directory\n" },
+        ...many,
+        { header: { name: "sub", type: "symlink", linkname: "becomes-dir" } },
+        { header: { name: "sub2/", type: "directory", mode: 0o755 } },
+        ...many.map(({ header, body }) => ({ header: { name: header.name.replace("sub/", "sub2/") }, body })),
+        { header: { name: "sub2" }, body: "a file at last\n" },
+      ]),
+      dir,
+    );
+    expect(await readFile(join(dir, "twice"), "utf8")).toBe("second\n");
+    expect(await readFile(join(dir, "becomes-dir/inside"), "utf8")).toBe("then a directory\n");
+    expect(await readlink(join(dir, "sub"))).toBe("becomes-dir");
+    expect(await readFile(join(dir, "sub/inside"), "utf8")).toBe("then a directory\n");
+    expect(await readFile(join(dir, "sub2"), "utf8")).toBe("a file at last\n");
+  });
+
   const hostile: [string, Parameters<typeof tarOf>[0], RegExp][] = [
     ["an absolute path", [{ header: { name: "/etc/cron.d/x" }, body: "x" }], /"\/etc\/cron.d\/x" has an absolute path/],
     ["a .. component", [{ header: { name: "lib/../../escape" }, body: "x" }], /"lib\/..\/..\/escape" has a ".." path component/],
@@ -45,6 +71,15 @@ describe("extractSource", () => {
     [
       "a write through a symlink",
       [
+        { header: { name: "here", type: "symlink", linkname: "." } },
+        { header: { name: "here/file" }, body: "x" },
+      ],
+      /"here\/file" goes through the symlink "here"/,
+    ],
+    [
+      "a write through a symlink that replaced a directory being written",
+      [
+        ...Array.from({ length: 40 }, (_, i) => ({ header: { name: `here/f${i}` }, body: "x" })),
         { header: { name: "here", type: "symlink", linkname: "." } },
         { header: { name: "here/file" }, body: "x" },
       ],
