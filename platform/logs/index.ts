@@ -1,6 +1,6 @@
 // App log streams in Redis: one capped stream per app, fed by the dyno manager
 // (dyno output), the build service and the platform's own events.
-import type { Redis } from "ioredis";
+import type { ChainableCommander, Redis } from "ioredis";
 import { cutLine } from "./lines.ts";
 
 export { MAX_LINE_BYTES, boundedLines, cutLine } from "./lines.ts";
@@ -8,7 +8,7 @@ export { LOG_SESSION_TTL_MS, type LogSessionGrant, logSessionQuery, openLogSessi
 
 export interface LogLine {
   at: Date;
-  source: string; // "app" | "ouro"
+  source: string; // "app" | "ouro" | "router"
   dyno: string; // "web.1", "build", "api"
   line: string;
 }
@@ -19,11 +19,17 @@ const KEEP_SECONDS = 7 * 24 * 3600;
 const key = (app: string) => `ouro:logs:${app}`;
 
 export async function appendLog(redis: Redis, app: string, entry: Omit<LogLine, "at">): Promise<void> {
-  await redis
-    .multi()
+  await queueLogEntry(redis.multi(), app, entry).exec();
+}
+
+/**
+ * Adds the commands that append `entry` to a MULTI or a pipeline: how appendLog writes one line,
+ * and how a writer of many (the router) batches them into one round trip.
+ */
+export function queueLogEntry(chain: ChainableCommander, app: string, entry: Omit<LogLine, "at">): ChainableCommander {
+  return chain
     .xadd(key(app), "MAXLEN", "~", MAX_LINES, "*", "source", entry.source, "dyno", entry.dyno, "line", cutLine(entry.line))
-    .expire(key(app), KEEP_SECONDS)
-    .exec();
+    .expire(key(app), KEEP_SECONDS);
 }
 
 export function formatLogLine(entry: LogLine): string {

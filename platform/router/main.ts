@@ -1,29 +1,37 @@
-// The router process.
+// The router process: HTTP on OURO_ROUTER_PORT and HTTPS on OURO_ROUTER_TLS_PORT, one route
+// table and one pool of dyno connections for both.
+import type { Server } from "node:net";
 import { Redis } from "ioredis";
-import { background, exitOnUncaught, repeating, retrying } from "../lib/background.ts";
-import { APPS_CHANNEL, ROUTES_CHANNEL } from "../lib/channels.ts";
+import { exitOnUncaught } from "../lib/background.ts";
 import { loadConfig, redisUrl } from "../lib/config.ts";
-import { createProxy } from "./proxy.ts";
+import { createRouterLog } from "./access-log.ts";
+import { ensureDefaultCertificate } from "./default-cert.ts";
+import { followRouteChanges } from "./follow.ts";
+import { createDynoAgent, createProxy } from "./proxy.ts";
 import { createRouteTable } from "./table.ts";
 
 const log = (line: string) => console.log(line);
 exitOnUncaught("router");
 
 const config = loadConfig();
-const redis = new Redis(redisUrl(config));
-redis.on("error", (error: Error) => log(`redis: ${error.message}`));
-const table = createRouteTable();
-await retrying(() => table.load(redis), { log, what: "loading the route table" });
-const events = new Redis(redisUrl(config));
-events.on("error", (error: Error) => log(`redis (events): ${error.message}`));
-await retrying(() => events.subscribe(ROUTES_CHANNEL, APPS_CHANNEL), { log, what: "subscribing to route changes" });
-events.on("message", () => background(log, "reloading the route table", () => table.load(redis)));
-// A missed message (Redis restart) heals at the next reload; until then the last table serves.
-repeating(log, "the periodic route table reload", 10_000, () => table.load(redis));
+const connect = (what: string, options: { enableOfflineQueue?: boolean } = {}) => {
+  const redis = new Redis(redisUrl(config), options);
+  redis.on("error", (error: Error) => log(`redis (${what}): ${error.message}`));
+  return redis;
+};
+const table = createRouteTable({ domain: config.domain, log });
+await followRouteChanges({ table, redis: connect("table"), events: connect("events"), log });
+// Lines wait in the router's own bounded buffer, never in the client's queue, while Redis is away.
+const routerLog = createRouterLog({ redis: connect("logs", { enableOfflineQueue: false }), log });
+const agent = createDynoAgent();
 
-const server = createProxy({ table, domain: config.domain, port: config.routerPort });
-server.on("error", (error: Error) => {
-  log(`router cannot listen on :${config.routerPort}: ${error.message}`);
-  process.exit(1);
-});
-server.listen(config.routerPort, "0.0.0.0", () => console.log(`router listening on :${config.routerPort}`));
+const listen = (server: Server, port: number, what: string) => {
+  server.on("error", (error: Error) => {
+    log(`router cannot listen on :${port} (${what}): ${error.message}`);
+    process.exit(1);
+  });
+  server.listen(port, "0.0.0.0", () => log(`router listening on :${port} (${what})`));
+};
+listen(createProxy({ table, port: config.routerPort, log: routerLog, say: log, agent }), config.routerPort, "http");
+const tls = ensureDefaultCertificate(config.dataDir, config.domain);
+listen(createProxy({ table, port: config.routerTlsPort, tls, log: routerLog, say: log, agent }), config.routerTlsPort, "https");
