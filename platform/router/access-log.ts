@@ -43,6 +43,7 @@ export interface RouterLog {
 }
 
 export const ROUTER_SOURCE = "router";
+const SAY_EVERY_MS = 10_000;
 
 export function createRouterLog(opts: { redis: Redis; flushMs?: number; maxPending?: number; log?: Log }): RouterLog {
   const flushMs = opts.flushMs ?? 5;
@@ -51,7 +52,21 @@ export function createRouterLog(opts: { redis: Redis; flushMs?: number; maxPendi
   let timer: NodeJS.Timeout | undefined;
   let sending: Promise<void> | undefined;
   let dropped = 0;
-  let droppedSaid = 0;
+  /** Losses are said in the router's own log at most every SAY_EVERY_MS, not once per batch. */
+  let unsaid = 0;
+  let saidAt = 0;
+  let why = "";
+  const lose = (lines: number, reason: string) => {
+    dropped += lines;
+    unsaid += lines;
+    why = reason;
+  };
+  const sayLosses = () => {
+    if (!unsaid || Date.now() - saidAt < SAY_EVERY_MS) return;
+    opts.log?.(`router: ${unsaid} log lines dropped (${why})`);
+    unsaid = 0;
+    saidAt = Date.now();
+  };
 
   function schedule() {
     timer ??= setTimeout(() => {
@@ -70,19 +85,24 @@ export function createRouterLog(opts: { redis: Redis; flushMs?: number; maxPendi
     sending = pipeline
       .exec()
       .then(
-        () => {
-          if (dropped > droppedSaid) {
-            opts.log?.(`router: ${dropped - droppedSaid} log lines dropped while Redis was slow or away`);
-            droppedSaid = dropped;
+        (results) => {
+          // A pipeline answers each command; a line is lost when its XADD failed.
+          let failed = 0;
+          let reason = "";
+          for (let i = 0; i < (results?.length ?? 0); i += 2) {
+            const error = results![i]![0];
+            if (error) {
+              failed++;
+              reason = error.message;
+            }
           }
+          if (failed) lose(failed, reason);
         },
-        (error: Error) => {
-          dropped += batch.length / 2;
-          opts.log?.(`router: could not write ${batch.length / 2} log lines: ${error.message}`);
-        },
+        (error: Error) => lose(batch.length / 2, error.message),
       )
       .finally(() => {
         sending = undefined;
+        sayLosses();
         if (pending.length) schedule();
       });
     return sending;
@@ -90,10 +110,7 @@ export function createRouterLog(opts: { redis: Redis; flushMs?: number; maxPendi
 
   return {
     write(app, line) {
-      if (pending.length >= maxPending * 2) {
-        dropped++;
-        return;
-      }
+      if (pending.length >= maxPending * 2) return lose(1, "Redis is slow or away");
       pending.push(app, line);
       if (!sending) schedule();
     },

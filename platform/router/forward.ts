@@ -103,7 +103,8 @@ export function sendToDyno(ex: Exchange, target: Admitted, req: http.IncomingMes
       if (released) return;
       connected = true;
       record.connectMs = Date.now() - began;
-      arm(ex.timeouts.firstByteMs, "timeout");
+      // While the body is on its way, the client's idle timeout bounds the wait; then the dyno's turn.
+      clearTimeout(timer);
       if (hasBody) req.pipe(request);
       else request.end();
     };
@@ -113,7 +114,7 @@ export function sendToDyno(ex: Exchange, target: Admitted, req: http.IncomingMes
       socket.once("connect", onConnected);
     });
     // The whole body is with the dyno: its time to answer starts now.
-    request.on("finish", () => connected && !answered && !released && arm(ex.timeouts.firstByteMs, "timeout"));
+    request.on("finish", () => !answered && !released && arm(ex.timeouts.firstByteMs, "timeout"));
 
     request.on("error", (error: NodeJS.ErrnoException) => {
       if (!connected) return ended("refused");

@@ -96,7 +96,11 @@ export function responseHeaders(raw: readonly string[], requestId: string, upgra
       via = via ? `${via}, ${raw[i + 1]}` : raw[i + 1]!;
       continue;
     }
-    if (lower === "x-request-id" || (HOP_BY_HOP.has(lower) && !(upgrade && lower === "upgrade")) || named?.has(lower)) continue;
+    if (upgrade && lower === "upgrade") {
+      headers.push(name, raw[i + 1]!);
+      continue;
+    }
+    if (lower === "x-request-id" || HOP_BY_HOP.has(lower) || named?.has(lower)) continue;
     headers.push(name, raw[i + 1]!);
   }
   if (upgrade) headers.push("Connection", "Upgrade");

@@ -122,6 +122,14 @@ function forward(ctx: ProxyContext, target: Admitted, req: http.IncomingMessage,
     },
   });
 
+  // A request body that stops coming for idleMs (H28): Node asks this listener, which closes.
+  if (!req.complete) {
+    req.on("timeout", () => {
+      record.code = "H28";
+      record.status = 499;
+      req.socket.destroy();
+    });
+  }
   res.on("finish", finish);
   res.on("close", () => {
     if (res.writableFinished) return;

@@ -93,10 +93,10 @@ export interface RequestOptions {
   agent?: http.Agent | false;
 }
 
-export async function startRouter(opts: Partial<Omit<ProxyOptions, "table" | "log">> = {}): Promise<Harness> {
+export async function startRouter(opts: Partial<Omit<ProxyOptions, "table" | "log">> & { domain?: string } = {}): Promise<Harness> {
   const namespace = `test-router-${randomBytes(4).toString("hex")}:`;
   const keys = routeKeys(namespace);
-  const table = createRouteTable({ namespace, domain: DOMAIN });
+  const table = createRouteTable({ namespace, domain: opts.domain ?? DOMAIN });
   const redis = new Redis(redisUrl(loadConfig()));
   const log = createRouterLog({ redis, flushMs: 2 });
   const proxy = await listening(createProxy({ port: 8080, ...opts, table, log }));
