@@ -1,10 +1,10 @@
 // One line per request in the app's log stream, in Heroku's router format, with source `router`.
 // The request path only pushes a string onto an array; a timer sends what gathered to Redis in one
-// pipeline every few ms. Nothing on the request path awaits Redis: while Redis is away, lines
+// pipeline every few ms, one command per app (platform/logs: queueLogEntries). Nothing on the request path awaits Redis: while Redis is away, lines
 // gather up to a bound and then are dropped (and counted), and requests go on as before.
 import type { Redis } from "ioredis";
 import type { Log } from "../lib/background.ts";
-import { queueLogEntry } from "../logs/index.ts";
+import { type LogLine, queueLogEntries } from "../logs/index.ts";
 import { ERRORS, type ErrorCode } from "./pages.ts";
 
 export interface RequestRecord {
@@ -44,6 +44,7 @@ export interface RouterLog {
 
 export const ROUTER_SOURCE = "router";
 const SAY_EVERY_MS = 10_000;
+const PER_COMMAND = 500;
 
 export function createRouterLog(opts: { redis: Redis; flushMs?: number; maxPending?: number; log?: Log }): RouterLog {
   const flushMs = opts.flushMs ?? 5;
@@ -80,23 +81,28 @@ export function createRouterLog(opts: { redis: Redis; flushMs?: number; maxPendi
     if (sending || pending.length === 0) return sending ?? Promise.resolve();
     const batch = pending;
     pending = [];
+    // Each app's lines in order, at most PER_COMMAND to a command.
+    const byApp = new Map<string, Omit<LogLine, "at">[]>();
+    for (let i = 0; i < batch.length; i += 2) {
+      let lines = byApp.get(batch[i]!);
+      if (!lines) byApp.set(batch[i]!, (lines = []));
+      lines.push({ source: ROUTER_SOURCE, dyno: ROUTER_SOURCE, line: batch[i + 1]! });
+    }
     const pipeline = opts.redis.pipeline();
-    for (let i = 0; i < batch.length; i += 2) queueLogEntry(pipeline, batch[i]!, { source: ROUTER_SOURCE, dyno: ROUTER_SOURCE, line: batch[i + 1]! });
+    const sizes: number[] = [];
+    for (const [app, lines] of byApp) {
+      for (let start = 0; start < lines.length; start += PER_COMMAND) {
+        const part = lines.slice(start, start + PER_COMMAND);
+        queueLogEntries(pipeline, app, part);
+        sizes.push(part.length);
+      }
+    }
     sending = pipeline
       .exec()
       .then(
         (results) => {
-          // A pipeline answers each command; a line is lost when its XADD failed.
-          let failed = 0;
-          let reason = "";
-          for (let i = 0; i < (results?.length ?? 0); i += 2) {
-            const error = results![i]![0];
-            if (error) {
-              failed++;
-              reason = error.message;
-            }
-          }
-          if (failed) lose(failed, reason);
+          // A pipeline answers each command; a command that failed lost its lines.
+          (results ?? []).forEach(([error], i) => error && lose(sizes[i]!, error.message));
         },
         (error: Error) => lose(batch.length / 2, error.message),
       )

@@ -56,7 +56,7 @@ export function routeKeys(namespace = ""): RouteKeys {
 /** `Host` → the lower-case hostname without its port; undefined when it is no plausible hostname. */
 export function hostnameOf(host: string | undefined): string | undefined {
   if (!host) return undefined;
-  const name = host.toLowerCase().replace(/:\d*$/, "");
+  const name = host.toLowerCase().replace(/:\d*$/, "").replace(/\.$/, "");
   return /^[a-z0-9_](?:[a-z0-9_.-]{0,251}[a-z0-9_])?$/.test(name) ? name : undefined;
 }
 

@@ -167,6 +167,7 @@ describe("route entries and hostnames (pure)", () => {
     ["app.localhost", "app.localhost"],
     ["App.LocalHost:8080", "app.localhost"],
     ["www.example.test:", "www.example.test"],
+    ["www.example.test.:443", "www.example.test"],
     [undefined, undefined],
     ["", undefined],
     ["a b.example.test", undefined],
