@@ -1,15 +1,19 @@
-// The kernel's client of the add-on provider apps (docs/addons.md): it asks a provider's
-// web dynos, through the router like any client, to make or remove a resource.
+// The kernel's client of the add-on provider apps (docs/addons.md): it asks a provider's web
+// dynos directly, at the addresses the dyno manager publishes for the router (ROUTES_KEY): the
+// public router never serves a provider (route-contract.ts, INTERNAL_APPS_KEY).
 import http from "node:http";
+import type { Redis } from "ioredis";
 import { z } from "zod";
 import { type Db, getApp } from "../db/index.ts";
-import type { Config } from "../lib/config.ts";
+import { ROUTES_KEY } from "../lib/channels.ts";
 import { OuroError } from "../lib/errors.ts";
 import { ADDON_SERVICES } from "./services.ts";
 
 export interface ProviderContext {
   db: Db;
-  config: Pick<Config, "routerPort" | "domain">;
+  redis: Redis;
+  /** Prefixes ROUTES_KEY, as the dyno manager's and the router's namespace does (tests). */
+  routeNamespace?: string;
 }
 
 const PROVIDER_TIMEOUT_MS = 30_000;
@@ -37,31 +41,41 @@ interface ProviderAnswer {
   body: unknown;
 }
 
-/** One request to the provider app's web dynos, through the router like any client. */
-async function callProvider(ctx: ProviderContext, service: string, method: string, path: string, body?: unknown): Promise<ProviderAnswer> {
-  const provider = ADDON_SERVICES[service]!.app;
-  const secret = await getApp(ctx.db, provider).then(
-    (app) => app.config.OURO_PROVIDER_SECRET,
-    (error: unknown) => {
-      if (error instanceof OuroError && error.status === 404) return undefined;
-      throw error;
-    },
-  );
-  if (!secret) throw unavailable(service, `the provider app ${provider} is not deployed (or has no OURO_PROVIDER_SECRET config var)`);
-  const payload = body === undefined ? undefined : JSON.stringify(body);
-  const answer = await new Promise<{ status: number; type: string; text: string }>((resolve, reject) => {
+const CONNECT_TIMEOUT_MS = 3_000;
+/** A dyno that never took the connection (stopped, or gone with its network): the next may. */
+const NOT_CONNECTED = new Set(["ECONNREFUSED", "EHOSTUNREACH", "ENETUNREACH", "ECONNECT_TIMEOUT"]);
+
+/** The provider's up web dynos as `{ host, port }`, starting at a random one to spread the calls. */
+async function providerDynos(ctx: ProviderContext, provider: string): Promise<{ host: string; port: number }[]> {
+  const json = await ctx.redis.hget(`${ctx.routeNamespace ?? ""}${ROUTES_KEY}`, provider);
+  let list: unknown;
+  try {
+    list = JSON.parse(json ?? "[]");
+  } catch {
+    list = [];
+  }
+  const dynos = (Array.isArray(list) ? list : []).flatMap((entry) => {
+    const match = typeof entry === "string" ? /^(.+):(\d{1,5})$/.exec(entry) : null;
+    return match ? [{ host: match[1]!, port: Number(match[2]) }] : [];
+  });
+  const start = Math.floor(Math.random() * dynos.length);
+  return [...dynos.slice(start), ...dynos.slice(0, start)];
+}
+
+/** One request to one dyno; a connection it never accepted fails with `code` in NOT_CONNECTED. */
+function request(to: { host: string; port: number }, opts: { method: string; path: string; secret: string; payload?: string }) {
+  return new Promise<{ status: number; type: string; text: string }>((resolve, reject) => {
     const req = http.request(
       {
-        host: "127.0.0.1",
-        port: ctx.config.routerPort,
-        method,
-        path,
+        host: to.host,
+        port: to.port,
+        method: opts.method,
+        path: opts.path,
         agent: false,
         timeout: PROVIDER_TIMEOUT_MS,
         headers: {
-          Host: `${provider}.${ctx.config.domain}`,
-          Authorization: `Bearer ${secret}`,
-          ...(payload === undefined ? {} : { "Content-Type": "application/json", "Content-Length": Buffer.byteLength(payload) }),
+          Authorization: `Bearer ${opts.secret}`,
+          ...(opts.payload === undefined ? {} : { "Content-Type": "application/json", "Content-Length": Buffer.byteLength(opts.payload) }),
         },
       },
       (res) => {
@@ -72,17 +86,47 @@ async function callProvider(ctx: ProviderContext, service: string, method: strin
         res.on("error", reject);
       },
     );
+    req.on("socket", (socket) => {
+      const timer = setTimeout(() => req.destroy(Object.assign(new Error(`no connection within ${CONNECT_TIMEOUT_MS / 1000} s`), { code: "ECONNECT_TIMEOUT" })), CONNECT_TIMEOUT_MS);
+      socket.once("connect", () => clearTimeout(timer));
+      socket.once("close", () => clearTimeout(timer));
+    });
     req.on("timeout", () => req.destroy(new Error(`no answer within ${PROVIDER_TIMEOUT_MS / 1000} s`)));
     req.on("error", reject);
-    req.end(payload);
-  }).catch((error: Error) => {
-    throw unavailable(service, `the router did not reach it: ${error.message}`);
+    req.end(opts.payload);
   });
-  // Only the provider answers JSON; the router's own pages (no such app, no web dyno up) are HTML.
-  if (answer.status === 204) return { status: 204, body: null };
-  if (!answer.type.startsWith("application/json")) {
-    throw unavailable(service, `the router answered ${answer.status} for ${provider}: is its web dyno up? (ouro ps -a ${provider})`);
+}
+
+/** One request to the provider app's web dynos: the next dyno when one refuses the connection. */
+async function callProvider(ctx: ProviderContext, service: string, method: string, path: string, body?: unknown): Promise<ProviderAnswer> {
+  const provider = ADDON_SERVICES[service]!.app;
+  const secret = await getApp(ctx.db, provider).then(
+    (app) => app.config.OURO_PROVIDER_SECRET,
+    (error: unknown) => {
+      if (error instanceof OuroError && error.status === 404) return undefined;
+      throw error;
+    },
+  );
+  if (!secret) throw unavailable(service, `the provider app ${provider} is not deployed (or has no OURO_PROVIDER_SECRET config var)`);
+  const dynos = await providerDynos(ctx, provider);
+  if (dynos.length === 0) throw unavailable(service, `no web dyno of ${provider} is up (ouro ps -a ${provider})`);
+  const payload = body === undefined ? undefined : JSON.stringify(body);
+  let answer: { status: number; type: string; text: string } | undefined;
+  let refused = "";
+  for (const dyno of dynos) {
+    const at = `${dyno.host}:${dyno.port}`;
+    try {
+      answer = await request(dyno, { method, path, secret, payload });
+      break;
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (!code || !NOT_CONNECTED.has(code)) throw unavailable(service, `its web dyno at ${at} did not answer: ${(error as Error).message}`);
+      refused = `${at}: ${(error as Error).message}`;
+    }
   }
+  if (!answer) throw unavailable(service, `no web dyno of ${provider} took the connection (${refused}); is it up? (ouro ps -a ${provider})`);
+  if (answer.status === 204) return { status: 204, body: null };
+  if (!answer.type.startsWith("application/json")) throw unavailable(service, `its web dyno answered ${answer.status} without JSON`);
   try {
     return { status: answer.status, body: JSON.parse(answer.text || "null") };
   } catch {

@@ -3,13 +3,10 @@
 // included). A resource nothing refers to is given back rather than leaked.
 import { randomInt, randomUUID } from "node:crypto";
 import { type AddonRow, type AppRow, type AuditEntry, type Db, deleteAddon, getApp, insertAddon } from "../db/index.ts";
-import type { Config } from "../lib/config.ts";
-import { deprovision, provision } from "./provider-client.ts";
+import { type ProviderContext, deprovision, provision } from "./provider-client.ts";
 import { attachmentName, attachmentVars, parsePlan } from "./services.ts";
 
-export interface AddonServiceDeps {
-  db: Db;
-  config: Pick<Config, "routerPort" | "domain">;
+export interface AddonServiceDeps extends ProviderContext {
   /** The one config release path (BuildService.releaseConfigChange). */
   releaseConfigChange: (change: {
     app: AppRow;

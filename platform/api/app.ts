@@ -7,6 +7,7 @@ import { createAddonService } from "../addons/index.ts";
 import type { ApiContext, ApiDeps } from "./context.ts";
 import { refuseNulBytes } from "./edge.ts";
 import { resolveLimits } from "./limits.ts";
+import { createRoutingPublisher } from "./routing.ts";
 import { addonRoutes } from "./routes/addons.ts";
 import { appRoutes } from "./routes/apps.ts";
 import { auditRoutes } from "./routes/audit.ts";
@@ -15,10 +16,12 @@ import { collaboratorRoutes } from "./routes/collaborators.ts";
 import { buildpackRoutes } from "./routes/buildpacks.ts";
 import { configRoutes } from "./routes/config-vars.ts";
 import { cronRoutes } from "./routes/cron.ts";
+import { domainRoutes } from "./routes/domains.ts";
 import { formationRoutes } from "./routes/formation.ts";
 import { internalBuildRoutes } from "./routes/internal-builds.ts";
 import { logSessionRoutes, logStreamRoutes } from "./routes/logs.ts";
 import { releaseRoutes } from "./routes/releases.ts";
+import { sniEndpointRoutes } from "./routes/sni-endpoints.ts";
 import { userRoutes } from "./routes/users.ts";
 
 // PostgreSQL gone or restarting (connection errors, 57P0x: shut down), Redis gone: a wait, not a bug.
@@ -34,7 +37,13 @@ export function createApi(deps: ApiDeps): express.Express {
   const ctx: ApiContext = {
     ...deps,
     limits: resolveLimits(deps.limits),
-    addons: createAddonService({ db: deps.db, config: deps.config, releaseConfigChange: deps.builds.releaseConfigChange }),
+    addons: createAddonService({
+      db: deps.db,
+      redis: deps.redis,
+      routeNamespace: deps.routeNamespace,
+      releaseConfigChange: deps.builds.releaseConfigChange,
+    }),
+    routing: createRoutingPublisher({ db: deps.db, redis: deps.redis, namespace: deps.routeNamespace }),
   };
   const api = express();
   api.disable("x-powered-by");
@@ -66,6 +75,8 @@ export function createApi(deps: ApiDeps): express.Express {
   api.use(addonRoutes(ctx));
   api.use(logSessionRoutes(ctx));
   api.use(cronRoutes(ctx));
+  api.use(domainRoutes(ctx));
+  api.use(sniEndpointRoutes(ctx));
 
   api.use((req: Request) => {
     throw new OuroError(404, "not_found", `No route for ${req.method} ${req.path}.`);

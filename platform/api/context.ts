@@ -7,6 +7,7 @@ import type { Db } from "../db/index.ts";
 import { invalidParams } from "../lib/errors.ts";
 import type { z } from "zod";
 import type { DynoLimits } from "./limits.ts";
+import type { RoutingPublisher } from "./routing.ts";
 
 /** What the API is made from; made once by api/main.ts (or by a test). */
 export interface ApiDeps {
@@ -20,11 +21,17 @@ export interface ApiDeps {
   limits?: Partial<DynoLimits>;
   /** The time as the API sees it (log session expiry); a test hands in one it can move on. */
   clock?: () => Date;
+  /**
+   * Prefixes the route keys the API writes and reads (domains, certificates, maintenance, the
+   * providers' web dynos), as the router's own namespace does: a test's never touch the live ones.
+   */
+  routeNamespace?: string;
 }
 
 /** What the API's routes receive: its deps and the services createApi builds on them. */
 export interface ApiContext extends Omit<ApiDeps, "limits"> {
   addons: AddonService;
+  routing: RoutingPublisher;
   limits: DynoLimits;
 }
 

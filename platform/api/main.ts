@@ -13,6 +13,7 @@ import { resetApps } from "../router/index.ts";
 import { loadConfig, postgresUrl, redisUrl } from "../lib/config.ts";
 import { createApi } from "./app.ts";
 import { limitsFromEnv } from "./limits.ts";
+import { createRoutingPublisher } from "./routing.ts";
 
 const log = (line: string) => console.log(line);
 exitOnUncaught("api");
@@ -37,6 +38,8 @@ await retrying(async () => resetApps(redis, (await listApps(db, { includeSystem:
   log,
   what: "announcing the apps to the router",
 });
+// Domains, certificates, maintenance and the internal apps, rewritten whole from the database.
+await retrying(() => createRoutingPublisher({ db, redis }).resetAll(), { log, what: "publishing domains and certificates to the router" });
 await retrying(() => builds.failExpiredBuilds(), { log, what: "failing builds past their deadline" });
 await retrying(() => builds.dynos.closeEnded(), { log, what: "stopping the dynos of ended builds" });
 await retrying(() => resumeReleasePhases({ db, redis, notifyFormation, log }), { log, what: "settling pending releases" });

@@ -22,7 +22,7 @@ export function appShape(app: AppRow, config: Config) {
     stack: STACK,
     build_stack: STACK,
     buildpack_provided_description: app.buildpack_description,
-    maintenance: false,
+    maintenance: app.maintenance,
     archived_at: null,
     repo_size: null,
     slug_size: null,

@@ -20,14 +20,17 @@ import { register as authorizationsCreate } from "./commands/authorizations/crea
 import { register as authorizationsInfo } from "./commands/authorizations/info.ts";
 import { register as authorizationsRevoke } from "./commands/authorizations/revoke.ts";
 import { register as builds } from "./commands/builds/index.ts";
+import { register as certs } from "./commands/certs/register.ts";
 import * as buildpacks from "./commands/buildpacks/commands.ts";
 import { register as config } from "./commands/config/index.ts";
 import { register as configGet } from "./commands/config/get.ts";
 import { register as configSet } from "./commands/config/set.ts";
 import { register as configUnset } from "./commands/config/unset.ts";
 import { register as cron } from "./commands/cron/index.ts";
+import { register as domains } from "./commands/domains/register.ts";
 import { register as gitRemote } from "./commands/git/remote.ts";
 import { register as logs } from "./commands/logs/index.ts";
+import { register as maintenance } from "./commands/maintenance/register.ts";
 import { register as ps } from "./commands/ps/index.ts";
 import { register as psPlan } from "./commands/ps/plan.ts";
 import { register as psRestart } from "./commands/ps/restart.ts";
@@ -45,8 +48,8 @@ import { register as users } from "./commands/users/register.ts";
 const COMMANDS: RegisterCommand[] = [
   ...buildpacks.commands,
   access, addons, apps, appsCreate, appsDestroy, appsInfo, appsTransfer, audit, authToken, authorizations, authorizationsCreate,
-  authorizationsInfo, authorizationsRevoke, builds, config, configGet, configSet, configUnset,
-  cron, gitRemote, logs, ps, psPlan, psRestart, psScale, psStop, psStrategy, psType, psWait, releases, releasesInfo, run, systemUpgrade, users,
+  authorizationsInfo, authorizationsRevoke, builds, certs, config, configGet, configSet, configUnset,
+  cron, domains, gitRemote, logs, maintenance, ps, psPlan, psRestart, psScale, psStop, psStrategy, psType, psWait, releases, releasesInfo, run, systemUpgrade, users,
 ];
 
 const debug = !["", "0", "false"].includes(process.env.OURO_DEBUG ?? "");

@@ -19,10 +19,12 @@ export interface AppRow {
   /** How its dynos are replaced (platform/dynos/model.ts, Strategy). */
   strategy: StrategyName;
   strategy_batch: number;
+  /** The router answers its requests with a maintenance page (503). */
+  maintenance: boolean;
 }
 
 const SELECT_APP = `
-  SELECT a.id, a.name, a.system, a.config, a.owner_id, u.email AS owner_email, a.created_at, a.updated_at, a.strategy, a.strategy_batch,
+  SELECT a.id, a.name, a.system, a.config, a.owner_id, u.email AS owner_email, a.created_at, a.updated_at, a.strategy, a.strategy_batch, a.maintenance,
          r.created_at AS released_at, s.buildpack_description
   FROM apps a
   JOIN users u ON u.id = a.owner_id
@@ -86,6 +88,14 @@ export async function createApp(
 export async function deleteApp(db: Db, id: string, audit?: AuditEntry): Promise<void> {
   await transaction(db, async (client) => {
     await client.query("DELETE FROM apps WHERE id = $1", [id]);
+    await recordAuditIf(client, audit);
+  });
+}
+
+/** Puts the app in maintenance mode or takes it out. */
+export async function setMaintenance(db: Db, id: string, maintenance: boolean, audit?: AuditEntry): Promise<void> {
+  await transaction(db, async (client) => {
+    await client.query("UPDATE apps SET maintenance = $2, updated_at = now() WHERE id = $1", [id, maintenance]);
     await recordAuditIf(client, audit);
   });
 }

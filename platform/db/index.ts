@@ -14,3 +14,6 @@ export * from "./addons.ts";
 export * from "./buildpacks.ts";
 export * from "./collaborators.ts";
 export * from "./locks.ts";
+export * from "./domains.ts";
+export * from "./sni-endpoints.ts";
+export * from "./routing.ts";

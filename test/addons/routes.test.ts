@@ -1,6 +1,7 @@
 // The kernel's add-on routes: the real API in-process against a database of the test's own
-// (migrated like the platform's) and the real postgres provider. The provider is reached the
-// way the kernel reaches it through the router: here `routerPort` is the provider's own port.
+// (migrated like the platform's) and the real postgres provider. The kernel reaches a provider's
+// web dynos directly, at the addresses the dyno manager publishes (ROUTES_KEY, in the test's
+// own namespace): here the provider's own port.
 import { randomUUID } from "node:crypto";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -10,6 +11,7 @@ import { addonsPostgresAdmin, config as platformConfig, serve } from "./support.
 import { type InProcessApi, inProcessApi } from "../support/api.ts";
 import { throwawayDatabase } from "../support/database.ts";
 import { jsonRequest } from "../support/platform.ts";
+import { ROUTES_KEY } from "../../platform/lib/channels.ts";
 
 const secret = "test-provider-secret";
 
@@ -33,6 +35,9 @@ describe("add-on routes", () => {
   let key: string;
 
   let url = "";
+  /** The provider's web dynos, as the dyno manager would publish them. */
+  const publishDynos = (addresses: string[]) =>
+    api.deps.redis.hset(`${api.deps.routeNamespace}${ROUTES_KEY}`, "postgres", JSON.stringify(addresses));
   const call = <T = AddonBody>(method: string, path: string, body?: unknown, base = url) =>
     jsonRequest<T>({ base, key }, method, path, body);
 
@@ -48,8 +53,9 @@ describe("add-on routes", () => {
 
     adminPool = await addonsPostgresAdmin();
     provider = await serve(createPostgresProvider({ admin: adminPool, server: { host: "127.0.0.1", port: platformConfig.addonsPostgresPort } }), secret);
-    api = await inProcessApi({ db, config: { routerPort: provider.port } });
+    api = await inProcessApi({ db });
     url = api.url;
+    await publishDynos([`127.0.0.1:${provider.port}`]);
   });
 
   afterAll(async () => {
@@ -160,15 +166,32 @@ describe("add-on routes", () => {
       "The redis add-on provider is unavailable: the provider app redis is not deployed (or has no OURO_PROVIDER_SECRET config var).",
     );
 
-    const closed = await api.listen({ routerPort: 1 }); // nothing listens on port 1
+    await publishDynos(["127.0.0.1:1"]); // nothing listens on port 1
     try {
-      const down = await call("POST", "/apps/shop/addons", { plan: "postgres" }, closed.url);
+      const down = await call("POST", "/apps/shop/addons", { plan: "postgres" });
       expect(down.status).toBe(503);
-      expect(down.body.message).toMatch(/^The postgres add-on provider is unavailable: the router did not reach it/);
+      expect(down.body.message).toMatch(/^The postgres add-on provider is unavailable: no web dyno of postgres took the connection \(127\.0\.0\.1:1: /);
+      await publishDynos([]);
+      const none = await call("POST", "/apps/shop/addons", { plan: "postgres" });
+      expect(none.body.message).toBe("The postgres add-on provider is unavailable: no web dyno of postgres is up (ouro ps -a postgres).");
     } finally {
-      await closed.close();
+      await publishDynos([`127.0.0.1:${provider.port}`]);
     }
     expect((await call<AddonBody[]>("GET", "/apps/shop/addons")).body).toEqual([]);
+  });
+
+  it("tries the provider's next web dyno when one refuses the connection", async () => {
+    await publishDynos(["127.0.0.1:1", `127.0.0.1:${provider.port}`, "127.0.0.1:1"]);
+    try {
+      // Whichever dyno it starts at, a refused connection moves it on to the one that answers.
+      for (let i = 0; i < 3; i++) {
+        const created = await call("POST", "/apps/shop/addons", { plan: "postgres" });
+        expect(created.status, created.body.message).toBe(201);
+        expect((await call("DELETE", `/apps/shop/addons/${created.body.id}`)).status).toBe(200);
+      }
+    } finally {
+      await publishDynos([`127.0.0.1:${provider.port}`]);
+    }
   });
 
   it("answers 404 for an unknown app and add-on", async () => {

@@ -13,8 +13,9 @@ import { Readable } from "node:stream";
 import { Queue } from "bullmq";
 import { Redis } from "ioredis";
 import tar from "tar-stream";
-import { createApi } from "../../platform/api/index.ts";
+import { createApi, routingKeys } from "../../platform/api/index.ts";
 import type { ApiDeps } from "../../platform/api/index.ts";
+import { ROUTES_KEY } from "../../platform/lib/channels.ts";
 import { type BlobStore, createBlobStore } from "../../platform/blobs/index.ts";
 import { type BuildService, createBuildService } from "../../platform/builds/index.ts";
 import {
@@ -76,6 +77,8 @@ export async function inProcessApi(opts: {
   buildTimeoutMs?: number;
   /** Quotas and host memory (platform/api/limits.ts); by default the API's own defaults. */
   limits?: ApiDeps["limits"];
+  /** Prefix of the route keys it writes and reads (domains, certificates, providers' dynos); default a fresh one. */
+  routeNamespace?: string;
 } = {}): Promise<InProcessApi> {
   const config = { ...loadConfig(), ...opts.config };
   const throwaway = opts.db ? undefined : await throwawayDatabase(opts.prefix ?? "ouro_api_test");
@@ -92,7 +95,8 @@ export async function inProcessApi(opts: {
   const log = (line: string) => void logs.push(line);
   const notifyFormation = async (app: string) => void notified.push(app);
   const builds = createBuildService({ config, db, redis, queue, blobs, notifyFormation, log, buildTimeoutMs: opts.buildTimeoutMs });
-  const deps: ApiDeps = { config, db, redis, blobs, builds, notifyFormation, limits: opts.limits };
+  const routeNamespace = opts.routeNamespace ?? `test-${randomBytes(4).toString("hex")}:`;
+  const deps: ApiDeps = { config, db, redis, blobs, builds, notifyFormation, limits: opts.limits, routeNamespace };
   const servers: Server[] = [];
   const user = await ensureUser(db, `${opts.prefix ?? "api-test"}@ouro.local`);
   const key = await createApiKey(db, user.id);
@@ -142,6 +146,10 @@ export async function inProcessApi(opts: {
       await Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))));
       await queue.obliterate({ force: true }).catch(() => {});
       await queue.close();
+      if (!opts.routeNamespace) {
+        const { channel: _channel, ...keys } = routingKeys(routeNamespace);
+        await redis.del(...Object.values(keys), `${routeNamespace}${ROUTES_KEY}`);
+      }
       redis.disconnect();
       await throwaway?.drop();
       rmSync(blobsDir, { recursive: true, force: true });

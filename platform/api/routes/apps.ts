@@ -3,8 +3,10 @@ import { rmSync } from "node:fs";
 import { join } from "node:path";
 import { Router } from "express";
 import { z } from "zod";
-import { createApp, deleteApp, listAddons, listApps } from "../../db/index.ts";
+import { createApp, deleteApp, getApp, listAddons, listApps, setMaintenance } from "../../db/index.ts";
 import { parseAppName } from "../../lib/app-name.ts";
+import { AppUpdate } from "../../lib/domains-contract.ts";
+import { invalidParams } from "../../lib/errors.ts";
 import { deleteLogs } from "../../logs/index.ts";
 import { appOf, auditOf, refuseSystemApp, requireOwner } from "../access.ts";
 import { type ApiContext, parseBody } from "../context.ts";
@@ -39,6 +41,19 @@ export function appRoutes(ctx: ApiContext): Router {
     res.json(appShape(appOf(res), ctx.config));
   });
 
+  // Heroku's app update; Ouro changes only maintenance mode there (`ouro maintenance:on`).
+  router.patch("/apps/:app", async (req, res) => {
+    const app = appOf(res);
+    const other = Object.keys(typeof req.body === "object" && req.body !== null ? req.body : {}).filter((key) => key !== "maintenance");
+    if (other.length) throw invalidParams(`Ouro changes only maintenance through PATCH /apps/:app, not ${other.join(", ")}.`);
+    const { maintenance } = parseBody(AppUpdate, req.body);
+    if (maintenance !== undefined) {
+      if (maintenance !== app.maintenance) await setMaintenance(ctx.db, app.id, maintenance, auditOf(req, "app.maintenance", app, { maintenance }));
+      await ctx.routing.publishApp(app.name);
+    }
+    res.json(appShape(await getApp(ctx.db, app.id), ctx.config));
+  });
+
   router.delete("/apps/:app", async (req, res) => {
     const app = appOf(res);
     refuseSystemApp(app, "be destroyed");
@@ -50,6 +65,7 @@ export function appRoutes(ctx: ApiContext): Router {
     rmSync(ctx.blobs.keyedPath(`cache-${app.id}.tar.gz`), { force: true });
     await deleteLogs(ctx.redis, app.name);
     await announceApps(ctx.redis, { remove: app.name });
+    await ctx.routing.publishApp(app.name);
     await ctx.notifyFormation(app.name);
     res.json(appShape(app, ctx.config));
   });

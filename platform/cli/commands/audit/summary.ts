@@ -53,6 +53,13 @@ const SUMMARIES: Record<string, (detail: Record<string, unknown>) => string> = {
   "user.remove": only("email"),
   "authorization.create": (d) => words(text(d.id), inParens(texts(d.scope).join(","))),
   "authorization.revoke": only("id"),
+  "domain.add": only("hostname"),
+  "domain.remove": only("hostname"),
+  "domain.update": (d) => words(text(d.hostname), "→", text(d.sni_endpoint) ?? "(best match)"),
+  "cert.add": (d) => words(text(d.name), inParens(texts(d.cert_domains).join(", "))),
+  "cert.update": (d) => words(text(d.name), inParens(texts(d.cert_domains).join(", "))),
+  "cert.remove": only("name"),
+  "app.maintenance": (d) => (d.maintenance === true ? "on" : d.maintenance === false ? "off" : ""),
 };
 
 /** What the entry changed, in a few words; "" when its action says it all (app.create, dyno.restart). */
