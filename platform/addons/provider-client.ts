@@ -6,6 +6,7 @@ import type { Redis } from "ioredis";
 import { z } from "zod";
 import { type Db, getApp } from "../db/index.ts";
 import { ROUTES_KEY } from "../lib/channels.ts";
+import { parseRouteEntries } from "../router/index.ts";
 import { OuroError } from "../lib/errors.ts";
 import { ADDON_SERVICES } from "./services.ts";
 
@@ -48,16 +49,8 @@ const NOT_CONNECTED = new Set(["ECONNREFUSED", "EHOSTUNREACH", "ENETUNREACH", "E
 /** The provider's up web dynos as `{ host, port }`, starting at a random one to spread the calls. */
 async function providerDynos(ctx: ProviderContext, provider: string): Promise<{ host: string; port: number }[]> {
   const json = await ctx.redis.hget(`${ctx.routeNamespace ?? ""}${ROUTES_KEY}`, provider);
-  let list: unknown;
-  try {
-    list = JSON.parse(json ?? "[]");
-  } catch {
-    list = [];
-  }
-  const dynos = (Array.isArray(list) ? list : []).flatMap((entry) => {
-    const match = typeof entry === "string" ? /^(.+):(\d{1,5})$/.exec(entry) : null;
-    return match ? [{ host: match[1]!, port: Number(match[2]) }] : [];
-  });
+  // The router owns the entries' shape (`{address, dyno}` or an older bare "ip:port").
+  const dynos = parseRouteEntries(json ?? "[]").map(({ host, port }) => ({ host, port }));
   const start = Math.floor(Math.random() * dynos.length);
   return [...dynos.slice(start), ...dynos.slice(0, start)];
 }

@@ -11,7 +11,7 @@ import { addonsPostgresAdmin, config as platformConfig, serve } from "./support.
 import { type InProcessApi, inProcessApi } from "../support/api.ts";
 import { throwawayDatabase } from "../support/database.ts";
 import { jsonRequest } from "../support/platform.ts";
-import { ROUTES_KEY } from "../../platform/lib/channels.ts";
+import { publishRoutes } from "../../platform/dynos/routes.ts";
 
 const secret = "test-provider-secret";
 
@@ -35,9 +35,9 @@ describe("add-on routes", () => {
   let key: string;
 
   let url = "";
-  /** The provider's web dynos, as the dyno manager would publish them. */
+  /** The provider's web dynos, as the dyno manager publishes them (its own publishRoutes). */
   const publishDynos = (addresses: string[]) =>
-    api.deps.redis.hset(`${api.deps.routeNamespace}${ROUTES_KEY}`, "postgres", JSON.stringify(addresses));
+    publishRoutes(api.deps.redis, "postgres", addresses.map((address, i) => ({ address, dyno: `web.${i + 1}` })), api.deps.routeNamespace);
   const call = <T = AddonBody>(method: string, path: string, body?: unknown, base = url) =>
     jsonRequest<T>({ base, key }, method, path, body);
 
