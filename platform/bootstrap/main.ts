@@ -8,6 +8,7 @@ import { Redis } from "ioredis";
 import { createBlobStore } from "../blobs/index.ts";
 import { createApiKey, createPool, ensureUser, findApiKey, findUserByKey, isUsable, migrate, revokeApiKey } from "../db/index.ts";
 import { SECRET_NAMES, type Secrets, dataDirFrom, loadConfig, postgresUrl, redisUrl, repoRoot } from "../lib/config.ts";
+import { defaultCertFile, ensureDefaultCertificate } from "../router/index.ts";
 import { ensureAddonDatastores } from "./addon-datastores.ts";
 import { startKernel } from "./kernel.ts";
 import { bridgeGateway, ensureDocker, ensurePackages, ensurePostgres, ensureRedis } from "./services.ts";
@@ -34,6 +35,8 @@ const registryFile = join(dataDir, "npm-registry");
 if (!existsSync(registryFile)) writePrivate(registryFile, run("npm", ["config", "get", "registry"], { quiet: true }).trim());
 
 const config = loadConfig();
+// The router's HTTPS certificate for names no app certificate covers: self-signed, made once.
+ensureDefaultCertificate(dataDir, config.domain);
 await ensurePostgres(dataDir, config.postgresPort, config.secrets);
 await ensureRedis(dataDir, config.redisPort, config.bridgeHost, config.secrets);
 await ensureAddonDatastores(config);
@@ -110,6 +113,7 @@ try {
 Ouro is up.
   API:     ${api}   (key: npx ouro auth:token)
   Router:  http://<app>.${config.domain}:${config.routerPort}
+           https://<app>.${config.domain}:${config.routerTlsPort}   (self-signed: ${defaultCertFile(dataDir, config.domain)})
   Logs:    ${join(dataDir, "logs")}
 
 Deploy a first app, from its git checkout:
