@@ -2,7 +2,7 @@
 // app's config vars change through the same release path as config:set (release phase
 // included). A resource nothing refers to is given back rather than leaked.
 import { randomInt, randomUUID } from "node:crypto";
-import { type AddonRow, type AppRow, type AuditEntry, type Db, deleteAddon, getApp, insertAddon } from "../db/index.ts";
+import { type AddonRow, type AppRow, type AuditEntry, deleteAddon, getApp, insertAddon } from "../db/index.ts";
 import { type ProviderContext, deprovision, provision } from "./provider-client.ts";
 import { attachmentName, attachmentVars, parsePlan } from "./services.ts";
 

@@ -25,7 +25,11 @@ export const TlsCertificate = z.object({
   certificate: z.string(),
   /** PEM. */
   key: z.string(),
-  /** The hostnames it covers (its subject alternative names), lower case; wildcards as `*.example.com`. */
+  /**
+   * The hostnames to serve it for, lower case; wildcards as `*.example.com`: the app's own custom
+   * domains that its subject alternative names cover. A hostname is in one certificate at most,
+   * and never another app's (the API decides, platform/api/cert-assignment.ts); may be empty.
+   */
   hostnames: z.array(z.string()),
 });
 export type TlsCertificate = z.infer<typeof TlsCertificate>;

@@ -55,14 +55,20 @@ export function domainRoutes(ctx: ApiContext): Router {
     return invalidParams(`${hostname} is already in use by another app.`);
   }
 
-  /** A custom domain of the app by id or hostname; the default one is answered apart, as it has no row. */
-  async function customDomain(app: AppRow, ref: string, what: string): Promise<DomainRow> {
-    if (ref === defaultDomainId(app) || ref.toLowerCase() === defaultHostname(app, ctx.config)) {
-      throw invalidParams(`${defaultHostname(app, ctx.config)} is ${app.name}'s default domain: it cannot be ${what}.`);
-    }
+  /** Whether `ref` names the default domain, which has no row: by its id or its hostname. */
+  const isDefault = (app: AppRow, ref: string) => ref === defaultDomainId(app) || ref.toLowerCase() === defaultHostname(app, ctx.config);
+
+  /** A custom domain of the app by id or hostname; 404 when it has none such. */
+  async function customDomain(app: AppRow, ref: string): Promise<DomainRow> {
     const domain = await findDomain(ctx.db, app.id, ref);
     if (!domain) throw notFound(`Couldn't find that domain: ${ref}.`);
     return domain;
+  }
+
+  /** The custom domain a change names; the default one is refused with why. */
+  async function changeable(app: AppRow, ref: string, what: string): Promise<DomainRow> {
+    if (isDefault(app, ref)) throw invalidParams(`${defaultHostname(app, ctx.config)} is ${app.name}'s default domain: it cannot be ${what}.`);
+    return customDomain(app, ref);
   }
 
   router.get("/apps/:app/domains", async (_req, res) => {
@@ -90,17 +96,15 @@ export function domainRoutes(ctx: ApiContext): Router {
 
   router.get("/apps/:app/domains/:domain", async (req, res) => {
     const app = appOf(res);
-    const ref = req.params.domain;
-    if (ref === defaultDomainId(app) || ref.toLowerCase() === defaultHostname(app, ctx.config)) return void res.json(defaultDomainShape(app, ctx.config));
-    const domain = await findDomain(ctx.db, app.id, ref);
-    if (!domain) throw notFound(`Couldn't find that domain: ${ref}.`);
+    if (isDefault(app, req.params.domain)) return void res.json(defaultDomainShape(app, ctx.config));
+    const domain = await customDomain(app, req.params.domain);
     res.json(domainShape(domain, app, ctx.config, (await domainView(ctx.db, app)).endpointOf(domain)));
   });
 
   // Which certificate serves the domain (what `heroku certs:add` and `domains:update --cert` send).
   router.patch("/apps/:app/domains/:domain", async (req, res) => {
     const app = appOf(res);
-    const domain = await customDomain(app, req.params.domain, "given another certificate (the platform's serves it)");
+    const domain = await changeable(app, req.params.domain, "given another certificate (the platform's serves it)");
     const body = parseBody(DomainUpdate, req.body);
     const chosen = body.sni_endpoint === null ? null : await endpointFor(app, body.sni_endpoint, domain.hostname);
     const updated = await setDomainEndpoint(
@@ -115,7 +119,7 @@ export function domainRoutes(ctx: ApiContext): Router {
 
   router.delete("/apps/:app/domains/:domain", async (req, res) => {
     const app = appOf(res);
-    const domain = await customDomain(app, req.params.domain, "removed");
+    const domain = await changeable(app, req.params.domain, "removed");
     const served = (await domainView(ctx.db, app)).endpointOf(domain);
     await deleteDomain(ctx.db, domain.id, auditOf(req, "domain.remove", app, { hostname: domain.hostname }));
     await ctx.routing.publishApp(app.name);
