@@ -1,9 +1,8 @@
-// One request's exchange with the app's dynos. A dyno that refuses the connection (or does not
-// take it within connectMs) is set aside and the request tried once on another; the request body
-// is held back until a dyno took the connection, so a retried request (POST included) reaches
-// exactly one dyno. Then: H12 when the first byte of the answer is late, H13/H17 when the dyno
-// closes or garbles before answering, H15 when a started answer goes idle, H18 when it stops
-// midway, and the answer streamed to the client as it comes, never buffered.
+// One request's exchange with the app's dynos, up to the first byte of the answer. A dyno that
+// refuses the connection (or does not take it within connectMs) is set aside and the request tried
+// once on another; the request body is held back until a dyno took the connection, so a retried
+// request (POST included) reaches exactly one dyno. Then H12 when the answer is late, H13 or H17
+// when the dyno closes or garbles before answering; what follows the answer's head is the caller's.
 import http from "node:http";
 import type { Socket } from "node:net";
 import type { Admitted } from "./admit.ts";
@@ -45,7 +44,7 @@ export function sendToDyno(ex: Exchange, target: Admitted, req: http.IncomingMes
   let endCurrent = () => {};
   let over = false;
 
-  const attempt = (backend: Backend | undefined) => {
+  const attempt = (backend: Backend | undefined, fresh = false) => {
     if (!backend) return fail("refused");
     const began = Date.now();
     let connected = false;
@@ -63,7 +62,7 @@ export function sendToDyno(ex: Exchange, target: Admitted, req: http.IncomingMes
 
     const request = http.request({
       host: backend.host, port: backend.port, method: req.method, path: target.path,
-      headers: target.headers, agent: ex.agent, setHost: false,
+      headers: target.headers, agent: fresh ? false : ex.agent, setHost: false,
     });
     endCurrent = () => {
       ended("closed");
@@ -84,10 +83,10 @@ export function sendToDyno(ex: Exchange, target: Admitted, req: http.IncomingMes
           return attempt(chooseBackend(route.backends, Date.now(), backend));
         }
       }
-      // A pooled connection the dyno closed as it was reused: nothing was processed; once more on a fresh one.
+      // A pooled connection the dyno closed as it was reused: nothing was processed; once more on a new one.
       if (why === "stale") {
         staleRetried = true;
-        return attempt(backend);
+        return attempt(backend, true);
       }
       fail(why);
     };

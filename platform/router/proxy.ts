@@ -123,7 +123,7 @@ function forward(ctx: ProxyContext, target: Admitted, req: http.IncomingMessage,
   });
 
   // A request body that stops coming for idleMs (H28): Node asks this listener, which closes.
-  if (!req.complete) {
+  if (req.headers["content-length"] !== undefined || req.headers["transfer-encoding"] !== undefined) {
     req.on("timeout", () => {
       record.code = "H28";
       record.status = 499;

@@ -7,7 +7,7 @@ import { Redis } from "ioredis";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { type LogLine, readLogs } from "../../platform/logs/index.ts";
 import { createRouterLog, formatRouterLine } from "../../platform/router/access-log.ts";
-import { type Harness, seenBy, startRouter, waitFor, within } from "./harness.ts";
+import { type Harness, rawExchange, seenBy, startRouter, waitFor, within } from "./harness.ts";
 
 describe("router log lines (pure)", () => {
   const record = {
@@ -97,6 +97,24 @@ describe("router log lines in the app's stream (in-process router, real Redis)",
     req.destroy();
     const gone = await waitFor("the H27 line", async () => (await routerLines(waits))[0]);
     expect(gone.line).toMatch(/^at=error code=H27 desc="Client Request Interrupted" .* status=499 /);
+  });
+
+  it("writes H15 for a started answer that went idle, and H28 for a request body that stopped coming", async () => {
+    const stalls = await r.app([await r.dyno("web.1", (_req, res) => res.writeHead(200).write("begun"))]);
+    await new Promise<void>((resolve) => {
+      http.get({ host: "127.0.0.1", port: r.port(), headers: { host: host(stalls) }, agent: false }, (res) => {
+        res.resume();
+        res.on("close", resolve);
+        res.on("error", () => {});
+      }).on("error", resolve);
+    });
+    const idle = await waitFor("the H15 line", async () => (await routerLines(stalls))[0]);
+    expect(idle.line).toMatch(/^at=error code=H15 desc="Idle connection" .* dyno=web\.1 .* status=200 bytes=5 /);
+
+    const waits = await r.app([await r.dyno("web.1")]);
+    await rawExchange(r.port(), `POST / HTTP/1.1\r\nHost: ${host(waits)}\r\nContent-Length: 10\r\n\r\nab`, 3_000);
+    const stopped = await waitFor("the H28 line", async () => (await routerLines(waits))[0]);
+    expect(stopped.line).toMatch(/^at=error code=H28 desc="Client Connection Idle" method=POST .* status=499 /);
   });
 
   it("writes no line for a host that is no app", async () => {
