@@ -15,6 +15,8 @@ const PACKAGES: Record<string, string> = {
   git: "git",
   "redis-server": "redis-server",
   debootstrap: "debootstrap",
+  // The rendezvous server's certificate (platform/lib/rendezvous-cert.ts).
+  openssl: "openssl",
 };
 
 export function ensurePackages(): void {

@@ -4,6 +4,7 @@ import { type AuditEntry, recordAuditIf } from "./audit.ts";
 import { invalidParams, notFound } from "../lib/errors.ts";
 import { isUuid } from "../lib/ids.ts";
 import { DEFAULT_DYNO_SIZE } from "../lib/dyno-sizes.ts";
+import { ATTACH_WINDOW_SECONDS, DEFAULT_TIME_TO_LIVE, type TerminalSize } from "../lib/run-contract.ts";
 
 export interface RunRow {
   id: string;
@@ -18,8 +19,27 @@ export interface RunRow {
   /** Set for a build dyno: the one build it serves. */
   build_id: string | null;
   size: string;
+  /** Its time limit in seconds, from its start; `expires_at` is set when it starts. */
+  time_to_live: number;
+  expires_at: Date | null;
+  /** Attached (`ouro run`): started once its client has connected, by `attach_deadline`. */
+  attach: boolean;
+  /** The attached client's secret, as SHA-256; null once used (or for a detached run). */
+  attach_secret_hash: Buffer | null;
+  attach_deadline: Date | null;
+  /** Attached with a terminal, of this initial size. */
+  tty: boolean;
+  tty_columns: number | null;
+  tty_lines: number | null;
   created_at: Date;
   updated_at: Date;
+}
+
+/** How an attached run's client will connect: its secret's hash, and the terminal it asked for. */
+export interface RunAttachment {
+  secretHash: Buffer;
+  tty: boolean;
+  size?: TerminalSize;
 }
 
 /** The dyno type of the release phase: the platform starts those, a user does not. */
@@ -33,7 +53,17 @@ export const RELEASE_PHASE_TYPE = "release";
  */
 export async function createRun(
   db: Db,
-  run: { appId: string; command: string; type: string; releaseVersion?: number; env?: Record<string, string>; buildId?: string; size?: string },
+  run: {
+    appId: string;
+    command: string;
+    type: string;
+    releaseVersion?: number;
+    env?: Record<string, string>;
+    buildId?: string;
+    size?: string;
+    timeToLive?: number;
+    attach?: RunAttachment;
+  },
   quota?: { max: number; appName: string },
   audit?: (run: RunRow) => AuditEntry,
 ): Promise<RunRow> {
@@ -62,11 +92,18 @@ export async function createRun(
       version = current.rows[0]?.version;
       if (version === undefined) throw notFound("This app has no release to run yet: deploy it first (git push).");
     }
+    const attach = run.attach;
     const { rows } = await client.query<RunRow>(
-      `INSERT INTO runs (app_id, release_version, type, number, command, env, build_id, size)
-       VALUES ($1, $2, $3, (SELECT coalesce(max(number), 0) + 1 FROM runs WHERE app_id = $1 AND type = $3), $4, $5, $6, $7)
+      `INSERT INTO runs (app_id, release_version, type, number, command, env, build_id, size, time_to_live,
+                         attach, attach_secret_hash, attach_deadline, tty, tty_columns, tty_lines)
+       VALUES ($1, $2, $3, (SELECT coalesce(max(number), 0) + 1 FROM runs WHERE app_id = $1 AND type = $3), $4, $5, $6, $7, $8,
+               $9, $10, CASE WHEN $9 THEN now() + make_interval(secs => $11) END, $12, $13, $14)
        RETURNING *`,
-      [run.appId, version, run.type, run.command, run.env ?? {}, run.buildId ?? null, run.size ?? DEFAULT_DYNO_SIZE],
+      [
+        run.appId, version, run.type, run.command, run.env ?? {}, run.buildId ?? null, run.size ?? DEFAULT_DYNO_SIZE,
+        run.timeToLive ?? DEFAULT_TIME_TO_LIVE, Boolean(attach), attach?.secretHash ?? null, ATTACH_WINDOW_SECONDS,
+        attach?.tty ?? false, attach?.size?.columns ?? null, attach?.size?.lines ?? null,
+      ],
     );
     await recordAuditIf(client, audit?.(rows[0]!));
     return rows[0]!;
@@ -100,12 +137,21 @@ export async function listOpenRuns(db: Db, app: string): Promise<OpenRun[]> {
 
 /**
  * A run moves pending → running → complete, never back: a run closed meanwhile (its build
- * ended) is not started. Returns false when the run was not in the state before.
+ * ended) is not started. Returns false when the run was not in the state before. A run that
+ * starts gets the time it expires (its start and its time limit, by the dyno manager's clock).
  */
-export async function markRun(db: Db, id: string, change: { state: "running" } | { state: "complete"; exitCode: number | null }): Promise<boolean> {
+export async function markRun(
+  db: Db,
+  id: string,
+  change: { state: "running"; expiresAt?: Date } | { state: "complete"; exitCode: number | null },
+): Promise<boolean> {
   const { rowCount } =
     change.state === "running"
-      ? await db.query("UPDATE runs SET state = 'running', updated_at = now() WHERE id = $1 AND state = 'pending'", [id])
+      ? await db.query(
+          `UPDATE runs SET state = 'running', updated_at = now(), expires_at = coalesce($2, now() + make_interval(secs => time_to_live))
+           WHERE id = $1 AND state = 'pending'`,
+          [id, change.expiresAt ?? null],
+        )
       : await db.query("UPDATE runs SET state = 'complete', exit_code = $2, updated_at = now() WHERE id = $1", [id, change.exitCode]);
   return rowCount === 1;
 }
@@ -138,4 +184,29 @@ export async function closeEndedBuildRuns(db: Db, buildId?: string): Promise<str
     [buildId ?? null],
   );
   return [...new Set(rows.map((r) => r.name))];
+}
+
+/**
+ * Takes an attached run's secret, once: the pending run it belongs to if it is still within its
+ * window to connect, and the secret is gone from the database either way it matched. Nothing for
+ * a wrong, used or late secret.
+ */
+export async function claimAttachment(db: Db, secretHash: Buffer): Promise<{ id: string; app: string; dyno: string } | undefined> {
+  const { rows } = await db.query<{ id: string; app: string; dyno: string; in_time: boolean }>(
+    `UPDATE runs r SET attach_secret_hash = NULL FROM apps a
+     WHERE r.attach_secret_hash = $1 AND a.id = r.app_id
+     RETURNING r.id, a.name AS app, r.type || '.' || r.number AS dyno, (r.state = 'pending' AND r.attach_deadline > now()) AS in_time`,
+    [secretHash],
+  );
+  const run = rows[0];
+  return run?.in_time ? { id: run.id, app: run.app, dyno: run.dyno } : undefined;
+}
+
+/** When each open one-off dyno of an app expires, by run id (none before it starts). */
+export async function runExpiries(db: Db, appId: string): Promise<Map<string, Date>> {
+  const { rows } = await db.query<{ id: string; expires_at: Date }>(
+    "SELECT id, expires_at FROM runs WHERE app_id = $1 AND state IN ('pending', 'running') AND expires_at IS NOT NULL",
+    [appId],
+  );
+  return new Map(rows.map((r) => [r.id, r.expires_at]));
 }

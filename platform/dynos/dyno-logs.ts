@@ -42,6 +42,8 @@ export function createLogFollower(opts: { docker: Docker; redis: Redis; engine: 
         try {
           stream = (await opts.engine.logs(containerId, sinceSeconds)) as unknown as NodeJS.ReadableStream;
         } catch (error) {
+          // A container that keeps no log (an attached one-off dyno: its client gets its output) has none to follow.
+          if ((error as { statusCode?: number }).statusCode === 501) return;
           // Not following it, so a later reconcile may try again.
           following.delete(containerId);
           throw error;

@@ -3,12 +3,14 @@
 // rebuilt from the engine alone.
 import { randomBytes } from "node:crypto";
 import { connect } from "node:net";
+import type { Duplex } from "node:stream";
 import type Docker from "dockerode";
 import { type DesiredDyno, type LiveDyno, dynoName } from "./model.ts";
 import { unpackedSlug } from "./slug-dirs.ts";
 import type { AppNetworks } from "./app-networks.ts";
 import { dynoSize } from "../lib/dyno-sizes.ts";
 import { type Lifecycles, type StepRecorder, untracked } from "./lifecycle.ts";
+import type { Terminal } from "./runs.ts";
 
 export const DYNO_PORT = 5000;
 /** Marks a dyno's own /app and /tmp volumes: deleted with the dyno, or swept if left behind. */
@@ -33,6 +35,12 @@ export interface EngineOptions {
   appNetworks?: Pick<AppNetworks, "ensure">;
   /** Where each dyno's lifecycle steps are kept (lifecycle.ts); without it, none are. */
   lifecycles?: Lifecycles;
+}
+
+/** An attached one-off dyno: its terminal, and who gets its streams, before it starts (no output is lost). */
+export interface AttachedStart {
+  terminal: Terminal;
+  connect(stream: Duplex): void;
 }
 
 export interface BuildNetwork {
@@ -72,7 +80,7 @@ export function createEngine(opts: EngineOptions) {
       });
     },
 
-    async start(dyno: DesiredDyno): Promise<string> {
+    async start(dyno: DesiredDyno, attached?: AttachedStart): Promise<string> {
       const name = dynoName(dyno);
       const steps = opts.lifecycles?.recorder({ app: dyno.app, dyno: name }) ?? untracked;
       const network = dyno.buildId ? await buildNetwork(opts) : await appNetwork(opts, dyno);
@@ -104,6 +112,7 @@ export function createEngine(opts: EngineOptions) {
           ...(dyno.runId ? { "ouro.run": dyno.runId } : {}),
           ...(dyno.buildId ? { "ouro.build": dyno.buildId } : {}),
         },
+        ...(attached ? attachedConfig(dyno, attached.terminal) : {}),
         ExposedPorts: web ? { [`${DYNO_PORT}/tcp`]: {} } : undefined,
         HostConfig: {
           NetworkMode: network,
@@ -111,6 +120,8 @@ export function createEngine(opts: EngineOptions) {
           ...confinement(dyno, { writableApp: !readOnlySlug, namespace: opts.namespace }),
           // Docker's own copy of the output, which the log follower reads: bounded on disk.
           LogConfig: { Type: "json-file", Config: { "max-size": "10m", "max-file": "2" } },
+          // An attached session's output goes to its client only, never to disk or the app's logs.
+          ...(attached ? { LogConfig: { Type: "none", Config: {} } } : {}),
           Init: true,
           ExtraHosts: ["ouro-host:host-gateway"],
           PortBindings: web ? { [`${DYNO_PORT}/tcp`]: [{ HostIp: "127.0.0.1", HostPort: "" }] } : undefined,
@@ -118,6 +129,7 @@ export function createEngine(opts: EngineOptions) {
       }));
       steps.created(container.id);
       if (!readOnlySlug) await steps.step("install", () => container.putArchive(opts.slugPath(dyno.slugChecksum), { path: "/app" }));
+      if (attached) attached.connect((await container.attach({ stream: true, stdin: true, stdout: true, stderr: true, hijack: true })) as Duplex);
       await steps.step("start", () => container.start());
       return container.id;
     },
@@ -147,6 +159,21 @@ export function createEngine(opts: EngineOptions) {
       // Only a dyno's own scratch volumes: nothing else on the host is ever this sweep's to delete.
       const { Volumes } = await docker.listVolumes({ filters: { label: [...labelFilter, DYNO_FS_LABEL], dangling: ["true"] } });
       for (const volume of Volumes ?? []) await docker.getVolume(volume.Name).remove().catch(() => {});
+    },
+
+    /** Stops a container (SIGTERM, then SIGKILL after `graceSeconds`) and keeps it, exited. */
+    async terminate(containerId: string, graceSeconds: number): Promise<void> {
+      await docker.getContainer(containerId).stop({ t: graceSeconds }).catch(() => {});
+    },
+
+    /** Resolves once the container has exited (or is gone). */
+    async exited(containerId: string): Promise<void> {
+      await docker.getContainer(containerId).wait().catch(() => {});
+    },
+
+    /** An attached dyno's terminal takes a new size (its foreground process gets SIGWINCH). */
+    async resize(containerId: string, size: { columns: number; lines: number }): Promise<void> {
+      await docker.getContainer(containerId).resize({ w: size.columns, h: size.lines });
     },
 
     async inspectIp(containerId: string): Promise<string | null> {
@@ -214,6 +241,25 @@ function confinement(dyno: DesiredDyno, opts: { writableApp: boolean; namespace:
     CpuShares: size.cpuShares,
     PidsLimit: size.pidsLimit,
     IpcMode: "private",
+  };
+}
+
+/**
+ * An attached one-off dyno: stdin open until its client closes it, and a terminal when asked
+ * for. The terminal's first size is set inside, before the command runs (Docker sets a size only
+ * once the container runs, and a command may ask for it first); 80×24 when none was given.
+ */
+function attachedConfig(dyno: DesiredDyno, terminal: Terminal) {
+  const { columns, lines } = terminal.size ?? { columns: 80, lines: 24 };
+  const size = terminal.tty ? `stty cols ${columns} rows ${lines} 2>/dev/null; ` : "";
+  return {
+    Cmd: ["bash", "-c", `${size}${LAUNCHER}`, dyno.command],
+    Tty: terminal.tty,
+    OpenStdin: true,
+    StdinOnce: true,
+    AttachStdin: true,
+    AttachStdout: true,
+    AttachStderr: true,
   };
 }
 

@@ -5,14 +5,17 @@ import { Redis } from "ioredis";
 import { createBlobStore } from "../blobs/index.ts";
 import { createPool, migrate } from "../db/index.ts";
 import { background, exitOnUncaught, repeating, retrying } from "../lib/background.ts";
-import { FORMATION_CHANNEL, RESTART_CHANNEL, parseRestartMessage } from "../lib/channels.ts";
+import { FORMATION_CHANNEL, RESIZE_CHANNEL, RESTART_CHANNEL, parseRestartMessage } from "../lib/channels.ts";
 import { loadConfig, postgresUrl, redisUrl } from "../lib/config.ts";
 import { BUILD_NETWORK, ensureBuildNetwork } from "./build-network.ts";
 import { logMemoryKill, watchDyingDynos } from "./engine-events.ts";
 import { createDynoManager } from "./manager.ts";
 import { createAppNetworks } from "./app-networks.ts";
 import { hostPorts } from "./app-paths.ts";
-import { appNetworkFacts } from "../db/index.ts";
+import { appNetworkFacts, claimAttachment } from "../db/index.ts";
+import { ensureRendezvousCert } from "../lib/rendezvous-cert.ts";
+import { parseResizeMessage } from "../lib/run-contract.ts";
+import { createRendezvous } from "./rendezvous.ts";
 
 const TICK_MS = 5_000;
 const log = (line: string) => console.log(line);
@@ -53,9 +56,12 @@ const manager = createDynoManager({
 // caught by the steady tick.
 const events = new Redis(redisUrl(config));
 events.on("error", (error: Error) => log(`redis (events): ${error.message}`));
-await retrying(() => events.subscribe(FORMATION_CHANNEL, RESTART_CHANNEL), { log, what: "subscribing to formation changes" });
+await retrying(() => events.subscribe(FORMATION_CHANNEL, RESTART_CHANNEL, RESIZE_CHANNEL), { log, what: "subscribing to formation changes" });
 events.on("message", (channel: string, app: string) => {
-  if (channel === RESTART_CHANNEL) {
+  if (channel === RESIZE_CHANNEL) {
+    const resize = parseResizeMessage(app);
+    if (resize) background(log, `resizing the terminal of run ${resize.runId}`, () => manager.resizeRun(resize.runId, resize));
+  } else if (channel === RESTART_CHANNEL) {
     const restart = parseRestartMessage(app);
     if (restart) background(log, `restarting ${restart.app}'s ${restart.dyno}`, () => manager.restartDyno(restart.app, restart.dyno));
   }
@@ -75,6 +81,15 @@ await retrying(
     }),
   { log, what: "opening the Docker event stream" },
 );
+
+// Attached one-off dynos' clients connect here (127.0.0.1 only: the users of this host).
+const rendezvous = createRendezvous({
+  tls: ensureRendezvousCert(config.dataDir),
+  claim: (secretHash) => claimAttachment(db, secretHash),
+  onAttach: (run, socket) => manager.attach(run, socket),
+  log,
+});
+await retrying(() => rendezvous.listen(config.rendezvousPort, "127.0.0.1"), { log, what: `listening on 127.0.0.1:${config.rendezvousPort} (rendezvous)` });
 
 background(log, "the first reconcile", () => manager.reconcileAll());
 repeating(log, "the periodic reconcile", TICK_MS, () => manager.reconcileAll());

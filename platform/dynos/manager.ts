@@ -27,7 +27,9 @@ import { desiredDynos } from "./desired.ts";
 import { planChanges } from "./plan.ts";
 import { publishRoutes } from "./routes.ts";
 import { type BackoffOptions, crashBackoff } from "./backoff.ts";
-import { diffRuns } from "./runs.ts";
+import { diffRuns, nextRunDeadline } from "./runs.ts";
+import { createSessions } from "./sessions.ts";
+import { createRunClock } from "./run-clock.ts";
 import type { AppNetworks } from "./app-networks.ts";
 import { lifecycles } from "./lifecycle.ts";
 
@@ -75,6 +77,9 @@ export function createDynoManager(opts: DynoManagerOptions) {
   const generations = new Map<string, number>();
   /** Per app, the containers a one-dyno restart asked to replace (the next reconcile takes them). */
   const restartRequests = new Map<string, Set<string>>();
+  /** Attached one-off dynos' client connections, and what stops one-off dynos from outside. */
+  const sessions = createSessions({ engine, log, settle: reconcileRunsOf });
+  const runClock = createRunClock({ engine, log, say, settle: reconcileRunsOf });
   const locks = sessionLocks(db, log);
 
   async function desired(app: string): Promise<{ appId?: string; dynos: DesiredDyno[]; strategy: Strategy; model?: DesiredApp }> {
@@ -236,14 +241,21 @@ export function createDynoManager(opts: DynoManagerOptions) {
     }
   }
 
-  /** One-off dynos start at once and are never restarted; their exit code is recorded. */
+  /**
+   * One-off dynos start at once (an attached one once its client is there) and are never restarted;
+   * their exit code is recorded. One past its time limit, or whose client left, is stopped.
+   */
   async function reconcileRuns(app: string, oneOffs: LiveDyno[]) {
-    const actions = diffRuns(app, await listOpenRuns(db, app), oneOffs);
+    const [runs, now] = [await listOpenRuns(db, app), new Date()];
+    const actions = diffRuns({ app, runs, live: oneOffs, now, attached: sessions.connected() });
+    runClock.wakeAt(app, nextRunDeadline(runs, now));
     await Promise.all(
       actions.map(async (action) => {
         if (action.kind === "start") {
           log(`${app}: run ${dynoName(action.dyno)} (v${action.dyno.release}): ${action.dyno.command}`);
-          if (!(await markRun(db, action.dyno.runId!, { state: "running" }))) return;
+          if (action.terminal && !sessions.connected().has(action.dyno.runId!)) return;
+          if (!(await markRun(db, action.dyno.runId!, { state: "running", expiresAt: action.expiresAt }))) return;
+          if (action.terminal) return void (await sessions.start(action.dyno, action.terminal));
           const id = await engine.start(action.dyno);
           logs.follow(id, app, dynoName(action.dyno), 0);
         } else if (action.kind === "finish") {
@@ -254,6 +266,12 @@ export function createDynoManager(opts: DynoManagerOptions) {
           // Let the log follower drain the last lines before the container goes.
           await new Promise((resolve) => setTimeout(resolve, 500));
           await engine.remove(action.dyno.containerId);
+        } else if (action.kind === "abandon") {
+          if (await markRun(db, action.runId, { state: "complete", exitCode: null })) {
+            await say(app, action.dyno, "No client attached within a minute: the dyno never started");
+          }
+        } else if (action.kind === "stop" && action.reason) {
+          await runClock.stop(app, action.dyno, action.reason);
         } else if (action.kind === "stop") {
           await engine.stop(action.dyno.containerId);
         } else {
@@ -261,6 +279,10 @@ export function createDynoManager(opts: DynoManagerOptions) {
         }
       }),
     );
+  }
+
+  function reconcileRunsOf(app: string): Promise<void> {
+    return serialized(`runs:${app}`, async () => reconcileRuns(app, (await engine.listLive(app)).filter((d) => d.runId)));
   }
 
   async function reconcileFormation(app: string) {
@@ -399,7 +421,7 @@ export function createDynoManager(opts: DynoManagerOptions) {
 
   function trigger(app: string): Promise<void> {
     return Promise.all([
-      serialized(`runs:${app}`, async () => reconcileRuns(app, (await engine.listLive(app)).filter((d) => d.runId))),
+      reconcileRunsOf(app),
       serialized(`formation:${app}`, () => reconcileFormation(app)),
     ]).then(() => undefined);
   }
@@ -441,7 +463,7 @@ export function createDynoManager(opts: DynoManagerOptions) {
     await trigger(app);
   }
 
-  return { reconcileApp: trigger, reconcileAll, restartDyno, engine };
+  return { reconcileApp: trigger, reconcileAll, restartDyno, engine, attach: sessions.connect, resizeRun: sessions.resize };
 }
 
 export type DynoManager = ReturnType<typeof createDynoManager>;

@@ -14,6 +14,12 @@ export function parseRestartMessage(message: string): { app: string; dyno: strin
   return app && dyno && rest.length === 0 ? { app, dyno } : undefined;
 }
 
+/**
+ * An attached one-off dyno's terminal changed size (the client's window did): the payload is a
+ * ResizeMessage as JSON (platform/lib/run-contract.ts), which the dyno manager applies.
+ */
+export const RESIZE_CHANNEL = "ouro:dynos:resize";
+
 /** The set of app names that exist: the router answers 503, not 404, for these. */
 export const APPS_KEY = "ouro:apps";
 export const APPS_CHANNEL = "ouro:apps:changed";

@@ -40,6 +40,8 @@ export interface Config {
   routerPort: number;
   /** The router's HTTPS (certificates by SNI, a self-signed `*.<domain>` by default). */
   routerTlsPort: number;
+  /** The dyno manager's rendezvous server (attached one-off dynos), on 127.0.0.1 only. */
+  rendezvousPort: number;
   domain: string;
   /** Address dynos use to reach the host (the Docker bridge gateway). */
   bridgeHost: string;
@@ -75,6 +77,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     apiPort: Number(env.OURO_API_PORT ?? 5000),
     routerPort: Number(env.OURO_ROUTER_PORT ?? 8080),
     routerTlsPort: Number(env.OURO_ROUTER_TLS_PORT ?? 8443),
+    rendezvousPort: Number(env.OURO_RENDEZVOUS_PORT ?? 5001),
     domain: env.OURO_DOMAIN ?? "localhost",
     bridgeHost: env.OURO_BRIDGE_HOST ?? "172.17.0.1",
     redisPort: Number(env.OURO_REDIS_PORT ?? 6390),
