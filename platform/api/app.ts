@@ -17,6 +17,7 @@ import { buildpackRoutes } from "./routes/buildpacks.ts";
 import { configRoutes } from "./routes/config-vars.ts";
 import { cronRoutes } from "./routes/cron.ts";
 import { domainRoutes } from "./routes/domains.ts";
+import { dynoRoutes } from "./routes/dynos.ts";
 import { formationRoutes } from "./routes/formation.ts";
 import { internalBuildRoutes } from "./routes/internal-builds.ts";
 import { logSessionRoutes, logStreamRoutes } from "./routes/logs.ts";
@@ -72,6 +73,7 @@ export function createApi(deps: ApiDeps): express.Express {
   api.use(buildpackRoutes(ctx));
   api.use(formationRoutes(ctx));
   api.use(releaseRoutes(ctx));
+  api.use(dynoRoutes(ctx));
   api.use(addonRoutes(ctx));
   api.use(logSessionRoutes(ctx));
   api.use(cronRoutes(ctx));

@@ -1,6 +1,7 @@
 // Database rows → Heroku Platform API v3 resource shapes.
 import type { AppTransferResource, AuditEntryResource, CollaboratorResource, UserRef, UserResource } from "../lib/access-contract.ts";
 import type { Config } from "../lib/config.ts";
+import type { RunResource } from "../lib/run-contract.ts";
 import type { ApiKeyRow, AppRow, AuditRow, BuildRow, CollaboratorRow, DynoRow, FormationRow, ReleaseRow, RunRow, SlugRow, UserRow } from "../db/index.ts";
 
 const STACK = { id: "ouro-stack-bookworm", name: "bookworm" };
@@ -118,8 +119,12 @@ export function slugShape(s: SlugRow) {
   };
 }
 
-/** A one-off dyno, with how it ended once it has (`exit_code`, an Ouro addition). */
-export function runShape(r: RunRow, app: AppRow) {
+/**
+ * A one-off dyno, with Ouro's additions: how it ended once it has (`exit_code`) and its time
+ * limit. Only the answer that created an attached run has its `attach_url` (the secret is kept
+ * hashed) and the rendezvous certificate's fingerprint for the client to pin.
+ */
+export function runShape(r: RunRow, app: AppRow, attachment?: { url: string; fingerprint: string }): RunResource {
   const state = r.state === "pending" ? "starting" : r.state === "running" ? "up" : r.exit_code === 0 ? "down" : "crashed";
   return {
     id: r.id,
@@ -131,9 +136,12 @@ export function runShape(r: RunRow, app: AppRow) {
     command: r.command,
     size: r.size,
     release: { id: null, version: r.release_version },
-    attach_url: null,
-    created_at: r.created_at,
-    updated_at: r.updated_at,
+    attach_url: attachment?.url ?? null,
+    ...(attachment ? { attach_fingerprint: attachment.fingerprint } : {}),
+    time_to_live: r.time_to_live,
+    expires_at: r.expires_at?.toISOString() ?? null,
+    created_at: r.created_at.toISOString(),
+    updated_at: r.updated_at.toISOString(),
   };
 }
 

@@ -1,11 +1,7 @@
 import { type Request, type Response, Router } from "express";
-import { z } from "zod";
 import {
-  RELEASE_PHASE_TYPE,
-  createRun,
   getBuild,
   getRelease,
-  getRun,
   getSlug,
   listBuilds,
   listDynos,
@@ -14,44 +10,15 @@ import {
   recordAudit,
   restartFormation,
 } from "../../db/index.ts";
-import { createCronReader } from "../../cron/index.ts";
 import { RESTART_CHANNEL, restartMessage } from "../../lib/channels.ts";
-import { ConfigVarsSchema } from "../../lib/config-vars.ts";
-import { forbidden, notFound } from "../../lib/errors.ts";
-import { isUuid } from "../../lib/ids.ts";
-import { appOf, auditOf, isCronKey } from "../access.ts";
-import { type ApiContext, parseBody } from "../context.ts";
-import { sizeForHost } from "../limits.ts";
-import { buildShape, dynoShape, releaseShape, runShape, slugShape } from "../shapes.ts";
+import { notFound } from "../../lib/errors.ts";
+import { appOf, auditOf } from "../access.ts";
+import type { ApiContext } from "../context.ts";
+import { buildShape, releaseShape, slugShape } from "../shapes.ts";
 
-const RunRequest = z.object({
-  command: z.string().min(1),
-  type: z
-    .string()
-    .regex(/^[a-z][a-z0-9_-]{0,29}$/)
-    // The release phase's dynos are the platform's own, and outside the one-off quota.
-    .refine((type) => type !== RELEASE_PHASE_TYPE, `"${RELEASE_PHASE_TYPE}" is the release phase's dyno type; pick another`)
-    .default("run"),
-  env: ConfigVarsSchema.optional(),
-  size: z.string().min(1).optional(),
-});
-
-/** Releases, builds, slugs and dynos (including one-off dynos). */
+/** Releases, builds, slugs, and restarting and stopping dynos (the rest of /dynos: dynos.ts). */
 export function releaseRoutes(ctx: ApiContext): Router {
   const router = Router();
-  const cron = createCronReader({ db: ctx.db, blobs: ctx.blobs });
-
-  /**
-   * The cron service's key starts only what the app's own app.json schedules, as a `scheduler`
-   * dyno of its default size: a leaked key can run a scheduled job early, nothing else.
-   */
-  async function checkCronRun(appId: string, body: z.infer<typeof RunRequest>): Promise<void> {
-    if (body.type !== "scheduler" || body.env !== undefined || body.size !== undefined) {
-      throw forbidden("The cron service's key starts only `scheduler` dynos, with no env or size of its own.");
-    }
-    const scheduled = (await cron.entries(appId)).some((entry) => !entry.error && entry.command === body.command);
-    if (!scheduled) throw forbidden("The cron service's key starts only commands the app's app.json schedules.");
-  }
 
   router.get("/apps/:app/releases", async (req, res) => {
     const app = appOf(res);
@@ -78,38 +45,6 @@ export function releaseRoutes(ctx: ApiContext): Router {
   router.get("/apps/:app/slugs/:slug", async (req, res) => {
     const app = appOf(res);
     res.json(slugShape(await getSlug(ctx.db, app.id, req.params.slug)));
-  });
-
-  router.get("/apps/:app/dynos", async (req, res) => {
-    const app = appOf(res);
-    res.json((await listDynos(ctx.db, app.id)).map((d) => dynoShape(d, app)));
-  });
-
-  router.post("/apps/:app/dynos", async (req, res) => {
-    const app = appOf(res);
-    const body = parseBody(RunRequest, req.body);
-    if (isCronKey(req)) await checkCronRun(app.id, body);
-    const size = body.size === undefined ? undefined : sizeForHost(body.size, ctx.limits).name;
-    const run = await createRun(
-      ctx.db,
-      { appId: app.id, command: body.command, type: body.type, env: body.env, size },
-      { max: ctx.limits.maxOneOffDynos, appName: app.name },
-      (made) => auditOf(req, "dyno.run", app, { dyno: `${made.type}.${made.number}`, command: body.command, size: made.size }),
-    );
-    await ctx.notifyFormation(app.name);
-    res.status(201).json(runShape(run, app));
-  });
-
-  router.get("/apps/:app/dynos/:dyno", async (req, res) => {
-    const app = appOf(res);
-    if (isUuid(req.params.dyno)) {
-      const run = await getRun(ctx.db, req.params.dyno);
-      if (run.app_id !== app.id) throw notFound(`Couldn't find that dyno: ${req.params.dyno}.`);
-      return void res.json(runShape(run, app));
-    }
-    const dyno = (await listDynos(ctx.db, app.id)).find((d) => d.name === req.params.dyno);
-    if (!dyno) throw notFound(`Couldn't find that dyno: ${req.params.dyno}.`);
-    res.json(dynoShape(dyno, app));
   });
 
   // Restarting every dyno, or a process type's, is a new generation of the desired model: the dyno

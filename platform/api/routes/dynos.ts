@@ -1,0 +1,138 @@
+// An app's dynos as Heroku's API lists them, and one-off dynos: POST /apps/:app/dynos with
+// Heroku's body (`attach`, `force_no_tty`, `time_to_live`, `env` with the client's terminal), and
+// the resize of an attached one's terminal. Restarts and stops are in releases.ts.
+import { type Request, Router } from "express";
+import { z } from "zod";
+import { type DynoRow, RELEASE_PHASE_TYPE, type RunAttachment, createRun, getRun, listDynos, runExpiries } from "../../db/index.ts";
+import { createCronReader } from "../../cron/index.ts";
+import { RESIZE_CHANNEL } from "../../lib/channels.ts";
+import { OuroError, forbidden, invalidParams, notFound } from "../../lib/errors.ts";
+import { isUuid } from "../../lib/ids.ts";
+import { rendezvousFingerprint } from "../../lib/rendezvous-cert.ts";
+import {
+  type ResizeMessage,
+  RunRequestSchema,
+  TerminalSizeSchema,
+  attachUrl,
+  hashAttachSecret,
+  newAttachSecret,
+  terminalSizeOf,
+} from "../../lib/run-contract.ts";
+import { appOf, auditOf, isCronKey } from "../access.ts";
+import { type ApiContext, parseBody } from "../context.ts";
+import { sizeForHost } from "../limits.ts";
+import { dynoShape, runShape } from "../shapes.ts";
+import type { AppRow } from "../../db/index.ts";
+
+const RunRequest = RunRequestSchema.extend({
+  type: z
+    .string()
+    .regex(/^[a-z][a-z0-9_-]{0,29}$/)
+    // The release phase's dynos are the platform's own, and outside the one-off quota.
+    .refine((type) => type !== RELEASE_PHASE_TYPE, `"${RELEASE_PHASE_TYPE}" is the release phase's dyno type; pick another`)
+    .default("run"),
+});
+type RunRequest = z.infer<typeof RunRequest>;
+
+/** The rendezvous server is on this host, for this host's users only. */
+const RENDEZVOUS_HOST = "127.0.0.1";
+
+export function dynoRoutes(ctx: ApiContext): Router {
+  const router = Router();
+  const cron = createCronReader({ db: ctx.db, blobs: ctx.blobs });
+
+  /**
+   * The cron service's key starts only what the app's own app.json schedules, as a detached
+   * `scheduler` dyno of its default size: a leaked key can run a scheduled job early, nothing else.
+   */
+  async function checkCronRun(appId: string, body: RunRequest): Promise<void> {
+    const plain = body.env === undefined && body.size === undefined && !body.attach && body.time_to_live == null;
+    if (body.type !== "scheduler" || !plain) {
+      throw forbidden("The cron service's key starts only detached `scheduler` dynos, with no env, size or time limit of its own.");
+    }
+    const scheduled = (await cron.entries(appId)).some((entry) => !entry.error && entry.command === body.command);
+    if (!scheduled) throw forbidden("The cron service's key starts only commands the app's app.json schedules.");
+  }
+
+  /** An app's dynos with, for one-off dynos, when their time limit ends (Ouro's `expires_at`). */
+  async function dynosOf(app: AppRow): Promise<(ReturnType<typeof dynoShape> & { expires_at: string | null })[]> {
+    const [dynos, expiries] = await Promise.all([listDynos(ctx.db, app.id), runExpiries(ctx.db, app.id)]);
+    const expiry = (d: DynoRow) => (d.run_id ? expiries.get(d.run_id)?.toISOString() ?? null : null);
+    return dynos.map((d) => ({ ...dynoShape(d, app), expires_at: expiry(d) }));
+  }
+
+  router.get("/apps/:app/dynos", async (req, res) => {
+    res.json(await dynosOf(appOf(res)));
+  });
+
+  router.post("/apps/:app/dynos", async (req, res) => {
+    const app = appOf(res);
+    const body = parseBody(RunRequest, req.body);
+    if (isCronKey(req)) await checkCronRun(app.id, body);
+    const size = body.size === undefined ? undefined : sizeForHost(body.size, ctx.limits).name;
+    const attached = body.attach ? attachment(body) : undefined;
+    const run = await createRun(
+      ctx.db,
+      { appId: app.id, command: body.command, type: body.type, env: attached?.env ?? body.env, size, timeToLive: body.time_to_live ?? undefined, attach: attached?.attach },
+      { max: ctx.limits.maxOneOffDynos, appName: app.name },
+      (made) => auditOf(req, "dyno.run", app, runAudit(made, body)),
+    );
+    await ctx.notifyFormation(app.name);
+    res.status(201).json(runShape(run, app, attached && { url: attachUrl(RENDEZVOUS_HOST, ctx.config.rendezvousPort, attached.secret), fingerprint: attached.fingerprint }));
+  });
+
+  /**
+   * An attached run's secret (given to the client once, kept only as a hash) and its terminal:
+   * the initial size comes from the client's `COLUMNS` and `LINES`, which then stay out of the
+   * dyno's env (set there, they would override the terminal's size for curses programs after a
+   * resize). Without a terminal (`force_no_tty`), the env goes through as it is.
+   */
+  function attachment(body: RunRequest): { secret: string; fingerprint: string; attach: RunAttachment; env?: Record<string, string> } {
+    const fingerprint = rendezvousFingerprint(ctx.config.dataDir);
+    if (!fingerprint) throw new OuroError(503, "rendezvous_unavailable", "The dyno manager has not started its rendezvous server yet: try again in a moment.");
+    const secret = newAttachSecret();
+    const tty = !body.force_no_tty;
+    const size = terminalSizeOf(body.env ?? {});
+    const { COLUMNS: _columns, LINES: _lines, ...rest } = body.env ?? {};
+    const env = tty && body.env ? rest : body.env;
+    return { secret, fingerprint, attach: { secretHash: hashAttachSecret(secret), tty, ...(size ? { size } : {}) }, ...(env ? { env } : {}) };
+  }
+
+  router.get("/apps/:app/dynos/:dyno", async (req, res) => {
+    const app = appOf(res);
+    if (isUuid(req.params.dyno)) return void res.json(runShape(await runOf(app, req.params.dyno), app));
+    const dyno = (await dynosOf(app)).find((d) => d.name === req.params.dyno);
+    if (!dyno) throw notFound(`Couldn't find that dyno: ${req.params.dyno}.`);
+    res.json(dyno);
+  });
+
+  // Ouro's own action: the client's window changed size; the dyno manager resizes the terminal.
+  router.post("/apps/:app/dynos/:dyno/actions/resize", async (req: Request<{ app: string; dyno: string }>, res) => {
+    const app = appOf(res);
+    const size = parseBody(TerminalSizeSchema, req.body);
+    const run = await runOf(app, req.params.dyno);
+    if (!run.tty || run.state === "complete") throw invalidParams(`${run.type}.${run.number} has no terminal to resize: it is not an attached dyno with a terminal that is running.`);
+    const message: ResizeMessage = { runId: run.id, ...size };
+    await ctx.redis.publish(RESIZE_CHANNEL, JSON.stringify(message));
+    res.status(202).json({});
+  });
+
+  /** A one-off dyno of this app, by its id. */
+  async function runOf(app: AppRow, id: string) {
+    const run = isUuid(id) ? await getRun(ctx.db, id) : undefined;
+    if (!run || run.app_id !== app.id) throw notFound(`Couldn't find that dyno: ${id}.`);
+    return run;
+  }
+
+  return router;
+}
+
+function runAudit(made: { type: string; number: number; size: string; time_to_live: number }, body: RunRequest) {
+  return {
+    dyno: `${made.type}.${made.number}`,
+    command: body.command,
+    size: made.size,
+    ...(body.attach ? { attach: true } : {}),
+    ...(body.time_to_live ? { time_to_live: made.time_to_live } : {}),
+  };
+}
