@@ -18,7 +18,9 @@ export function printDynos(print: Printer, dynos: readonly Dyno[], now = new Dat
   if (oneOffs.length === 0) return;
   if (groups.length > 0) print.line();
   print.heading(`run: one-off processes (${oneOffs.length})`);
-  for (const dyno of oneOffs) print.line(`${dyno.name} (${sizeLabel(dyno.size)}): ${state(dyno)}: ${dyno.command}`);
+  // Ouro's addition: when a one-off dyno's time limit stops it.
+  const expiry = (dyno: Dyno) => (dyno.expires_at ? ` (expires ${formatTime(dyno.expires_at)})` : "");
+  for (const dyno of oneOffs) print.line(`${dyno.name} (${sizeLabel(dyno.size)}): ${state(dyno)}: ${dyno.command}${expiry(dyno)}`);
 }
 
 /** `web=2:Standard-2X worker=0:Standard-1X`, what `ps:scale` without changes prints. */

@@ -71,6 +71,8 @@ export interface Dyno {
   command: string;
   size: string;
   release: { id: string; version: number };
+  /** Ouro's: when a one-off dyno's time limit ends (null for the formation's dynos). */
+  expires_at?: string | null;
   created_at: string;
   updated_at: string;
 }

@@ -4,7 +4,7 @@
 import { execFile } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type AppRow, recordDynos } from "../../platform/db/index.ts";
+import { type AppRow, markRun, recordDynos } from "../../platform/db/index.ts";
 import { type InProcessApi, inProcessApi } from "../support/api.ts";
 import { uniqueName } from "../support/platform.ts";
 
@@ -83,7 +83,7 @@ describe("ps, ps:type, ps:scale and run with sizes", () => {
     expect(res.stdout).toMatch(new RegExp(`^Running ls -la /app --json on ${app.name}\\.\\.\\. up, run\\.\\d+`));
   });
 
-  it("ps groups formation dynos by type with their size, as heroku does, and lists one-off dynos apart", async () => {
+  it("ps groups formation dynos by type with their size, as heroku does, and lists one-off dynos apart, with when they expire", async () => {
     await ouro("ps:type", "web=1X", "-a", app.name);
     await ouro("ps:scale", "web=2", "worker=1", "-a", app.name);
     // Each with the size the dyno manager started it at: its type's, or the one-off dyno's own.
@@ -91,11 +91,14 @@ describe("ps, ps:type, ps:scale and run with sizes", () => {
       app_id: app.id, name, type, release_version: 1, container_id: `${app.name}-${name}`,
       command, state: "up" as const, port: null, created_at: new Date(), size, generation: 0, run_id: null,
     });
+    // run.1 is `run:detached -s PM echo hi` above, started as the dyno manager would start it.
+    const run = await api.db.query<{ id: string }>("SELECT id FROM runs WHERE app_id = $1 AND type = 'run' AND number = 1", [app.id]);
+    await markRun(api.db, run.rows[0]!.id, { state: "running", expiresAt: new Date("2030-01-02T03:04:05Z") });
     await recordDynos(api.db, app.id, [
       dyno("worker.1", "worker", "node worker.js", "standard-2X"),
       dyno("web.2", "web", "npm start", "standard-1X"),
       dyno("web.1", "web", "npm start", "standard-1X"),
-      dyno("run.1", "run", "echo hi", "performance-M"),
+      { ...dyno("run.1", "run", "echo hi", "performance-M"), run_id: run.rows[0]!.id },
     ]);
     const res = await ouro("ps", "-a", app.name);
     expect(res.code).toBe(0);
@@ -110,7 +113,7 @@ describe("ps, ps:type, ps:scale and run with sizes", () => {
           `worker\\.1: up ${TIME}`,
           "",
           String.raw`=== run: one-off processes \(1\)`,
-          String.raw`run\.1 \(Performance-M\): up ${TIME}: echo hi`,
+          String.raw`run\.1 \(Performance-M\): up ${TIME}: echo hi \(expires 2030/01/02 03:04:05\)`,
           "$",
         ].join("\n"),
       ),
