@@ -83,10 +83,11 @@ export function sendToDyno(ex: Exchange, target: Admitted, req: http.IncomingMes
           return attempt(chooseBackend(route.backends, Date.now(), backend));
         }
       }
-      // A pooled connection the dyno closed as it was reused: nothing was processed; once more on a new one.
+      // A pooled connection the dyno closed as it was reused: nothing was processed; once more, on a
+      // new connection, to a dyno chosen again (this one may have just left the table).
       if (why === "stale") {
         staleRetried = true;
-        return attempt(backend, true);
+        return attempt(chooseBackend(route.backends, Date.now()) ?? backend, true);
       }
       fail(why);
     };
