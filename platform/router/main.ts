@@ -7,7 +7,7 @@ import { loadConfig, redisUrl } from "../lib/config.ts";
 import { createRouterLog } from "./access-log.ts";
 import { ensureDefaultCertificate } from "./default-cert.ts";
 import { followRouteChanges } from "./follow.ts";
-import { createDynoAgent, createProxy } from "./proxy.ts";
+import { createDynoAgent, createProxy, dropIdleConnections } from "./proxy.ts";
 import { createRouteTable } from "./table.ts";
 
 const log = (line: string) => console.log(line);
@@ -19,11 +19,11 @@ const connect = (what: string, options: { enableOfflineQueue?: boolean } = {}) =
   redis.on("error", (error: Error) => log(`redis (${what}): ${error.message}`));
   return redis;
 };
-const table = createRouteTable({ domain: config.domain, log });
+const agent = createDynoAgent();
+const table = createRouteTable({ domain: config.domain, log, onRemoved: (backend) => dropIdleConnections(agent, backend) });
 await followRouteChanges({ table, redis: connect("table"), events: connect("events"), log });
 // Lines wait in the router's own bounded buffer, never in the client's queue, while Redis is away.
 const routerLog = createRouterLog({ redis: connect("logs", { enableOfflineQueue: false }), log });
-const agent = createDynoAgent();
 
 const listen = (server: Server, port: number, what: string) => {
   server.on("error", (error: Error) => {

@@ -41,6 +41,15 @@ export function createDynoAgent(opts: { timeouts?: Partial<ProxyTimeouts>; limit
   });
 }
 
+/**
+ * Closes the pool's idle connections to a dyno that left the table: it gets no new request, and
+ * one sent on a connection it is about to close (as it stops) would need a retry.
+ */
+export function dropIdleConnections(agent: http.Agent, backend: { host: string; port: number }): void {
+  const idle = agent.freeSockets[agent.getName({ host: backend.host, port: backend.port })];
+  for (const socket of idle ?? []) socket.destroy();
+}
+
 /** Everything a request's handling needs, made once per server. */
 export interface ProxyContext {
   table: RouteTable;

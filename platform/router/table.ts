@@ -72,7 +72,13 @@ interface Snapshot {
 
 const empty = (): Snapshot => ({ apps: new Set(), routes: new Map(), domains: new Map(), maintenance: new Set(), internal: new Set(), certs: new Map() });
 
-export function createRouteTable(opts: { namespace?: string; domain?: string; log?: (line: string) => void } = {}) {
+export function createRouteTable(opts: {
+  namespace?: string;
+  domain?: string;
+  log?: (line: string) => void;
+  /** Called for each dyno a reload took out of the table (its idle pooled connections can go). */
+  onRemoved?: (backend: Backend) => void;
+} = {}) {
   const keys = routeKeys(opts.namespace);
   const suffix = `.${(opts.domain ?? "localhost").toLowerCase()}`;
   let now = empty();
@@ -122,6 +128,7 @@ export function createRouteTable(opts: { namespace?: string; domain?: string; lo
         nextCerts.set(json, cert);
         for (const name of cert.hostnames) byHostname.set(name.toLowerCase(), cert);
       }
+      if (opts.onRemoved) for (const [address, backend] of backends) if (!nextBackends.has(address)) opts.onRemoved(backend);
       backends = nextBackends;
       parsedCerts = nextCerts;
       now = {

@@ -10,7 +10,7 @@ import { publishRoutes } from "../../platform/dynos/routes.ts";
 import { loadConfig, redisUrl } from "../../platform/lib/config.ts";
 import { deleteLogs } from "../../platform/logs/index.ts";
 import { type RouterLog, createRouterLog } from "../../platform/router/access-log.ts";
-import { type ProxyOptions, createProxy } from "../../platform/router/proxy.ts";
+import { type ProxyOptions, createDynoAgent, createProxy, dropIdleConnections } from "../../platform/router/proxy.ts";
 import { type RouteEntry } from "../../platform/router/route-entries.ts";
 import { announceApps, createRouteTable, routeKeys } from "../../platform/router/table.ts";
 
@@ -96,10 +96,12 @@ export interface RequestOptions {
 export async function startRouter(opts: Partial<Omit<ProxyOptions, "table" | "log">> & { domain?: string } = {}): Promise<Harness> {
   const namespace = `test-router-${randomBytes(4).toString("hex")}:`;
   const keys = routeKeys(namespace);
-  const table = createRouteTable({ namespace, domain: opts.domain ?? DOMAIN });
+  // As main.ts wires them: one pool, whose idle connections to a dyno go when it leaves the table.
+  const agent = createDynoAgent({ timeouts: opts.timeouts, limits: opts.limits });
+  const table = createRouteTable({ namespace, domain: opts.domain ?? DOMAIN, onRemoved: (backend) => dropIdleConnections(agent, backend) });
   const redis = new Redis(redisUrl(loadConfig()));
   const log = createRouterLog({ redis, flushMs: 2 });
-  const proxy = await listening(createProxy({ port: 8080, ...opts, table, log }));
+  const proxy = await listening(createProxy({ port: 8080, agent, ...opts, table, log }));
   const closers: (() => void)[] = [];
   const apps: string[] = [];
 
@@ -160,6 +162,7 @@ export async function startRouter(opts: Partial<Omit<ProxyOptions, "table" | "lo
     },
     async close() {
       harness.closeDynos();
+      agent.destroy();
       proxy.closeAllConnections();
       proxy.close();
       await log.flush();

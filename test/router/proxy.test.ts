@@ -220,6 +220,19 @@ describe("router proxy (in-process, real Redis route table)", () => {
       const finished = await within(inFlight, "the request in flight");
       expect(finished).toMatchObject({ status: 200, body: "finished" });
     });
+
+    it("closes the pool's idle connections to a dyno taken out of the table", async () => {
+      const leaving = await r.dyno("web.1");
+      let closed = 0;
+      leaving.server.on("connection", (socket) => socket.on("close", () => closed++));
+      const name = await r.app([leaving]);
+      expect((await r.request({ host: host(name) })).status).toBe(200);
+      expect(closed).toBe(0);
+      await r.redis.hset(r.keys.routes, name, JSON.stringify([]));
+      await r.table.load(r.redis);
+      // At once, not after the pool's own idle timeout (4 s).
+      await waitFor("the idle pooled connection to close", () => closed === 1 || undefined, 1_000);
+    });
   });
 
   describe("streaming", () => {
