@@ -120,6 +120,15 @@ describe("domains, certs and maintenance commands", () => {
     const left = JSON.parse((await ok(["certs", "-a", app, "--json"])).stdout) as SniEndpointResource[];
     expect(left.map((e) => e.name)).not.toContain(endpoint!.name);
     expect(left).toHaveLength(1);
+
+    // A renewal takes the place of the one left, under its name.
+    const renewed = makeCertificate({ hostnames: ["www.example.com"], days: 90 });
+    writeFileSync(join(dir, "renewed.crt"), renewed.cert);
+    writeFileSync(join(dir, "renewed.key"), renewed.key);
+    const updated = await ok(["certs:update", join(dir, "renewed.crt"), join(dir, "renewed.key"), "-a", app, "--confirm", app]);
+    expect(updated.stderr).toBe(`Updating SSL certificate ${left[0]!.name} for ${app}... done\n`);
+    expect(updated.stdout).toMatch(/^Updated certificate details:\n/);
+    expect(updated.stdout).toMatch(/^Common Name\(s\):\s+www\.example\.com$/m);
   });
 
   it("turns maintenance mode on and off", async () => {

@@ -1,13 +1,5 @@
-import { readFile } from "node:fs/promises";
 import { appCommand, appOf, type AppOptions, type RegisterCommand } from "../../command.ts";
-import { CliError } from "../../errors.ts";
-import { certsApi, printCertificate, servedHostnames } from "./shared.ts";
-
-async function readPem(path: string, what: string): Promise<string> {
-  return readFile(path, "utf8").catch((err: NodeJS.ErrnoException) => {
-    throw new CliError(`cannot read the ${what} file ${path}: ${err.code === "ENOENT" ? "no such file" : err.message}`);
-  });
-}
+import { certsApi, printCertificate, readUpload, servedHostnames } from "./shared.ts";
 
 export const register: RegisterCommand = (program, ctx) => {
   appCommand(program, "certs:add", "add an SSL certificate to an app: the router serves it over HTTPS for the app's domains it covers")
@@ -15,7 +7,7 @@ export const register: RegisterCommand = (program, ctx) => {
     .argument("<key>", "its private key file (PEM, unencrypted)")
     .action(async (crt: string, key: string, options: AppOptions) => {
       const app = await appOf(ctx, options);
-      const upload = { certificate_chain: await readPem(crt, "certificate"), private_key: await readPem(key, "key") };
+      const upload = await readUpload(crt, key);
       const endpoint = await ctx.print.action(`Adding SSL certificate to ${app}`, () => certsApi(ctx.api).add(app, upload));
       if (options.json) return ctx.print.json(endpoint);
       printCertificate(ctx.print, endpoint, await servedHostnames(ctx.api, endpoint));

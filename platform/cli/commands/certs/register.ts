@@ -4,7 +4,8 @@ import { register as certs } from "./index.ts";
 import { register as certsAdd } from "./add.ts";
 import { register as certsInfo } from "./info.ts";
 import { register as certsRemove } from "./remove.ts";
+import { register as certsUpdate } from "./update.ts";
 
 export const register: RegisterCommand = (program, ctx) => {
-  for (const command of [certs, certsAdd, certsInfo, certsRemove]) command(program, ctx);
+  for (const command of [certs, certsAdd, certsInfo, certsRemove, certsUpdate]) command(program, ctx);
 };

@@ -1,5 +1,6 @@
 // What the certs commands share: Heroku's SNI endpoint resource (platform/lib/domains-contract.ts),
 // its routes, picking one as heroku's CLI does, and its details as heroku's CLI prints them.
+import { readFile } from "node:fs/promises";
 import type { ApiClient } from "../../api-client.ts";
 import { CliError } from "../../errors.ts";
 import { formatTime, type Printer } from "../../printer.ts";
@@ -12,6 +13,8 @@ export const certsApi = (api: ApiClient) => ({
   list: (app: string) => api.request<SniEndpointResource[]>("GET", `/apps/${enc(app)}/sni-endpoints`),
   info: (app: string, ref: string) => api.request<SniEndpointResource>("GET", `/apps/${enc(app)}/sni-endpoints/${enc(ref)}`),
   add: (app: string, body: SniEndpointUpload) => api.request<SniEndpointResource>("POST", `/apps/${enc(app)}/sni-endpoints`, body),
+  update: (app: string, ref: string, body: SniEndpointUpload) =>
+    api.request<SniEndpointResource>("PATCH", `/apps/${enc(app)}/sni-endpoints/${enc(ref)}`, body),
   remove: (app: string, ref: string) => api.request<SniEndpointResource>("DELETE", `/apps/${enc(app)}/sni-endpoints/${enc(ref)}`),
 });
 
@@ -26,6 +29,15 @@ export async function chooseCertificate(api: ApiClient, app: string, name: strin
   const named = all.find((e) => e.name === name || e.id === name);
   if (!named) throw new CliError(`${app} has no SSL certificate ${name} (ouro certs -a ${app} lists them).`);
   return named;
+}
+
+/** A certificate file and its key file, as the API takes them. */
+export async function readUpload(crt: string, key: string): Promise<SniEndpointUpload> {
+  const read = (path: string, what: string) =>
+    readFile(path, "utf8").catch((err: NodeJS.ErrnoException) => {
+      throw new CliError(`cannot read the ${what} file ${path}: ${err.code === "ENOENT" ? "no such file" : err.message}`);
+    });
+  return { certificate_chain: await read(crt, "certificate"), private_key: await read(key, "key") };
 }
 
 /** The hostnames of the app's domains the certificate serves (the resource lists their ids). */
