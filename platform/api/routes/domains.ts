@@ -3,7 +3,7 @@
 // router before the answer (platform/api/routing.ts).
 import { Router } from "express";
 import { type AppRow, type DomainRow, canReach, deleteDomain, findDomain, findSniEndpoint, getApp, insertDomain, listDomains, listSniEndpoints, setDomainEndpoint } from "../../db/index.ts";
-import type { Db, SniEndpointRow } from "../../db/index.ts";
+import type { Db, SniEndpointRow, User } from "../../db/index.ts";
 import { DomainCreate, DomainUpdate } from "../../lib/domains-contract.ts";
 import { forbidden, invalidParams, notFound } from "../../lib/errors.ts";
 import { parseCustomHostname } from "../../lib/hostname.ts";
@@ -46,10 +46,10 @@ export function domainRoutes(ctx: ApiContext): Router {
   }
 
   /** Says who has `hostname` in words that name the other app only to someone who may see it. */
-  async function taken(req: Parameters<typeof auditOf>[0], app: AppRow, hostname: string, holderId: string) {
+  async function taken(viewer: User, app: AppRow, hostname: string, holderId: string) {
     if (holderId === app.id) return invalidParams(`${hostname} is already a domain of ${app.name}.`);
     const holder = await getApp(ctx.db, holderId).catch(() => undefined);
-    if (holder && (await canReach(ctx.db, req.user!, holder))) {
+    if (holder && (await canReach(ctx.db, viewer, holder))) {
       return invalidParams(`${hostname} is already a domain of ${holder.name}: remove it there first (ouro domains:remove ${hostname} -a ${holder.name}).`);
     }
     return invalidParams(`${hostname} is already in use by another app.`);
@@ -88,7 +88,7 @@ export function domainRoutes(ctx: ApiContext): Router {
       { appId: app.id, hostname, sniEndpointId: chosen?.id ?? null },
       auditOf(req, "domain.add", app, { hostname }),
     );
-    if ("taken" in added) throw await taken(req, app, hostname, added.taken);
+    if ("taken" in added) throw await taken(req.user!, app, hostname, added.taken);
     await ctx.routing.publishApp(app.name);
     const view = await domainView(ctx.db, app);
     res.status(201).json(domainShape(added.row, app, ctx.config, view.endpointOf(added.row)));
