@@ -1,6 +1,6 @@
 // The cron clock dyno: `clock: node apps/cron/main.ts`.
 import { createCronApi } from "./api-client.ts";
-import { createCronService } from "./service.ts";
+import { REFRESH_MS, createCronService } from "./service.ts";
 import { requiredEnv } from "../../platform/lib/required-env.ts";
 
 const log = (line: string) => console.log(line);
@@ -9,7 +9,7 @@ const service = createCronService({
   api: createCronApi({ apiUrl: requiredEnv("cron", "OURO_API_URL"), apiKey: requiredEnv("cron", "OURO_API_KEY") }),
   log,
 });
-log("cron: running app.json cron entries (schedules refreshed every 30 s)");
+log(`cron: running app.json cron entries (schedules refreshed every ${REFRESH_MS / 1000} s)`);
 
 // The dyno manager sends SIGTERM, then SIGKILL 30 s later: finish the ticks being started, then go.
 for (const signal of ["SIGTERM", "SIGINT"] as const) {

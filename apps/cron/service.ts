@@ -1,10 +1,16 @@
-// The clock process: reconcile job schedulers from the API every 30 s (and at start), and run
+// The clock process: reconcile job schedulers from the API every 10 s (and at start), and run
 // the ticks. Several cron dynos can run this at once; BullMQ hands each tick to one of them.
 import { type ConnectionOptions, Queue } from "bullmq";
 import type { CronApi } from "./api-client.ts";
 import { type CronJobData, reconcileSchedulers } from "./reconcile.ts";
 import { CRON_QUEUE } from "./schedules.ts";
 import { createCronWorker, quietErrors } from "./worker.ts";
+
+/**
+ * How often the schedules are read again: a new entry first runs at the first minute boundary
+ * after that (one small API request and a few Redis calls when nothing changed).
+ */
+export const REFRESH_MS = 10_000;
 
 export interface CronService {
   /** One reconcile now; resolves when it is done (or skipped, or failed and logged). */
@@ -40,7 +46,7 @@ export function createCronService(options: {
 
   function loop(): void {
     running = reconcileOnce().finally(() => {
-      if (!closed) timer = setTimeout(loop, options.intervalMs ?? 30_000);
+      if (!closed) timer = setTimeout(loop, options.intervalMs ?? REFRESH_MS);
     });
   }
   loop();
