@@ -6,7 +6,8 @@
 import { execFileSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { beforeAll, describe, expect, it } from "vitest";
-import { api, appWithCheckout, eventually, git, ouro, pushChange, uniqueName, viaRouter } from "../support/platform.ts";
+import { api, appWithCheckout, eventually, git, ouro, pushChange, routerPort, uniqueName, viaRouter } from "../support/platform.ts";
+import { openWebSocket } from "../support/websocket.ts";
 
 const fixture = appWithCheckout("e2e", "hello-express");
 const app = fixture.name;
@@ -128,6 +129,31 @@ describe("git push to a running app", () => {
     expect((await viaRouter(app)).status).toBe(200);
     expect(await currentVersion()).toBe(before);
   }, 120_000);
+
+  it("passes a WebSocket through the router, and logs each request with the request id the app saw", async () => {
+    const socket = await openWebSocket({ port: routerPort, host: `${app}.localhost`, path: "/echo" });
+    try {
+      socket.send("hello over the router");
+      expect(await socket.receive()).toBe("hello over the router");
+      expect(socket.head).toMatch(/^x-request-id: \S+$/im);
+    } finally {
+      socket.close();
+    }
+    const res = await viaRouter(app, "/request-id");
+    expect(res.status).toBe(200);
+    const id = res.headers["x-request-id"] as string;
+    expect(id).toMatch(/^[A-Za-z0-9+/=-]{20,200}$/);
+    expect(res.body).toBe(id);
+
+    const routerLines = () => ouro(["logs", "-a", app, "--source", "router", "-n", "300"]).stdout.trim().split("\n");
+    const line = await eventually("the router's line for the request", async () => routerLines().find((l) => l.includes(`request_id=${id}`)), 15_000);
+    expect(line).toMatch(
+      new RegExp(`router\\[router\\]: at=info method=GET path="/request-id" host=${app}\\.localhost request_id=${id} fwd="127\\.0\\.0\\.1" dyno=web\\.\\d+ connect=\\d+ms service=\\d+ms status=200 bytes=${id.length} protocol=http$`),
+    );
+    const lines = routerLines();
+    expect(lines.every((l) => / router\[router\]: at=/.test(l))).toBe(true);
+    expect(lines.some((l) => /method=GET path="\/echo" .* dyno=web\.\d+ .* status=101 /.test(l))).toBe(true);
+  }, 60_000);
 
   it("shows dyno and build output in logs", async () => {
     expect(ouro(["ps:scale", "worker=1", "-a", app]).code).toBe(0);

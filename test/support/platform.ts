@@ -89,13 +89,13 @@ export function git(dir: string, ...args: string[]) {
 export const removeDir = (dir: string) => rmSync(dir, { recursive: true, force: true });
 
 /** GET through the router with `Host: <app>.localhost`. */
-export function viaRouter(app: string, path = "/"): Promise<{ status: number; body: string }> {
+export function viaRouter(app: string, path = "/"): Promise<{ status: number; body: string; headers: http.IncomingHttpHeaders }> {
   return new Promise((resolve, reject) => {
     const req = http.get({ host: "127.0.0.1", port: routerPort, path, headers: { Host: `${app}.localhost` }, agent: false }, (res) => {
       let body = "";
       res.setEncoding("utf8");
       res.on("data", (chunk: string) => (body += chunk));
-      res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, body, headers: res.headers }));
     });
     req.on("error", reject);
   });
