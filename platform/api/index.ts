@@ -1,3 +1,3 @@
 export { createApi } from "./app.ts";
 export type { ApiContext, ApiDeps } from "./context.ts";
-export { createRoutingPublisher, type RoutingPublisher, routingKeys } from "./routing.ts";
+export { createRoutingPublisher, type RoutingPublisher } from "./routing.ts";

@@ -5,20 +5,9 @@
 import type { Redis } from "ioredis";
 import { ADDON_SERVICES } from "../addons/index.ts";
 import { type Db, type RoutingFacts, listRoutingFacts } from "../db/index.ts";
-import { ROUTES_CHANNEL } from "../lib/channels.ts";
-import { CERTS_KEY, DOMAINS_KEY, INTERNAL_APPS_KEY, MAINTENANCE_KEY, type TlsCertificate } from "../lib/route-contract.ts";
+import type { TlsCertificate } from "../lib/route-contract.ts";
+import { routeKeys } from "../router/index.ts";
 import { assignCertificates } from "./cert-assignment.ts";
-
-/** The keys, each prefixed by `namespace` as the router's own are (a test's never touch the live ones). */
-export function routingKeys(namespace = "") {
-  return {
-    domains: `${namespace}${DOMAINS_KEY}`,
-    certs: `${namespace}${CERTS_KEY}`,
-    maintenance: `${namespace}${MAINTENANCE_KEY}`,
-    internalApps: `${namespace}${INTERNAL_APPS_KEY}`,
-    channel: `${namespace}${ROUTES_CHANNEL}`,
-  };
-}
 
 /** The add-on providers: their API is the kernel's, never the public router's. */
 export const internalApps = () => [...new Set(Object.values(ADDON_SERVICES).map((service) => service.app))].sort();
@@ -69,7 +58,8 @@ export interface RoutingPublisher {
 }
 
 export function createRoutingPublisher(deps: { db: Db; redis: Redis; namespace?: string }): RoutingPublisher {
-  const keys = routingKeys(deps.namespace);
+  // The router's own names, each prefixed by `namespace` (a test's never touch the live ones).
+  const keys = routeKeys(deps.namespace);
   // One rewrite of an app at a time, each reading the database when its turn comes: the last
   // one always sees the last change, whatever order concurrent requests commit in.
   const queues = new Map<string, Promise<void>>();
@@ -87,7 +77,7 @@ export function createRoutingPublisher(deps: { db: Db; redis: Redis; namespace?:
       JSON.stringify(entries.domains),
       JSON.stringify(entries.certs),
       entries.maintenance.includes(app) ? "1" : "0",
-      keys.channel,
+      keys.routesChannel,
     );
   }
 
@@ -105,12 +95,12 @@ export function createRoutingPublisher(deps: { db: Db; redis: Redis; namespace?:
     },
     async resetAll() {
       const entries = routingEntries(await listRoutingFacts(deps.db));
-      const tx = deps.redis.multi().del(keys.domains, keys.certs, keys.maintenance, keys.internalApps);
+      const tx = deps.redis.multi().del(keys.domains, keys.certs, keys.maintenance, keys.internal);
       if (Object.keys(entries.domains).length) tx.hset(keys.domains, entries.domains);
       if (Object.keys(entries.certs).length) tx.hset(keys.certs, entries.certs);
       if (entries.maintenance.length) tx.sadd(keys.maintenance, ...entries.maintenance);
-      tx.sadd(keys.internalApps, ...internalApps());
-      await tx.publish(keys.channel, "").exec();
+      tx.sadd(keys.internal, ...internalApps());
+      await tx.publish(keys.routesChannel, "").exec();
     },
   };
 }

@@ -3,7 +3,8 @@
 // ROUTES_CHANNEL, deleting the app removes them, and a start rewrites every key from the database.
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createRoutingPublisher, routingKeys } from "../../platform/api/index.ts";
+import { createRoutingPublisher } from "../../platform/api/index.ts";
+import { type RouteKeys, routeKeys } from "../../platform/router/index.ts";
 import { type AppRow, createApiKey, createApp, ensureUser } from "../../platform/db/index.ts";
 import { type TlsCertificate } from "../../platform/lib/route-contract.ts";
 import type { DomainResource, SniEndpointResource } from "../../platform/lib/domains-contract.ts";
@@ -15,7 +16,7 @@ describe("publishing routes to the router", () => {
   let api: InProcessApi;
   let redis: Redis;
   let subscriber: Redis;
-  let keys: ReturnType<typeof routingKeys>;
+  let keys: RouteKeys;
   const announced: string[] = [];
 
   const call = <T = DomainResource & { message: string }>(method: string, path: string, body?: unknown, key = api.key) =>
@@ -27,7 +28,7 @@ describe("publishing routes to the router", () => {
       redis.hgetall(keys.domains),
       redis.hgetall(keys.certs),
       redis.smembers(keys.maintenance),
-      redis.smembers(keys.internalApps),
+      redis.smembers(keys.internal),
     ]);
     const parsed = Object.fromEntries(Object.entries(certs).map(([id, json]) => [id, TlsCertificateOf(json)]));
     return { domains, certs: parsed, maintenance: maintenance.sort(), internal: internal.sort() };
@@ -36,11 +37,11 @@ describe("publishing routes to the router", () => {
 
   beforeAll(async () => {
     api = await inProcessApi({ prefix: "ouro_routing_test" });
-    keys = routingKeys(api.deps.routeNamespace);
+    keys = routeKeys(api.deps.routeNamespace);
     redis = api.deps.redis;
     subscriber = redis.duplicate();
     subscriber.on("message", (_channel: string, message: string) => void announced.push(message));
-    await subscriber.subscribe(keys.channel);
+    await subscriber.subscribe(keys.routesChannel);
   });
   afterAll(async () => {
     subscriber?.disconnect();
@@ -118,7 +119,7 @@ describe("publishing routes to the router", () => {
     await redis.hdel(keys.domains, "restart.example.com");
     await redis.hset(keys.certs, "00000000-0000-4000-8000-000000000000", JSON.stringify({ app: "no-such-app", certificate: "", key: "", hostnames: [] }));
     await redis.sadd(keys.maintenance, "no-such-app");
-    await redis.srem(keys.internalApps, "postgres");
+    await redis.srem(keys.internal, "postgres");
 
     const start = announced.length;
     await createRoutingPublisher({ db: api.db, redis, namespace: api.deps.routeNamespace }).resetAll();
@@ -131,7 +132,7 @@ describe("publishing routes to the router", () => {
   it("keeps a test's keys apart from the live platform's", async () => {
     expect(api.deps.routeNamespace).toMatch(/^test-[0-9a-f]{8}:$/);
     expect(keys.domains).toBe(`${api.deps.routeNamespace}ouro:domains`);
-    expect(keys.channel).toBe(`${api.deps.routeNamespace}ouro:routes:changed`);
+    expect(keys.routesChannel).toBe(`${api.deps.routeNamespace}ouro:routes:changed`);
   });
 
   it("serializes rewrites of one app: concurrent changes all end up published", async () => {

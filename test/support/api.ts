@@ -13,9 +13,9 @@ import { Readable } from "node:stream";
 import { Queue } from "bullmq";
 import { Redis } from "ioredis";
 import tar from "tar-stream";
-import { createApi, routingKeys } from "../../platform/api/index.ts";
+import { createApi } from "../../platform/api/index.ts";
+import { routeKeys } from "../../platform/router/index.ts";
 import type { ApiDeps } from "../../platform/api/index.ts";
-import { ROUTES_KEY } from "../../platform/lib/channels.ts";
 import { type BlobStore, createBlobStore } from "../../platform/blobs/index.ts";
 import { type BuildService, createBuildService } from "../../platform/builds/index.ts";
 import {
@@ -147,8 +147,8 @@ export async function inProcessApi(opts: {
       await queue.obliterate({ force: true }).catch(() => {});
       await queue.close();
       if (!opts.routeNamespace) {
-        const { channel: _channel, ...keys } = routingKeys(routeNamespace);
-        await redis.del(...Object.values(keys), `${routeNamespace}${ROUTES_KEY}`);
+        const { appsChannel: _apps, routesChannel: _routes, ...keys } = routeKeys(routeNamespace);
+        await redis.del(...Object.values(keys));
       }
       redis.disconnect();
       await throwaway?.drop();
