@@ -2,6 +2,7 @@
 // own. The session ends with the process that holds it, so a process killed with SIGKILL
 // leaves no lock behind: another takes it at once, with no lease to wait out.
 import type pg from "pg";
+import { serial } from "../lib/serial.ts";
 import type { Db } from "./pool.ts";
 
 export interface SessionLocks {
@@ -37,13 +38,9 @@ export function sessionLocks(db: Db, log: (line: string) => void): SessionLocks 
     return opening;
   }
 
-  /** One query at a time on the session, in the order asked (a pg client must not be given two at once). */
-  let queue: Promise<unknown> = Promise.resolve();
-  function query(sql: string, name: string): Promise<pg.QueryResult<{ ok: boolean }>> {
-    const next = queue.then(async () => (await client()).query<{ ok: boolean }>(sql, [name]));
-    queue = next.catch(() => {});
-    return next;
-  }
+  // One query at a time on the session, in the order asked (a pg client must not be given two at once).
+  const oneAtATime = serial();
+  const query = (sql: string, name: string) => oneAtATime(async () => (await client()).query<{ ok: boolean }>(sql, [name]));
 
   function done() {
     users -= 1;

@@ -9,6 +9,7 @@ import { type DesiredDyno, type LiveDyno, dynoName } from "./model.ts";
 import { unpackedSlug } from "./slug-dirs.ts";
 import type { AppNetworks } from "./app-networks.ts";
 import { dynoSize } from "../lib/dyno-sizes.ts";
+import { type Serial, serial } from "../lib/serial.ts";
 import { type Lifecycles, type StepRecorder, untracked } from "./lifecycle.ts";
 import type { Terminal } from "./runs.ts";
 
@@ -52,6 +53,10 @@ export function createEngine(opts: EngineOptions) {
   const { docker } = opts;
   const labelFilter = [`ouro.namespace=${opts.namespace}`];
   const stepsOf = (containerId: string) => opts.lifecycles?.of(containerId) ?? untracked;
+  // Docker 20.10's network code can deadlock the whole engine when many containers of one network
+  // are removed at once (a lock-order inversion between the network and its controller, seen here
+  // with 100): removals go one at a time; each takes a few milliseconds.
+  const oneAtATime = serial();
 
   return {
     async listLive(app?: string): Promise<LiveDyno[]> {
@@ -138,7 +143,7 @@ export function createEngine(opts: EngineOptions) {
     async stop(containerId: string): Promise<void> {
       const steps = stepsOf(containerId);
       await steps.step("stop", () => docker.getContainer(containerId).stop({ t: 30 }).catch(() => {}));
-      await retire(docker, containerId, steps);
+      await retire(docker, containerId, steps, oneAtATime);
     },
 
     /** Stops a container and keeps it, exited. */
@@ -148,7 +153,7 @@ export function createEngine(opts: EngineOptions) {
 
     /** Unconfigure and uninstall an exited container. */
     async remove(containerId: string): Promise<void> {
-      await retire(docker, containerId, stepsOf(containerId));
+      await retire(docker, containerId, stepsOf(containerId), oneAtATime);
     },
 
     /**
@@ -198,11 +203,11 @@ export type Engine = ReturnType<typeof createEngine>;
  * Unconfigure (the container, with its environment, limits and network endpoint, deleted), then
  * uninstall (its own volumes, /app and /tmp, deleted). Each is done even if it was done already.
  */
-async function retire(docker: Docker, containerId: string, steps: StepRecorder) {
+async function retire(docker: Docker, containerId: string, steps: StepRecorder, oneAtATime: Serial) {
   const container = docker.getContainer(containerId);
   const volumes = await steps.step("unconfigure", async () => {
     const info = await container.inspect().catch(() => null);
-    await container.remove({ force: true, v: false }).catch(() => {});
+    await oneAtATime(() => container.remove({ force: true, v: false }).catch(() => {}));
     return (info?.Mounts ?? []).filter((m) => m.Type === "volume" && m.Name).map((m) => m.Name!);
   });
   await steps.step("uninstall", async () => {

@@ -92,7 +92,7 @@ export function createDynoManager(opts: DynoManagerOptions) {
   async function syncRoutes(app: string, live: LiveDyno[]) {
     const backends = live
       .filter((d) => d.type === "web" && !d.runId && d.running && d.ip && up.has(d.containerId))
-      .map((d) => `${d.ip}:${DYNO_PORT}`);
+      .map((d) => ({ address: `${d.ip}:${DYNO_PORT}`, dyno: dynoName(d) }));
     await publishRoutes(redis, app, backends);
   }
 

@@ -39,6 +39,7 @@ import { type DynoManagerOptions, createDynoManager } from "../../platform/dynos
 import { loadConfig, redisUrl } from "../../platform/lib/config.ts";
 import { type LogLine, deleteLogs, readLogs } from "../../platform/logs/index.ts";
 import { ROUTES_KEY } from "../../platform/lib/channels.ts";
+import { parseRouteEntries } from "../../platform/router/index.ts";
 import { throwawayDatabase } from "../support/database.ts";
 import { eventually, removeDir, uniqueName } from "../support/platform.ts";
 import { removeNamespace, testAppNetworks } from "../support/dynos.ts";
@@ -195,6 +196,9 @@ async function logLines(app: string): Promise<LogLine[]> {
   return lines;
 }
 
+/** The addresses the route table has for `app`, as the router reads them. */
+const routesOf = async (app: string) => parseRouteEntries((await redis!.hget(ROUTES_KEY, app)) ?? "[]").map((e) => e.address);
+
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Reconciles `app` every 100 ms until stopped, as the engine's die events and the tick would. */
@@ -248,8 +252,11 @@ describe("dyno manager on the Docker engine", () => {
     }
     const rows = await listDynos(db(), app.id);
     expect(rows.map((r) => `${r.name} ${r.state}`).sort()).toEqual(["web.1 up", "web.2 up", "worker.1 up", "worker.2 up", "worker.3 up"]);
-    const routes = JSON.parse((await redis!.hget(ROUTES_KEY, app.name)) ?? "[]") as string[];
+    const routes = await routesOf(app.name);
     expect(routes.sort()).toEqual(web.map((c) => `${ipOf(c)}:5000`).sort());
+    // Each with its dyno's name, for the router's log lines.
+    const entries = parseRouteEntries((await redis!.hget(ROUTES_KEY, app.name)) ?? "[]");
+    expect(entries.map((e) => `${e.dyno} ${e.address}`).sort()).toEqual(web.map((c) => `${c.Labels["ouro.dyno"]} ${ipOf(c)}:5000`).sort());
 
     await updateFormation(db(), app.id, [{ type: "web", quantity: 1 }, { type: "worker", quantity: 1 }]);
     await m.reconcileApp(app.name);
@@ -259,7 +266,7 @@ describe("dyno manager on the Docker engine", () => {
       running.filter((c) => ["web.1", "worker.1"].includes(c.Labels["ouro.dyno"]!)).map((c) => c.Id).sort(),
     );
     expect((await listDynos(db(), app.id)).map((r) => r.name).sort()).toEqual(["web.1", "worker.1"]);
-    expect(JSON.parse((await redis!.hget(ROUTES_KEY, app.name)) ?? "[]")).toHaveLength(1);
+    expect(await routesOf(app.name)).toHaveLength(1);
   });
 
   for (const strategy of ["preboot", "rolling"] as const) {
@@ -307,7 +314,7 @@ describe("dyno manager on the Docker engine", () => {
     let watching = true;
     const watcher = (async () => {
       while (watching) {
-        tables.push(JSON.parse((await redis!.hget(ROUTES_KEY, app.name)) ?? "[]") as string[]);
+        tables.push(await routesOf(app.name));
         await sleep(20);
       }
     })();
@@ -423,7 +430,7 @@ describe("dyno manager on the Docker engine", () => {
     expect(now.map((c) => `v${c.Labels["ouro.release"]} ${c.State}`).sort()).toEqual(["v1 running", "v2 exited"]);
     expect(now.find((c) => c.State === "running")!.Id).toBe(v1!.Id);
     expect((await fetch(`http://${ipOf(v1!)}:5000/`).then((r) => r.text())).trim()).toBe("web.1");
-    expect(JSON.parse((await redis!.hget(ROUTES_KEY, app.name)) ?? "[]")).toEqual([`${ipOf(v1!)}:5000`]);
+    expect(await routesOf(app.name)).toEqual([`${ipOf(v1!)}:5000`]);
     const r10 = (await logLines(app.name)).filter((l) => l.line.startsWith("Error R10 (Boot timeout)"));
     expect(r10.map((l) => `${l.source}[${l.dyno}]`)).toEqual(["ouro[web.1]"]);
     expect(r10[0]!.line).toContain("did not bind to $PORT");
@@ -492,7 +499,7 @@ describe("dyno manager on the Docker engine", () => {
     // No third dyno for the slot, the old one still serving, nothing else touched.
     const meanwhile = await containers(app.name, { running: true });
     expect(meanwhile.map((c) => c.Id).sort()).toEqual([booting, v1.Id, worker.Id].sort());
-    expect(JSON.parse((await redis!.hget(ROUTES_KEY, app.name)) ?? "[]")).toEqual([`${ipOf(v1)}:5000`]);
+    expect(await routesOf(app.name)).toEqual([`${ipOf(v1)}:5000`]);
 
     await eventually("the new web dyno up and the old one stopped", async () => {
       await m.reconcileApp(app.name);
