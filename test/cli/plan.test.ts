@@ -7,7 +7,7 @@ import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from "vitest";
 import { type AppRow, listAudit, recordDynos } from "../../platform/db/index.ts";
 import { RESTART_CHANNEL, restartMessage } from "../../platform/lib/channels.ts";
-import type { FormationPlanResource } from "../../platform/lib/plan-contract.ts";
+import type { FormationPlanResource, LifecycleSteps } from "../../platform/lib/plan-contract.ts";
 import { type InProcessApi, inProcessApi } from "../support/api.ts";
 import { runOuro } from "../support/cli.ts";
 import { jsonRequest, uniqueName } from "../support/platform.ts";
@@ -21,6 +21,7 @@ interface LiveSpec {
   size?: string;
   generation?: number;
   container?: string;
+  steps?: LifecycleSteps;
 }
 
 describe("ps:plan, ps:wait, ps:strategy and ps:restart", () => {
@@ -48,7 +49,7 @@ describe("ps:plan, ps:wait, ps:strategy and ps:restart", () => {
         return {
           app_id: app.id, name: d.name, type, release_version: d.release, container_id: containers[i]!,
           command: type === "web" ? "npm start" : "node worker.js", state: d.state ?? "up", port: null,
-          created_at: new Date(), size: d.size ?? "standard-1X", generation: d.generation ?? 0, run_id: null,
+          created_at: new Date(), size: d.size ?? "standard-1X", generation: d.generation ?? 0, run_id: null, steps: d.steps,
         };
       }),
     );
@@ -71,7 +72,7 @@ describe("ps:plan, ps:wait, ps:strategy and ps:restart", () => {
   it("ps:plan shows the strategy, both models, a start, a replace and a stop, and the plan in phases", async () => {
     const { app, previous: v1, current: v2 } = await deployedApp("plan");
     const [web1, worker1] = await recordLive(app, [
-      { name: "web.1", release: v1 },
+      { name: "web.1", release: v1, steps: { configure: { at: "2026-11-27T07:00:00Z", ms: 40 }, start: { at: "2026-11-27T07:00:01Z", ms: 120 } } },
       { name: "worker.1", release: v2 },
     ]);
     const res = await ouro("ps:plan", "-a", app.name);
@@ -86,10 +87,10 @@ describe("ps:plan, ps:wait, ps:strategy and ps:restart", () => {
         "worker  0 × Standard-1X",
         "",
         "=== Live",
-        "dyno      release  size         state  container",
-        "────────  ───────  ───────────  ─────  ────────────",
-        `web.1     v${v1}       Standard-1X  up Ns  ${web1}`,
-        `worker.1  v${v2}       Standard-1X  up Ns  ${worker1}`,
+        "dyno      release  size         state  step          container",
+        "────────  ───────  ───────────  ─────  ────────────  ────────────",
+        `web.1     v${v1}       Standard-1X  up Ns  start 120 ms  ${web1}`,
+        `worker.1  v${v2}       Standard-1X  up Ns  -             ${worker1}`,
         "",
         "=== Delta",
         `~ replace web.1 v${v1} → v${v2}`,
@@ -181,7 +182,14 @@ describe("ps:plan, ps:wait, ps:strategy and ps:restart", () => {
       { name: "web.1", release: previous },
       { name: "web.2", release: current, state: "starting" },
     ]);
-    await seen("web: 0/2 up, 2 starting, 1 to stop");
+    // The old web.1 stays until its successor is up: nothing to stop yet.
+    await seen("web: 0/2 up, 2 starting");
+    await recordLive(app, [
+      { name: "web.1", release: current },
+      { name: "web.1", release: previous },
+      { name: "web.2", release: current, state: "starting" },
+    ]);
+    await seen("web: 1/2 up, 1 starting, 1 to stop");
     // Nothing left to change, but web.2 is not up yet: still waiting.
     await recordLive(app, [
       { name: "web.1", release: current },
@@ -197,7 +205,8 @@ describe("ps:plan, ps:wait, ps:strategy and ps:restart", () => {
     // One line per change, however many polls saw it.
     expect(stderr.split("\n").slice(1)).toEqual([
       "web: 0/2 up, 1 to start, 1 to replace",
-      "web: 0/2 up, 2 starting, 1 to stop",
+      "web: 0/2 up, 2 starting",
+      "web: 1/2 up, 1 starting, 1 to stop",
       "web: 1/2 up, 1 starting",
       "",
     ]);
