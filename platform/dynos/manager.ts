@@ -222,6 +222,9 @@ export function createDynoManager(opts: DynoManagerOptions) {
     }
   }
 
+  /** How a deploying release ended, once it has. */
+  type Settled = "succeeded" | "failed";
+
   /** Slot keys whose new dyno did not come up, with why. */
   type Failures = Map<string, string>;
 
@@ -295,7 +298,7 @@ export function createDynoManager(opts: DynoManagerOptions) {
       await adoptBooting(live, new Map(wantedDynos.map((d) => [slotKey(d), d])), failed);
       // A deploying release whose adopted web dyno timed out has failed: settle it before any new
       // dyno of it is started, and go round again with the previous release as the target.
-      if (failed.size > 0 && model?.releaseStatus === "deploying") return settleDeploy(model, wantedDynos, failed);
+      if (failed.size > 0 && model?.releaseStatus === "deploying") return void (await settleDeploy(model, wantedDynos, failed));
       live = await formationOf();
     }
     // A dyno that died since the last look is said to have crashed before it is cleared away.
@@ -315,6 +318,7 @@ export function createDynoManager(opts: DynoManagerOptions) {
     }
     const restarts = restartRequests.get(app);
     restartRequests.delete(app);
+    let settled: Settled | undefined;
     try {
       const ready = (d: LiveDyno) => up.has(d.containerId);
       const changes = diffFormation(wantedDynos, live, { restarts, ready }).filter((change) => {
@@ -334,6 +338,10 @@ export function createDynoManager(opts: DynoManagerOptions) {
           if (step.kind === "start") failed.set(slotKey(step.dyno), `${dynoName(step.dyno)} could not start: ${e.message}`);
         })));
         await record(app, appId);
+        // A deploying release settles as soon as it can: current once its web dynos are up (not
+        // after the old ones are stopped), and a failed one starts nothing more of itself.
+        if (model?.releaseStatus === "deploying" && !settled) settled = await settleDeploy(model, wantedDynos, failed);
+        if (settled === "failed") break;
       }
       if (plan.length === 0) await record(app, appId);
     } catch (error) {
@@ -341,7 +349,7 @@ export function createDynoManager(opts: DynoManagerOptions) {
       if (restarts) restartRequests.set(app, new Set([...restarts, ...(restartRequests.get(app) ?? [])]));
       throw error;
     }
-    if (model?.releaseStatus === "deploying") await settleDeploy(model, wantedDynos, failed);
+    if (model?.releaseStatus === "deploying" && !settled) await settleDeploy(model, wantedDynos, failed);
   }
 
   /**
@@ -349,7 +357,7 @@ export function createDynoManager(opts: DynoManagerOptions) {
    * dyno runs, for an app without web dynos); a web dyno of it that did not come up fails it, and
    * the previous release, whose dynos the plan kept, is the target again.
    */
-  async function settleDeploy(model: DesiredApp, wantedDynos: DesiredDyno[], failed: Failures) {
+  async function settleDeploy(model: DesiredApp, wantedDynos: DesiredDyno[], failed: Failures): Promise<Settled | undefined> {
     const app = model.app;
     const webFailure = wantedDynos.find((d) => d.type === "web" && failed.has(slotKey(d)));
     if (webFailure) {
@@ -359,18 +367,19 @@ export function createDynoManager(opts: DynoManagerOptions) {
         await appendLog(redis, app, { source: "ouro", dyno: "release", line: `Release v${model.release} failed: ${message}` });
         again(`formation:${app}`);
       }
-      return;
+      return "failed";
     }
     const live = (await engine.listLive(app)).filter((d) => !d.runId && d.running);
     const ready = (d: DesiredDyno) =>
       live.some((l) => slotKey(l) === slotKey(d) && l.release === d.release && (d.type !== "web" || up.has(l.containerId)));
     const webs = wantedDynos.filter((d) => d.type === "web");
-    if (!(webs.length ? webs : wantedDynos).every(ready)) return;
+    if (!(webs.length ? webs : wantedDynos).every(ready)) return undefined;
     if (await endRelease(db, model.releaseId, { from: "deploying", status: "succeeded" })) {
       log(`${app}: v${model.release} is up and current`);
       // Its process types join the formation now: reconcile again with them.
       again(`formation:${app}`);
     }
+    return "succeeded";
   }
 
   /** Has the reconcile running under `key` go round once more when it ends. */
