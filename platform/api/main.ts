@@ -25,7 +25,12 @@ const db = createPool(postgresUrl(config));
 await retrying(() => migrate(db), { log, what: "migrating the database" });
 const redis = new Redis(redisUrl(config));
 redis.on("error", (error: Error) => log(`redis: ${error.message}`));
-const bullConnection = () => new Redis(redisUrl(config), { maxRetriesPerRequest: null });
+// Each with a listener of its own: an outage is a log line, never ioredis's "Unhandled error event".
+const bullConnection = () => {
+  const connection = new Redis(redisUrl(config), { maxRetriesPerRequest: null });
+  connection.on("error", (error: Error) => log(`redis (build queue): ${error.message}`));
+  return connection;
+};
 const queue = new Queue<BuildJob>(BUILD_QUEUE, { connection: bullConnection() });
 queue.on("error", (error: Error) => log(`build queue: ${error.message}`));
 const blobs = createBlobStore(join(config.dataDir, "blobs"));

@@ -21,14 +21,24 @@ export function sessionLocks(db: Db, log: (line: string) => void): SessionLocks 
   let users = 0;
 
   // A lost session lost its locks with it: the next tryLock opens a new one and takes them anew.
+  // Each client goes back to the pool exactly once: on its error, or once no lock is held.
   function client(): Promise<pg.PoolClient> {
     if (session) return session;
     const opening = db.connect().then((c) => {
-      c.on("error", (error: Error) => {
+      let released = false;
+      const giveBack = (error?: Error) => {
+        if (released) return;
+        released = true;
+        c.off("error", lost);
+        c.release(error);
+      };
+      const lost = (error: Error) => {
         log(`locks: session lost, its locks are gone: ${error.message}`);
         if (session === opening) session = undefined;
-        c.release(error);
-      });
+        giveBack(error);
+      };
+      c.on("error", lost);
+      returns.set(c, giveBack);
       return c;
     });
     session = opening;
@@ -37,6 +47,7 @@ export function sessionLocks(db: Db, log: (line: string) => void): SessionLocks 
     });
     return opening;
   }
+  const returns = new WeakMap<pg.PoolClient, (error?: Error) => void>();
 
   // One query at a time on the session, in the order asked (a pg client must not be given two at once).
   const oneAtATime = serial();
@@ -47,7 +58,7 @@ export function sessionLocks(db: Db, log: (line: string) => void): SessionLocks 
     if (users > 0 || !session) return;
     const idle = session;
     session = undefined;
-    idle.then((c) => c.release(), () => {});
+    idle.then((c) => returns.get(c)?.(), () => {});
   }
 
   return {
