@@ -4,6 +4,7 @@
 // SIGINT from there, as on a local terminal), and it is always put back. Without one, stdin goes
 // through as it is and its end closes the dyno's stdin.
 import { type TLSSocket, connect } from "node:tls";
+import { background } from "../lib/background.ts";
 import { type TerminalSize, parseAttachUrl } from "../lib/run-contract.ts";
 import { CliError } from "./errors.ts";
 
@@ -141,7 +142,8 @@ type Signal = keyof typeof SIGNALS;
 /** On SIGINT, SIGTERM or SIGHUP: `cleanUp`, then exit as that signal would have. Returns what undoes it. */
 function onSignals(cleanUp: () => Promise<void>): () => void {
   const handler = (signal: Signal) => {
-    void cleanUp().finally(() => process.exit(SIGNALS[signal]));
+    // Exits as the signal would have, whether or not the clean-up worked (a failure is said first).
+    background((line) => process.stderr.write(`${line}\n`), "cleaning up before exit", () => cleanUp().finally(() => process.exit(SIGNALS[signal])));
   };
   const signals = Object.keys(SIGNALS) as Signal[];
   for (const signal of signals) process.once(signal, handler);

@@ -3,7 +3,7 @@
 // pipeline every few ms, one command per app (platform/logs: queueLogEntries). Nothing on the request path awaits Redis: while Redis is away, lines
 // gather up to a bound and then are dropped (and counted), and requests go on as before.
 import type { Redis } from "ioredis";
-import type { Log } from "../lib/background.ts";
+import { type Log, background } from "../lib/background.ts";
 import { type LogLine, queueLogEntries } from "../logs/index.ts";
 import { ERRORS, type ErrorCode } from "./pages.ts";
 
@@ -72,7 +72,7 @@ export function createRouterLog(opts: { redis: Redis; flushMs?: number; maxPendi
   function schedule() {
     timer ??= setTimeout(() => {
       timer = undefined;
-      void send();
+      background(opts.log ?? (() => {}), "sending router log lines", send);
     }, flushMs);
   }
 

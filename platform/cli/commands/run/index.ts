@@ -4,6 +4,7 @@
 // status. `run:detached` only starts it; its output goes to the app's logs. Both take heroku's
 // `-s SIZE` and a time limit, `--ttl` (default 24 h), after which the dyno is stopped.
 import { type Command, InvalidArgumentError } from "commander";
+import { background } from "../../../lib/background.ts";
 import { sizeLabel } from "../../../lib/dyno-sizes.ts";
 import { type RunResource, type TerminalSize, formatTimeToLive, parseTimeToLive } from "../../../lib/run-contract.ts";
 import { appCommand, appOf, type AppOptions, type CliContext, type RegisterCommand } from "../../command.ts";
@@ -79,11 +80,13 @@ export const register: RegisterCommand = (program, ctx) => {
       const app = await appOf(ctx, options);
       const tty = options.tty && Boolean(process.stdin.isTTY);
       const dyno = await startRun(ctx, app, command, options, { tty });
+      // A lost resize leaves the old size: worth a note, not the session.
       const resize = (size: TerminalSize) =>
-        // A lost resize leaves the old size: worth a note, not the session.
-        void ctx.api
-          .request("POST", `/apps/${enc(app)}/dynos/${enc(dyno.id)}/actions/resize`, size)
-          .catch((error: Error) => ctx.print.note(`\r\n(the dyno's terminal kept its size: ${error.message})\r`));
+        background((line) => ctx.print.note(`\r\n(${line})\r`), "resizing the dyno's terminal", () =>
+          ctx.api
+            .request("POST", `/apps/${enc(app)}/dynos/${enc(dyno.id)}/actions/resize`, size)
+            .catch((error: Error) => ctx.print.note(`\r\n(the dyno's terminal kept its size: ${error.message})\r`)),
+        );
       await attachToDyno({
         url: dyno.attach_url,
         fingerprint: dyno.attach_fingerprint,
