@@ -6,7 +6,7 @@ import http from "node:http";
 import https from "node:https";
 import type { Socket } from "node:net";
 import { type RequestRecord, type RouterLog, formatRouterLine } from "./access-log.ts";
-import { type Admitted, type Listener, admit } from "./admit.ts";
+import { type Admitted, type Listener, admit, inFlight } from "./admit.ts";
 import { sendToDyno } from "./forward.ts";
 import { VIA, responseHeaders } from "./headers.ts";
 import { DEFAULT_LIMITS, DEFAULT_TIMEOUTS, type ProxyLimits, type ProxyTimeouts } from "./options.ts";
@@ -73,16 +73,9 @@ function send(res: http.ServerResponse, answer: Answer, requestId?: string) {
 }
 
 function forward(ctx: ProxyContext, target: Admitted, req: http.IncomingMessage, res: http.ServerResponse) {
-  const { record, route } = target;
-  route.inFlight++;
-  let over = false;
-  const finish = () => {
-    if (over) return;
-    over = true;
-    route.inFlight--;
-    record.serviceMs = Math.max(0, Date.now() - target.start - record.connectMs);
-    ctx.done(record);
-  };
+  const { record } = target;
+  const request = inFlight(target, ctx.done);
+  const finish = request.finish;
 
   const exchange = sendToDyno({ agent: ctx.agent, timeouts: ctx.timeouts }, target, req, {
     onResponse(answer) {

@@ -4,7 +4,7 @@
 // otherwise has its answer passed on, and the connection closed after it.
 import type http from "node:http";
 import type { Socket } from "node:net";
-import { admit } from "./admit.ts";
+import { admit, inFlight } from "./admit.ts";
 import { sendToDyno } from "./forward.ts";
 import { responseHeaders } from "./headers.ts";
 import { rawAnswer } from "./pages.ts";
@@ -24,16 +24,9 @@ export function handleUpgrade(ctx: ProxyContext, req: http.IncomingMessage, clie
     if (target.record) ctx.done(target.record);
     return;
   }
-  const { record, route } = target;
-  route.inFlight++;
-  let over = false;
-  const finish = () => {
-    if (over) return;
-    over = true;
-    route.inFlight--;
-    record.serviceMs = Math.max(0, Date.now() - target.start - record.connectMs);
-    ctx.done(record);
-  };
+  const { record } = target;
+  const request = inFlight(target, ctx.done);
+  const finish = request.finish;
   const idle = (socket: Socket, other: () => Socket | undefined) => {
     socket.setTimeout(ctx.timeouts.idleMs, () => {
       socket.destroy();
@@ -77,7 +70,7 @@ export function handleUpgrade(ctx: ProxyContext, req: http.IncomingMessage, clie
     },
   });
   client.on("close", () => {
-    if (over) return;
+    if (request.over) return;
     record.code = "H27";
     record.status = 499;
     exchange.abort();
