@@ -3,6 +3,7 @@
 // but the provider may connect to it, and each holds at most ADDON_CONNECTION_LIMIT connections.
 import { randomBytes } from "node:crypto";
 import type pg from "pg";
+import { dropDatabase } from "../../platform/lib/drop-database.ts";
 import { addonShortId, type Provider } from "../../platform/lib/addon-provider.ts";
 import { ADDON_CONNECTION_LIMIT, DROP_ROLE_SQL, PUT_ROLE_SQL } from "./role-functions.ts";
 
@@ -40,8 +41,8 @@ export function createPostgresProvider(options: PostgresProviderOptions): Provid
 
     async deprovision(addonId) {
       const name = addonDatabaseName(addonId);
-      // FORCE terminates the add-on's open connections first; the role goes once it owns nothing.
-      await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+      // The add-on's open connections are ended first; the role goes once it owns nothing.
+      await dropDatabase(admin, name);
       await admin.query(DROP_ROLE_SQL, [name]);
     },
   };

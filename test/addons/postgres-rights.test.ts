@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ROLE_FUNCTIONS_OWNER, ROLE_FUNCTIONS_SCHEMA } from "../../apps/postgres/index.ts";
 import { ADDONS_ADMIN } from "../../platform/bootstrap/addon-datastores.ts";
 import { postgresBinDir } from "../../platform/bootstrap/services.ts";
+import { dropDatabase } from "../../platform/lib/drop-database.ts";
 import { addonsPostgresAdmin, addonsPostgresAdminUrl, config, query, suffix, withDatabase } from "./support.ts";
 
 const password = "p".repeat(40);
@@ -33,7 +34,7 @@ describe("the postgres provider's rights on the add-on cluster", () => {
     admin = await addonsPostgresAdmin();
   });
   afterAll(async () => {
-    await admin?.query(`DROP DATABASE IF EXISTS "${role}" WITH (FORCE)`).catch(() => {});
+    if (admin) await dropDatabase(admin, role).catch(() => {});
     await admin?.query(dropRole, [role]).catch(() => {});
     if (admin) asSuperuser(`DROP ROLE IF EXISTS ${strong}`);
     await admin?.end();

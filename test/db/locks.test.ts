@@ -10,7 +10,7 @@ const db = () => database!.db;
 
 /** Ends every other session on the test's database, as a PostgreSQL restart would. */
 async function endOtherSessions() {
-  await db().query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()");
+  await db().query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() AND backend_type = 'client backend'");
 }
 
 beforeAll(async () => {
