@@ -3,7 +3,7 @@
 // network and fails, never skips, without it. One cache for the whole suite keeps the Node.js
 // download to one; the static site is then served from its build dir.
 import { spawn } from "node:child_process";
-import { cp, mkdtemp, readFile, rm } from "node:fs/promises";
+import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -25,10 +25,14 @@ describe("the real buildpacks on the fixture apps (network)", () => {
     if (cacheDir) await rm(cacheDir, { recursive: true, force: true });
   });
 
-  async function build(fixture: string) {
+  async function build(fixture: string | { packageJson: object }) {
     const root = await tempDir();
     const sourceDir = join(root, "build");
-    await cp(join(repo, "test", "fixtures", fixture), sourceDir, { recursive: true });
+    if (typeof fixture === "string") await cp(join(repo, "test", "fixtures", fixture), sourceDir, { recursive: true });
+    else {
+      await mkdir(sourceDir, { recursive: true });
+      await writeFile(join(sourceDir, "package.json"), JSON.stringify(fixture.packageJson));
+    }
     let log = "";
     const result = await compile({
       sourceDir,
@@ -71,4 +75,21 @@ describe("the real buildpacks on the fixture apps (network)", () => {
       expect(JSON.parse(await readFile(join(sourceDir, "package.json"), "utf8")).packageManager).toMatch(new RegExp(`^${pm}@`));
     }, 120_000);
   }
+
+  it("fetches a cached registry document afresh when it cannot satisfy engines.npm (a release newer than the copy)", async () => {
+    await build("yarn-app"); // the cache holds the documents now
+    const cached = join(cacheDir, "registry-documents", "npm.json");
+    const doc = JSON.parse(await readFile(cached, "utf8")) as { "dist-tags": Record<string, string>; versions: Record<string, unknown>; time: Record<string, string> };
+    const latest = doc["dist-tags"].latest!;
+    // The copy as it was before `latest` came out: no trace of it, the previous release tagged latest.
+    delete doc.versions[latest];
+    delete doc.time[latest];
+    const before = Object.keys(doc.versions).filter((v) => /^\d+\.\d+\.\d+$/.test(v)).sort((a, b) => a.localeCompare(b, undefined, { numeric: true })).at(-1)!;
+    doc["dist-tags"].latest = before;
+    await writeFile(cached, JSON.stringify(doc));
+
+    const { log } = await build({ packageJson: { name: "pinned", version: "1.0.0", engines: { npm: latest }, scripts: { start: "node -e 0" } } });
+    expect(log).toContain(`engines.npm '${latest}' resolves to npm ${latest}`);
+    expect(JSON.parse(await readFile(cached, "utf8"))["dist-tags"].latest).toBe(latest);
+  }, 180_000);
 });

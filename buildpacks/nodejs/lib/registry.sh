@@ -4,13 +4,16 @@
 
 # fetch_document NAME DEST: the registry's package document for NAME. A copy younger than
 # NODEJS_DOCUMENT_MAX_AGE seconds (default 3600) is reused from the build cache: the npm document
-# alone is about 3 MB and the registry sends no validators to revalidate it cheaply.
+# alone is about 3 MB and the registry sends no validators to revalidate it cheaply. A reused
+# copy is marked (DEST.cached), so that refresh_document can tell it may be behind.
 fetch_document() {
   local cached="$CACHE_DIR/registry-documents/$1.json" age
+  rm -f "$2.cached"
   if [ -s "$cached" ]; then
     age=$(($(date +%s) - $(stat -c %Y "$cached")))
     if [ "$age" -lt "${NODEJS_DOCUMENT_MAX_AGE:-3600}" ]; then
       cp "$cached" "$2"
+      touch "$2.cached"
       return
     fi
   fi
@@ -19,6 +22,14 @@ fetch_document() {
       "Check that the build can reach the registry, then build again."
   mkdir -p "$(dirname "$cached")"
   cp "$2" "$cached"
+}
+
+# refresh_document NAME DEST: fetches NAME afresh when DEST is a cached copy (a range it cannot
+# satisfy may name a release published since); fails when DEST is fresh already.
+refresh_document() {
+  [ -e "$2.cached" ] || return 1
+  rm -f "$CACHE_DIR/registry-documents/$1.json"
+  fetch_document "$1" "$2"
 }
 
 # doc_versions DOC NAME: the stable versions (X.Y.Z) that have a tarball, oldest first.
