@@ -1,7 +1,6 @@
 // What the router decides before any dyno is involved, for a plain request and an upgrade alike:
 // the app (by Host), whether its head is acceptable, maintenance, dynos, backlog, and the
 // headers the dyno will get. No I/O: the table is in memory.
-import type http from "node:http";
 import type { RequestRecord } from "./access-log.ts";
 import { requestHeaders, requestIdOf, headTooLarge } from "./headers.ts";
 import type { ProxyLimits } from "./options.ts";
@@ -68,23 +67,32 @@ function targetOf(url: string): { path: string; host?: string } | undefined {
   }
 }
 
-export function admit(table: RouteTable, limits: ProxyLimits, on: Listener, req: http.IncomingMessage, upgrade: boolean): Admitted | Refused {
+/** What admission reads of a request (wire.ts's RequestHead has it all). */
+export interface IncomingHead {
+  method: string;
+  target: string;
+  /** Fields as sent: name, value, … */
+  raw: string[];
+  /** The first Host field, and how many there were. */
+  host: string | undefined;
+  hosts: number;
+  requestId: string | undefined;
+}
+
+export function admit(table: RouteTable, limits: ProxyLimits, on: Listener, req: IncomingHead, client: string, upgrade: boolean): Admitted | Refused {
   const start = Date.now();
-  const raw = req.rawHeaders;
-  const host = req.headers.host;
-  const target = targetOf(req.url ?? "");
+  const raw = req.raw;
+  const host = req.host;
+  const target = targetOf(req.target);
   // One Host, and an absolute-form target naming the same: the dyno must see the host the router routed by.
-  let hosts = 0;
-  for (let i = 0; i < raw.length; i += 2) if (raw[i]!.length === 4 && raw[i]!.toLowerCase() === "host") hosts++;
-  if (!target || hosts > 1 || (target.host !== undefined && target.host.toLowerCase() !== host?.toLowerCase())) return { answer: badRequest() };
+  if (!target || req.hosts > 1 || (target.host !== undefined && target.host.toLowerCase() !== host?.toLowerCase())) return { answer: badRequest() };
 
   const hostname = hostnameOf(host);
   const app = hostname === undefined ? undefined : table.appFor(hostname);
   if (app === undefined || hostname === undefined) return { answer: noSuchApp(host ?? "") };
 
-  const requestId = requestIdOf(req.headers["x-request-id"] as string | undefined);
-  const method = req.method ?? "GET";
-  const client = req.socket.remoteAddress ?? "";
+  const requestId = requestIdOf(req.requestId);
+  const method = req.method;
   const { headers, forwardedFor } = requestHeaders(raw, { client, proto: on.proto, port: on.port, requestId, start, upgrade });
   const record: RequestRecord = {
     app, method, path: target.path, host: hostname, requestId, fwd: forwardedFor, dyno: "none",
@@ -96,7 +104,7 @@ export function admit(table: RouteTable, limits: ProxyLimits, on: Listener, req:
     return { answer, record, requestId };
   };
 
-  const tooLarge = headTooLarge(method, req.url ?? "", raw, limits);
+  const tooLarge = headTooLarge(method, req.target, raw, limits);
   if (tooLarge === 414) return refuse(uriTooLong(limits.maxRequestLine), "H25");
   if (tooLarge === 431) return refuse(headersTooLarge(limits.maxHeaderLine), "H25");
   if (table.inMaintenance(app)) return refuse(maintenance(app), "H80");

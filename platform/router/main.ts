@@ -7,7 +7,7 @@ import { loadConfig, redisUrl } from "../lib/config.ts";
 import { createRouterLog } from "./access-log.ts";
 import { ensureDefaultCertificate } from "./default-cert.ts";
 import { followRouteChanges } from "./follow.ts";
-import { createDynoAgent, createProxy, dropIdleConnections } from "./proxy.ts";
+import { createDynoPool, createProxy } from "./proxy.ts";
 import { createRouteTable } from "./table.ts";
 
 const log = (line: string) => console.log(line);
@@ -19,8 +19,8 @@ const connect = (what: string, options: { enableOfflineQueue?: boolean } = {}) =
   redis.on("error", (error: Error) => log(`redis (${what}): ${error.message}`));
   return redis;
 };
-const agent = createDynoAgent();
-const table = createRouteTable({ domain: config.domain, log, onRemoved: (backend) => dropIdleConnections(agent, backend) });
+const pool = createDynoPool();
+const table = createRouteTable({ domain: config.domain, log, onRemoved: (backend) => pool.drop(backend.address) });
 await followRouteChanges({ table, redis: connect("table"), events: connect("events"), log });
 // Lines wait in the router's own bounded buffer, never in the client's queue, while Redis is away.
 const routerLog = createRouterLog({ redis: connect("logs", { enableOfflineQueue: false }), log });
@@ -32,6 +32,6 @@ const listen = (server: Server, port: number, what: string) => {
   });
   server.listen(port, "0.0.0.0", () => log(`router listening on :${port} (${what})`));
 };
-listen(createProxy({ table, port: config.routerPort, log: routerLog, say: log, agent }), config.routerPort, "http");
+listen(createProxy({ table, port: config.routerPort, log: routerLog, say: log, pool }), config.routerPort, "http");
 const tls = ensureDefaultCertificate(config.dataDir, config.domain);
-listen(createProxy({ table, port: config.routerTlsPort, tls, log: routerLog, say: log, agent }), config.routerTlsPort, "https");
+listen(createProxy({ table, port: config.routerTlsPort, tls, log: routerLog, say: log, pool }), config.routerTlsPort, "https");

@@ -10,7 +10,7 @@ import { publishRoutes } from "../../platform/dynos/routes.ts";
 import { loadConfig, redisUrl } from "../../platform/lib/config.ts";
 import { deleteLogs } from "../../platform/logs/index.ts";
 import { type RouterLog, createRouterLog } from "../../platform/router/access-log.ts";
-import { type ProxyOptions, createDynoAgent, createProxy, dropIdleConnections } from "../../platform/router/proxy.ts";
+import { type ProxyOptions, type ProxyServer, createDynoPool, createProxy } from "../../platform/router/proxy.ts";
 import { type RouteEntry } from "../../platform/router/route-entries.ts";
 import { announceApps, createRouteTable, routeKeys } from "../../platform/router/table.ts";
 
@@ -69,7 +69,7 @@ export interface Harness {
   namespace: string;
   keys: ReturnType<typeof routeKeys>;
   table: ReturnType<typeof createRouteTable>;
-  proxy: http.Server | https.Server;
+  proxy: ProxyServer;
   port: () => number;
   log: RouterLog;
   /** A web dyno that answers with what it saw, as JSON, unless `handler` answers instead. */
@@ -97,11 +97,11 @@ export async function startRouter(opts: Partial<Omit<ProxyOptions, "table" | "lo
   const namespace = `test-router-${randomBytes(4).toString("hex")}:`;
   const keys = routeKeys(namespace);
   // As main.ts wires them: one pool, whose idle connections to a dyno go when it leaves the table.
-  const agent = createDynoAgent({ timeouts: opts.timeouts, limits: opts.limits });
-  const table = createRouteTable({ namespace, domain: opts.domain ?? DOMAIN, onRemoved: (backend) => dropIdleConnections(agent, backend) });
+  const pool = createDynoPool({ timeouts: opts.timeouts, limits: opts.limits });
+  const table = createRouteTable({ namespace, domain: opts.domain ?? DOMAIN, onRemoved: (backend) => pool.drop(backend.address) });
   const redis = new Redis(redisUrl(loadConfig()));
   const log = createRouterLog({ redis, flushMs: 2 });
-  const proxy = await listening(createProxy({ port: 8080, agent, ...opts, table, log }));
+  const proxy = await listening(createProxy({ port: 8080, pool, ...opts, table, log }));
   const closers: (() => void)[] = [];
   const apps: string[] = [];
 
@@ -162,7 +162,7 @@ export async function startRouter(opts: Partial<Omit<ProxyOptions, "table" | "lo
     },
     async close() {
       harness.closeDynos();
-      agent.destroy();
+      pool.destroy();
       proxy.closeAllConnections();
       proxy.close();
       await log.flush();

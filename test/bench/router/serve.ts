@@ -7,7 +7,7 @@ import { Redis } from "ioredis";
 import { loadConfig, redisUrl } from "../../../platform/lib/config.ts";
 import { createRouterLog } from "../../../platform/router/access-log.ts";
 import { followRouteChanges } from "../../../platform/router/follow.ts";
-import { createDynoAgent, createProxy, dropIdleConnections } from "../../../platform/router/proxy.ts";
+import { createDynoPool, createProxy } from "../../../platform/router/proxy.ts";
 import { createRouteTable } from "../../../platform/router/table.ts";
 
 const namespace = process.env.BENCH_NAMESPACE!;
@@ -24,11 +24,11 @@ if (cluster.isPrimary && processes > 1) {
     redis.on("error", (error: Error) => log(`redis: ${error.message}`));
     return redis;
   };
-  const agent = createDynoAgent();
-  const table = createRouteTable({ namespace, domain: config.domain, log, onRemoved: (backend) => dropIdleConnections(agent, backend) });
+  const pool = createDynoPool();
+  const table = createRouteTable({ namespace, domain: config.domain, log, onRemoved: (backend) => pool.drop(backend.address) });
   await followRouteChanges({ table, redis: connect(), events: connect(), log });
   const routerLog = createRouterLog({ redis: connect({ enableOfflineQueue: false }), log });
-  createProxy({ table, port, log: routerLog, say: log, agent }).listen(port, "127.0.0.1", () => log(`ready ${process.pid}`));
+  createProxy({ table, port, log: routerLog, say: log, pool }).listen(port, "127.0.0.1", () => log(`ready ${process.pid}`));
 }
 // A normal exit on a signal, so that `--cpu-prof` writes its profile.
 for (const signal of ["SIGINT", "SIGTERM"] as const) process.once(signal, () => process.exit(0));

@@ -1,0 +1,263 @@
+// HTTP/1.1 on the wire, strictly (RFC 9112): message heads of requests (from clients) and of
+// responses (from dynos), and chunked bodies. Whatever could be read two ways is refused —
+// a bare LF or CR, an obs-fold, a space before a colon, Content-Length twice or as a list or
+// signed, Transfer-Encoding other than a lone `chunked`, both framings at once, a chunk size
+// that is not plain hex — so that no peer behind or in front of the router reads a message's
+// bounds differently from it (request smuggling). Pure: bytes in, a parsed head or a refusal out.
+
+/** What a message head is made of, request or response. */
+export interface Head {
+  /** 0 for HTTP/1.0, 1 for HTTP/1.1. */
+  minor: 0 | 1;
+  /** The header fields as sent: name, value, name, value, … (values trimmed of SP and HTAB). */
+  raw: string[];
+  /** The body's length when Content-Length framed it. */
+  contentLength: number | undefined;
+  chunked: boolean;
+  /** `Connection: close`, or HTTP/1.0 without `Connection: keep-alive`: the connection ends after this message. */
+  close: boolean;
+  /** `Connection: upgrade` with an `Upgrade` field. */
+  upgrade: boolean;
+}
+
+export interface RequestHead extends Head {
+  method: string;
+  target: string;
+  /** The first Host field's value, and how many there were. */
+  host: string | undefined;
+  hosts: number;
+  requestId: string | undefined;
+  expectContinue: boolean;
+}
+
+export interface ResponseHead extends Head {
+  status: number;
+  reason: string;
+}
+
+/** A head in full (`length` bytes of the buffer), none yet (undefined), or the status to refuse it with. */
+export type Parsed<T> = { head: T; length: number } | { refuse: 400 | 431 } | undefined;
+
+const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+const FIELD_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
+const REQUEST_LINE = /^([!#$%&'*+\-.^_`|~0-9A-Za-z]+) ([\x21-\x7e]+) HTTP\/1\.([01])$/;
+const STATUS_LINE = /^HTTP\/1\.([01]) ([1-9]\d\d)(?: ([\t\x20-\x7e\x80-\xff]*))?$/;
+const DIGITS = /^\d{1,15}$/;
+const OWS_EDGES = /^[\t ]+|[\t ]+$/g;
+
+/**
+ * The lines of the head at the start of `buf`, without their CRLFs; undefined while its end has
+ * not come; a refusal for a bare LF or CR, or for a head past `maxBytes`.
+ */
+function headLines(buf: Buffer, maxBytes: number): { lines: string[]; length: number } | { refuse: 400 | 431 } | undefined {
+  const lines: string[] = [];
+  let pos = 0;
+  for (;;) {
+    const lf = buf.indexOf(10, pos);
+    if (lf < 0) return buf.length > maxBytes ? { refuse: 431 } : undefined;
+    if (lf + 1 > maxBytes) return { refuse: 431 };
+    if (lf === pos || buf[lf - 1] !== 13) return { refuse: 400 };
+    const line = buf.toString("latin1", pos, lf - 1);
+    pos = lf + 1;
+    if (line.length === 0) return lines.length ? { lines, length: pos } : { refuse: 400 };
+    if (line.includes("\r")) return { refuse: 400 };
+    lines.push(line);
+  }
+}
+
+/** The fields after the start line, and what they say of framing and the connection; undefined when malformed. */
+function fields(lines: string[], minor: 0 | 1): (Head & { host?: string; hosts: number; requestId?: string; expectContinue: boolean }) | undefined {
+  const raw: string[] = [];
+  let contentLength: number | undefined;
+  let lengths = 0;
+  let encodings = 0;
+  let chunked = false;
+  let close = minor === 0;
+  let upgradeToken = false;
+  let upgradeField = false;
+  let host: string | undefined;
+  let hosts = 0;
+  let requestId: string | undefined;
+  let expectContinue = false;
+  for (let i = 1; i < lines.length; i++) {
+    const line = lines[i]!;
+    const colon = line.indexOf(":");
+    if (colon <= 0) return undefined; // no name, or an obs-fold (a line that begins with SP or HTAB)
+    const name = line.slice(0, colon);
+    if (!TOKEN.test(name)) return undefined;
+    const rest = line.slice(colon + 1);
+    if (!FIELD_VALUE.test(rest)) return undefined;
+    const value = rest.replace(OWS_EDGES, "");
+    raw.push(name, value);
+    switch (name.length) {
+      case 4:
+        if (name.toLowerCase() === "host") {
+          hosts++;
+          host ??= value;
+        }
+        break;
+      case 6:
+        if (name.toLowerCase() === "expect" && value.toLowerCase() === "100-continue") expectContinue = true;
+        break;
+      case 7:
+        if (name.toLowerCase() === "upgrade") upgradeField = true;
+        break;
+      case 10:
+        if (name.toLowerCase() === "connection") {
+          for (const token of value.toLowerCase().split(",")) {
+            const t = token.trim();
+            if (t === "close") close = true;
+            else if (t === "keep-alive" && minor === 0) close = false;
+            else if (t === "upgrade") upgradeToken = true;
+          }
+        }
+        break;
+      case 12:
+        if (name.toLowerCase() === "x-request-id") requestId ??= value;
+        break;
+      case 14:
+        if (name.toLowerCase() === "content-length") {
+          if (!DIGITS.test(value) || ++lengths > 1) return undefined;
+          contentLength = Number(value);
+        }
+        break;
+      case 17:
+        if (name.toLowerCase() === "transfer-encoding") {
+          if (++encodings > 1 || value.toLowerCase() !== "chunked") return undefined;
+          chunked = true;
+        }
+        break;
+    }
+  }
+  if (chunked && (lengths > 0 || minor === 0)) return undefined;
+  return { minor, raw, contentLength, chunked, close, upgrade: upgradeToken && upgradeField, host, hosts, requestId, expectContinue };
+}
+
+/** A client's request head at the start of `buf`. */
+export function parseRequestHead(buf: Buffer, maxBytes: number): Parsed<RequestHead> {
+  const found = headLines(buf, maxBytes);
+  if (!found || "refuse" in found) return found;
+  const start = REQUEST_LINE.exec(found.lines[0]!);
+  if (!start) return { refuse: 400 };
+  const minor = start[3] === "1" ? 1 : 0;
+  const head = fields(found.lines, minor);
+  // HTTP/1.1 requires exactly one Host (RFC 9112 §3.2).
+  if (!head || (minor === 1 && head.hosts !== 1)) return { refuse: 400 };
+  return { head: { ...head, method: start[1]!, target: start[2]!, host: head.host, requestId: head.requestId }, length: found.length };
+}
+
+/** A dyno's response head at the start of `buf`; a refusal here means the dyno's answer is not HTTP (H17). */
+export function parseResponseHead(buf: Buffer, maxBytes: number): Parsed<ResponseHead> {
+  const found = headLines(buf, maxBytes);
+  if (!found || "refuse" in found) return found;
+  const start = STATUS_LINE.exec(found.lines[0]!);
+  if (!start) return { refuse: 400 };
+  const head = fields(found.lines, start[1] === "1" ? 1 : 0);
+  if (!head) return { refuse: 400 };
+  const { host: _host, hosts: _hosts, requestId: _id, expectContinue: _expect, ...rest } = head;
+  return { head: { ...rest, status: Number(start[2]), reason: start[3] ?? "" }, length: found.length };
+}
+
+const HEX = new Int8Array(256).fill(-1);
+for (let i = 0; i < 10; i++) HEX[48 + i] = i;
+for (let i = 0; i < 6; i++) HEX[65 + i] = HEX[97 + i] = 10 + i;
+
+/** The states of a chunked body's reader. */
+const Chunk = { Size: 0, Extension: 1, SizeLf: 2, Data: 3, DataCr: 4, DataLf: 5, TrailerStart: 6, Trailer: 7, TrailerLf: 8, EndLf: 9, Done: 10 } as const;
+
+/**
+ * Reads a chunked body as it comes (RFC 9112 §7.1): the data of each chunk, where the body
+ * ends, and a refusal for anything but plain hex sizes, CRLFs and visible extensions and
+ * trailer fields. At most 16 hex digits a size.
+ */
+export class ChunkedReader {
+  private state: number = Chunk.Size;
+  private digits = 0;
+  private remaining = 0;
+  private lineBytes = 0;
+
+  get done(): boolean {
+    return this.state === Chunk.Done;
+  }
+
+  /**
+   * Reads `buf` from `from`: calls `data` with each run of chunk data, and returns the offset
+   * just past the body's end (the body is done), buf.length (more to come), or -1 (malformed).
+   */
+  read(buf: Buffer, from: number, data: (start: number, end: number) => void): number {
+    let i = from;
+    const n = buf.length;
+    while (i < n) {
+      const c = buf[i]!;
+      switch (this.state) {
+        case Chunk.Size: {
+          const v = HEX[c]!;
+          if (v >= 0) {
+            if (++this.digits > 16) return -1;
+            this.remaining = this.remaining * 16 + v;
+          } else if (this.digits === 0) return -1;
+          else if (c === 59 /* ; */) this.state = Chunk.Extension;
+          else if (c === 13) this.state = Chunk.SizeLf;
+          else return -1;
+          i++;
+          break;
+        }
+        case Chunk.Extension:
+          if (c === 13) this.state = Chunk.SizeLf;
+          else if (c !== 9 && (c < 32 || c === 127)) return -1;
+          i++;
+          break;
+        case Chunk.SizeLf:
+          if (c !== 10) return -1;
+          this.digits = 0;
+          this.state = this.remaining === 0 ? Chunk.TrailerStart : Chunk.Data;
+          i++;
+          break;
+        case Chunk.Data: {
+          const take = Math.min(this.remaining, n - i);
+          data(i, i + take);
+          this.remaining -= take;
+          i += take;
+          if (this.remaining === 0) this.state = Chunk.DataCr;
+          break;
+        }
+        case Chunk.DataCr:
+          if (c !== 13) return -1;
+          this.state = Chunk.DataLf;
+          i++;
+          break;
+        case Chunk.DataLf:
+          if (c !== 10) return -1;
+          this.state = Chunk.Size;
+          i++;
+          break;
+        case Chunk.TrailerStart:
+          if (c === 13) this.state = Chunk.EndLf;
+          else if (c === 10 || c === 32 || c === 9) return -1;
+          else {
+            this.state = Chunk.Trailer;
+            this.lineBytes = 1;
+          }
+          i++;
+          break;
+        case Chunk.Trailer:
+          if (c === 13) this.state = Chunk.TrailerLf;
+          else if ((c !== 9 && (c < 32 || c === 127)) || ++this.lineBytes > 8192) return -1;
+          i++;
+          break;
+        case Chunk.TrailerLf:
+          if (c !== 10) return -1;
+          this.state = Chunk.TrailerStart;
+          i++;
+          break;
+        case Chunk.EndLf:
+          if (c !== 10) return -1;
+          this.state = Chunk.Done;
+          return i + 1;
+        case Chunk.Done:
+          return i;
+      }
+    }
+    return n;
+  }
+}
