@@ -79,6 +79,12 @@ export interface IncomingHead {
   requestId: string | undefined;
 }
 
+function refused(record: RequestRecord, answer: Answer, code: ErrorCode): Refused {
+  record.status = answer.status;
+  record.code = code;
+  return { answer, record, requestId: record.requestId };
+}
+
 export function admit(table: RouteTable, limits: ProxyLimits, on: Listener, req: IncomingHead, client: string, upgrade: boolean): Admitted | Refused {
   const start = Date.now();
   const raw = req.raw;
@@ -98,18 +104,12 @@ export function admit(table: RouteTable, limits: ProxyLimits, on: Listener, req:
     app, method, path: target.path, host: hostname, requestId, fwd: forwardedFor, dyno: "none",
     connectMs: 0, serviceMs: 0, status: 0, bytes: 0, protocol: on.proto,
   };
-  const refuse = (answer: Answer, code?: ErrorCode): Refused => {
-    record.status = answer.status;
-    if (code) record.code = code;
-    return { answer, record, requestId };
-  };
-
   const tooLarge = headTooLarge(method, req.target, raw, limits);
-  if (tooLarge === 414) return refuse(uriTooLong(limits.maxRequestLine), "H25");
-  if (tooLarge === 431) return refuse(headersTooLarge(limits.maxHeaderLine), "H25");
-  if (table.inMaintenance(app)) return refuse(maintenance(app), "H80");
+  if (tooLarge === 414) return refused(record, uriTooLong(limits.maxRequestLine), "H25");
+  if (tooLarge === 431) return refused(record, headersTooLarge(limits.maxHeaderLine), "H25");
+  if (table.inMaintenance(app)) return refused(record, maintenance(app), "H80");
   const route = table.route(app);
-  if (route.backends.length === 0) return refuse(noWebDynos(app), "H14");
-  if (route.inFlight >= route.backends.length * limits.maxSocketsPerDyno + limits.maxBacklogPerApp) return refuse(backlogTooDeep(app), "H11");
+  if (route.backends.length === 0) return refused(record, noWebDynos(app), "H14");
+  if (route.inFlight >= route.backends.length * limits.maxSocketsPerDyno + limits.maxBacklogPerApp) return refused(record, backlogTooDeep(app), "H11");
   return { app, route, path: target.path, headers, requestId, start, record };
 }

@@ -8,15 +8,16 @@ import type { Backend } from "./table.ts";
  * are chosen only when nothing else is left: the table still says they are up.
  */
 export function chooseBackend(backends: readonly Backend[], now: number, tried?: Backend, random: () => number = Math.random): Backend | undefined {
-  const usable = (x: Backend) => x !== tried && x.setAsideUntil <= now;
   const n = backends.length;
+  if (n === 1 && tried === undefined && backends[0]!.setAsideUntil <= now) return backends[0];
   if (n >= 2) {
     // The usual case: two distinct random dynos, both usable.
     const i = Math.floor(random() * n);
     let j = Math.floor(random() * (n - 1));
     if (j >= i) j++;
-    const [x, y] = [backends[i]!, backends[j]!];
-    if (usable(x) && usable(y)) return y.inFlight < x.inFlight ? y : x;
+    const x = backends[i]!;
+    const y = backends[j]!;
+    if (x !== tried && y !== tried && x.setAsideUntil <= now && y.setAsideUntil <= now) return y.inFlight < x.inFlight ? y : x;
   }
   let a: Backend | undefined;
   let b: Backend | undefined;

@@ -39,6 +39,8 @@ const IDEMPOTENT = new Set(["GET", "HEAD", "OPTIONS"]);
 /** Request body bytes held while no dyno has the connection yet; past this the client is paused. */
 const HOLD_BYTES = 64 * 1024;
 const CONTINUE = "HTTP/1.1 100 Continue\r\n\r\n";
+/** An answer's first body bytes up to this go out in the same write as its head, as one string. */
+const SMALL_ANSWER = 16 * 1024;
 
 function statusText(status: number): string {
   return status === 503 ? "Service Unavailable" : status === 400 ? "Bad Request" : status === 404 ? "Not Found" : "";
@@ -452,6 +454,19 @@ class Exchange implements LinkOwner {
     extra += this.closeClient ? "Connection: close\r\n" : "Connection: keep-alive\r\n";
     const text = headText(head.status, head.reason, responseHeaders(head.raw, this.target.requestId), extra);
     const client = this.conn.socket;
+    if (!noBody && !this.answerChunks && this.answerLeft > 0 && rest.length <= SMALL_ANSWER) {
+      // The usual small answer, whole or begun: head and body in one write.
+      const take = Math.min(this.answerLeft, rest.length);
+      this.answerLeft -= take;
+      this.record.bytes += take;
+      const ok = client.write(take ? text + rest.toString("latin1", 0, take) : text, "latin1");
+      if (this.answerLeft === 0) {
+        if (take < rest.length) this.reusable = false;
+        return this.complete();
+      }
+      if (!ok) this.link?.socket.pause();
+      return;
+    }
     client.cork();
     client.write(text, "latin1");
     if (noBody) {

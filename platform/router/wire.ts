@@ -39,34 +39,47 @@ export interface ResponseHead extends Head {
 export type Parsed<T> = { head: T; length: number } | { refuse: 400 | 431 } | undefined;
 
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
-const FIELD_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
+/** Control characters other than HTAB, CR and LF: nowhere in a head. */
+const CONTROL = /[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]/;
+/** A CR not followed by LF, or an LF not preceded by CR. */
+const BARE_CR_OR_LF = /\r(?!\n)|(?<!\r)\n/;
+/** The same in a head still arriving, whose last CR may wait for its LF. */
+const BARE_SO_FAR = /\r[^\n]|(?<!\r)\n/;
 const REQUEST_LINE = /^([!#$%&'*+\-.^_`|~0-9A-Za-z]+) ([\x21-\x7e]+) HTTP\/1\.([01])$/;
-const STATUS_LINE = /^HTTP\/1\.([01]) ([1-9]\d\d)(?: ([\t\x20-\x7e\x80-\xff]*))?$/;
+const STATUS_LINE = /^HTTP\/1\.([01]) ([1-9]\d\d)(?: ([^\r\n]*))?$/;
 const DIGITS = /^\d{1,15}$/;
-const OWS_EDGES = /^[\t ]+|[\t ]+$/g;
+
+const TERMINATOR = Buffer.from("\r\n\r\n", "latin1");
 
 /**
  * The lines of the head at the start of `buf`, without their CRLFs; undefined while its end has
- * not come; a refusal for a bare LF or CR, or for a head past `maxBytes`.
+ * not come; a refusal for a bare LF or CR, a control character, or a head past `maxBytes`.
  */
 function headLines(buf: Buffer, maxBytes: number): { lines: string[]; length: number } | { refuse: 400 | 431 } | undefined {
-  const lines: string[] = [];
-  let pos = 0;
-  for (;;) {
-    const lf = buf.indexOf(10, pos);
-    if (lf < 0) return buf.length > maxBytes ? { refuse: 431 } : undefined;
-    if (lf + 1 > maxBytes) return { refuse: 431 };
-    if (lf === pos || buf[lf - 1] !== 13) return { refuse: 400 };
-    const line = buf.toString("latin1", pos, lf - 1);
-    pos = lf + 1;
-    if (line.length === 0) return lines.length ? { lines, length: pos } : { refuse: 400 };
-    if (line.includes("\r")) return { refuse: 400 };
-    lines.push(line);
+  const end = buf.indexOf(TERMINATOR);
+  if (end < 0) {
+    // A head of bare LFs never ends with CRLFCRLF: refused as soon as one shows.
+    if (buf.indexOf(10) >= 0 && BARE_SO_FAR.test(buf.toString("latin1", 0, Math.min(buf.length, maxBytes)))) return { refuse: 400 };
+    return buf.length > maxBytes ? { refuse: 431 } : undefined;
   }
+  if (end + 4 > maxBytes) return { refuse: 431 };
+  if (end === 0) return { refuse: 400 };
+  const text = buf.toString("latin1", 0, end);
+  if (CONTROL.test(text) || BARE_CR_OR_LF.test(text)) return { refuse: 400 };
+  return { lines: text.split("\r\n"), length: end + 4 };
 }
 
-/** The fields after the start line, and what they say of framing and the connection; undefined when malformed. */
-function fields(lines: string[], minor: 0 | 1): (Head & { host?: string; hosts: number; requestId?: string; expectContinue: boolean }) | undefined {
+/** Trims SP and HTAB from both ends (String.trim takes more: NBSP, VT, FF). */
+function trimOws(text: string): string {
+  let a = 0;
+  let b = text.length;
+  while (a < b && (text.charCodeAt(a) === 32 || text.charCodeAt(a) === 9)) a++;
+  while (b > a && (text.charCodeAt(b - 1) === 32 || text.charCodeAt(b - 1) === 9)) b--;
+  return a === 0 && b === text.length ? text : text.slice(a, b);
+}
+
+/** The fields after the start line and what they say of framing and the connection, set on `head`; false when malformed. */
+function fields(lines: string[], minor: 0 | 1, head: Head & Partial<RequestHead>): boolean {
   const raw: string[] = [];
   let contentLength: number | undefined;
   let lengths = 0;
@@ -82,12 +95,10 @@ function fields(lines: string[], minor: 0 | 1): (Head & { host?: string; hosts: 
   for (let i = 1; i < lines.length; i++) {
     const line = lines[i]!;
     const colon = line.indexOf(":");
-    if (colon <= 0) return undefined; // no name, or an obs-fold (a line that begins with SP or HTAB)
+    if (colon <= 0) return false; // no name, or an obs-fold (a line that begins with SP or HTAB)
     const name = line.slice(0, colon);
-    if (!TOKEN.test(name)) return undefined;
-    const rest = line.slice(colon + 1);
-    if (!FIELD_VALUE.test(rest)) return undefined;
-    const value = rest.replace(OWS_EDGES, "");
+    if (!TOKEN.test(name)) return false;
+    const value = trimOws(line.slice(colon + 1));
     raw.push(name, value);
     switch (name.length) {
       case 4:
@@ -117,20 +128,32 @@ function fields(lines: string[], minor: 0 | 1): (Head & { host?: string; hosts: 
         break;
       case 14:
         if (name.toLowerCase() === "content-length") {
-          if (!DIGITS.test(value) || ++lengths > 1) return undefined;
+          if (!DIGITS.test(value) || ++lengths > 1) return false;
           contentLength = Number(value);
         }
         break;
       case 17:
         if (name.toLowerCase() === "transfer-encoding") {
-          if (++encodings > 1 || value.toLowerCase() !== "chunked") return undefined;
+          if (++encodings > 1 || value.toLowerCase() !== "chunked") return false;
           chunked = true;
         }
         break;
     }
   }
-  if (chunked && (lengths > 0 || minor === 0)) return undefined;
-  return { minor, raw, contentLength, chunked, close, upgrade: upgradeToken && upgradeField, host, hosts, requestId, expectContinue };
+  if (chunked && (lengths > 0 || minor === 0)) return false;
+  head.minor = minor;
+  head.raw = raw;
+  head.contentLength = contentLength;
+  head.chunked = chunked;
+  head.close = close;
+  head.upgrade = upgradeToken && upgradeField;
+  if (head.hosts !== undefined) {
+    head.host = host;
+    head.hosts = hosts;
+    head.requestId = requestId;
+    head.expectContinue = expectContinue;
+  }
+  return true;
 }
 
 /** A client's request head at the start of `buf`. */
@@ -140,10 +163,13 @@ export function parseRequestHead(buf: Buffer, maxBytes: number): Parsed<RequestH
   const start = REQUEST_LINE.exec(found.lines[0]!);
   if (!start) return { refuse: 400 };
   const minor = start[3] === "1" ? 1 : 0;
-  const head = fields(found.lines, minor);
+  const head: RequestHead = {
+    method: start[1]!, target: start[2]!, minor, raw: [], contentLength: undefined, chunked: false, close: false, upgrade: false,
+    host: undefined, hosts: 0, requestId: undefined, expectContinue: false,
+  };
   // HTTP/1.1 requires exactly one Host (RFC 9112 §3.2).
-  if (!head || (minor === 1 && head.hosts !== 1)) return { refuse: 400 };
-  return { head: { ...head, method: start[1]!, target: start[2]!, host: head.host, requestId: head.requestId }, length: found.length };
+  if (!fields(found.lines, minor, head) || (minor === 1 && head.hosts !== 1)) return { refuse: 400 };
+  return { head, length: found.length };
 }
 
 /** A dyno's response head at the start of `buf`; a refusal here means the dyno's answer is not HTTP (H17). */
@@ -152,10 +178,10 @@ export function parseResponseHead(buf: Buffer, maxBytes: number): Parsed<Respons
   if (!found || "refuse" in found) return found;
   const start = STATUS_LINE.exec(found.lines[0]!);
   if (!start) return { refuse: 400 };
-  const head = fields(found.lines, start[1] === "1" ? 1 : 0);
-  if (!head) return { refuse: 400 };
-  const { host: _host, hosts: _hosts, requestId: _id, expectContinue: _expect, ...rest } = head;
-  return { head: { ...rest, status: Number(start[2]), reason: start[3] ?? "" }, length: found.length };
+  const minor = start[1] === "1" ? 1 : 0;
+  const head: ResponseHead = { status: Number(start[2]), reason: start[3] ?? "", minor, raw: [], contentLength: undefined, chunked: false, close: false, upgrade: false };
+  if (!fields(found.lines, minor, head)) return { refuse: 400 };
+  return { head, length: found.length };
 }
 
 const HEX = new Int8Array(256).fill(-1);
