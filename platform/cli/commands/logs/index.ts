@@ -5,7 +5,7 @@ export const register: RegisterCommand = (program, ctx) => {
     .option("-n, --num <n>", "how many recent lines to show", positiveInteger, 100)
     .option("-t, --tail", "keep streaming new lines")
     .option("-d, --dyno <dyno>", "only this dyno (web.1) or process type (web)")
-    .option("-s, --source <source>", "only this source: app or ouro")
+    .option("-s, --source <source>", "only this source: app, router or ouro")
     .action(async (options: AppOptions & { num: number; tail?: boolean; dyno?: string; source?: string }) => {
       const app = await appOf(ctx, options);
       const session = await ctx.api.createLogSession(app, {
