@@ -92,7 +92,7 @@ export class ClientConnection {
   expire(now: number): void {
     if (this.exchange) return this.exchange.expire(now);
     if (!this.deadline || now < this.deadline) return;
-    if (this.waitingFor === "head" && this.pending?.length) this.refuse(rawAnswer(headersTimeout()));
+    if (!this.closed && this.waitingFor === "head" && this.pending?.length) this.refuse(rawAnswer(headersTimeout()));
     else this.socket.destroy();
   }
 

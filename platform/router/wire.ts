@@ -38,24 +38,23 @@ export interface ResponseHead extends Head {
 /** A head in full (`length` bytes of the buffer), none yet (undefined), or the status to refuse it with. */
 export type Parsed<T> = { head: T; length: number } | { refuse: 400 | 431 } | undefined;
 
-const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
-/** Control characters other than HTAB, CR and LF: nowhere in a head. */
-const CONTROL = /[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]/;
-/** A CR not followed by LF, or an LF not preceded by CR. */
-const BARE_CR_OR_LF = /\r(?!\n)|(?<!\r)\n/;
-/** The same in a head still arriving, whose last CR may wait for its LF. */
+/** Every field line of a head, each with its CRLF: a token, a colon, a value of visible characters, SP and HTAB. */
+const FIELD_LINES = /^(?:[!#$%&'*+\-.^_`|~0-9A-Za-z]+:[\t\x20-\x7e\x80-\xff]*\r\n)*$/;
+/** A CR not followed by LF, or an LF not preceded by CR, in a head still arriving (its last CR may wait for its LF). */
 const BARE_SO_FAR = /\r[^\n]|(?<!\r)\n/;
 const REQUEST_LINE = /^([!#$%&'*+\-.^_`|~0-9A-Za-z]+) ([\x21-\x7e]+) HTTP\/1\.([01])$/;
-const STATUS_LINE = /^HTTP\/1\.([01]) ([1-9]\d\d)(?: ([^\r\n]*))?$/;
+const STATUS_LINE = /^HTTP\/1\.([01]) ([1-9]\d\d)(?: ([\t\x20-\x7e\x80-\xff]*))?$/;
 const DIGITS = /^\d{1,15}$/;
 
 const TERMINATOR = Buffer.from("\r\n\r\n", "latin1");
 
 /**
- * The lines of the head at the start of `buf`, without their CRLFs; undefined while its end has
- * not come; a refusal for a bare LF or CR, a control character, or a head past `maxBytes`.
+ * The start line and the field lines (with their CRLFs) of the head at the start of `buf`;
+ * undefined while its end has not come; a refusal for anything but token-colon-value lines
+ * ending in CRLF (a bare LF or CR, a control character, an obs-fold, a space before a colon),
+ * or for a head past `maxBytes`.
  */
-function headLines(buf: Buffer, maxBytes: number): { lines: string[]; length: number } | { refuse: 400 | 431 } | undefined {
+function headText(buf: Buffer, maxBytes: number): { start: string; fields: string; length: number } | { refuse: 400 | 431 } | undefined {
   const end = buf.indexOf(TERMINATOR);
   if (end < 0) {
     // A head of bare LFs never ends with CRLFCRLF: refused as soon as one shows.
@@ -63,10 +62,11 @@ function headLines(buf: Buffer, maxBytes: number): { lines: string[]; length: nu
     return buf.length > maxBytes ? { refuse: 431 } : undefined;
   }
   if (end + 4 > maxBytes) return { refuse: 431 };
-  if (end === 0) return { refuse: 400 };
-  const text = buf.toString("latin1", 0, end);
-  if (CONTROL.test(text) || BARE_CR_OR_LF.test(text)) return { refuse: 400 };
-  return { lines: text.split("\r\n"), length: end + 4 };
+  const text = buf.toString("latin1", 0, end + 2);
+  const eol = text.indexOf("\r\n");
+  const fields = text.slice(eol + 2);
+  if (!FIELD_LINES.test(fields)) return { refuse: 400 };
+  return { start: text.slice(0, eol), fields, length: end + 4 };
 }
 
 /** Trims SP and HTAB from both ends (String.trim takes more: NBSP, VT, FF). */
@@ -78,8 +78,8 @@ function trimOws(text: string): string {
   return a === 0 && b === text.length ? text : text.slice(a, b);
 }
 
-/** The fields after the start line and what they say of framing and the connection, set on `head`; false when malformed. */
-function fields(lines: string[], minor: 0 | 1, head: Head & Partial<RequestHead>): boolean {
+/** What the (valid) field lines say of framing and the connection, set on `head`; false when they contradict. */
+function readFields(text: string, minor: 0 | 1, head: Head & Partial<RequestHead>): boolean {
   const raw: string[] = [];
   let contentLength: number | undefined;
   let lengths = 0;
@@ -92,13 +92,12 @@ function fields(lines: string[], minor: 0 | 1, head: Head & Partial<RequestHead>
   let hosts = 0;
   let requestId: string | undefined;
   let expectContinue = false;
-  for (let i = 1; i < lines.length; i++) {
-    const line = lines[i]!;
-    const colon = line.indexOf(":");
-    if (colon <= 0) return false; // no name, or an obs-fold (a line that begins with SP or HTAB)
-    const name = line.slice(0, colon);
-    if (!TOKEN.test(name)) return false;
-    const value = trimOws(line.slice(colon + 1));
+  for (let pos = 0; pos < text.length; ) {
+    const eol = text.indexOf("\r\n", pos);
+    const colon = text.indexOf(":", pos);
+    const name = text.slice(pos, colon);
+    const value = trimOws(text.slice(colon + 1, eol));
+    pos = eol + 2;
     raw.push(name, value);
     switch (name.length) {
       case 4:
@@ -158,9 +157,9 @@ function fields(lines: string[], minor: 0 | 1, head: Head & Partial<RequestHead>
 
 /** A client's request head at the start of `buf`. */
 export function parseRequestHead(buf: Buffer, maxBytes: number): Parsed<RequestHead> {
-  const found = headLines(buf, maxBytes);
+  const found = headText(buf, maxBytes);
   if (!found || "refuse" in found) return found;
-  const start = REQUEST_LINE.exec(found.lines[0]!);
+  const start = REQUEST_LINE.exec(found.start);
   if (!start) return { refuse: 400 };
   const minor = start[3] === "1" ? 1 : 0;
   const head: RequestHead = {
@@ -168,19 +167,19 @@ export function parseRequestHead(buf: Buffer, maxBytes: number): Parsed<RequestH
     host: undefined, hosts: 0, requestId: undefined, expectContinue: false,
   };
   // HTTP/1.1 requires exactly one Host (RFC 9112 §3.2).
-  if (!fields(found.lines, minor, head) || (minor === 1 && head.hosts !== 1)) return { refuse: 400 };
+  if (!readFields(found.fields, minor, head) || (minor === 1 && head.hosts !== 1)) return { refuse: 400 };
   return { head, length: found.length };
 }
 
 /** A dyno's response head at the start of `buf`; a refusal here means the dyno's answer is not HTTP (H17). */
 export function parseResponseHead(buf: Buffer, maxBytes: number): Parsed<ResponseHead> {
-  const found = headLines(buf, maxBytes);
+  const found = headText(buf, maxBytes);
   if (!found || "refuse" in found) return found;
-  const start = STATUS_LINE.exec(found.lines[0]!);
+  const start = STATUS_LINE.exec(found.start);
   if (!start) return { refuse: 400 };
   const minor = start[1] === "1" ? 1 : 0;
   const head: ResponseHead = { status: Number(start[2]), reason: start[3] ?? "", minor, raw: [], contentLength: undefined, chunked: false, close: false, upgrade: false };
-  if (!fields(found.lines, minor, head)) return { refuse: 400 };
+  if (!readFields(found.fields, minor, head)) return { refuse: 400 };
   return { head, length: found.length };
 }
 

@@ -3,7 +3,8 @@
 // ways by wrk, each with a warm-up, then
 //   - saturation: `--connections` keep-alive connections as fast as answers come: requests/s,
 //     p50/p99, and the proxy's CPU per request (its processes' user + system time / requests);
-//   - moderate load: the same connections each waiting `--delay-ms` between requests: p50/p99.
+//   - moderate load: the same connections each waiting `--delay-ms` on average (0 to twice that,
+//     at random) between requests: p50/p99.
 // `--rounds` rounds in turn (direct, router, nginx); the median round of each is kept. The
 // router is platform/router's own proxy, route table and log writer (test/bench/router/serve.ts);
 // nginx is Debian's, with the same work per request and the same process count. wrk and nginx
@@ -109,7 +110,7 @@ const undo = teardown({ log: progress });
 const report = createReport({
   cpu: { measure: "router CPU per request vs nginx", target: "≤ 2.00×" },
   rps: { measure: "router requests/s vs nginx", target: "≥ 0.75×" },
-  p99: { measure: `router p99 added over direct (${delayMs} ms between requests)`, target: "≤ 1.00 ms" },
+  p99: { measure: `router p99 added over direct (${delayMs} ms between requests on average)`, target: "≤ 1.00 ms" },
 });
 
 try {

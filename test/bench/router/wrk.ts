@@ -1,6 +1,8 @@
 // One load run with wrk (Debian's package): a fixed number of keep-alive connections for a
-// fixed time, each sending its next request as soon as the last is answered, or `delayMs` after
-// it (a moderate, steady load). wrk's own Lua hook prints the summary as JSON.
+// fixed time, each sending its next request as soon as the last is answered, or a random 0 to
+// 2 × `delayMs` after it (a moderate load, `delayMs` apart on average: connections that waited
+// the same time would send in lockstep, every request of a round at once, which no real set of
+// clients does). wrk's own Lua hooks pick the delays and print the summary as JSON.
 import { execFile } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -29,7 +31,7 @@ export async function wrk(opts: { url: string; host: string; connections: number
   const dir = mkdtempSync(join(tmpdir(), "ouro-wrk-"));
   try {
     const script = join(dir, "summary.lua");
-    const delay = opts.delayMs ? `delay = function() return ${opts.delayMs} end\n` : "";
+    const delay = opts.delayMs ? `init = function() math.randomseed(os.time()) end\ndelay = function() return math.random(0, ${2 * opts.delayMs}) end\n` : "";
     writeFileSync(script, delay + SUMMARY);
     const args = ["-t1", `-c${opts.connections}`, `-d${opts.seconds}s`, "--timeout", "10s", "-H", `Host: ${opts.host}`, "-s", script, opts.url];
     const { stdout } = await promisify(execFile)("wrk", args, { maxBuffer: 1 << 20 });
