@@ -12,7 +12,8 @@ export interface LinkOwner {
   onLinked(link: Link): void;
   /** The connection being made is up. */
   onConnected(): void;
-  onData(chunk: Buffer): void;
+  /** Bytes from the dyno, the owner's to keep; false pauses the connection until it is resumed. */
+  onData(chunk: Buffer): boolean | void;
   onDrain(): void;
   /** The dyno ended or the connection closed; `connected` says whether it ever connected. */
   onClosed(connected: boolean): void;
@@ -35,6 +36,9 @@ export class Link {
     this.own = own;
   }
 }
+
+/** Where every dyno connection's reads land (copied out at once). */
+const READS = Buffer.allocUnsafe(64 * 1024);
 
 export class DynoPool {
   private readonly idle = new Map<string, Link[]>();
@@ -122,17 +126,28 @@ export class DynoPool {
   }
 
   private connect(backend: Backend, owner: LinkOwner, own: boolean): void {
-    const socket = net.connect({ host: backend.host, port: backend.port, noDelay: true });
-    const link = new Link(socket, backend.address, own);
+    // Reads land in one buffer shared by every connection (`onread`), without the stream machinery;
+    // what an exchange keeps of them is copied out first. A `false` return pauses the connection.
+    let link: Link;
+    const socket = net.connect({
+      host: backend.host, port: backend.port, noDelay: true,
+      onread: {
+        buffer: READS,
+        callback: (bytes: number, buffer: Uint8Array): boolean => {
+          if (!link.owner) {
+            socket.destroy(); // an idle connection has nothing to say
+            return false;
+          }
+          return link.owner.onData(Buffer.from(buffer.subarray(0, bytes))) !== false;
+        },
+      },
+    });
+    link = new Link(socket, backend.address, own);
     link.owner = owner;
     if (!own) this.open.set(backend.address, (this.open.get(backend.address) ?? 0) + 1);
     socket.on("connect", () => {
       link.connected = true;
       link.owner?.onConnected();
-    });
-    socket.on("data", (chunk: Buffer) => {
-      if (link.owner) link.owner.onData(chunk);
-      else socket.destroy(); // an idle connection has nothing to say
     });
     socket.on("drain", () => link.owner?.onDrain());
     socket.on("end", () => {
