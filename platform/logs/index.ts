@@ -26,24 +26,44 @@ export async function appendLog(redis: Redis, app: string, entry: Omit<LogLine, 
     .exec();
 }
 
-// Many lines of one app in one command: one EVAL per app per batch instead of two commands per line.
+// Many lines of one app in one command: one EVAL per app per batch instead of two commands per
+// line. Each run of lines with the same source and dyno travels as one argument, joined by
+// newlines (which no line holds: see queueLogEntries), and is split here.
 const APPEND_MANY = `
 for i = 1, #ARGV, 3 do
-  redis.call('XADD', KEYS[1], 'MAXLEN', '~', ${MAX_LINES}, '*', 'source', ARGV[i], 'dyno', ARGV[i + 1], 'line', ARGV[i + 2])
+  local text, start = ARGV[i + 2], 1
+  while true do
+    local stop = string.find(text, '\\n', start, true)
+    redis.call('XADD', KEYS[1], 'MAXLEN', '~', ${MAX_LINES}, '*', 'source', ARGV[i], 'dyno', ARGV[i + 1], 'line', string.sub(text, start, (stop or 0) - 1))
+    if not stop then break end
+    start = stop + 1
+  end
 end
 redis.call('EXPIRE', KEYS[1], ${KEEP_SECONDS})
 return 0`;
 
 /**
  * Adds to a pipeline the one command that appends all of `entries` to the app's stream, in order:
- * how a writer of many lines at once (the router) stays at one round trip and a few commands.
+ * how a writer of many lines at once (the router) stays at one round trip and a few commands,
+ * and a few arguments (a newline inside a line becomes a space).
  */
 export function queueLogEntries(pipeline: ChainableCommander, app: string, entries: readonly Omit<LogLine, "at">[]): ChainableCommander {
-  // At most this many lines a command: each script run stays short, and so does its argument list.
+  // At most this many lines a command: each script run stays short.
   const PER_COMMAND = 500;
   for (let start = 0; start < entries.length; start += PER_COMMAND) {
     const args: string[] = [];
-    for (const e of entries.slice(start, start + PER_COMMAND)) args.push(e.source, e.dyno, cutLine(e.line));
+    let run: string[] = [];
+    const end = Math.min(entries.length, start + PER_COMMAND);
+    for (let i = start; i < end; i++) {
+      const e = entries[i]!;
+      const line = cutLine(e.line);
+      run.push(line.includes("\n") ? line.replaceAll("\n", " ") : line);
+      const next = entries[i + 1];
+      if (i + 1 === end || next!.source !== e.source || next!.dyno !== e.dyno) {
+        args.push(e.source, e.dyno, run.join("\n"));
+        run = [];
+      }
+    }
     pipeline.eval(APPEND_MANY, 1, key(app), ...args);
   }
   return pipeline;
