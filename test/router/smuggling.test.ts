@@ -1,6 +1,6 @@
 // Request smuggling refused, on raw sockets: every ambiguous framing gets a 400 and the
-// connection closed, and no dyno ever completes a request made of it. The data path is Node's
-// HTTP parser (llhttp, strict); these tests pin that it stays strict under the router's options.
+// connection closed, and no dyno ever completes a request made of it. The data path is the
+// router's own HTTP/1.1 reader (platform/router/wire.ts); these tests pin that it stays strict.
 import { type Socket, createServer as createTcpServer } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Harness, listening, portOf, rawExchange, startRouter } from "./harness.ts";
