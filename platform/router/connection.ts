@@ -20,7 +20,7 @@ import {
 } from "./pages.ts";
 import type { DynoPool, Link, LinkOwner } from "./pool.ts";
 import type { Backend, RouteTable } from "./table.ts";
-import { ChunkedReader, type RequestHead, type ResponseHead, parseRequestHead, parseResponseHead } from "./wire.ts";
+import { ChunkedReader, Pending, type RequestHead, type ResponseHead, parseRequestHead, parseResponseHead } from "./wire.ts";
 
 /** Everything a connection's handling needs, made once per server. */
 export interface ProxyContext {
@@ -65,7 +65,7 @@ export class ClientConnection {
   readonly socket: net.Socket;
   private readonly ctx: ProxyContext;
   /** Bytes read and not yet taken by a request. */
-  private pending: Buffer | undefined;
+  private readonly pending = new Pending();
   private exchange: Exchange | undefined;
   /** When the connection's own deadline passes (0: none), and what it means then. */
   deadline = 0;
@@ -92,13 +92,13 @@ export class ClientConnection {
   expire(now: number): void {
     if (this.exchange) return this.exchange.expire(now);
     if (!this.deadline || now < this.deadline) return;
-    if (!this.closed && this.waitingFor === "head" && this.pending?.length) this.refuse(rawAnswer(headersTimeout()));
+    if (!this.closed && this.waitingFor === "head" && this.pending.length) this.refuse(rawAnswer(headersTimeout()));
     else this.socket.destroy();
   }
 
   private onData(chunk: Buffer): void {
     if (this.exchange?.takesClientBytes()) return this.exchange.clientBytes(chunk);
-    this.pending = this.pending ? Buffer.concat([this.pending, chunk]) : chunk;
+    this.pending.add(chunk);
     if (this.exchange) {
       // Pipelined: kept for after the current answer, within bounds.
       if (this.pending.length > this.ctx.limits.maxHeaderBytes) this.hold();
@@ -118,18 +118,25 @@ export class ClientConnection {
 
   /** Bytes after the current request's body: the next pipelined request, read once this one is answered. */
   keep(rest: Buffer): void {
-    this.pending = this.pending ? Buffer.concat([this.pending, rest]) : rest;
+    this.pending.add(rest);
     if (this.pending.length > this.ctx.limits.maxHeaderBytes) this.hold();
   }
 
   /** Reads the next request's head from what is pending, if it is all there. */
   private nextRequest(): void {
-    if (this.closed || !this.pending?.length) return;
-    const parsed = parseRequestHead(this.pending, this.ctx.limits.maxHeaderBytes);
-    if (!parsed) return;
-    if ("refuse" in parsed) return this.refuse(rawAnswer(parsed.refuse === 431 ? headersTooLarge(this.ctx.limits.maxHeaderLine) : badRequest()));
-    const rest = this.pending.length > parsed.length ? this.pending.subarray(parsed.length) : undefined;
-    this.pending = undefined;
+    if (this.closed || !this.pending.length) return;
+    const max = this.ctx.limits.maxHeaderBytes;
+    const end = this.pending.headEnd();
+    if (end === -2) return this.refuse(rawAnswer(badRequest()));
+    if (end === -1) {
+      if (this.pending.length > max) this.refuse(rawAnswer(headersTooLarge(this.ctx.limits.maxHeaderLine)));
+      return;
+    }
+    const bytes = this.pending.bytes!;
+    const parsed = parseRequestHead(end === bytes.length ? bytes : bytes.subarray(0, end), max);
+    if (!parsed || "refuse" in parsed) return this.refuse(rawAnswer(parsed?.refuse === 431 ? headersTooLarge(this.ctx.limits.maxHeaderLine) : badRequest()));
+    const rest = end < bytes.length ? bytes.subarray(end) : undefined;
+    this.pending.clear();
     this.deadline = 0;
     this.start(parsed.head, rest);
   }
@@ -143,7 +150,7 @@ export class ClientConnection {
       this.socket.write(pageResponse(target.answer, target.requestId, close));
       if (target.record) ctx.done(target.record);
       if (close) return this.end();
-      this.pending = rest;
+      if (rest) this.pending.add(rest);
       return this.idle();
     }
     if (head.expectContinue && head.minor === 1 && !head.upgrade) this.socket.write(CONTINUE);
@@ -164,7 +171,7 @@ export class ClientConnection {
 
   /** Waits for the next request (or reads the one already pending). */
   private idle(): void {
-    if (this.pending?.length) {
+    if (this.pending.length) {
       this.waitingFor = "head";
       this.deadline = Date.now() + this.ctx.timeouts.headersMs;
       return this.nextRequest();
@@ -175,7 +182,7 @@ export class ClientConnection {
 
   /** Answers what could not be read as a request, and closes. */
   private refuse(text: string): void {
-    this.pending = undefined;
+    this.pending.clear();
     this.socket.end(text);
     this.closed = true;
     this.deadline = Date.now() + 1_000; // a client that never reads the answer is not waited for
@@ -235,7 +242,8 @@ class Exchange implements LinkOwner {
   private clientPaused = false;
 
   // The answer, from the dyno.
-  private answerBuf: Buffer | undefined;
+  /** The answer's head while it arrives. */
+  private readonly answerBuf = new Pending();
   private answer: ResponseHead | undefined;
   private answerLeft = 0;
   private answerChunks: ChunkedReader | undefined;
@@ -412,20 +420,24 @@ class Exchange implements LinkOwner {
       return;
     }
     if (this.answer) return this.answerBytes(chunk);
-    this.answerBuf = this.answerBuf ? Buffer.concat([this.answerBuf, chunk]) : chunk;
+    const max = this.ctx.limits.maxHeaderBytes;
+    this.answerBuf.add(chunk);
     for (;;) {
-      const parsed = parseResponseHead(this.answerBuf, this.ctx.limits.maxHeaderBytes);
-      if (!parsed) return;
-      if ("refuse" in parsed) return this.ended("garbled");
-      const rest = this.answerBuf.subarray(parsed.length);
+      const end = this.answerBuf.headEnd();
+      if (end === -1 && this.answerBuf.length <= max) return;
+      if (end < 0) return this.ended("garbled");
+      const bytes = this.answerBuf.bytes!;
+      const parsed = parseResponseHead(bytes.subarray(0, end), max);
+      if (!parsed || "refuse" in parsed) return this.ended("garbled");
+      const rest = bytes.subarray(end);
       const head = parsed.head;
       if (head.status < 200 && head.status !== 101) {
         // An interim answer (100 Continue, 103): the router already said 100 to the client.
-        this.answerBuf = rest;
-        if (!rest.length) return;
+        this.answerBuf.drop(end);
+        if (!this.answerBuf.length) return;
         continue;
       }
-      this.answerBuf = undefined;
+      this.answerBuf.clear();
       if (head.status === 101) {
         if (!this.head.upgrade) return this.ended("garbled");
         return this.switched(head, rest);
@@ -575,7 +587,7 @@ class Exchange implements LinkOwner {
     }
     if (this.phase === "over") return;
     if (!connected) return this.ended("refused");
-    if (link?.reused && !this.staleRetried && !this.hasBody && !this.answerBuf && IDEMPOTENT.has(this.head.method)) return this.ended("stale");
+    if (link?.reused && !this.staleRetried && !this.hasBody && !this.answerBuf.length && IDEMPOTENT.has(this.head.method)) return this.ended("stale");
     this.ended("closed");
   }
 
@@ -584,7 +596,7 @@ class Exchange implements LinkOwner {
     const backend = this.backend!;
     this.releaseBackend();
     this.dropLink();
-    this.answerBuf = undefined;
+    this.answerBuf.clear();
     if (why === "refused") {
       backend.setAsideUntil = Date.now() + this.ctx.timeouts.setAsideMs;
       if (!this.refusedOnce) {

@@ -286,3 +286,64 @@ export class ChunkedReader {
     return n;
   }
 }
+
+/**
+ * Bytes read and not yet taken (a head arriving in pieces, pipelined requests), in one buffer
+ * that grows by doubling rather than being copied whole on every arrival, and scanned for the
+ * end of a head only where new: a peer that sends its head a byte at a time costs linear work.
+ */
+export class Pending {
+  /** What is pending, or undefined. */
+  bytes: Buffer | undefined;
+  private store: Buffer | undefined;
+  /** How far `headEnd` has looked without finding the end. */
+  private scanned = 0;
+
+  get length(): number {
+    return this.bytes?.length ?? 0;
+  }
+
+  add(chunk: Buffer): void {
+    const bytes = this.bytes;
+    if (!bytes?.length) {
+      this.bytes = chunk;
+      return;
+    }
+    const length = bytes.length + chunk.length;
+    const store = this.store;
+    // Appended in place while `bytes` is the start of the store and it has room; else a store twice the size.
+    if (!store || bytes.buffer !== store.buffer || bytes.byteOffset !== store.byteOffset || length > store.length) {
+      const grown = Buffer.allocUnsafe(Math.max(length * 2, 4096));
+      bytes.copy(grown);
+      this.store = grown;
+    }
+    chunk.copy(this.store!, bytes.length);
+    this.bytes = this.store!.subarray(0, length);
+  }
+
+  /** Just past the CRLFCRLF ending the head at the start, -1 while it has not come, -2 for an LF without its CR. */
+  headEnd(): number {
+    const buf = this.bytes;
+    if (!buf) return -1;
+    let lf = buf.indexOf(10, this.scanned);
+    while (lf >= 0) {
+      if (lf === 0 || buf[lf - 1] !== 13) return -2;
+      if (lf >= 3 && buf[lf - 2] === 10 && buf[lf - 3] === 13) return lf + 1;
+      lf = buf.indexOf(10, lf + 1);
+    }
+    this.scanned = buf.length;
+    return -1;
+  }
+
+  /** Takes the first `n` bytes off; the rest stays pending. */
+  drop(n: number): void {
+    this.scanned = 0;
+    this.bytes = this.bytes && n < this.bytes.length ? this.bytes.subarray(n) : undefined;
+  }
+
+  clear(): void {
+    this.bytes = undefined;
+    this.store = undefined;
+    this.scanned = 0;
+  }
+}

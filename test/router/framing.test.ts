@@ -130,4 +130,41 @@ describe("framing through the router (in-process)", () => {
     );
     expect(digest).toBe(createHash("sha256").update(payload).digest("hex"));
   });
+
+  it("reads a head sent a byte at a time, from a client and from a dyno", async () => {
+    const server = createTcpServer((socket: Socket) => {
+      let got = "";
+      socket.on("data", (chunk: Buffer) => {
+        got += chunk.toString("latin1");
+        if (!got.includes("\r\n\r\n")) return;
+        const answer = "HTTP/1.1 200 OK\r\nContent-Length: 4\r\nX-Slow: yes\r\n\r\nslow";
+        let at = 0;
+        const drip = setInterval(() => (at < answer.length ? socket.write(answer[at++]!) : clearInterval(drip)), 1);
+      });
+      socket.on("error", () => {});
+    });
+    await listening(server);
+    try {
+      const app = await r.app([`127.0.0.1:${portOf(server)}`]);
+      const request = `GET / HTTP/1.1\r\nHost: ${host(app)}\r\nX-Padding: ${"p".repeat(200)}\r\nConnection: close\r\n\r\n`;
+      const answer = await within(
+        new Promise<string>((resolve) => {
+          const socket = connect(r.port(), "127.0.0.1", () => {
+            let at = 0;
+            const drip = setInterval(() => (at < request.length ? socket.write(request[at++]!) : clearInterval(drip)), 1);
+          });
+          let text = "";
+          socket.on("data", (chunk: Buffer) => (text += chunk.toString("latin1")));
+          socket.on("close", () => resolve(text));
+        }),
+        "the dripped exchange",
+        10_000,
+      );
+      expect(answer).toMatch(/^HTTP\/1\.1 200 OK\r\n/);
+      expect(answer).toMatch(/\r\nX-Slow: yes\r\n/);
+      expect(answer.endsWith("\r\n\r\nslow")).toBe(true);
+    } finally {
+      server.close();
+    }
+  });
 });

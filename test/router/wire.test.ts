@@ -1,7 +1,7 @@
 // The router's HTTP/1.1 reader on its own: heads read whole or not at all, refusals for what
 // could be read two ways, and chunked bodies however the bytes are split.
 import { describe, expect, it } from "vitest";
-import { ChunkedReader, parseRequestHead, parseResponseHead } from "../../platform/router/wire.ts";
+import { ChunkedReader, Pending, parseRequestHead, parseResponseHead } from "../../platform/router/wire.ts";
 
 const MAX = 64 * 1024;
 const bytes = (text: string) => Buffer.from(text, "latin1");
@@ -98,4 +98,39 @@ describe("chunked bodies", () => {
       expect(new ChunkedReader().read(bytes(text), 0, () => {})).toBe(-1);
     },
   );
+});
+
+describe("pending bytes", () => {
+  it("finds a head's end however it is split, keeps what follows, and refuses an LF without its CR", () => {
+    const text = "GET / HTTP/1.1\r\nHost: a\r\n\r\nNEXT";
+    for (const size of [1, 2, 5, text.length]) {
+      const pending = new Pending();
+      let end = -1;
+      let at = 0;
+      for (; at < text.length && end === -1; at += size) {
+        pending.add(bytes(text.slice(at, at + size)));
+        end = pending.headEnd();
+      }
+      if (at < text.length) pending.add(bytes(text.slice(at)));
+      expect(end).toBe(text.length - 4);
+      pending.drop(end);
+      expect(pending.bytes?.toString("latin1")).toBe("NEXT");
+    }
+    const bare = new Pending();
+    bare.add(bytes("GET / HTTP/1.1\r"));
+    expect(bare.headEnd()).toBe(-1);
+    bare.add(bytes("\nHost: a\n"));
+    expect(bare.headEnd()).toBe(-2);
+  });
+
+  it("never changes bytes it handed out: what was taken off stays as it was", () => {
+    const pending = new Pending();
+    pending.add(bytes("abc"));
+    pending.add(bytes("def"));
+    const taken = pending.bytes!.subarray(0, 3);
+    pending.drop(3);
+    pending.add(bytes("XYZ"));
+    expect(taken.toString("latin1")).toBe("abc");
+    expect(pending.bytes!.toString("latin1")).toBe("defXYZ");
+  });
 });
