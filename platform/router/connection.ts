@@ -73,6 +73,8 @@ export class ClientConnection {
   closed = false;
   /** Paused for a reason of its own (a full pipeline buffer); the exchange pauses for body backpressure. */
   private held = false;
+  /** In nextRequest's loop. */
+  private reading = false;
 
   constructor(ctx: ProxyContext, socket: net.Socket) {
     this.ctx = ctx;
@@ -122,23 +124,43 @@ export class ClientConnection {
     if (this.pending.length > this.ctx.limits.maxHeaderBytes) this.hold();
   }
 
-  /** Reads the next request's head from what is pending, if it is all there. */
+  /**
+   * Reads the requests whose heads are pending, one at a time, in a loop rather than by recursion:
+   * thousands of pipelined requests answered at once (404s) must not grow the stack.
+   */
   private nextRequest(): void {
-    if (this.closed || !this.pending.length) return;
+    if (this.reading) return; // the loop up the stack goes on
+    this.reading = true;
+    try {
+      while (!this.closed && !this.exchange && this.pending.length) if (!this.readOne()) return;
+    } finally {
+      this.reading = false;
+    }
+  }
+
+  /** One request from what is pending; false while its head is not all there. */
+  private readOne(): boolean {
     const max = this.ctx.limits.maxHeaderBytes;
     const end = this.pending.headEnd();
-    if (end === -2) return this.refuse(rawAnswer(badRequest()));
+    if (end === -2) {
+      this.refuse(rawAnswer(badRequest()));
+      return false;
+    }
     if (end === -1) {
       if (this.pending.length > max) this.refuse(rawAnswer(headersTooLarge(this.ctx.limits.maxHeaderLine)));
-      return;
+      return false;
     }
     const bytes = this.pending.bytes!;
     const parsed = parseRequestHead(end === bytes.length ? bytes : bytes.subarray(0, end), max);
-    if (!parsed || "refuse" in parsed) return this.refuse(rawAnswer(parsed?.refuse === 431 ? headersTooLarge(this.ctx.limits.maxHeaderLine) : badRequest()));
+    if (!parsed || "refuse" in parsed) {
+      this.refuse(rawAnswer(parsed?.refuse === 431 ? headersTooLarge(this.ctx.limits.maxHeaderLine) : badRequest()));
+      return false;
+    }
     const rest = end < bytes.length ? bytes.subarray(end) : undefined;
     this.pending.clear();
     this.deadline = 0;
     this.start(parsed.head, rest);
+    return true;
   }
 
   private start(head: RequestHead, rest: Buffer | undefined): void {

@@ -167,4 +167,10 @@ describe("framing through the router (in-process)", () => {
       server.close();
     }
   });
+
+  it("answers thousands of pipelined requests for no app, in order, and goes on serving", async () => {
+    const one = "GET / HTTP/1.1\r\nHost: nobody-here.localhost\r\n\r\n";
+    const answer = await rawExchange(r.port(), `${one.repeat(3000)}GET / HTTP/1.1\r\nHost: nobody-here.localhost\r\nConnection: close\r\n\r\n`, 10_000);
+    expect(answer.match(/HTTP\/1\.1 404 /g)).toHaveLength(3001);
+  });
 });
