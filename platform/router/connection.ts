@@ -151,7 +151,7 @@ export class ClientConnection {
       return false;
     }
     const bytes = this.pending.bytes!;
-    const parsed = parseRequestHead(end === bytes.length ? bytes : bytes.subarray(0, end), max);
+    const parsed = parseRequestHead(bytes, max, end);
     if (!parsed || "refuse" in parsed) {
       this.refuse(rawAnswer(parsed?.refuse === 431 ? headersTooLarge(this.ctx.limits.maxHeaderLine) : badRequest()));
       return false;
@@ -449,7 +449,7 @@ class Exchange implements LinkOwner {
       if (end === -1 && this.answerBuf.length <= max) return;
       if (end < 0) return this.ended("garbled");
       const bytes = this.answerBuf.bytes!;
-      const parsed = parseResponseHead(bytes.subarray(0, end), max);
+      const parsed = parseResponseHead(bytes, max, end);
       if (!parsed || "refuse" in parsed) return this.ended("garbled");
       const rest = bytes.subarray(end);
       const head = parsed.head;

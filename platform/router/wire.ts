@@ -54,8 +54,8 @@ const TERMINATOR = Buffer.from("\r\n\r\n", "latin1");
  * ending in CRLF (a bare LF or CR, a control character, an obs-fold, a space before a colon),
  * or for a head past `maxBytes`.
  */
-function headText(buf: Buffer, maxBytes: number): { start: string; fields: string; length: number } | { refuse: 400 | 431 } | undefined {
-  const end = buf.indexOf(TERMINATOR);
+function headText(buf: Buffer, maxBytes: number, known?: number): { start: string; fields: string; length: number } | { refuse: 400 | 431 } | undefined {
+  const end = known === undefined ? buf.indexOf(TERMINATOR) : known - 4;
   if (end < 0) {
     // A head of bare LFs never ends with CRLFCRLF: refused as soon as one shows.
     if (buf.indexOf(10) >= 0 && BARE_SO_FAR.test(buf.toString("latin1", 0, Math.min(buf.length, maxBytes)))) return { refuse: 400 };
@@ -155,9 +155,9 @@ function readFields(text: string, minor: 0 | 1, head: Head & Partial<RequestHead
   return true;
 }
 
-/** A client's request head at the start of `buf`. */
-export function parseRequestHead(buf: Buffer, maxBytes: number): Parsed<RequestHead> {
-  const found = headText(buf, maxBytes);
+/** A client's request head at the start of `buf` (whose end `Pending.headEnd` may have found already). */
+export function parseRequestHead(buf: Buffer, maxBytes: number, end?: number): Parsed<RequestHead> {
+  const found = headText(buf, maxBytes, end);
   if (!found || "refuse" in found) return found;
   const start = REQUEST_LINE.exec(found.start);
   if (!start) return { refuse: 400 };
@@ -172,8 +172,8 @@ export function parseRequestHead(buf: Buffer, maxBytes: number): Parsed<RequestH
 }
 
 /** A dyno's response head at the start of `buf`; a refusal here means the dyno's answer is not HTTP (H17). */
-export function parseResponseHead(buf: Buffer, maxBytes: number): Parsed<ResponseHead> {
-  const found = headText(buf, maxBytes);
+export function parseResponseHead(buf: Buffer, maxBytes: number, end?: number): Parsed<ResponseHead> {
+  const found = headText(buf, maxBytes, end);
   if (!found || "refuse" in found) return found;
   const start = STATUS_LINE.exec(found.start);
   if (!start) return { refuse: 400 };
@@ -321,15 +321,18 @@ export class Pending {
     this.bytes = this.store!.subarray(0, length);
   }
 
-  /** Just past the CRLFCRLF ending the head at the start, -1 while it has not come, -2 for an LF without its CR. */
+  /**
+   * Just past the CRLFCRLF ending the head at the start, -1 while it has not come, -2 for an LF
+   * without its CR (a head of bare LFs never ends: refused at once). A head that has come whole is
+   * checked line by line by its parser.
+   */
   headEnd(): number {
     const buf = this.bytes;
     if (!buf) return -1;
-    let lf = buf.indexOf(10, this.scanned);
-    while (lf >= 0) {
+    const end = buf.indexOf(TERMINATOR, this.scanned > 3 ? this.scanned - 3 : 0);
+    if (end >= 0) return end + 4;
+    for (let lf = buf.indexOf(10, this.scanned); lf >= 0; lf = buf.indexOf(10, lf + 1)) {
       if (lf === 0 || buf[lf - 1] !== 13) return -2;
-      if (lf >= 3 && buf[lf - 2] === 10 && buf[lf - 3] === 13) return lf + 1;
-      lf = buf.indexOf(10, lf + 1);
     }
     this.scanned = buf.length;
     return -1;
