@@ -7,28 +7,6 @@ import type { ProxyLimits } from "./options.ts";
 import { type Answer, type ErrorCode, backlogTooDeep, badRequest, headersTooLarge, maintenance, noSuchApp, noWebDynos, uriTooLong } from "./pages.ts";
 import { type AppRoute, type RouteTable, hostnameOf } from "./table.ts";
 
-/**
- * Counts an admitted request against its app's dynos until the returned `finish` is called
- * (once, however often; `over` once it was): then its service time is set and `done` hears of it.
- */
-export function inFlight(target: Admitted, done: (record: RequestRecord) => void): { finish: () => void; readonly over: boolean } {
-  const { record, route } = target;
-  route.inFlight++;
-  let over = false;
-  return {
-    finish() {
-      if (over) return;
-      over = true;
-      route.inFlight--;
-      record.serviceMs = Math.max(0, Date.now() - target.start - record.connectMs);
-      done(record);
-    },
-    get over() {
-      return over;
-    },
-  };
-}
-
 export interface Admitted {
   app: string;
   route: AppRoute;

@@ -10,7 +10,7 @@
 // its body stops coming. Requests a client pipelines are taken one at a time, in order.
 import type net from "node:net";
 import type { RequestRecord } from "./access-log.ts";
-import { type Admitted, type Listener, admit, inFlight } from "./admit.ts";
+import { type Admitted, type Listener, admit } from "./admit.ts";
 import { chooseBackend } from "./balance.ts";
 import { VIA, responseHeaders } from "./headers.ts";
 import type { ProxyLimits, ProxyTimeouts } from "./options.ts";
@@ -20,7 +20,7 @@ import {
 } from "./pages.ts";
 import type { DynoPool, Link, LinkOwner } from "./pool.ts";
 import type { Backend, RouteTable } from "./table.ts";
-import { ChunkedReader, Pending, type RequestHead, type ResponseHead, parseRequestHead, parseResponseHead } from "./wire.ts";
+import { ChunkedReader, Pending, type RequestHead, type ResponseHead, parseRequestHead, parseResponseHead, wholeHeadEnd } from "./wire.ts";
 
 /** Everything a connection's handling needs, made once per server. */
 export interface ProxyContext {
@@ -244,7 +244,8 @@ class Exchange implements LinkOwner {
   private readonly target: Admitted;
   private readonly head: RequestHead;
   private readonly record: RequestRecord;
-  private readonly request: { finish: () => void; readonly over: boolean };
+  /** Logged and counted off its app already (at the end, or at an upgrade's switch). */
+  private logged = false;
   private phase: Phase = "queued";
   private deadline = 0;
   private began = 0;
@@ -264,8 +265,8 @@ class Exchange implements LinkOwner {
   private clientPaused = false;
 
   // The answer, from the dyno.
-  /** The answer's head while it arrives. */
-  private readonly answerBuf = new Pending();
+  /** The answer's head while it arrives in pieces (most arrive whole: none is made). */
+  private answerBuf: Pending | undefined;
   private answer: ResponseHead | undefined;
   private answerLeft = 0;
   private answerChunks: ChunkedReader | undefined;
@@ -280,7 +281,8 @@ class Exchange implements LinkOwner {
     this.target = target;
     this.head = head;
     this.record = target.record;
-    this.request = inFlight(target, ctx.done);
+    // Counted against the app's backlog until logged.
+    target.route.inFlight++;
     this.hasBody = !head.upgrade && (head.chunked || (head.contentLength ?? 0) > 0);
     this.bodyLeft = head.contentLength ?? 0;
     this.chunks = head.chunked && !head.upgrade ? new ChunkedReader() : undefined;
@@ -443,23 +445,33 @@ class Exchange implements LinkOwner {
     }
     if (this.answer) return this.answerBytes(chunk);
     const max = this.ctx.limits.maxHeaderBytes;
-    this.answerBuf.add(chunk);
+    // Most answers' heads come whole in one read: parsed from it, nothing kept.
+    let bytes = chunk;
+    if (this.answerBuf) {
+      this.answerBuf.add(chunk);
+      bytes = this.answerBuf.bytes!;
+    }
     for (;;) {
-      const end = this.answerBuf.headEnd();
-      if (end === -1 && this.answerBuf.length <= max) return;
+      let end = this.answerBuf ? this.answerBuf.headEnd() : wholeHeadEnd(bytes);
+      if (end === -1 && !this.answerBuf) {
+        this.answerBuf = new Pending();
+        this.answerBuf.add(bytes);
+        end = this.answerBuf.headEnd();
+      }
+      if (end === -1 && bytes.length <= max) return;
       if (end < 0) return this.ended("garbled");
-      const bytes = this.answerBuf.bytes!;
       const parsed = parseResponseHead(bytes, max, end);
       if (!parsed || "refuse" in parsed) return this.ended("garbled");
       const rest = bytes.subarray(end);
       const head = parsed.head;
       if (head.status < 200 && head.status !== 101) {
         // An interim answer (100 Continue, 103): the router already said 100 to the client.
-        this.answerBuf.drop(end);
-        if (!this.answerBuf.length) return;
+        this.answerBuf = undefined;
+        if (!rest.length) return;
+        bytes = rest;
         continue;
       }
-      this.answerBuf.clear();
+      this.answerBuf = undefined;
       if (head.status === 101) {
         if (!this.head.upgrade) return this.ended("garbled");
         return this.switched(head, rest);
@@ -582,7 +594,7 @@ class Exchange implements LinkOwner {
     this.held = [];
     this.resumeClient();
     // Logged as the switch happens, as Heroku does.
-    this.request.finish();
+    this.log();
   }
 
   onDrain(): void {
@@ -609,7 +621,7 @@ class Exchange implements LinkOwner {
     }
     if (this.phase === "over") return;
     if (!connected) return this.ended("refused");
-    if (link?.reused && !this.staleRetried && !this.hasBody && !this.answerBuf.length && IDEMPOTENT.has(this.head.method)) return this.ended("stale");
+    if (link?.reused && !this.staleRetried && !this.hasBody && !this.answerBuf?.length && IDEMPOTENT.has(this.head.method)) return this.ended("stale");
     this.ended("closed");
   }
 
@@ -618,7 +630,7 @@ class Exchange implements LinkOwner {
     const backend = this.backend!;
     this.releaseBackend();
     this.dropLink();
-    this.answerBuf.clear();
+    this.answerBuf = undefined;
     if (why === "refused") {
       backend.setAsideUntil = Date.now() + this.ctx.timeouts.setAsideMs;
       if (!this.refusedOnce) {
@@ -699,8 +711,18 @@ class Exchange implements LinkOwner {
     this.deadline = 0;
     this.releaseBackend();
     this.resumeClient();
-    this.request.finish();
+    this.log();
     this.conn.finished(closeClient);
+  }
+
+  /** Once: counted off the app, the service time set, the line written. */
+  private log(): void {
+    if (this.logged) return;
+    this.logged = true;
+    this.target.route.inFlight--;
+    const record = this.record;
+    record.serviceMs = Math.max(0, Date.now() - this.target.start - record.connectMs);
+    this.ctx.done(record);
   }
 }
 

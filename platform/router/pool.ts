@@ -133,12 +133,14 @@ export class DynoPool {
       host: backend.host, port: backend.port, noDelay: true,
       onread: {
         buffer: READS,
-        callback: (bytes: number, buffer: Uint8Array): boolean => {
+        callback: (bytes: number): boolean => {
           if (!link.owner) {
             socket.destroy(); // an idle connection has nothing to say
             return false;
           }
-          return link.owner.onData(Buffer.from(buffer.subarray(0, bytes))) !== false;
+          const chunk = Buffer.allocUnsafe(bytes);
+          READS.copy(chunk, 0, 0, bytes);
+          return link.owner.onData(chunk) !== false;
         },
       },
     });

@@ -287,6 +287,12 @@ export class ChunkedReader {
   }
 }
 
+/** Just past the CRLFCRLF of a head that came whole in `buf`, or -1. */
+export function wholeHeadEnd(buf: Buffer): number {
+  const end = buf.indexOf(TERMINATOR);
+  return end < 0 ? -1 : end + 4;
+}
+
 /**
  * Bytes read and not yet taken (a head arriving in pieces, pipelined requests), in one buffer
  * that grows by doubling rather than being copied whole on every arrival, and scanned for the
