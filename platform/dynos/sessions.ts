@@ -106,7 +106,10 @@ export function createSessions(opts: SessionsOptions) {
     /** An attached terminal's new size, if that run's session is here and running. */
     async resize(runId: string, size: TerminalSize): Promise<void> {
       const id = sessions.get(runId)?.containerId;
-      if (id) await engine.resize(id, size);
+      // Said either way: a terminal that keeps its old size is otherwise a mystery.
+      if (!id) return log(`run ${runId}: a resize to ${size.columns}×${size.lines} found no attached terminal here`);
+      await engine.resize(id, size);
+      log(`run ${runId}: terminal resized to ${size.columns}×${size.lines}`);
     },
   };
 }

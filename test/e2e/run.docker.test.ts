@@ -91,11 +91,14 @@ describe("ouro run: attached one-off dynos", () => {
       type("stty size");
       await session.saw(/^33 91\r?$/m);
       writeFileSync(resized, "");
+      // On a timeout the terminal's output so far says whether the CLI saw the resize and what it got back.
       await eventually("the new size inside the dyno", async () => {
         type("stty size");
         await new Promise((resolve) => setTimeout(resolve, 300));
         return /^40 120\r?$/m.test(session.output()) ? true : undefined;
-      }, 15_000);
+      }, 15_000).catch((error: Error) => {
+        throw new Error(`${error.message}\n--- the terminal so far:\n${session.output()}`);
+      });
       // Ctrl-C reaches the dyno's terminal: the command in the foreground gets SIGINT, the shell goes on.
       type("echo zz$((1+1)); sleep 100");
       await session.saw(/^zz2\r?$/m);
