@@ -12,10 +12,10 @@ import type net from "node:net";
 import type { RequestRecord } from "./access-log.ts";
 import { type Admitted, type Listener, admit } from "./admit.ts";
 import { chooseBackend } from "./balance.ts";
-import { VIA, responseHeaders } from "./headers.ts";
+import { responseHeaders } from "./headers.ts";
 import type { ProxyLimits, ProxyTimeouts } from "./options.ts";
 import {
-  type Answer, type ErrorCode, appCrashed, badRequest, badResponse, closedWithoutResponse, headersTimeout, headersTooLarge, rawAnswer,
+  type Answer, type ErrorCode, appCrashed, badRequest, badResponse, closedWithoutResponse, headersTimeout, headersTooLarge, pageAnswer, rawAnswer,
   requestTimeout,
 } from "./pages.ts";
 import type { DynoPool, Link, LinkOwner } from "./pool.ts";
@@ -41,19 +41,6 @@ const HOLD_BYTES = 64 * 1024;
 const CONTINUE = "HTTP/1.1 100 Continue\r\n\r\n";
 /** An answer's first body bytes up to this go out in the same write as its head, as one string. */
 const SMALL_ANSWER = 16 * 1024;
-
-function statusText(status: number): string {
-  return status === 503 ? "Service Unavailable" : status === 400 ? "Bad Request" : status === 404 ? "Not Found" : "";
-}
-
-/** The router's own answer as a whole response; `close` adds Connection: close. */
-function pageResponse(answer: Answer, requestId: string | undefined, close: boolean): string {
-  const id = requestId ? `X-Request-Id: ${requestId}\r\n` : "";
-  return (
-    `HTTP/1.1 ${answer.status} ${statusText(answer.status)}\r\nContent-Type: text/html; charset=utf-8\r\n` +
-    `Content-Length: ${Buffer.byteLength(answer.body)}\r\n${id}Via: ${VIA}\r\n${close ? "Connection: close\r\n" : ""}\r\n${answer.body}`
-  );
-}
 
 function headText(status: number, reason: string, fields: readonly string[], extra: string): string {
   let text = `HTTP/1.1 ${status} ${reason}\r\n`;
@@ -169,7 +156,7 @@ export class ClientConnection {
     if ("answer" in target) {
       // A body left unread would be read as the next request: the connection ends with the answer instead.
       const close = head.close || head.upgrade || head.chunked || (head.contentLength ?? 0) > 0 || target.answer.status === 400;
-      this.socket.write(pageResponse(target.answer, target.requestId, close));
+      this.socket.write(pageAnswer(target.answer, target.requestId, close));
       if (target.record) ctx.done(target.record);
       if (close) return this.end();
       if (rest) this.pending.add(rest);
@@ -360,7 +347,7 @@ class Exchange implements LinkOwner {
     this.bodyDone = true;
     this.record.status = 400;
     this.dropLink();
-    if (!this.answer) this.conn.socket.write(pageResponse(badRequest(), this.target.requestId, true));
+    if (!this.answer) this.conn.socket.write(pageAnswer(badRequest(), this.target.requestId, true));
     this.over(true);
   }
 
@@ -657,7 +644,7 @@ class Exchange implements LinkOwner {
     this.record.code = code;
     this.record.status = answer.status;
     const close = !this.bodyDone || this.head.close || this.head.upgrade;
-    if (!this.conn.closed) this.conn.socket.write(pageResponse(answer, this.target.requestId, close));
+    if (!this.conn.closed) this.conn.socket.write(pageAnswer(answer, this.target.requestId, close));
     this.over(close);
   }
 

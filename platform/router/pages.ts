@@ -1,5 +1,6 @@
 // The router's own answers: Heroku's error codes (the `code=` of the log line) and small HTML
 // pages that say what happened.
+import { VIA } from "./headers.ts";
 
 export interface Answer {
   status: number;
@@ -72,6 +73,18 @@ export function rawAnswer(answer: Answer, headers: readonly string[] = []): stri
   let extra = "";
   for (let i = 0; i < headers.length; i += 2) extra += `${headers[i]}: ${headers[i + 1]}\r\n`;
   return `HTTP/1.1 ${answer.status} ${STATUS_TEXT[answer.status] ?? ""}\r\nContent-Type: text/html; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(answer.body)}\r\n${extra}Connection: close\r\n\r\n${answer.body}`;
+}
+
+/**
+ * The router's own answer as a whole response on a kept connection: the request id, Via, and
+ * `Connection: close` when the connection ends after it.
+ */
+export function pageAnswer(answer: Answer, requestId: string | undefined, close: boolean): string {
+  const id = requestId ? `X-Request-Id: ${requestId}\r\n` : "";
+  return (
+    `HTTP/1.1 ${answer.status} ${STATUS_TEXT[answer.status] ?? ""}\r\nContent-Type: text/html; charset=utf-8\r\n` +
+    `Content-Length: ${Buffer.byteLength(answer.body)}\r\n${id}Via: ${VIA}\r\n${close ? "Connection: close\r\n" : ""}\r\n${answer.body}`
+  );
 }
 
 const STATUS_TEXT: Record<number, string> = {
