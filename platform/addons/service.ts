@@ -2,13 +2,13 @@
 // app's config vars change through the same release path as config:set (release phase
 // included). A resource nothing refers to is given back rather than leaked.
 import { randomInt, randomUUID } from "node:crypto";
-import { type AddonRow, type AppRow, type AuditEntry, deleteAddon, getApp, insertAddon } from "../db/index.ts";
+import { type AddonRow, type AppRow, type AuditEntry, deleteAddon, getApp, insertAddon, latestConfig } from "../db/index.ts";
 import { type ProviderContext, deprovision, provision } from "./provider-client.ts";
 import { attachmentName, attachmentVars, parsePlan } from "./services.ts";
 
 export interface AddonServiceDeps extends ProviderContext {
-  /** The one config release path (BuildService.releaseConfigChange). */
-  releaseConfigChange: (change: {
+  /** The one config release path (BuildService.releaseChange). */
+  releaseChange: (change: {
     app: AppRow;
     changes: Record<string, string | null>;
     description: string;
@@ -37,10 +37,11 @@ export function createAddonService(deps: AddonServiceDeps) {
       const id = randomUUID();
       const answer = await provision(deps, service, { addon_id: id, app: app.name });
       const name = `${service}-${ADJECTIVES[randomInt(ADJECTIVES.length)]}-${randomInt(10000, 100000)}`;
-      const vars = attachmentVars(app.config, name, answer);
+      // Names are chosen against the newest config, one still deploying included.
+      const vars = attachmentVars(await latestConfig(db, app), name, answer);
       try {
         const addon = await insertAddon(db, { id, app_id: app.id, service, plan, name, config_vars: Object.keys(vars) });
-        await deps.releaseConfigChange({
+        await deps.releaseChange({
           app,
           changes: vars,
           description: `Attach ${attachmentName(addon.config_vars)} resource`,
@@ -67,7 +68,7 @@ export function createAddonService(deps: AddonServiceDeps) {
       // release phase, whose successor this release builds on).
       const unset = addon.config_vars;
       if (unset.length && !opts.appGoing) {
-        await deps.releaseConfigChange({
+        await deps.releaseChange({
           app: await getApp(db, app.id),
           changes: Object.fromEntries(unset.map((key) => [key, null])),
           description: `Detach ${attachmentName(addon.config_vars)} resource`,

@@ -7,6 +7,7 @@ import { createAddonService } from "../addons/index.ts";
 import type { ApiContext, ApiDeps } from "./context.ts";
 import { refuseNulBytes } from "./edge.ts";
 import { resolveLimits } from "./limits.ts";
+import { platformProtocol } from "./protocol.ts";
 import { createRoutingPublisher } from "./routing.ts";
 import { addonRoutes } from "./routes/addons.ts";
 import { appRoutes } from "./routes/apps.ts";
@@ -42,13 +43,14 @@ export function createApi(deps: ApiDeps): express.Express {
       db: deps.db,
       redis: deps.redis,
       routeNamespace: deps.routeNamespace,
-      releaseConfigChange: deps.builds.releaseConfigChange,
+      releaseChange: deps.builds.releaseChange,
     }),
     routing: createRoutingPublisher({ db: deps.db, redis: deps.redis, namespace: deps.routeNamespace }),
   };
   const api = express();
   api.disable("x-powered-by");
   api.set("etag", false);
+  api.use(platformProtocol);
   // Parses only JSON bodies; git packs, tarballs and output streams pass untouched.
   api.use(express.json({ limit: "1mb", type: ["application/json", "application/*+json"] }));
   api.use(refuseNulBytes);

@@ -25,8 +25,7 @@ export function appShape(app: AppRow, config: Config) {
     buildpack_provided_description: app.buildpack_description,
     maintenance: app.maintenance,
     archived_at: null,
-    repo_size: null,
-    slug_size: null,
+    slug_size: app.slug_size,
     acm: false,
     internal_routing: false,
     system: app.system,
@@ -48,6 +47,9 @@ export function formationShape(f: FormationRow, app: AppRow) {
   };
 }
 
+/** A release one may roll back to: it ran (became current at some point) and has a slug. */
+export const eligibleForRollback = (r: Pick<ReleaseRow, "status" | "slug_id">) => r.status === "succeeded" && r.slug_id !== null;
+
 export function releaseShape(r: ReleaseRow, app: AppRow) {
   return {
     id: r.id,
@@ -59,9 +61,11 @@ export function releaseShape(r: ReleaseRow, app: AppRow) {
     /** Ouro's addition: why a failed release failed. */
     failure_message: r.failure_message,
     current: r.current,
+    eligible_for_rollback: eligibleForRollback(r),
+    // The release phase's output is in the app's log (`dyno: release.N`), not at a URL of its own.
+    output_stream_url: null,
     slug: r.slug_id ? { id: r.slug_id } : null,
     user: { id: r.user_id, email: r.user_email ?? "" },
-    addon_plan_names: [],
     created_at: r.created_at,
     updated_at: r.created_at,
   };

@@ -10,7 +10,7 @@ import {
   type ReleaseRow,
   type RunRow,
   createRun,
-  deploysNewWebDynos,
+  deploysWebDynos,
   endRelease,
   getRun,
   orphanedPendingReleases,
@@ -87,9 +87,8 @@ async function awaitReleasePhase(
   }
   const ok = finished.state === "complete" && finished.exit_code === 0;
   if (ok) {
-    // A new slug deploys: the dyno manager makes it current once its web dynos accept connections.
-    // New config alone is current at once, as a config change without a release phase is.
-    const next = (await deploysNewWebDynos(deps.db, release.id)) ? "deploying" : "succeeded";
+    // The dyno manager makes it current once its web dynos accept connections.
+    const next = (await deploysWebDynos(deps.db, release.id)) ? "deploying" : "succeeded";
     if (!(await endRelease(deps.db, release.id, { status: next }))) {
       return { ok: false, message: `v${release.version} of ${opts.app} is no longer pending (a newer release built on it took its place, or the app was deleted).` };
     }

@@ -23,6 +23,7 @@ import {
   getSlug,
   getRelease,
   latestActiveRelease,
+  latestConfig,
   listFormation,
   wantsWebDynos,
   listReleases,
@@ -168,7 +169,7 @@ export function createBuildService(deps: BuildServiceDeps) {
     await emitBuildEvent(redis, build.id, { type: "done", ...outcome });
   }
 
-  /** The release phase of a config release, in the background: the outcome lands in the app's log and the release. */
+  /** The release phase of a release made without a build, in the background: the outcome lands in the app's log and the release. */
   function releaseConfig(app: AppRow, release: ReleaseRow, command: string): void {
     const note = (text: string) => appendLog(redis, app.name, { source: "ouro", dyno: "release", line: text });
     background(log, `${app.name}: the release phase of v${release.version}`, async () => {
@@ -201,7 +202,8 @@ export function createBuildService(deps: BuildServiceDeps) {
     async spec(build: BuildRow, app: AppRow): Promise<BuildSpec> {
       return {
         app: app.name,
-        env: app.config,
+        // The config its release will run with: the newest, one still deploying included.
+        env: await latestConfig(db, app),
         buildEnv: {
           ...(config.npmRegistry ? { NPM_CONFIG_REGISTRY: config.npmRegistry } : {}),
           ...(process.env.OURO_SLUG_SIZE_LIMIT ? { OURO_SLUG_SIZE_LIMIT: process.env.OURO_SLUG_SIZE_LIMIT } : {}),
@@ -242,27 +244,35 @@ export function createBuildService(deps: BuildServiceDeps) {
     },
 
     /**
-     * The one path for a config change (config:set, an add-on attached or detached): a new
-     * release, and, when the current slug has a `release` process type, the release phase,
-     * in the background; otherwise the formation moves at once.
+     * The one path for a release made without a build: a config change (config:set, an add-on
+     * attached or detached; `changes`) or a rollback (an earlier release's `slugId` and whole
+     * `config`). When its slug has a `release` process type, the release phase runs first, in the
+     * background. Like a push, it deploys: current once its web dynos are up, failed (what ran
+     * before kept) when they never are.
      */
-    async releaseConfigChange(change: {
+    async releaseChange(change: {
       app: AppRow;
-      changes: Record<string, string | null>;
+      changes?: Record<string, string | null>;
+      slugId?: string;
+      config?: Record<string, string>;
       description: string;
       userId: string | null;
       audit?: AuditEntry;
     }): Promise<ReleaseRow> {
       const { app } = change;
-      // The release phase of the slug the new release runs: the newest one that has not failed.
-      const base = await latestActiveRelease(db, app.id);
-      const command = base?.slug_id ? (await getSlug(db, app.id, base.slug_id)).process_types.release : undefined;
+      // The slug the new release runs: the one given, else the newest release's that has not failed.
+      const slugId = change.slugId ?? (await latestActiveRelease(db, app.id))?.slug_id;
+      const processTypes = slugId ? (await getSlug(db, app.id, slugId)).process_types : {};
+      const command = processTypes.release;
+      const deploys = Boolean(slugId) && (await wantsWebDynos(db, app.id, processTypes));
       const release = await createRelease(db, {
         appId: app.id,
+        slugId: change.slugId,
+        config: change.config,
         configChanges: change.changes,
         description: change.description,
         userId: change.userId,
-        status: command ? "pending" : "succeeded",
+        status: command ? "pending" : deploys ? "deploying" : "succeeded",
         audit: change.audit,
       });
       if (command) releaseConfig(app, release, command);

@@ -1,6 +1,7 @@
-// Shared by config:set and config:unset: send the change, then report the release it made.
+// Shared by config:set and config:unset: send the change, then report the release it made once it settled.
 import type { CliContext } from "./command.ts";
 import { CliError } from "./errors.ts";
+import { awaitRelease, newestRelease } from "./release-wait.ts";
 
 /** `KEY=value` arguments; the value may itself contain `=`, and may be empty. */
 export function parseAssignments(args: readonly string[]): Record<string, string> {
@@ -22,10 +23,11 @@ export async function changeConfigVars(
     `${verb} ${keys} and restarting ${app}`,
     async () => {
       const vars = await ctx.api.updateConfigVars(app, changes);
-      // Each change makes a release; name it the way heroku does ("done, v4").
-      const releases = await ctx.api.releases(app);
-      const latest = releases.find((r) => r.current) ?? releases.at(-1);
-      return { vars, version: latest?.version };
+      // Each change makes a release, which deploys like a push: wait until it is current (or
+      // failed, the previous config still running) and name it the way heroku does ("done, v4").
+      const made = await newestRelease(ctx, app);
+      const settled = made && (await awaitRelease(ctx, app, made));
+      return { vars, version: settled?.version };
     },
     ({ version }) => (version === undefined ? "done" : `done, v${version}`),
   );

@@ -16,6 +16,8 @@ export interface AppRow {
   updated_at: Date;
   released_at: Date | null;
   buildpack_description: string | null;
+  /** The current release's slug, in bytes; null before a first release with a slug. */
+  slug_size: number | null;
   /** How its dynos are replaced (platform/dynos/model.ts, Strategy). */
   strategy: StrategyName;
   strategy_batch: number;
@@ -25,7 +27,7 @@ export interface AppRow {
 
 const SELECT_APP = `
   SELECT a.id, a.name, a.system, a.config, a.owner_id, u.email AS owner_email, a.created_at, a.updated_at, a.strategy, a.strategy_batch, a.maintenance,
-         r.created_at AS released_at, s.buildpack_description
+         r.created_at AS released_at, s.buildpack_description, s.size::float8 AS slug_size
   FROM apps a
   JOIN users u ON u.id = a.owner_id
   LEFT JOIN current_releases r ON r.app_id = a.id

@@ -32,6 +32,8 @@ export interface FormationUpdate {
   type: string;
   /** Left out: the quantity stays. */
   quantity?: number;
+  /** A change to the quantity instead (`web+1`, `web-2`), down to 0 at most. */
+  delta?: number;
   /** A canonical size name (platform/lib/dyno-sizes.ts); left out: the size stays. */
   size?: string;
 }
@@ -57,7 +59,10 @@ export async function updateFormation(
         throw invalidParams(`No such process type ${update.type} defined in Procfile (process types: ${known}).`);
       }
     }
-    const quantity = (f: FormationRow) => updates.find((u) => u.type === f.type)?.quantity ?? f.quantity;
+    const quantity = (f: FormationRow) => {
+      const update = updates.find((u) => u.type === f.type);
+      return update?.delta !== undefined ? Math.max(0, f.quantity + update.delta) : (update?.quantity ?? f.quantity);
+    };
     const total = existing.reduce((sum, f) => sum + quantity(f), 0);
     const now = existing.reduce((sum, f) => sum + f.quantity, 0);
     // A change that adds no dynos passes: an app over a quota lowered since can still scale down or resize.
@@ -69,9 +74,9 @@ export async function updateFormation(
     }
     for (const update of updates) {
       await client.query(
-        `UPDATE formations SET quantity = coalesce($3, quantity), size = coalesce($4, size), updated_at = now()
+        `UPDATE formations SET quantity = $3, size = coalesce($4, size), updated_at = now()
          WHERE app_id = $1 AND type = $2`,
-        [appId, update.type, update.quantity ?? null, update.size ?? null],
+        [appId, update.type, quantity(existing.find((f) => f.type === update.type)!), update.size ?? null],
       );
     }
     await recordAuditIf(client, audit);

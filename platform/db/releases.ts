@@ -57,6 +57,8 @@ export interface NewRelease {
   appId: string;
   /** The slug to run; undefined keeps the current release's slug. */
   slugId?: string;
+  /** The whole config instead of the current one (a rollback's: its release's config). */
+  config?: Record<string, string>;
   /** Config changes (null removes a key); undefined keeps the current config. */
   configChanges?: Record<string, string | null>;
   description: string;
@@ -89,7 +91,7 @@ export async function insertRelease(client: pg.PoolClient, change: NewRelease): 
   // On top of the newest release that has not failed (one in its release phase or deploying
   // included): a change made meanwhile keeps its slug and config.
   const target = await latestActiveRelease(client, change.appId);
-  const config = { ...(target?.config ?? app.rows[0].config) };
+  const config = { ...(change.config ?? target?.config ?? app.rows[0].config) };
   for (const [key, value] of Object.entries(change.configChanges ?? {})) {
     if (value === null) delete config[key];
     else config[key] = value;
@@ -172,18 +174,25 @@ export async function latestActiveRelease(db: Db | pg.PoolClient, appId: string)
 }
 
 /**
- * Whether the release, its release phase passed, deploys (waits for its web dynos): it runs another
- * slug than the current release (a push, not only new config), one with web dynos to start.
+ * The config the app's next release builds on, and what the API shows as its config vars: the
+ * newest release's that has not failed (one still deploying included), else the app's.
  */
-export async function deploysNewWebDynos(db: Db, releaseId: string): Promise<boolean> {
-  const { rows } = await db.query<{ app_id: string; changed: boolean; process_types: Record<string, string> }>(
-    `SELECT r.app_id, r.slug_id IS DISTINCT FROM (SELECT c.slug_id FROM current_releases c WHERE c.app_id = r.app_id) AS changed,
-       s.process_types
-     FROM releases r JOIN slugs s ON s.id = r.slug_id WHERE r.id = $1`,
+export async function latestConfig(db: Db, app: { id: string; config: Record<string, string> }): Promise<Record<string, string>> {
+  return (await latestActiveRelease(db, app.id))?.config ?? app.config;
+}
+
+/**
+ * Whether the release, its release phase passed, deploys (waits for its web dynos before it is
+ * current): its slug has web dynos to start. New config deploys as a new slug does, so config
+ * whose web dynos never come up is never applied.
+ */
+export async function deploysWebDynos(db: Db, releaseId: string): Promise<boolean> {
+  const { rows } = await db.query<{ app_id: string; process_types: Record<string, string> }>(
+    "SELECT r.app_id, s.process_types FROM releases r JOIN slugs s ON s.id = r.slug_id WHERE r.id = $1",
     [releaseId],
   );
   const release = rows[0];
-  return release !== undefined && release.changed && (await wantsWebDynos(db, release.app_id, release.process_types));
+  return release !== undefined && (await wantsWebDynos(db, release.app_id, release.process_types));
 }
 
 /**

@@ -2,6 +2,7 @@
 // hands the pushed commit to the build service and shows the build to the pusher.
 import { execFileSync } from "node:child_process";
 import { chmodSync, existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { readdir, stat } from "node:fs/promises";
 import { join } from "node:path";
 
 const HOOK = `#!/bin/sh
@@ -23,4 +24,14 @@ export function ensureRepo(dataDir: string, app: string): string {
   writeFileSync(hook, HOOK);
   chmodSync(hook, 0o755);
   return path;
+}
+
+/** The bytes the app's repository takes on disk (its files', not counting directories); 0 before a first push. */
+export async function repoSize(dataDir: string, app: string): Promise<number> {
+  const entries = await readdir(repoPath(dataDir, app), { recursive: true, withFileTypes: true }).catch(() => []);
+  let total = 0;
+  for (const entry of entries) {
+    if (entry.isFile()) total += (await stat(join(entry.parentPath, entry.name)).catch(() => ({ size: 0 }))).size;
+  }
+  return total;
 }

@@ -34,7 +34,7 @@ describe("domains", () => {
     await api?.close();
   });
 
-  it("lists the default domain first, as Heroku's kind heroku", async () => {
+  it("lists the default domain, as Heroku's kind heroku", async () => {
     const fresh = await api.createApp(uniqueName("fresh"));
     const [only, ...rest] = await domains(fresh.name);
     expect(rest).toEqual([]);
@@ -80,9 +80,10 @@ describe("domains", () => {
     expect((await call("GET", `/apps/${app.name}/domains/${added.body.id}`)).body).toEqual(added.body);
     const wildcard = await call("POST", `/apps/${app.name}/domains`, { hostname: "*.shop.example.com" });
     expect(wildcard.status).toBe(201);
+    // By hostname, the default one among them (Range: hostname, or id).
     expect((await domains()).map((d) => `${d.kind}:${d.hostname}`)).toEqual([
-      `heroku:${app.name}.${api.deps.config.domain}`,
       "custom:*.shop.example.com",
+      `heroku:${app.name}.${api.deps.config.domain}`,
       "custom:www.shop.example.com",
     ]);
   });

@@ -42,7 +42,8 @@ describe("recovery after a crash, and release phases that lose their app", () =>
   /** An app whose current release has a slug with a `release` process type. */
   async function appWithReleasePhase(): Promise<AppRow> {
     const app = await createApp(db, { name: uniqueName("phase"), ownerId });
-    await api.recordDeploy(app, {}, { web: "serve", release: "migrate" });
+    // No web dyno to wait for (no dyno manager runs here): a release is current once its phase passed.
+    await api.recordDeploy(app, {}, { worker: "serve", release: "migrate" });
     return app;
   }
 
@@ -75,7 +76,7 @@ describe("recovery after a crash, and release phases that lose their app", () =>
 
   it("a config change's release phase ends with the reason when its app is deleted meanwhile", async () => {
     const app = await appWithReleasePhase();
-    const release = await api.builds.releaseConfigChange({ app, changes: { SLOW: "1" }, description: "Set SLOW", userId: ownerId });
+    const release = await api.builds.releaseChange({ app, changes: { SLOW: "1" }, description: "Set SLOW", userId: ownerId });
     expect(release.status).toBe("pending");
     await expect.poll(async () => (await listOpenRuns(db, app.name)).map((r) => r.type)).toEqual(["release"]);
     await deleteApp(db, app.id);
@@ -91,12 +92,12 @@ describe("recovery after a crash, and release phases that lose their app", () =>
       await expect.poll(async () => (await listOpenRuns(db, app.name)).length).toBe(1);
       return (await listOpenRuns(db, app.name))[0]!;
     };
-    const ok = await api.builds.releaseConfigChange({ app, changes: { A: "1" }, description: "Set A", userId: ownerId });
+    const ok = await api.builds.releaseChange({ app, changes: { A: "1" }, description: "Set A", userId: ownerId });
     const run = await openRun();
     await markRun(db, run.id, { state: "complete", exitCode: 0 });
     await expect.poll(async () => (await getRelease(db, app.id, String(ok.version))).current).toBe(true);
 
-    const bad = await api.builds.releaseConfigChange({ app, changes: { B: "2" }, description: "Set B", userId: ownerId });
+    const bad = await api.builds.releaseChange({ app, changes: { B: "2" }, description: "Set B", userId: ownerId });
     const badRun = await openRun();
     await markRun(db, badRun.id, { state: "complete", exitCode: 3 });
     await expect.poll(async () => (await getRelease(db, app.id, String(bad.version))).status).toBe("failed");

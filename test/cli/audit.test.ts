@@ -16,6 +16,7 @@ describe("audit entry summaries", () => {
     ["config.update", { set: ["FOO", "BAR"], unset: [], version: 4 }, "set FOO, BAR (v4)"],
     ["config.update", { set: ["A"], unset: ["B"], version: 7 }, "set A; unset B (v7)"],
     ["formation.update", { updates: [{ type: "web", quantity: 2 }] }, "web=2"],
+    ["formation.update", { updates: [{ type: "web", delta: 1 }, { type: "worker", delta: -2, size: "standard-2X" }] }, "web+1 worker-2:standard-2X"],
     ["formation.update", { updates: [{ type: "web", quantity: 2, size: "standard-2X" }, { type: "worker", size: "performance-M" }] }, "web=2:standard-2X worker=performance-M"],
     ["push", { commit: "0123456789abcdef0123456789abcdef01234567", build: "b1" }, "0123456"],
     ["push", { commit: null, build: "b1" }, ""],
@@ -72,9 +73,10 @@ describe("audit command", () => {
     admin = await ensureUser(api.db, `${uniqueName("admin")}@ouro.local`, { admin: true });
     adminKey = await createApiKey(api.db, admin.id);
     app = await api.createApp(uniqueName("audited"));
-    await api.recordDeploy(app, {}, { web: "npm start" });
+    // No web dyno, whose start a config change would wait for: no dyno manager runs here.
+    await api.recordDeploy(app, {}, { worker: "npm start" });
     // What the test's user changes, through the CLI, oldest first.
-    for (const args of [["config:set", "FOO=1"], ["ps:scale", "web=2"], ["access:add", admin.email]]) {
+    for (const args of [["config:set", "FOO=1"], ["ps:scale", "worker=2"], ["access:add", admin.email]]) {
       const res = await ouro([...args, "-a", app.name]);
       expect(res.code, res.stderr).toBe(0);
     }
@@ -95,7 +97,7 @@ describe("audit command", () => {
     expect(table.map((r) => r.slice(1))).toEqual([
       [api.user.email, "10.9.8.7", app.name, "push", "89abcde"],
       [api.user.email, "127.0.0.1", app.name, "collaborator.add", admin.email],
-      [api.user.email, "127.0.0.1", app.name, "formation.update", "web=2"],
+      [api.user.email, "127.0.0.1", app.name, "formation.update", "worker=2"],
       [api.user.email, "127.0.0.1", app.name, "config.update", "set FOO (v2)"],
     ]);
     for (const row of table) expect(row[0]).toMatch(new RegExp(`^${DATE}$`));
@@ -118,7 +120,7 @@ describe("audit command", () => {
       address: "127.0.0.1",
       detail: { set: ["FOO"], unset: [], version: 2 },
     });
-    expect(entries[2]!.detail).toEqual({ updates: [{ type: "web", quantity: 2 }] });
+    expect(entries[2]!.detail).toEqual({ updates: [{ type: "worker", quantity: 2 }] });
   });
 
   it("without an app: all a user may read (not the admin's user.create), everything for an admin", async () => {

@@ -52,7 +52,7 @@ describe("domains, certs and maintenance commands", () => {
       ["www.example.com", "CNAME", `${app}.${domain}`],
     ]);
     const all = JSON.parse((await ok(["domains", "-a", app, "--json"])).stdout) as DomainResource[];
-    expect(all.map((d) => d.hostname)).toEqual([`${app}.${domain}`, "*.example.org", "example.com", "www.example.com"]);
+    expect(all.map((d) => d.hostname)).toEqual(["*.example.org", `${app}.${domain}`, "example.com", "www.example.com"]);
 
     const info = (await ok(["domains:info", "www.example.com", "-a", app])).stdout;
     expect(info).toContain("=== www.example.com\n");

@@ -16,6 +16,12 @@ const runningModel = async () => ({
   formation: (await api<{ type: string; quantity: number }[]>("GET", `/apps/${app}/formation`)).body.map((f) => `${f.type}=${f.quantity}`).sort(),
   config: (await api<Record<string, string>>("GET", `/apps/${app}/config-vars`)).body,
 });
+/** The app's web dynos, each with the release it runs. */
+const runningDynos = async () =>
+  (await api<{ name: string; type: string; release: { version: number } }[]>("GET", `/apps/${app}/dynos`)).body
+    .filter((d) => d.type === "web")
+    .map((d) => `${d.name} v${d.release.version}`)
+    .sort();
 const withRelease = (command: string) => (dir: string) => writeFileSync(`${dir}/Procfile`, `web: node server.js\nrelease: ${command}\n`);
 
 /**
@@ -67,6 +73,34 @@ describe("release phase", () => {
     expect(res.body).toContain("Hello from web.1");
   }, 300_000);
 
+  it("a config change whose web dynos crash at boot fails: config:set says why, and the config and dynos stay as they were", async () => {
+    const before = await releases();
+    const current = before.find((r) => r.current)!;
+    const next = Math.max(...before.map((r) => r.version)) + 1;
+    const model = await runningModel();
+    const dynos = await runningDynos();
+
+    const set = ouro(["config:set", "GREETING=broken", "REFUSE_TO_BOOT=yes", "-a", app]);
+    expect(set.code, set.stderr).toBe(1);
+    expect(set.stderr).toContain("Setting GREETING, REFUSE_TO_BOOT and restarting");
+    expect(set.stderr).toMatch(new RegExp(`v${next} failed: web\\.1 .*; v${next} failed and the previous release keeps serving`));
+    expect((await releases()).find((r) => r.version === next)).toMatchObject({ status: "failed", current: false });
+    expect((await releases()).find((r) => r.current)!.version).toBe(current.version);
+    // Neither the new config nor a dyno of it is left; the old dyno served throughout.
+    expect(await runningModel()).toEqual(model);
+    expect(ouro(["config:get", "GREETING", "-a", app]).stdout.trim()).toBe(model.config.GREETING ?? "");
+    await eventually("only the previous release's dynos", async () => ((await runningDynos()).join() === dynos.join() ? true : undefined));
+    expect((await viaRouter(app)).body).not.toContain("broken");
+
+    // A good change after it deploys as usual, on the config that is current (not the failed one's).
+    const fixed = ouro(["config:set", "GREETING=fixed", "-a", app]);
+    expect(fixed.code, fixed.stderr).toBe(0);
+    expect(fixed.stderr).toContain(`done, v${next + 1}`);
+    expect((await releases()).find((r) => r.current)!.version).toBe(next + 1);
+    expect((await viaRouter(app)).body).toContain("fixed");
+    expect((await runningModel()).config.REFUSE_TO_BOOT).toBeUndefined();
+  }, 300_000);
+
   it("a push whose web process never binds $PORT: R10 in the logs, the push fails, the previous release serves, no retry", async () => {
     expect(ouro(["config:set", "OURO_BOOT_TIMEOUT=3", "-a", app]).code).toBe(0);
     // The config release runs the release phase too: it is current once that passed.
@@ -85,7 +119,9 @@ describe("release phase", () => {
     expect((await viaRouter(app)).body).toContain("Hello from web.1");
     // No retry loop: a few seconds on, still one R10 and the old release serving.
     await new Promise((resolve) => setTimeout(resolve, 5_000));
-    expect(ouro(["logs", "-a", app, "-n", "500"]).stdout.match(/Error R10/g)).toHaveLength(1);
+    const later = ouro(["logs", "-a", app, "-n", "500"]).stdout;
+    // (An earlier test's release crashed at boot: its R10 says "exited before it bound".)
+    expect(later.match(/Error R10 \(Boot timeout\): did not bind/g), later).toHaveLength(1);
     expect((await viaRouter(app)).body).toContain("Hello from web.1");
   }, 300_000);
 });

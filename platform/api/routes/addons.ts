@@ -5,6 +5,7 @@ import { z } from "zod";
 import { type AddonRow, type AppRow, getAddon, listAddons } from "../../db/index.ts";
 import { appOf, auditOf } from "../access.ts";
 import { type ApiContext, parseBody } from "../context.ts";
+import { BY_CREATED_ID_NAME, sendList } from "../ranges.ts";
 
 export function addonShape(addon: AddonRow, app: AppRow) {
   return {
@@ -32,7 +33,7 @@ export function addonRoutes(ctx: ApiContext): Router {
 
   router.get("/apps/:app/addons", async (req, res) => {
     const app = appOf(res);
-    res.json((await listAddons(ctx.db, app.id)).map((addon) => addonShape(addon, app)));
+    sendList(req, res, (await listAddons(ctx.db, app.id)).map((addon) => addonShape(addon, app)), BY_CREATED_ID_NAME);
   });
 
   router.get("/apps/:app/addons/:addon", async (req, res) => {

@@ -7,11 +7,13 @@ import { createApp, deleteApp, getApp, listAddons, listApps, setMaintenance } fr
 import { parseAppName } from "../../lib/app-name.ts";
 import { AppUpdate } from "../../lib/domains-contract.ts";
 import { invalidParams } from "../../lib/errors.ts";
+import { repoSize } from "../../git/index.ts";
 import { deleteLogs } from "../../logs/index.ts";
 import { appOf, auditOf, refuseSystemApp, requireOwner } from "../access.ts";
 import { type ApiContext, parseBody } from "../context.ts";
 import { appShape } from "../shapes.ts";
 import { announceApps } from "../../router/index.ts";
+import { BY_NAME_ID, sendList } from "../ranges.ts";
 
 const WORDS_A = ["calm", "brave", "quiet", "swift", "bright", "gentle", "bold", "lucky", "misty", "sunny"];
 const WORDS_B = ["river", "meadow", "harbor", "canyon", "forest", "comet", "island", "summit", "valley", "ember"];
@@ -24,9 +26,10 @@ export function appRoutes(ctx: ApiContext): Router {
   const router = Router();
 
   // The caller's apps: owned or shared with them (every app for an admin; system apps with ?all).
-  router.get("/apps", async (req, res) => {
+  // heroku's CLI asks for the same list as the user's own (`~`).
+  router.get(["/apps", "/users/~/apps"], async (req, res) => {
     const all = req.query.all === "true" || req.query.all === "1";
-    res.json((await listApps(ctx.db, { viewer: req.user!, includeSystem: all })).map((app) => appShape(app, ctx.config)));
+    sendList(req, res, (await listApps(ctx.db, { viewer: req.user!, includeSystem: all })).map((app) => appShape(app, ctx.config)), BY_NAME_ID);
   });
 
   router.post("/apps", async (req, res) => {
@@ -37,8 +40,10 @@ export function appRoutes(ctx: ApiContext): Router {
     res.status(201).json(appShape(app, ctx.config));
   });
 
+  // One app, with what its git repository takes on disk (a walk of it: not in the list).
   router.get("/apps/:app", async (_req, res) => {
-    res.json(appShape(appOf(res), ctx.config));
+    const app = appOf(res);
+    res.json({ ...appShape(app, ctx.config), repo_size: await repoSize(ctx.config.dataDir, app.name) });
   });
 
   // Heroku's app update; Ouro changes only maintenance mode there (`ouro maintenance:on`).

@@ -7,6 +7,7 @@ import { notFound } from "../../lib/errors.ts";
 import { auditOf } from "../access.ts";
 import { type ApiContext, parseBody } from "../context.ts";
 import { authorizationShape } from "../shapes.ts";
+import { BY_CREATED_ID, sendList } from "../ranges.ts";
 
 const TEN_YEARS = 10 * 365 * 24 * 3600;
 
@@ -32,7 +33,7 @@ export function authorizationRoutes(ctx: ApiContext): Router {
   }
 
   router.get("/oauth/authorizations", async (req, res) => {
-    res.json((await listApiKeys(ctx.db, req.user!.id)).map((k) => authorizationShape(k)));
+    sendList(req, res, (await listApiKeys(ctx.db, req.user!.id)).map((k) => authorizationShape(k)), BY_CREATED_ID);
   });
 
   router.get("/oauth/authorizations/:id", async (req, res) => {

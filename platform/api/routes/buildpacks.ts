@@ -6,6 +6,7 @@ import { isBuildpackRefError, parseBuildpackRef } from "../../lib/buildpack-ref.
 import { invalidParams } from "../../lib/errors.ts";
 import { appOf, auditOf } from "../access.ts";
 import { type ApiContext, parseBody } from "../context.ts";
+import { sendList } from "../ranges.ts";
 
 const MAX_BUILDPACKS = 12;
 
@@ -30,9 +31,9 @@ function checkBuildpackRef(ref: string): void {
 export function buildpackRoutes(ctx: ApiContext): Router {
   const router = Router();
 
-  router.get("/apps/:app/buildpack-installations", async (_req, res) => {
+  router.get("/apps/:app/buildpack-installations", async (req, res) => {
     const app = appOf(res);
-    res.json((await listBuildpackInstallations(ctx.db, app.id)).map(installationShape));
+    sendList(req, res, (await listBuildpackInstallations(ctx.db, app.id)).map(installationShape), { ordinal: (b) => b.ordinal });
   });
 
   router.put("/apps/:app/buildpack-installations", async (req, res) => {

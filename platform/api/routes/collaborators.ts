@@ -8,6 +8,7 @@ import { invalidParams, notFound } from "../../lib/errors.ts";
 import { appOf, auditOf, reachableApp, refuseSystemApp, requireOwner } from "../access.ts";
 import { type ApiContext, parseBody } from "../context.ts";
 import { appTransferShape, collaboratorShape } from "../shapes.ts";
+import { sendList } from "../ranges.ts";
 
 // The CLI sends `user` as an email; `silent` (no email sent) means nothing here.
 const AddCollaborator = z.object({ user: z.string().trim().min(1).max(254), silent: z.boolean().optional() }).passthrough();
@@ -22,9 +23,9 @@ export function collaboratorRoutes(ctx: ApiContext): Router {
     return user;
   }
 
-  router.get("/apps/:app/collaborators", async (_req, res) => {
+  router.get("/apps/:app/collaborators", async (req, res) => {
     const app = appOf(res);
-    res.json((await listCollaborators(ctx.db, app.id)).map((c) => collaboratorShape(c, app)));
+    sendList(req, res, (await listCollaborators(ctx.db, app.id)).map((c) => collaboratorShape(c, app)), { email: (c) => c.user.email, id: (c) => c.id });
   });
 
   router.post("/apps/:app/collaborators", async (req, res) => {

@@ -1,6 +1,7 @@
 import { Router } from "express";
 import { z } from "zod";
 import { configVarNameError, configVarValueError } from "../../lib/config-vars.ts";
+import { latestConfig } from "../../db/index.ts";
 import { invalidParams } from "../../lib/errors.ts";
 import { appOf, auditOf } from "../access.ts";
 import { type ApiContext, parseBody } from "../context.ts";
@@ -19,7 +20,7 @@ export function configRoutes(ctx: ApiContext): Router {
   const router = Router();
 
   router.get("/apps/:app/config-vars", async (_req, res) => {
-    res.json(appOf(res).config);
+    res.json(await latestConfig(ctx.db, appOf(res)));
   });
 
   router.patch("/apps/:app/config-vars", async (req, res) => {
@@ -27,15 +28,16 @@ export function configRoutes(ctx: ApiContext): Router {
     const changes = parseBody(ConfigChanges, req.body);
     checkChanges(changes);
     const set = Object.keys(changes).filter((k) => changes[k] !== null);
-    const unset = Object.keys(changes).filter((k) => changes[k] === null && k in app.config);
-    if (set.length + unset.length === 0) return void res.json(app.config);
+    const config = await latestConfig(ctx.db, app);
+    const unset = Object.keys(changes).filter((k) => changes[k] === null && k in config);
+    if (set.length + unset.length === 0) return void res.json(config);
     const description = [
       set.length ? `Set ${set.join(", ")} config vars` : "",
       unset.length ? `Remove ${unset.join(", ")} config vars` : "",
     ]
       .filter(Boolean)
       .join(" and ");
-    const release = await ctx.builds.releaseConfigChange({
+    const release = await ctx.builds.releaseChange({
       app,
       changes,
       description,

@@ -12,6 +12,7 @@ import { assignCertificates, covers } from "../cert-assignment.ts";
 import { type ApiContext, parseBody } from "../context.ts";
 import { defaultDomainId, defaultDomainShape, defaultHostname, domainShape } from "../domain-shapes.ts";
 import { internalApps } from "../routing.ts";
+import { sendList } from "../ranges.ts";
 
 /** The app's domains and certificates, and which certificate serves which domain. */
 export async function domainView(db: Db, app: AppRow) {
@@ -71,10 +72,10 @@ export function domainRoutes(ctx: ApiContext): Router {
     return customDomain(app, ref);
   }
 
-  router.get("/apps/:app/domains", async (_req, res) => {
+  router.get("/apps/:app/domains", async (req, res) => {
     const app = appOf(res);
     const view = await domainView(ctx.db, app);
-    res.json([defaultDomainShape(app, ctx.config), ...view.domains.map((d) => domainShape(d, app, ctx.config, view.endpointOf(d)))]);
+    sendList(req, res, [defaultDomainShape(app, ctx.config), ...view.domains.map((d) => domainShape(d, app, ctx.config, view.endpointOf(d)))], { hostname: (d) => d.hostname, id: (d) => d.id });
   });
 
   router.post("/apps/:app/domains", async (req, res) => {

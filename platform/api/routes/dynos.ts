@@ -23,6 +23,7 @@ import { type ApiContext, parseBody } from "../context.ts";
 import { sizeForHost } from "../limits.ts";
 import { dynoShape, runShape } from "../shapes.ts";
 import type { AppRow } from "../../db/index.ts";
+import { sendList } from "../ranges.ts";
 
 const RunRequest = RunRequestSchema.extend({
   type: z
@@ -62,7 +63,7 @@ export function dynoRoutes(ctx: ApiContext): Router {
   }
 
   router.get("/apps/:app/dynos", async (req, res) => {
-    res.json(await dynosOf(appOf(res)));
+    sendList(req, res, await dynosOf(appOf(res)), { name: (d) => d.name, id: (d) => d.id });
   });
 
   router.post("/apps/:app/dynos", async (req, res) => {

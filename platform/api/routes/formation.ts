@@ -9,13 +9,24 @@ import { appOf, auditOf } from "../access.ts";
 import { type ApiContext, parseBody } from "../context.ts";
 import { sizeForHost } from "../limits.ts";
 import { formationShape } from "../shapes.ts";
+import { sendList } from "../ranges.ts";
 
 // Heroku's formation update: a quantity, a size or both; the per-app total is checked in the database.
-const Change = z
-  .object({ quantity: z.number().int().min(0).optional(), size: z.string().min(1).optional() })
-  .refine((c) => c.quantity !== undefined || c.size !== undefined, "give a quantity, a size or both");
+// heroku's CLI sends the quantity as a string, and `+1` or `-1` for a change to it (`ps:scale web+1`).
+const Quantity = z.union([
+  z.number().int().min(0),
+  z.string().regex(/^[+-]?\d{1,4}$/, "a whole number, or +N or -N to change it by N"),
+]);
+const CHANGE = { quantity: Quantity.optional(), size: z.string().min(1).optional() };
+/** The change as the database takes it: a quantity, or a delta for `+N` and `-N`. */
+function asUpdate<T extends { quantity?: number | string }>({ quantity, ...rest }: T): Omit<T, "quantity"> & { quantity?: number; delta?: number } {
+  if (typeof quantity !== "string") return { ...rest, quantity };
+  return /^[+-]/.test(quantity) ? { ...rest, delta: Number(quantity) } : { ...rest, quantity: Number(quantity) };
+}
+const someChange = (c: { quantity?: unknown; size?: unknown }) => c.quantity !== undefined || c.size !== undefined;
+const Change = z.object(CHANGE).refine(someChange, "give a quantity, a size or both").transform(asUpdate);
 const BatchUpdate = z.object({
-  updates: z.array(z.object({ type: z.string().min(1) }).and(Change)).min(1),
+  updates: z.array(z.object({ type: z.string().min(1), ...CHANGE }).refine(someChange, "give a quantity, a size or both").transform(asUpdate)).min(1),
 });
 
 const StrategyChange = z.object({ strategy: z.enum(STRATEGIES), batch: z.number().int().min(1).max(100).optional() });
@@ -45,9 +56,9 @@ export function formationRoutes(ctx: ApiContext): Router {
     res.json({ strategy: strategy.name, batch: strategy.batch } satisfies StrategySetting);
   });
 
-  router.get("/apps/:app/formation", async (_req, res) => {
+  router.get("/apps/:app/formation", async (req, res) => {
     const app = appOf(res);
-    res.json((await listFormation(ctx.db, app.id)).map((f) => formationShape(f, app)));
+    sendList(req, res, (await listFormation(ctx.db, app.id)).map((f) => formationShape(f, app)), { type: (f) => f.type, id: (f) => f.id });
   });
 
   router.get("/apps/:app/formation/:type", async (req, res) => {

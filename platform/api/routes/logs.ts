@@ -54,8 +54,13 @@ export function logStreamRoutes(ctx: ApiContext): Router {
       return current !== undefined && user !== undefined && (await canReach(ctx.db, user, current));
     };
     if (!(await stillOurs())) throw notFound("This log session's user can no longer read this app's logs.");
-    res.setHeader("Content-Type", "text/plain; charset=utf-8");
+    // Plain lines, or Server-Sent Events (one `data:` event a line) for a client that asks for them,
+    // as heroku's CLI does through EventSource.
+    const events = (req.headers.accept ?? "").includes("text/event-stream");
+    res.setHeader("Content-Type", events ? "text/event-stream; charset=utf-8" : "text/plain; charset=utf-8");
+    res.setHeader("Cache-Control", "no-cache");
     res.flushHeaders();
+    const send = events ? (text: string) => res.write(`data: ${text}\n\n`) : (text: string) => res.write(`${text}\n`);
     const reader = ctx.redis.duplicate();
     // Its commands fail on their own (and end the session); unheard, ioredis would also print each retry.
     reader.on("error", () => {});
@@ -66,7 +71,7 @@ export function logStreamRoutes(ctx: ApiContext): Router {
     // checked between reads, since the stream is keyed by a name a new app may take, or when its
     // user can no longer reach the app.
     try {
-      await readLogs(reader, app.name, grant.query, (line) => res.write(`${formatLogLine(line)}\n`), abort.signal, stillOurs);
+      await readLogs(reader, app.name, grant.query, (line) => send(formatLogLine(line)), abort.signal, stillOurs);
     } finally {
       reader.disconnect();
       res.end();

@@ -1,4 +1,5 @@
 import { type Request, type Response, Router } from "express";
+import { z } from "zod";
 import {
   getBuild,
   getRelease,
@@ -11,10 +12,19 @@ import {
   restartFormation,
 } from "../../db/index.ts";
 import { RESTART_CHANNEL, restartMessage } from "../../lib/channels.ts";
-import { notFound } from "../../lib/errors.ts";
+import { invalidParams, notFound } from "../../lib/errors.ts";
 import { appOf, auditOf } from "../access.ts";
-import type { ApiContext } from "../context.ts";
-import { buildShape, releaseShape, slugShape } from "../shapes.ts";
+import { type ApiContext, parseBody } from "../context.ts";
+import { buildShape, eligibleForRollback, releaseShape, slugShape } from "../shapes.ts";
+import { BY_CREATED_ID, sendList } from "../ranges.ts";
+
+const CreateRelease = z
+  .object({
+    release: z.union([z.string().min(1), z.number().int()]).optional(),
+    slug: z.string().min(1).optional(),
+    description: z.string().min(1).max(500).optional(),
+  })
+  .refine((b) => (b.release === undefined) !== (b.slug === undefined), "give either release (to roll back to) or slug");
 
 /** Releases, builds, slugs, and restarting and stopping dynos (the rest of /dynos: dynos.ts). */
 export function releaseRoutes(ctx: ApiContext): Router {
@@ -22,7 +32,7 @@ export function releaseRoutes(ctx: ApiContext): Router {
 
   router.get("/apps/:app/releases", async (req, res) => {
     const app = appOf(res);
-    res.json((await listReleases(ctx.db, app.id)).map((r) => releaseShape(r, app)));
+    sendList(req, res, (await listReleases(ctx.db, app.id)).map((r) => releaseShape(r, app)), { version: (r) => r.version, id: (r) => r.id });
   });
 
   router.get("/apps/:app/releases/:release", async (req, res) => {
@@ -30,9 +40,47 @@ export function releaseRoutes(ctx: ApiContext): Router {
     res.json(releaseShape(await getRelease(ctx.db, app.id, req.params.release), app));
   });
 
+  // The config a release ran (or would have run) with, as `heroku releases:info` shows it.
+  router.get("/apps/:app/releases/:release/config-vars", async (req, res) => {
+    const app = appOf(res);
+    res.json((await getRelease(ctx.db, app.id, req.params.release)).config);
+  });
+
+  // Heroku's release create: `{"release": ID}` rolls back to that release (its slug and its whole
+  // config, a new version); `{"slug": ID}` releases a slug of the app with the current config.
+  // Either deploys like a push: current once its web dynos are up, the running release kept if not.
+  router.post("/apps/:app/releases", async (req, res) => {
+    const app = appOf(res);
+    const body = parseBody(CreateRelease, req.body);
+    if (body.release !== undefined) {
+      const target = await getRelease(ctx.db, app.id, String(body.release));
+      if (!eligibleForRollback(target)) {
+        throw invalidParams(`v${target.version} cannot be rolled back to: ${target.slug_id ? `it ${target.status === "failed" ? "failed" : "never became current"}` : "it has no slug"}.`);
+      }
+      const release = await ctx.builds.releaseChange({
+        app,
+        slugId: target.slug_id!,
+        config: target.config,
+        description: body.description ?? `Rollback to v${target.version}`,
+        userId: req.user!.id,
+        audit: auditOf(req, "release.rollback", app, { to: target.version }),
+      });
+      return void res.status(201).json(releaseShape(release, app));
+    }
+    const slug = await getSlug(ctx.db, app.id, body.slug!);
+    const release = await ctx.builds.releaseChange({
+      app,
+      slugId: slug.id,
+      description: body.description ?? `Deploy ${slug.commit?.slice(0, 8) ?? slug.id.slice(0, 8)}`,
+      userId: req.user!.id,
+      audit: auditOf(req, "release.create", app, { slug: slug.id }),
+    });
+    res.status(201).json(releaseShape(release, app));
+  });
+
   router.get("/apps/:app/builds", async (req, res) => {
     const app = appOf(res);
-    res.json((await listBuilds(ctx.db, app.id)).map((b) => buildShape(b, app, ctx.config)));
+    sendList(req, res, (await listBuilds(ctx.db, app.id)).map((b) => buildShape(b, app, ctx.config)), BY_CREATED_ID);
   });
 
   router.get("/apps/:app/builds/:build", async (req, res) => {
@@ -62,16 +110,25 @@ export function releaseRoutes(ctx: ApiContext): Router {
   // stop fails no request.
   router.delete("/apps/:app/dynos/:dyno", (req, res) => restartOrStop(req, res, "dyno.restart"));
   router.post("/apps/:app/dynos/:dyno/actions/stop", (req, res) => restartOrStop(req, res, "dyno.stop"));
+  // heroku's `ps:restart -p TYPE` and `ps:stop -p TYPE` name the process type under /formations.
+  router.delete("/apps/:app/formations/:type", (req, res) => restartOrStop(req, res, "dyno.restart", { typeOnly: true }));
+  router.post("/apps/:app/formations/:type/actions/stop", (req, res) => restartOrStop(req, res, "dyno.stop", { typeOnly: true }));
 
-  async function restartOrStop(req: Request<{ app: string; dyno: string }>, res: Response, action: "dyno.restart" | "dyno.stop") {
+  async function restartOrStop(
+    req: Request<{ app: string; dyno?: string; type?: string }>,
+    res: Response,
+    action: "dyno.restart" | "dyno.stop",
+    opts: { typeOnly?: boolean } = {},
+  ) {
     const app = appOf(res);
-    const target = req.params.dyno;
+    const target = req.params.dyno ?? req.params.type!;
     const audit = auditOf(req, action, app, { dynos: target });
     if ((await listFormation(ctx.db, app.id)).some((f) => f.type === target)) {
       await restartFormation(ctx.db, app.id, [target], audit);
       await ctx.notifyFormation(app.name);
       return void res.status(202).json({});
     }
+    if (opts.typeOnly) throw notFound(`Couldn't find that formation: ${target}.`);
     if (!(await listDynos(ctx.db, app.id)).some((d) => d.name === target)) throw notFound(`Couldn't find that dyno: ${target}.`);
     // One dyno: nothing in the database changes, so the entry is the change's only trace.
     await recordAudit(ctx.db, audit);

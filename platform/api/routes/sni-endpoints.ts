@@ -10,6 +10,7 @@ import { parseCertificateUpload } from "../certificates.ts";
 import { type ApiContext, parseBody } from "../context.ts";
 import { sniEndpointShape } from "../domain-shapes.ts";
 import { domainView } from "./domains.ts";
+import { sendList } from "../ranges.ts";
 
 export function sniEndpointRoutes(ctx: ApiContext): Router {
   const router = Router();
@@ -27,10 +28,10 @@ export function sniEndpointRoutes(ctx: ApiContext): Router {
 
   const detail = (name: string, cert: { hostnames: string[]; expiresAt: Date }) => ({ name, cert_domains: cert.hostnames, expires_at: cert.expiresAt.toISOString() });
 
-  router.get("/apps/:app/sni-endpoints", async (_req, res) => {
+  router.get("/apps/:app/sni-endpoints", async (req, res) => {
     const app = appOf(res);
     const view = await domainView(ctx.db, app);
-    res.json(view.endpoints.map((e) => sniEndpointShape(e, app, view.domainsOf(e))));
+    sendList(req, res, view.endpoints.map((e) => sniEndpointShape(e, app, view.domainsOf(e))), { name: (e) => e.name, id: (e) => e.id });
   });
 
   router.post("/apps/:app/sni-endpoints", async (req, res) => {

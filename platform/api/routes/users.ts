@@ -7,6 +7,7 @@ import { forbidden } from "../../lib/errors.ts";
 import { auditOf, requireAdmin } from "../access.ts";
 import { type ApiContext, parseBody } from "../context.ts";
 import { userShape } from "../shapes.ts";
+import { sendList } from "../ranges.ts";
 
 const CreateUser = z.object({ email: z.string().trim().toLowerCase().email().max(254) });
 
@@ -15,7 +16,7 @@ export function userRoutes(ctx: ApiContext): Router {
 
   router.get("/users", async (req, res) => {
     requireAdmin(req);
-    res.json((await listUsers(ctx.db)).map((u) => userShape(u)));
+    sendList(req, res, (await listUsers(ctx.db)).map((u) => userShape(u)), { email: (u) => u.email, id: (u) => u.id });
   });
 
   router.post("/users", async (req, res) => {

@@ -22,11 +22,13 @@ function configChange(detail: Record<string, unknown>): string {
   return `${changes.join("; ")}${version ? ` (v${version})` : ""}`;
 }
 
-/** ps:scale's grammar: `web=2`, `web=2:standard-2X`; a size alone as ps:type writes it, `web=standard-2X`. */
+/** ps:scale's grammar: `web=2`, `web+1`, `web=2:standard-2X`; a size alone as ps:type writes it, `web=standard-2X`. */
 function formationChange(update: unknown): string | undefined {
   if (typeof update !== "object" || update === null) return undefined;
-  const { type, quantity, size } = update as Record<string, unknown>;
+  const { type, quantity, delta, size } = update as Record<string, unknown>;
   if (text(type) === undefined) return undefined;
+  // A change by N (`ps:scale web+1`) reads as heroku's grammar writes it.
+  if (typeof delta === "number") return `${text(type)}${delta < 0 ? "" : "+"}${delta}${text(size) ? `:${text(size)}` : ""}`;
   const parts = [text(quantity), text(size)].filter((p) => p !== undefined);
   return parts.length ? `${text(type)}=${parts.join(":")}` : text(type);
 }
@@ -42,6 +44,7 @@ const SUMMARIES: Record<string, (detail: Record<string, unknown>) => string> = {
   "config.update": configChange,
   "formation.update": (d) => (Array.isArray(d.updates) ? d.updates.map(formationChange).filter(Boolean).join(" ") : ""),
   push: (d) => text(d.commit)?.slice(0, 7) ?? "",
+  "release.rollback": (d) => (text(d.to) ? `to v${text(d.to)}` : ""),
   "dyno.run": (d) => words(text(d.dyno) && `${text(d.dyno)}:`, text(d.command)),
   "buildpacks.update": (d) => (Array.isArray(d.buildpacks) ? texts(d.buildpacks).join(", ") || "(cleared)" : ""),
   "addon.create": (d) => words(text(d.addon), inParens(text(d.plan))),

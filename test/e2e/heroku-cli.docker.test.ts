@@ -1,0 +1,136 @@
+// The official `heroku` CLI (npm package `heroku`, v11) driving Ouro, as a Heroku user would point
+// it at Ouro: each command's printed output and what it changed on the platform.
+import { readFileSync, writeFileSync } from "node:fs";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { heroku, removeHerokuHome } from "../support/heroku.ts";
+import { api, checkout, eventually, git, ouro, pushChange, removeDir, uniqueName, viaRouter } from "../support/platform.ts";
+
+const app = uniqueName("heroku");
+let dir = "";
+let email = "";
+let firstCommit = "";
+
+interface Release {
+  id: string;
+  version: number;
+  status: string;
+  current: boolean;
+}
+
+const releases = async () => (await api<Release[]>("GET", `/apps/${app}/releases`)).body;
+const newest = async () => Math.max(...(await releases()).map((r) => r.version));
+const config = async () => (await api<Record<string, string>>("GET", `/apps/${app}/config-vars`)).body;
+const formation = async () =>
+  Object.fromEntries((await api<{ type: string; quantity: number }[]>("GET", `/apps/${app}/formation`)).body.map((f) => [f.type, f.quantity]));
+const webDynoIds = async () =>
+  (await api<{ id: string; type: string; state: string }[]>("GET", `/apps/${app}/dynos`)).body.filter((d) => d.type === "web").map((d) => d.id).sort();
+
+/** The command succeeded; its output, for the assertions. */
+function ok(args: string[], opts: { input?: string } = {}) {
+  const result = heroku(args, opts);
+  expect(result.code, `heroku ${args.join(" ")}\n${result.stdout}\n${result.stderr}`).toBe(0);
+  return result;
+}
+
+beforeAll(async () => {
+  email = (await api<{ email: string }>("GET", "/account")).body.email;
+  const created = ok(["apps:create", app]);
+  expect(created.stderr).toContain(`Creating ${app}... done`);
+  expect(created.stdout).toContain(`http://${app}.localhost:8080/`);
+  dir = checkout("hello-express", app);
+  const push = git(dir, "push", "ouro", "main");
+  expect(push.code, push.output).toBe(0);
+  firstCommit = git(dir, "rev-parse", "HEAD").output.trim();
+}, 300_000);
+
+afterAll(() => {
+  if (dir) removeDir(dir);
+  ouro(["apps:destroy", "-a", app, "--confirm", app]);
+  removeHerokuHome();
+});
+
+describe("heroku's CLI on Ouro", () => {
+  it("apps and apps:info", async () => {
+    const list = ok(["apps"]);
+    expect(list.stdout).toContain(`=== ${email} Apps`);
+    expect(list.stdout).toMatch(new RegExp(`^${app} \\(local\\)$`, "m"));
+
+    const info = ok(["apps:info", "-a", app]);
+    expect(info.stdout).toContain(`=== ${app}`);
+    expect(info.stdout).toMatch(new RegExp(`Owner:\\s+${email}`));
+    expect(info.stdout).toMatch(/Dynos:\s+web: 1/);
+    expect(info.stdout).toMatch(/Stack:\s+bookworm/);
+    expect(info.stdout).toMatch(/Slug Size:\s+\d+(\.\d+)? MB/);
+    expect(info.stdout).toMatch(new RegExp(`Web URL:\\s+http://${app}\\.localhost:8080/`));
+  });
+
+  it("config, config:set, config:get and config:unset, each set a release that deploys", async () => {
+    const set = ok(["config:set", "GREETING=hola", "-a", app]);
+    expect(set.stderr).toContain(`Setting GREETING and restarting ${app}... done, v${await newest()}`);
+    expect(set.stdout).toMatch(/^GREETING: hola$/m);
+    expect((await config()).GREETING).toBe("hola");
+    await eventually("the new config served", async () => ((await viaRouter(app)).body.includes("hola") ? true : undefined));
+
+    expect(ok(["config:get", "GREETING", "-a", app]).stdout).toBe("hola\n");
+    const all = ok(["config", "-a", app]);
+    expect(all.stdout).toContain(`=== ${app} Config Vars`);
+    expect(all.stdout).toMatch(/^GREETING: hola$/m);
+
+    const unset = ok(["config:unset", "GREETING", "-a", app]);
+    expect(unset.stderr).toContain(`Unsetting GREETING and restarting ${app}... done, v${await newest()}`);
+    expect(await config()).not.toHaveProperty("GREETING");
+  }, 120_000);
+
+  it("ps:scale (absolute and relative), ps, ps:restart and ps:stop", async () => {
+    const up = ok(["ps:scale", "web=2", "-a", app]);
+    expect(up.stderr).toMatch(/Scaling dynos\.\.\. done, now running web at 2:/);
+    expect((await formation()).web).toBe(2);
+    const down = ok(["ps:scale", "web-1", "-a", app]);
+    expect(down.stderr).toMatch(/now running web at 1:/);
+    expect((await formation()).web).toBe(1);
+
+    await eventually("one web dyno up", async () => {
+      const dynos = (await api<{ type: string; state: string }[]>("GET", `/apps/${app}/dynos`)).body.filter((d) => d.type === "web");
+      return dynos.length === 1 && dynos[0]!.state === "up" ? true : undefined;
+    }, 60_000);
+    const ps = ok(["ps", "-a", app]);
+    expect(ps.stdout).toMatch(/^=== web \(.+\): node server\.js \(1\)$/m);
+    expect(ps.stdout).toMatch(/^web\.1: up \d{4}\/\d\d\/\d\d \d\d:\d\d:\d\d \+0000/m);
+
+    const before = await webDynoIds();
+    expect(ok(["ps:restart", "-p", "web", "-a", app]).stderr).toContain(`Restarting all web dynos on ${app}... done`);
+    await eventually("web restarted", async () => {
+      const now = await webDynoIds();
+      return now.length === 1 && now[0] !== before[0] ? now : undefined;
+    }, 90_000);
+    expect(ok(["ps:restart", "-a", app]).stderr).toContain(`Restarting all dynos on ${app}... done`);
+    expect(ok(["ps:stop", "-d", "web.1", "-a", app]).stderr).toContain(`Stopping dyno web.1 on ${app}... done`);
+  }, 240_000);
+
+  it("releases, releases:info and rollback to the code that ran before", async () => {
+    // A second release of other code, then back to the first.
+    const second = pushChange(dir, {
+      from: firstCommit,
+      message: "a second greeting",
+      change: (d) => writeFileSync(`${d}/server.js`, readFileSync(`${d}/server.js`, "utf8").replace("Hello from", "Howdy from")),
+    });
+    expect(second.code, second.output).toBe(0);
+    expect((await viaRouter(app)).body).toContain("Howdy from");
+
+    const current = await newest();
+    const list = ok(["releases", "-a", app]);
+    expect(list.stdout).toContain(`=== ${app} Releases - Current: v${current}`);
+    expect(list.stdout).toMatch(new RegExp(`^\\s*v${current}\\s+Deploy ${second.commit.slice(0, 8)}\\s+${email}`, "m"));
+
+    const info = ok(["releases:info", `v${current}`, "-a", app]);
+    expect(info.stdout).toContain(`=== Release v${current}`);
+    expect(info.stdout).toMatch(/Eligible for Rollback\?:\s+Yes/);
+    expect(info.stdout).toContain(`=== v${current} Config vars`);
+
+    const back = ok(["rollback", "-a", app]);
+    const previous = (await releases()).filter((r) => r.status === "succeeded" && r.version < current).at(-1)!.version;
+    expect(back.stderr).toContain(`Rolling back ${app} to v${previous}... done, v${current + 1}`);
+    await eventually("the earlier code served again", async () => ((await viaRouter(app)).body.includes("Hello from") ? true : undefined), 60_000);
+    expect((await releases()).find((r) => r.current)).toMatchObject({ version: current + 1 });
+  }, 300_000);
+});
