@@ -3,9 +3,10 @@
 // every key, Ctrl-C included, reaches the dyno's terminal as it is (its foreground process gets
 // SIGINT from there, as on a local terminal), and it is always put back. Without one, stdin goes
 // through as it is and its end closes the dyno's stdin.
+import { Transform } from "node:stream";
 import { type TLSSocket, connect } from "node:tls";
 import { background } from "../lib/background.ts";
-import { type TerminalSize, parseAttachUrl } from "../lib/run-contract.ts";
+import { EXIT_STATUS_LINE, type TerminalSize, parseAttachUrl } from "../lib/run-contract.ts";
 import { CliError } from "./errors.ts";
 
 export interface AttachOptions {
@@ -112,9 +113,15 @@ function join(socket: TLSSocket, opts: AttachOptions): Promise<void> {
         socket.destroy();
       }
     };
-    socket.pipe(stdout, { end: false });
+    const output = withoutExitStatus();
+    socket.pipe(output).pipe(stdout, { end: false });
     socket.once("error", (error) => done(new CliError(`the connection to the dyno broke off: ${error.message}`)));
-    socket.once("close", () => done());
+    // Done once what the dyno printed is all out (the output's last bytes wait for the end).
+    socket.once("close", () => {
+      if (output.readableEnded) return done();
+      output.once("end", () => done());
+      if (!output.writableEnded) output.end();
+    });
     if (opts.tty) stdin.on("data", onKeys);
     // Without a terminal, stdin's end half-closes the connection: the dyno's stdin ends, its output goes on.
     stdin.pipe(socket, { end: !opts.tty });
@@ -160,4 +167,27 @@ function watchWindow(stdout: NodeJS.WriteStream, onResize: (size: TerminalSize) 
   };
   stdout.on("resize", onChange);
   return () => stdout.off("resize", onChange);
+}
+
+/**
+ * The dyno's output without the exit status line its session ends with (heroku's CLI reads it;
+ * this one asks the API). Bytes from a U+FFFF near the end wait for what follows or for the end,
+ * where only that exact line is dropped.
+ */
+function withoutExitStatus(): Transform {
+  const mark = Buffer.from("\uFFFF");
+  let held: Buffer = Buffer.alloc(0);
+  return new Transform({
+    transform(chunk: Buffer, _encoding, callback) {
+      const data = held.length ? Buffer.concat([held, chunk]) : chunk;
+      const at = data.lastIndexOf(mark);
+      const keep = at >= 0 && data.length - at <= 64 ? at : data.length;
+      held = data.subarray(keep);
+      callback(null, data.subarray(0, keep));
+    },
+    flush(callback) {
+      const text = held.toString("utf8");
+      callback(null, EXIT_STATUS_LINE.test(text) ? Buffer.from(text.replace(EXIT_STATUS_LINE, "")) : held);
+    },
+  });
 }

@@ -22,6 +22,17 @@ export async function listAddons(db: Db, appId: string): Promise<AddonRow[]> {
   return (await db.query<AddonRow>(`SELECT ${COLUMNS} FROM addons WHERE app_id = $1 ORDER BY created_at, name`, [appId])).rows;
 }
 
+/** The add-ons of these apps, each app's oldest first. */
+export async function listAddonsOf(db: Db, appIds: string[]): Promise<AddonRow[]> {
+  return (await db.query<AddonRow>(`SELECT ${COLUMNS} FROM addons WHERE app_id = ANY($1::uuid[]) ORDER BY created_at, name`, [appIds])).rows;
+}
+
+/** Every add-on, of whatever app, with this id or name (an add-on's name is unique; an id is too). */
+export async function findAddons(db: Db, idOrName: string): Promise<AddonRow[]> {
+  const byId = isUuid(idOrName);
+  return (await db.query<AddonRow>(`SELECT ${COLUMNS} FROM addons WHERE ${byId ? "id = $1::uuid" : "name = $1"}`, [idOrName])).rows;
+}
+
 /** An app's add-on by id or name; 404 when it has none such. */
 export async function getAddon(db: Db, appId: string, idOrName: string): Promise<AddonRow> {
   const byId = isUuid(idOrName);

@@ -172,8 +172,10 @@ export function createEngine(opts: EngineOptions) {
     },
 
     /** Resolves once the container has exited (or is gone). */
-    async exited(containerId: string): Promise<void> {
-      await docker.getContainer(containerId).wait().catch(() => {});
+    /** Once the container has exited: its exit status, or null when the engine cannot say. */
+    async exited(containerId: string): Promise<number | null> {
+      const result = (await docker.getContainer(containerId).wait().catch(() => undefined)) as { StatusCode?: number } | undefined;
+      return typeof result?.StatusCode === "number" ? result.StatusCode : null;
     },
 
     /** An attached dyno's terminal takes a new size (its foreground process gets SIGWINCH). */

@@ -1,13 +1,13 @@
 // Attached one-off dynos (`ouro run`, heroku's `run`): the rendezvous server hands over a
 // client's connection once it gave its run's secret; the run's container is then started with its
 // stdin and output joined to that connection, so nothing it prints is lost. When the dyno exits
-// the run is settled (its exit code recorded) and only then is the connection closed, so a client
-// that reads the run next finds its exit code. A client that goes away leaves its dyno to be
+// the run is settled (its exit code recorded), its exit status sent as heroku's CLI reads it, and
+// only then is the connection closed, so a client that reads the run next finds its exit code. A client that goes away leaves its dyno to be
 // stopped by the next reconcile (diffRuns: the client is gone).
 import type { Duplex, Readable } from "node:stream";
 import { Transform } from "node:stream";
 import { type Log, background } from "../lib/background.ts";
-import type { TerminalSize } from "../lib/run-contract.ts";
+import { type TerminalSize, exitStatusLine } from "../lib/run-contract.ts";
 import type { Engine } from "./engine.ts";
 import { type DesiredDyno, dynoName } from "./model.ts";
 import type { Terminal } from "./runs.ts";
@@ -53,10 +53,13 @@ export function createSessions(opts: SessionsOptions) {
     socket.once("close", () => output.resume());
     output.once("end", () =>
       background(log, `${run.app} ${run.dyno}: ending the attached session`, async () => {
+        let code: number | null = null;
         try {
-          if (session.containerId) await engine.exited(session.containerId);
+          if (session.containerId) code = await engine.exited(session.containerId);
           await opts.settle(run.app);
         } finally {
+          // Its own write, so it reaches the client as one piece, as heroku's CLI needs.
+          if (code !== null && !socket.destroyed) socket.write(exitStatusLine(code));
           socket.end();
         }
       }),

@@ -24,13 +24,19 @@ const COMMITISH = /^[A-Za-z0-9][A-Za-z0-9._/-]*$/;
 const REMOTE = /^(https?|git|ssh):\/\//;
 const TARBALL = /\.(tgz|tar\.gz)$/;
 const HOW =
-  "Use one of Ouro's buildpacks (nodejs, static, procfile), an http(s) URL of a .tgz, or a git URL (optionally #branch, tag or commit).";
+  "Use one of Ouro's buildpacks (nodejs, static, procfile; or urn:buildpack:nodejs), an http(s) URL of a .tgz, or a git URL (optionally #branch, tag or commit).";
 
-/** "nodejs", "https://host/bp.tgz", "https://host/bp.git#v2", "git://host/bp", "ssh://git@host/bp.git". */
+/** "nodejs", "urn:buildpack:nodejs", "https://host/bp.tgz", "https://host/bp.git#v2", "git://host/bp", "ssh://git@host/bp.git". */
 export function parseBuildpackRef(ref: string): BuildpackRef {
   if (ref.length > MAX_BUILDPACK_REF_LENGTH) throw refused(ref, `longer than ${MAX_BUILDPACK_REF_LENGTH} characters`);
   if (/[\s\p{Cc}]/u.test(ref)) throw refused(ref, "it holds a space or a control character");
   if (NAME.test(ref) && !ref.endsWith(".git")) return { kind: "own", name: ref, ref };
+  // Heroku's URN for a named buildpack: how heroku's CLI sends a name without looking it up elsewhere.
+  const urn = /^urn:buildpack:(.*)$/.exec(ref);
+  if (urn) {
+    if (!NAME.test(urn[1]!) || urn[1]!.endsWith(".git")) throw refused(ref, `not a buildpack name after urn:buildpack:`);
+    return { kind: "own", name: urn[1]!, ref };
+  }
   const hash = ref.indexOf("#");
   const url = hash >= 0 ? ref.slice(0, hash) : ref;
   const commitish = hash >= 0 ? ref.slice(hash + 1) : undefined;

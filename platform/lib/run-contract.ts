@@ -138,3 +138,10 @@ export function parseAttachUrl(url: string): { host: string; port: number; secre
     return undefined;
   }
 }
+
+/**
+ * The last thing an attached session sends before it closes: the dyno's exit status, in the line
+ * heroku's CLI looks for in the output (it exits with that status, and shows no such line).
+ */
+export const exitStatusLine = (code: number) => `\uFFFF heroku-command-exit-status: ${code}\n`;
+export const EXIT_STATUS_LINE = /\uFFFF heroku-command-exit-status: (\d+)\r?\n?$/;

@@ -69,8 +69,12 @@ export function queueLogEntries(pipeline: ChainableCommander, app: string, entri
   return pipeline;
 }
 
+/**
+ * A line as logplex writes it: `2026-01-02T03:04:05.678000+00:00 app[web.1]: message`. The stream
+ * keeps milliseconds, so the microseconds Heroku's format has room for are zeros.
+ */
 export function formatLogLine(entry: LogLine): string {
-  return `${entry.at.toISOString()} ${entry.source}[${entry.dyno}]: ${entry.line}`;
+  return `${entry.at.toISOString().slice(0, 23)}000+00:00 ${entry.source}[${entry.dyno}]: ${entry.line}`;
 }
 
 export async function deleteLogs(redis: Redis, app: string): Promise<void> {

@@ -2,31 +2,17 @@
 // against the running platform, then requests to the router with the custom Host header, and
 // HTTPS with the app's own certificate chosen by SNI (made by openssl for this run).
 import { mkdtempSync, writeFileSync } from "node:fs";
-import http from "node:http";
 import https from "node:https";
 import { X509Certificate } from "node:crypto";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { makeCertificate } from "../support/certificates.ts";
-import { appWithCheckout, eventually, git, ouro, removeDir, routerPort } from "../support/platform.ts";
+import { appWithCheckout, eventually, git, ouro, removeDir, routerPort, viaHost } from "../support/platform.ts";
 
 const routerTlsPort = Number(process.env.OURO_ROUTER_TLS_PORT ?? 8443);
 const fixture = appWithCheckout("domains", "static-site");
 const hostname = `www.${fixture.name}.example.com`;
-
-/** GET through the router's HTTP port with any Host header. */
-function get(host: string): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = http.get({ host: "127.0.0.1", port: routerPort, path: "/", headers: { Host: host }, agent: false }, (res) => {
-      let body = "";
-      res.setEncoding("utf8");
-      res.on("data", (chunk: string) => (body += chunk));
-      res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
-    });
-    req.on("error", reject);
-  });
-}
 
 /** GET over HTTPS with `servername` for SNI, trusting only `ca`; answers the certificate the router showed. */
 function getTls(servername: string, ca: string): Promise<{ status: number; fingerprint: string }> {
@@ -53,14 +39,14 @@ describe("custom domains, certificates and maintenance through the router", () =
   afterAll(() => removeDir(certDir));
 
   it("routes a custom domain to the app once added, and no longer once removed", async () => {
-    expect((await get(hostname)).status).toBe(404);
+    expect((await viaHost(hostname)).status).toBe(404);
     const added = ouro(["domains:add", hostname, "-a", fixture.name]);
     expect(added.code, added.stderr).toBe(0);
-    await eventually("the custom domain to route", async () => ((await get(hostname)).status === 200 ? true : undefined), 5_000);
+    await eventually("the custom domain to route", async () => ((await viaHost(hostname)).status === 200 ? true : undefined), 5_000);
     // Any case, any port in the Host header: the same name.
-    expect((await get(`${hostname.toUpperCase()}:${routerPort}`)).status).toBe(200);
+    expect((await viaHost(`${hostname.toUpperCase()}:${routerPort}`)).status).toBe(200);
     expect(ouro(["domains:remove", hostname, "-a", fixture.name]).code).toBe(0);
-    await eventually("the removed domain to stop routing", async () => ((await get(hostname)).status === 404 ? true : undefined), 5_000);
+    await eventually("the removed domain to stop routing", async () => ((await viaHost(hostname)).status === 404 ? true : undefined), 5_000);
   }, 60_000);
 
   it("serves the app's certificate by SNI for its custom domain", async () => {
@@ -81,12 +67,12 @@ describe("custom domains, certificates and maintenance through the router", () =
   it("answers 503 with a maintenance page while maintenance is on", async () => {
     expect(ouro(["maintenance:on", "-a", fixture.name]).code).toBe(0);
     const page = await eventually("the maintenance page", async () => {
-      const res = await get(`${fixture.name}.localhost`);
+      const res = await viaHost(`${fixture.name}.localhost`);
       return res.status === 503 ? res : undefined;
     }, 5_000);
     expect(page.body.toLowerCase()).toContain("maintenance");
-    expect((await get(hostname)).status).toBe(503);
+    expect((await viaHost(hostname)).status).toBe(503);
     expect(ouro(["maintenance:off", "-a", fixture.name]).code).toBe(0);
-    await eventually("the app again", async () => ((await get(`${fixture.name}.localhost`)).status === 200 ? true : undefined), 5_000);
+    await eventually("the app again", async () => ((await viaHost(`${fixture.name}.localhost`)).status === 200 ? true : undefined), 5_000);
   }, 60_000);
 });

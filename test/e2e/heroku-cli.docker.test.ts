@@ -2,8 +2,8 @@
 // it at Ouro: each command's printed output and what it changed on the platform.
 import { readFileSync, writeFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { heroku, removeHerokuHome } from "../support/heroku.ts";
-import { api, checkout, eventually, git, ouro, pushChange, removeDir, uniqueName, viaRouter } from "../support/platform.ts";
+import { heroku, herokuRunning, removeHerokuHome } from "../support/heroku.ts";
+import { api, checkout, eventually, git, ouro, pushChange, removeDir, uniqueName, viaHost, viaRouter } from "../support/platform.ts";
 
 const app = uniqueName("heroku");
 let dir = "";
@@ -133,4 +133,116 @@ describe("heroku's CLI on Ouro", () => {
     await eventually("the earlier code served again", async () => ((await viaRouter(app)).body.includes("Hello from") ? true : undefined), 60_000);
     expect((await releases()).find((r) => r.current)).toMatchObject({ version: current + 1 });
   }, 300_000);
+
+  it("logs: -n, --dyno, --source, and --tail showing a line the app wrote after it started", async () => {
+    await viaRouter(app);
+    const recent = ok(["logs", "-n", "200", "-a", app]);
+    expect(recent.stdout).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}\+00:00 app\[web\.1\]: web\.1 listening on port \d+$/m);
+    expect(recent.stdout).toMatch(/ router\[router\]: at=info method=GET path="\/" .* dyno=web\.1 /);
+
+    const router = ok(["logs", "--source", "router", "-n", "50", "-a", app]).stdout.trim().split("\n");
+    expect(router.length).toBeGreaterThan(0);
+    expect(router.every((line) => / router\[/.test(line)), router.join("\n")).toBe(true);
+    const web = ok(["logs", "--dyno", "web.1", "-n", "50", "-a", app]).stdout.trim().split("\n");
+    expect(web.every((line) => /\[web\.1\]: /.test(line)), web.join("\n")).toBe(true);
+
+    const tail = herokuRunning(["logs", "--tail", "-a", app]);
+    try {
+      await eventually("the tail to be open", async () => (tail.output.stdout.length > 0 ? true : undefined), 30_000);
+      const marker = `tail-${Date.now()}`;
+      const sent = Date.now();
+      await viaRouter(app, `/${marker}`);
+      await eventually("the router's line in the tail", async () => (tail.output.stdout.includes(marker) ? true : undefined), 10_000);
+      // Within a second of being written (a little slack for the CLI's own start of output).
+      expect(Date.now() - sent).toBeLessThan(2_000);
+    } finally {
+      await tail.stop();
+    }
+  }, 120_000);
+
+  it("run (attached: output and exit status, with and without a terminal) and run:detached", async () => {
+    const echo = heroku(["run", "-a", app, "--", "echo", "hello from the dyno"]);
+    expect(echo.code, echo.stderr).toBe(0);
+    expect(echo.stdout).toContain("hello from the dyno");
+    expect(echo.stderr).toMatch(new RegExp(`Running echo "hello from the dyno" on ${app}\\.\\.\\. .*up, run\\.\\d+`));
+
+    const three = heroku(["run", "-a", app, "--", "bash", "-c", "exit 3"]);
+    expect(three.code, three.stdout + three.stderr).toBe(3);
+
+    // Without a terminal (heroku's CLI ends stdin with a Ctrl-D byte rather than closing it, so a
+    // command that reads stdin to its end is not tried here: README, known limits).
+    const plain = heroku(["run", "--no-tty", "-a", app, "--", "bash", "-c", "echo $DYNO; exit 4"]);
+    expect(plain.code, plain.stderr).toBe(4);
+    expect(plain.stdout).toMatch(/^run\.\d+$/m);
+
+    const detached = ok(["run:detached", "-a", app, "--", "echo", "detached-marker"]);
+    const dyno = /done, (run\.\d+)/.exec(detached.stderr)?.[1];
+    expect(dyno, detached.stderr).toBeDefined();
+    expect(detached.stdout).toContain(`Run heroku logs --app ${app} --dyno ${dyno} to view the output.`);
+    await eventually("the detached dyno's output in the logs", async () =>
+      heroku(["logs", "--dyno", dyno!, "-a", app]).stdout.includes(`app[${dyno}]: detached-marker`) ? true : undefined,
+    );
+  }, 180_000);
+
+  it("domains, domains:add and domains:remove", async () => {
+    const hostname = `www.${app}.test`;
+    const added = ok(["domains:add", hostname, "-a", app]);
+    expect(added.stderr).toContain(`Adding ${hostname} to ${app}... done`);
+    const list = ok(["domains", "-a", app]);
+    expect(list.stdout).toContain(`=== ${app} Heroku Domain`);
+    expect(list.stdout).toContain(`${app}.localhost`);
+    expect(list.stdout).toContain(`=== ${app} Custom Domains`);
+    expect(list.stdout).toMatch(new RegExp(`${hostname.replaceAll(".", "\\.")}\\s+CNAME\\s+${app}\\.localhost`));
+    expect((await viaHost(hostname)).body).toContain("from web.1");
+
+    const removed = ok(["domains:remove", hostname, "-a", app]);
+    expect(removed.stderr).toContain(`Removing ${hostname} from ${app}... done`);
+    expect(ok(["domains", "-a", app]).stdout).not.toContain(hostname);
+  }, 60_000);
+
+  it("addons:create, addons and addons:destroy", async () => {
+    const created = ok(["addons:create", "heroku-redis", "-a", app]);
+    expect(created.stderr).toContain(`Creating heroku-redis on ${app}...`);
+    const name = /Created (\S+) as REDIS_URL/.exec(created.stdout)?.[1];
+    expect(name, created.stdout).toBeDefined();
+    expect((await config()).REDIS_URL).toMatch(/^redis:\/\//);
+
+    const list = ok(["addons", "-a", app]);
+    expect(list.stdout).toMatch(new RegExp(`redis \\(${name}\\)`));
+    expect(list.stdout).toContain("as REDIS");
+
+    const destroyed = ok(["addons:destroy", name!, "-a", app, "--confirm", app]);
+    expect(destroyed.stderr).toContain(`Destroying ${name} on ${app}... done`);
+    expect(await config()).not.toHaveProperty("REDIS_URL");
+  }, 180_000);
+
+  it("access and access:add", async () => {
+    const friend = `${uniqueName("friend")}@ouro.local`;
+    expect(ouro(["users:create", friend]).code).toBe(0);
+    try {
+      expect(ok(["access:add", friend, "-a", app]).stderr).toContain(`Adding ${friend} access to the app ${app}... done`);
+      const list = ok(["access", "-a", app]);
+      expect(list.stdout).toMatch(new RegExp(`${friend}\\s+collaborator`));
+      expect(list.stdout).toMatch(new RegExp(`${email}\\s+owner`));
+    } finally {
+      ouro(["access:remove", friend, "-a", app]);
+      ouro(["users:remove", friend, "--confirm", friend]);
+    }
+  }, 60_000);
+
+  it("buildpacks, by Heroku's URN for a name (a bare name would send heroku's CLI to a registry elsewhere)", async () => {
+    const set = ok(["buildpacks:set", "urn:buildpack:nodejs", "-a", app]);
+    expect(set.stdout).toContain(`Buildpack set. Next release on ${app} will use nodejs.`);
+    const list = ok(["buildpacks", "-a", app]);
+    expect(list.stdout).toContain(`=== ${app} Classic Buildpack`);
+    expect(list.stdout).toMatch(/^nodejs$/m);
+    ok(["buildpacks:clear", "-a", app]);
+  }, 60_000);
+
+  it("apps:destroy", async () => {
+    const doomed = uniqueName("heroku-doomed");
+    ok(["apps:create", doomed]);
+    expect(ok(["apps:destroy", "-a", doomed, "--confirm", doomed]).stderr).toContain(`Destroying ${doomed} (including all add-ons)... done`);
+    expect((await api("GET", `/apps/${doomed}`)).status).toBe(404);
+  }, 60_000);
 });

@@ -9,6 +9,7 @@ type Reading = { [K in Kind]: Omit<Extract<BuildpackRef, { kind: K }>, "ref"> }[
 export const ACCEPTED: [string, Reading][] = [
   ["nodejs", { kind: "own", name: "nodejs" }],
   ["my-bp_1.0", { kind: "own", name: "my-bp_1.0" }],
+  ["urn:buildpack:nodejs", { kind: "own", name: "nodejs" }],
   ["https://bp.example.com/bp/v1.tgz", { kind: "tarball", url: "https://bp.example.com/bp/v1.tgz" }],
   ["http://127.0.0.1:9/x.tar.gz?token=1", { kind: "tarball", url: "http://127.0.0.1:9/x.tar.gz?token=1" }],
   ["https://bp.example.com/org/bp", { kind: "git", url: "https://bp.example.com/org/bp", commitish: undefined }],
@@ -23,7 +24,7 @@ export const ACCEPTED: [string, Reading][] = [
 ];
 
 const HOW =
-  " Use one of Ouro's buildpacks (nodejs, static, procfile), an http(s) URL of a .tgz, or a git URL (optionally #branch, tag or commit).";
+  " Use one of Ouro's buildpacks (nodejs, static, procfile; or urn:buildpack:nodejs), an http(s) URL of a .tgz, or a git URL (optionally #branch, tag or commit).";
 const NOT_A_BUILDPACK = "is not a buildpack name, a tarball URL or a git URL." + HOW;
 const LOCAL = "is not usable: a local path would have the builder read its own files." + HOW;
 const NO_HOST = "is not usable: the URL names no host." + HOW;
@@ -33,6 +34,8 @@ const SPACE = "is not usable: it holds a space or a control character." + HOW;
 export const REFUSED: [string, string][] = [
   ["", NOT_A_BUILDPACK],
   ["foo.git", NOT_A_BUILDPACK],
+  ["urn:buildpack:heroku/nodejs", "is not a buildpack name after urn:buildpack:." + HOW],
+  ["urn:buildpack:", "is not a buildpack name after urn:buildpack:." + HOW],
   ["../etc", NOT_A_BUILDPACK],
   ["ftp://bp.example.com/x", NOT_A_BUILDPACK],
   ["git@bp.example.com:org/bp.git", NOT_A_BUILDPACK],

@@ -89,9 +89,14 @@ export function git(dir: string, ...args: string[]) {
 export const removeDir = (dir: string) => rmSync(dir, { recursive: true, force: true });
 
 /** GET through the router with `Host: <app>.localhost`. */
-export function viaRouter(app: string, path = "/"): Promise<{ status: number; body: string; headers: http.IncomingHttpHeaders }> {
+export function viaRouter(app: string, path = "/") {
+  return viaHost(`${app}.localhost`, path);
+}
+
+/** GET through the router's HTTP port with any Host header (a custom domain's). */
+export function viaHost(host: string, path = "/"): Promise<{ status: number; body: string; headers: http.IncomingHttpHeaders }> {
   return new Promise((resolve, reject) => {
-    const req = http.get({ host: "127.0.0.1", port: routerPort, path, headers: { Host: `${app}.localhost` }, agent: false }, (res) => {
+    const req = http.get({ host: "127.0.0.1", port: routerPort, path, headers: { Host: host }, agent: false }, (res) => {
       let body = "";
       res.setEncoding("utf8");
       res.on("data", (chunk: string) => (body += chunk));
