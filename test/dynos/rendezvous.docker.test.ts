@@ -21,7 +21,7 @@ import { createDynoManager } from "../../platform/dynos/manager.ts";
 import { createRendezvous } from "../../platform/dynos/rendezvous.ts";
 import { loadConfig, redisUrl } from "../../platform/lib/config.ts";
 import { ensureRendezvousCert } from "../../platform/lib/rendezvous-cert.ts";
-import { RENDEZVOUS_ACK, hashAttachSecret, newAttachSecret } from "../../platform/lib/run-contract.ts";
+import { RENDEZVOUS_ACK, exitStatusLine, hashAttachSecret, newAttachSecret } from "../../platform/lib/run-contract.ts";
 import { deleteLogs, readLogs } from "../../platform/logs/index.ts";
 import { throwawayDatabase } from "../support/database.ts";
 import { removeNamespace, testAppNetworks } from "../support/dynos.ts";
@@ -137,7 +137,8 @@ describe("attached one-off dynos", () => {
     await c.saw(RENDEZVOUS_ACK);
     c.socket.end("hello\nworld\n");
     await c.closed;
-    expect(c.output()).toBe(`${RENDEZVOUS_ACK}hello\nworld\nto-stderr\n`);
+    // The session ends with the exit status as heroku's CLI reads it.
+    expect(c.output()).toBe(`${RENDEZVOUS_ACK}hello\nworld\nto-stderr\n${exitStatusLine(5)}`);
     expect(await getRun(db(), run.id)).toMatchObject({ state: "complete", exit_code: 5 });
     expect(await logLines(app.name)).toContain(`ouro[run.${run.number}]: Process exited with status 5`);
     // The session's output went to its client only, never to the app's logs.
@@ -169,7 +170,7 @@ describe("attached one-off dynos", () => {
     const { run, secret } = await attachedRun("echo once");
     const first = client(secret);
     await first.closed;
-    expect(first.output()).toBe(`${RENDEZVOUS_ACK}once\n`);
+    expect(first.output()).toBe(`${RENDEZVOUS_ACK}once\n${exitStatusLine(0)}`);
     const again = client(secret);
     await again.closed;
     expect(again.output()).toBe("");

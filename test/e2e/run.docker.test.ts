@@ -14,7 +14,7 @@ import { join } from "node:path";
 import { connect } from "node:tls";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadConfig, repoRoot } from "../../platform/lib/config.ts";
-import { type RunResource, RENDEZVOUS_ACK, newAttachSecret, parseAttachUrl } from "../../platform/lib/run-contract.ts";
+import { type RunResource, RENDEZVOUS_ACK, exitStatusLine, newAttachSecret, parseAttachUrl } from "../../platform/lib/run-contract.ts";
 import { api, appWithCheckout, eventually, git, ouro } from "../support/platform.ts";
 
 const fixture = appWithCheckout("run", "cron-app");
@@ -130,7 +130,7 @@ describe("ouro run: attached one-off dynos", () => {
     expect(made.status).toBe(201);
     const secret = parseAttachUrl(made.body.attach_url!)!.secret;
     const first = await rendezvousClient(secret);
-    expect(first).toEqual({ received: `${RENDEZVOUS_ACK}attached\n`, certificate: made.body.attach_fingerprint });
+    expect(first).toEqual({ received: `${RENDEZVOUS_ACK}attached\n${exitStatusLine(0)}`, certificate: made.body.attach_fingerprint });
     expect(await rendezvousClient(secret)).toMatchObject({ received: "" });
     // The secret was in that one answer only.
     expect((await api<RunResource>("GET", `/apps/${fixture.name}/dynos/${made.body.id}`)).body.attach_url).toBeNull();
