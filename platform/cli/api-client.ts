@@ -107,6 +107,8 @@ export class ApiClient {
   releases = (app: string) => this.request<Release[]>("GET", `/apps/${enc(app)}/releases`);
   release = (app: string, idOrVersion: string) =>
     this.request<Release>("GET", `/apps/${enc(app)}/releases/${enc(idOrVersion)}`);
+  /** A new release of an earlier one's slug and config. */
+  rollback = (app: string, releaseId: string) => this.request<Release>("POST", `/apps/${enc(app)}/releases`, { release: releaseId });
   builds = (app: string) => this.request<Build[]>("GET", `/apps/${enc(app)}/builds`);
   dynos = (app: string) => this.request<Dyno[]>("GET", `/apps/${enc(app)}/dynos`);
   /** Every dyno, or a process type's (`web`) or one dyno's (`web.1`). */

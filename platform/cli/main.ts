@@ -41,6 +41,7 @@ import { register as psType } from "./commands/ps/type.ts";
 import { register as psWait } from "./commands/ps/wait.ts";
 import { register as releases } from "./commands/releases/index.ts";
 import { register as releasesInfo } from "./commands/releases/info.ts";
+import { register as releasesRollback } from "./commands/releases/rollback.ts";
 import { register as run } from "./commands/run/index.ts";
 import { register as systemUpgrade } from "./commands/system/upgrade.ts";
 import { register as users } from "./commands/users/register.ts";
@@ -49,7 +50,7 @@ const COMMANDS: RegisterCommand[] = [
   ...buildpacks.commands,
   access, addons, apps, appsCreate, appsDestroy, appsInfo, appsTransfer, audit, authToken, authorizations, authorizationsCreate,
   authorizationsInfo, authorizationsRevoke, builds, certs, config, configGet, configSet, configUnset,
-  cron, domains, gitRemote, logs, maintenance, ps, psPlan, psRestart, psScale, psStop, psStrategy, psType, psWait, releases, releasesInfo, run, systemUpgrade, users,
+  cron, domains, gitRemote, logs, maintenance, ps, psPlan, psRestart, psScale, psStop, psStrategy, psType, psWait, releases, releasesInfo, releasesRollback, run, systemUpgrade, users,
 ];
 
 const debug = !["", "0", "false"].includes(process.env.OURO_DEBUG ?? "");

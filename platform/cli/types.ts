@@ -42,6 +42,8 @@ export interface Release {
   /** Ouro's addition: why a failed release failed. */
   failure_message?: string | null;
   current: boolean;
+  /** It ran (became current) and has a slug. */
+  eligible_for_rollback: boolean;
   slug: { id: string } | null;
   user: { id: string; email: string };
   created_at: string;

@@ -132,6 +132,12 @@ describe("heroku's CLI on Ouro", () => {
     expect(back.stderr).toContain(`Rolling back ${app} to v${previous}... done, v${current + 1}`);
     await eventually("the earlier code served again", async () => ((await viaRouter(app)).body.includes("Hello from") ? true : undefined), 60_000);
     expect((await releases()).find((r) => r.current)).toMatchObject({ version: current + 1 });
+
+    // Ouro's own CLI the same way: back to the release before, the second greeting's.
+    const again = ouro(["releases:rollback", "-a", app]);
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stderr).toContain(`Rolling back ${app} to v${current}... done, v${current + 2}`);
+    expect((await viaRouter(app)).body).toContain("Howdy from");
   }, 300_000);
 
   it("logs: -n, --dyno, --source, and --tail showing a line the app wrote after it started", async () => {
