@@ -29,7 +29,7 @@ import {
   listReleases,
   succeedBuild,
 } from "../db/index.ts";
-import { appendLog, cutLine } from "../logs/index.ts";
+import { appendApiEvent, appendLog, cutLine } from "../logs/index.ts";
 import { createBuildDynos } from "./build-dynos.ts";
 import { emitBuildEvent } from "./events.ts";
 import { runReleasePhase } from "./release-phase.ts";
@@ -79,6 +79,14 @@ export function createBuildService(deps: BuildServiceDeps) {
   // Off the critical path: the pusher hears the outcome even if this fails (then the periodic
   // sweep, dynos.closeEnded, stops the dyno).
   const closeDyno = (buildId: string) => background(log, `stopping the dyno of build ${buildId}`, () => buildDynos.closeEnded(buildId));
+
+  /** The release, in the app's log as Heroku's API says it: what it is, then that it was made. */
+  function announce(app: string, release: ReleaseRow): void {
+    background(log, `${app}: announcing v${release.version} in its log`, async () => {
+      await appendApiEvent(redis, app, release.description, release.user_email);
+      await appendApiEvent(redis, app, `Release v${release.version} created`, release.user_email);
+    });
+  }
 
   const appName = async (build: BuildRow) => (await getApp(db, build.app_id).catch(() => undefined))?.name ?? "";
 
@@ -275,6 +283,7 @@ export function createBuildService(deps: BuildServiceDeps) {
         status: command ? "pending" : deploys ? "deploying" : "succeeded",
         audit: change.audit,
       });
+      announce(app.name, release);
       if (command) releaseConfig(app, release, command);
       else await deps.notifyFormation(app.name);
       return release;
@@ -311,6 +320,7 @@ export function createBuildService(deps: BuildServiceDeps) {
       }
       const release = await claim(build, result);
       if (!release) return false;
+      announce(app.name, release);
       background(log, `${app.name}: releasing build ${build.id}`, async () => {
         try {
           await deploy(build, app, release, result.processTypes.release);

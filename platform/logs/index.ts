@@ -26,6 +26,14 @@ export async function appendLog(redis: Redis, app: string, entry: Omit<LogLine, 
     .exec();
 }
 
+/**
+ * A change made through the API, in the app's log as Heroku's API writes it:
+ * `app[api]: Scaled to web@2:standard-1X by user ann@example.com`.
+ */
+export function appendApiEvent(redis: Redis, app: string, text: string, by: string | null | undefined): Promise<void> {
+  return appendLog(redis, app, { source: "app", dyno: "api", line: by ? `${text} by user ${by}` : text });
+}
+
 // Many lines of one app in one command: one EVAL per app per batch instead of two commands per
 // line. Each run of lines with the same source and dyno travels as one argument, joined by
 // newlines (which no line holds: see queueLogEntries), and is split here.

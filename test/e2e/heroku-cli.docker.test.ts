@@ -152,15 +152,24 @@ describe("heroku's CLI on Ouro", () => {
     const web = ok(["logs", "--dyno", "web.1", "-n", "50", "-a", app]).stdout.trim().split("\n");
     expect(web.every((line) => /\[web\.1\]: /.test(line)), web.join("\n")).toBe(true);
 
+    // The platform's own events, as Heroku's API writes them.
+    ok(["ps:scale", "web=1", "-a", app]);
+    await eventually("the API's lines", async () => {
+      const api = ok(["logs", "--source", "app", "--dyno", "api", "-n", "200", "-a", app]).stdout;
+      return api.includes("Scaled to web@1:") ? api : undefined;
+    }).then((api) => {
+      expect(api).toContain(`app[api]: Deploy ${firstCommit.slice(0, 8)} by user ${email}`);
+      expect(api).toContain(`app[api]: Release v1 created by user ${email}`);
+      expect(api, api).toMatch(new RegExp(`app\\[api\\]: Scaled to web@1:standard-1X worker@0:standard-1X by user ${email}`));
+    });
+
     const tail = herokuRunning(["logs", "--tail", "-a", app]);
     try {
       await eventually("the tail to be open", async () => (tail.output.stdout.length > 0 ? true : undefined), 30_000);
       const marker = `tail-${Date.now()}`;
-      const sent = Date.now();
       await viaRouter(app, `/${marker}`);
+      // How soon is the log benchmark's to say; here, that it comes through the open tail at all.
       await eventually("the router's line in the tail", async () => (tail.output.stdout.includes(marker) ? true : undefined), 10_000);
-      // Within a second of being written (a little slack for the CLI's own start of output).
-      expect(Date.now() - sent).toBeLessThan(2_000);
     } finally {
       await tail.stop();
     }

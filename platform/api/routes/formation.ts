@@ -2,6 +2,8 @@ import { Router } from "express";
 import { z } from "zod";
 import { type AppRow, type AuditEntry, type FormationUpdate, listDynos, listFormation, loadDesiredApps, setStrategy, updateFormation } from "../../db/index.ts";
 import { formationPlan } from "../../dynos/plan-view.ts";
+import { background } from "../../lib/background.ts";
+import { appendApiEvent } from "../../logs/index.ts";
 import type { StrategySetting } from "../../lib/plan-contract.ts";
 import { STRATEGIES } from "../../dynos/model.ts";
 import { notFound } from "../../lib/errors.ts";
@@ -71,9 +73,12 @@ export function formationRoutes(ctx: ApiContext): Router {
   async function scale(app: AppRow, requested: FormationUpdate[], audit: (updates: FormationUpdate[]) => AuditEntry) {
     // Sizes are stored by their canonical name, whatever case or short name the client sent.
     const updates = requested.map((u) => (u.size === undefined ? u : { ...u, size: sizeForHost(u.size, ctx.limits).name }));
-    const formation = await updateFormation(ctx.db, app.id, updates, { maxDynos: ctx.limits.maxDynosPerApp, appName: app.name }, audit(updates));
+    const entry = audit(updates);
+    const formation = await updateFormation(ctx.db, app.id, updates, { maxDynos: ctx.limits.maxDynosPerApp, appName: app.name }, entry);
     // The dyno manager replaces a dyno whose size differs from its formation's, new one up first.
     await ctx.notifyFormation(app.name);
+    const scaled = (await listFormation(ctx.db, app.id)).map((f) => `${f.type}@${f.quantity}:${f.size}`).join(" ");
+    background(console.error, `${app.name}: logging a scale`, () => appendApiEvent(ctx.redis, app.name, `Scaled to ${scaled}`, entry.actor));
     return formation.map((f) => formationShape(f, app));
   }
 

@@ -11,7 +11,9 @@ import {
   recordAudit,
   restartFormation,
 } from "../../db/index.ts";
+import { background } from "../../lib/background.ts";
 import { RESTART_CHANNEL, restartMessage } from "../../lib/channels.ts";
+import { appendApiEvent } from "../../logs/index.ts";
 import { invalidParams, notFound } from "../../lib/errors.ts";
 import { appOf, auditOf } from "../access.ts";
 import { type ApiContext, parseBody } from "../context.ts";
@@ -100,6 +102,7 @@ export function releaseRoutes(ctx: ApiContext): Router {
   router.delete("/apps/:app/dynos", async (req, res) => {
     const app = appOf(res);
     await restartFormation(ctx.db, app.id, undefined, auditOf(req, "dyno.restart", app, { dynos: "all" }));
+    background(console.error, `${app.name}: logging a restart`, () => appendApiEvent(ctx.redis, app.name, "Restart", req.user!.email));
     await ctx.notifyFormation(app.name);
     res.status(202).json({});
   });
@@ -123,9 +126,12 @@ export function releaseRoutes(ctx: ApiContext): Router {
     const app = appOf(res);
     const target = req.params.dyno ?? req.params.type!;
     const audit = auditOf(req, action, app, { dynos: target });
+    const what = action === "dyno.restart" ? "Restart" : "Stop";
+    const announce = () => background(console.error, `${app.name}: logging a ${what.toLowerCase()}`, () => appendApiEvent(ctx.redis, app.name, `${what} ${target}`, audit.actor));
     if ((await listFormation(ctx.db, app.id)).some((f) => f.type === target)) {
       await restartFormation(ctx.db, app.id, [target], audit);
       await ctx.notifyFormation(app.name);
+      announce();
       return void res.status(202).json({});
     }
     if (opts.typeOnly) throw notFound(`Couldn't find that formation: ${target}.`);
@@ -133,6 +139,7 @@ export function releaseRoutes(ctx: ApiContext): Router {
     // One dyno: nothing in the database changes, so the entry is the change's only trace.
     await recordAudit(ctx.db, audit);
     await ctx.redis.publish(RESTART_CHANNEL, restartMessage(app.name, target));
+    announce();
     res.status(202).json({});
   }
 
