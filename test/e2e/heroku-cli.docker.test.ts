@@ -1,8 +1,10 @@
 // The official `heroku` CLI (npm package `heroku`, v11) driving Ouro, as a Heroku user would point
 // it at Ouro: each command's printed output and what it changed on the platform.
+import { spawn } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { heroku, herokuRunning, removeHerokuHome } from "../support/heroku.ts";
+import { HEROKU_BIN, heroku, herokuEnv, herokuRunning, removeHerokuHome } from "../support/heroku.ts";
+import { started } from "../support/terminal.ts";
 import { api, checkout, eventually, git, ouro, pushChange, removeDir, uniqueName, viaHost, viaRouter } from "../support/platform.ts";
 
 const app = uniqueName("heroku");
@@ -183,6 +185,22 @@ describe("heroku's CLI on Ouro", () => {
 
     const three = heroku(["run", "-a", app, "--", "bash", "-c", "exit 3"]);
     expect(three.code, three.stdout + three.stderr).toBe(3);
+
+    // Interactive, under a terminal of 91×33: bash in the dyno with that size, and `exit 3` the CLI's status.
+    const session = started(
+      spawn("script", ["-qec", `stty cols 91 rows 33; exec ${HEROKU_BIN} run -a ${app} bash`, "/dev/null"], { env: { ...herokuEnv(), TERM: "xterm" } }),
+    );
+    try {
+      const type = (line: string) => session.child.stdin.write(`${line}\r`);
+      await session.saw(/up, run\.\d+/, 60_000);
+      type("stty size; echo in=$DYNO");
+      await session.saw(/^33 91\r?$/m);
+      await session.saw(/^in=run\.\d+\r?$/m);
+      type("exit 3");
+      expect(await session.exited).toBe(3);
+    } finally {
+      session.child.kill();
+    }
 
     // Without a terminal (heroku's CLI ends stdin with a Ctrl-D byte rather than closing it, so a
     // command that reads stdin to its end is not tried here: README, known limits).

@@ -6,7 +6,7 @@
 // or used secret, and presents the certificate the API names; a second user can neither start
 // nor find nor resize a dyno of the app. `run:detached --ttl 10s` shows when it expires, then is
 // stopped at its limit with a line saying so in the logs, its output in the logs too.
-import { type ChildProcessWithoutNullStreams, spawn } from "node:child_process";
+import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -16,29 +16,13 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadConfig, repoRoot } from "../../platform/lib/config.ts";
 import { type RunResource, RENDEZVOUS_ACK, exitStatusLine, newAttachSecret, parseAttachUrl } from "../../platform/lib/run-contract.ts";
 import { api, appWithCheckout, eventually, git, ouro } from "../support/platform.ts";
+import { started } from "../support/terminal.ts";
 
 const fixture = appWithCheckout("run", "cron-app");
 const OURO = join(repoRoot, "bin", "ouro");
 const rendezvousPort = loadConfig().rendezvousPort;
 
 /** A child process whose output (stdout and stderr together) the test reads as it comes. */
-function started(child: ChildProcessWithoutNullStreams) {
-  let output = "";
-  child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString("utf8")));
-  child.stderr.on("data", (chunk: Buffer) => (output += chunk.toString("utf8")));
-  const exited = new Promise<number | null>((resolve) => child.once("close", (code) => resolve(code)));
-  return {
-    child,
-    exited,
-    output: () => output,
-    /** Resolves once the output matches `pattern`. */
-    saw: (pattern: RegExp, timeoutMs = 20_000) =>
-      eventually(`${pattern} in the output`, async () => (pattern.test(output) ? true : undefined), timeoutMs).catch((error: Error) => {
-        throw new Error(`${error.message}; the output so far:\n${output}`);
-      }),
-  };
-}
-
 /** heroku's client without heroku: TLS to the rendezvous port, a secret, and what comes back. */
 function rendezvousClient(secret: string) {
   const socket = connect({ host: "127.0.0.1", port: rendezvousPort, rejectUnauthorized: false });

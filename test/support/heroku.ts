@@ -53,17 +53,17 @@ export interface HerokuResult {
   stderr: string;
 }
 
-const BIN = join(repoRoot, "node_modules", ".bin", "heroku");
+export const HEROKU_BIN = join(repoRoot, "node_modules", ".bin", "heroku");
 
 /** One `heroku` command, run to its end (at most a minute); stdin from `input` or nothing. */
 export function heroku(args: string[], opts: { key?: string; input?: string; cwd?: string } = {}): HerokuResult {
-  const result = spawnSync(BIN, args, { cwd: opts.cwd ?? herokuHome(), env: herokuEnv(opts.key), input: opts.input ?? "", encoding: "utf8", timeout: 60_000 });
+  const result = spawnSync(HEROKU_BIN, args, { cwd: opts.cwd ?? herokuHome(), env: herokuEnv(opts.key), input: opts.input ?? "", encoding: "utf8", timeout: 60_000 });
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
 /** A `heroku` command left running (`logs --tail`), its output gathered as it comes. */
 export function herokuRunning(args: string[], opts: { key?: string } = {}) {
-  const child = spawn(BIN, args, { cwd: herokuHome(), env: herokuEnv(opts.key), stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(HEROKU_BIN, args, { cwd: herokuHome(), env: herokuEnv(opts.key), stdio: ["ignore", "pipe", "pipe"] });
   const output = { stdout: "", stderr: "" };
   child.stdout.setEncoding("utf8").on("data", (chunk: string) => (output.stdout += chunk));
   child.stderr.setEncoding("utf8").on("data", (chunk: string) => (output.stderr += chunk));
