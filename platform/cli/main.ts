@@ -6,6 +6,7 @@ import type { CliContext, RegisterCommand } from "./command.ts";
 import { resolveConfig } from "./config.ts";
 import { describeError } from "./errors.ts";
 import { createPrinter } from "./printer.ts";
+import { useTopicHelp } from "./topics.ts";
 import { register as access } from "./commands/access/register.ts";
 import { register as addons } from "./commands/addons/register.ts";
 import { register as apps } from "./commands/apps/index.ts";
@@ -91,6 +92,7 @@ try {
     // Lets `run` hand everything after its command on, as heroku's does (`ouro run ls -la`).
     .enablePositionalOptions();
   for (const register of COMMANDS) register(program, ctx);
+  useTopicHelp(program);
   await program.parseAsync(process.argv);
 } catch (err) {
   fail(err);
