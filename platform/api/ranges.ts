@@ -25,12 +25,15 @@ export type RangeFields<T> = Record<string, (item: T) => string | number>;
 
 const badRange = (message: string) => new OuroError(400, "bad_request", `Range: ${message}`);
 
+// Long enough for any field's values; the pattern is never tried on more.
+const MAX_HEADER = 512;
 const RANGE = /^\s*([a-z_]+)\s*(?:(\]?)([^;]*?)\.\.([^;[]*?)(\[?))?\s*(?:;\s*(.*))?$/;
 
 /** The `Range` header, checked against the fields the list sorts by; undefined header: the default. */
 export function parseRange(header: string | undefined, fields: readonly string[]): ListRange {
   const fallback: ListRange = { field: fields[0]!, startExclusive: false, endExclusive: false, max: DEFAULT_MAX, order: "asc" };
   if (header === undefined || header.trim() === "") return fallback;
+  if (header.length > MAX_HEADER) throw badRange(`longer than ${MAX_HEADER} characters.`);
   const match = RANGE.exec(header);
   if (!match) throw badRange(`"${header}" is not of the form \`<field> [start]..[end][; max=N, order=asc|desc]\`.`);
   const [, field, openStart, start, end, openEnd, options] = match;

@@ -31,12 +31,23 @@ export class ApiClient {
     );
   }
 
-  async request<T>(method: Method, path: string, body?: unknown): Promise<T> {
+  /**
+   * A request; a list that comes in pages (206 with `Next-Range`) is read to its end, unless a
+   * `range` is given: then only the page it names.
+   */
+  async request<T>(method: Method, path: string, body?: unknown, range?: string, follow = range === undefined): Promise<T> {
     const response = await this.#fetch(this.#url(path), {
       method,
-      headers: body === undefined ? {} : { "Content-Type": "application/json" },
+      headers: { ...(body === undefined ? {} : { "Content-Type": "application/json" }), ...(range === undefined ? {} : { Range: range }) },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
+    const parsed = await this.#json<T>(response, method, path);
+    const next = response.headers.get("next-range");
+    if (!follow || method !== "GET" || next === null || !Array.isArray(parsed)) return parsed;
+    return [...parsed, ...(await this.request<unknown[]>(method, path, undefined, next, true))] as T;
+  }
+
+  async #json<T>(response: Response, method: Method, path: string): Promise<T> {
     const text = await this.#read(() => response.text());
     if (text === "") return null as T;
     try {
@@ -104,7 +115,9 @@ export class ApiClient {
   formation = (app: string) => this.request<Formation[]>("GET", `/apps/${enc(app)}/formation`);
   updateFormation = (app: string, updates: { type: string; quantity?: number; size?: string }[]) =>
     this.request<Formation[]>("PATCH", `/apps/${enc(app)}/formation`, { updates });
-  releases = (app: string) => this.request<Release[]>("GET", `/apps/${enc(app)}/releases`);
+  /** Every release, oldest first; or the newest N, newest first. */
+  releases = (app: string, newest?: number) =>
+    this.request<Release[]>("GET", `/apps/${enc(app)}/releases`, undefined, newest === undefined ? undefined : `version ..; max=${newest}, order=desc`);
   release = (app: string, idOrVersion: string) =>
     this.request<Release>("GET", `/apps/${enc(app)}/releases/${enc(idOrVersion)}`);
   /** A new release of an earlier one's slug and config. */

@@ -62,6 +62,7 @@ describe("Range", () => {
     ["id ..; order=sideways", /order must be asc or desc/],
     ["id ..; limit=3", /unknown option "limit=3"/],
     ["!!", /is not of the form/],
+    [`id ${".".repeat(600)}`, /longer than 512 characters/],
   ])("refuses %j with 400 saying what is wrong", (header, message) => {
     expect(() => parseRange(header, ["id", "name"])).toThrow(message);
     try {

@@ -13,7 +13,7 @@ describe("ouro help", () => {
       ["ps", "ouro ps:scale web=2 -a hello"],
       ["releases", "ouro releases:rollback v3 -a hello"],
       ["logs", "ouro logs --tail -a hello"],
-    ]) {
+    ] as const) {
       expect(help.stdout).toMatch(new RegExp(`^  ${topic} +\\S.*\\n +e\\.g\\. ${example.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}$`, "m"));
     }
     // A topic per command prefix, none twice, no command listed on its own.

@@ -6,6 +6,7 @@ import type { Server } from "node:http";
 import { fileURLToPath } from "node:url";
 import express from "express";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { sendList } from "../../platform/api/ranges.ts";
 
 const BIN = fileURLToPath(new URL("../../bin/ouro", import.meta.url));
 const KEY = `test-key-${Math.random().toString(36).slice(2)}`;
@@ -35,7 +36,8 @@ function platformApi() {
   });
   api.get("/apps/:app/releases", (req, res) => {
     if (req.params.app !== "hello") res.status(404).json({ id: "not_found", message: "Couldn't find that app." });
-    else res.json(RELEASES);
+    // Paged by the Range the CLI sends, with the API's own code.
+    else sendList(req, res, RELEASES, { version: (r) => r.version, id: (r) => r.id });
   });
   api.get("/apps/:app/releases/:version", (req, res) => {
     const found = RELEASES.find((r) => String(r.version) === req.params.version || r.id === req.params.version);

@@ -7,7 +7,7 @@ export const register: RegisterCommand = (program, ctx) => {
     .option("-n, --num <n>", "how many releases to show", positiveInteger, 15)
     .action(async (options: AppOptions & { num: number }) => {
       const app = await appOf(ctx, options);
-      const releases = (await ctx.api.releases(app)).slice(-options.num).reverse();
+      const releases = await ctx.api.releases(app, options.num);
       if (options.json) return ctx.print.json(releases);
       if (releases.length === 0) return ctx.print.line(`${app} has no releases.`);
       const current = releases.find((r) => r.current);
