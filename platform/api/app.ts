@@ -18,6 +18,7 @@ import { buildpackRoutes } from "./routes/buildpacks.ts";
 import { configRoutes } from "./routes/config-vars.ts";
 import { cronRoutes } from "./routes/cron.ts";
 import { domainRoutes } from "./routes/domains.ts";
+import { drainRoutes } from "./routes/drains.ts";
 import { dynoRoutes } from "./routes/dynos.ts";
 import { formationRoutes } from "./routes/formation.ts";
 import { internalBuildRoutes } from "./routes/internal-builds.ts";
@@ -78,6 +79,7 @@ export function createApi(deps: ApiDeps): express.Express {
   api.use(dynoRoutes(ctx));
   api.use(addonRoutes(ctx));
   api.use(logSessionRoutes(ctx));
+  api.use(drainRoutes(ctx));
   api.use(cronRoutes(ctx));
   api.use(domainRoutes(ctx));
   api.use(sniEndpointRoutes(ctx));

@@ -8,7 +8,8 @@ import { createBuildService, resumeReleasePhases } from "../builds/index.ts";
 import { background, exitOnUncaught, repeating, retrying } from "../lib/background.ts";
 import { BUILD_QUEUE, type BuildJob } from "../lib/build-contract.ts";
 import { FORMATION_CHANNEL } from "../lib/channels.ts";
-import { createPool, listApps, migrate } from "../db/index.ts";
+import { createPool, listApps, listDrains, migrate } from "../db/index.ts";
+import { createDrainForwarder } from "../logs/index.ts";
 import { resetApps } from "../router/index.ts";
 import { loadConfig, postgresUrl, redisUrl } from "../lib/config.ts";
 import { createApi } from "./app.ts";
@@ -57,6 +58,9 @@ queueEvents.on("failed", ({ jobId, failedReason }) =>
   background(log, `failing build ${jobId} that the builder gave up on`, () => builds.jobFailed(jobId, failedReason)),
 );
 const api = createApi({ config, db, redis, blobs, builds, notifyFormation, limits });
+// Every drained app's log lines, to its drains (platform/logs/drains.ts).
+const drains = createDrainForwarder({ redis, drains: () => listDrains(db), log });
+await retrying(() => drains.start(), { log, what: "starting the log drains" });
 
 // Dynos reach the API through the Docker bridge gateway; nothing else needs it.
 for (const host of ["127.0.0.1", config.bridgeHost]) {

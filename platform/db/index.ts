@@ -17,3 +17,4 @@ export * from "./locks.ts";
 export * from "./domains.ts";
 export * from "./sni-endpoints.ts";
 export * from "./routing.ts";
+export * from "./drains.ts";

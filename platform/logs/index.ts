@@ -5,6 +5,7 @@ import { cutLine } from "./lines.ts";
 
 export { MAX_LINE_BYTES, boundedLines, cutLine } from "./lines.ts";
 export { LOG_SESSION_TTL_MS, type LogSessionGrant, logSessionQuery, openLogSession } from "./session.ts";
+export { type Drain, createDrainForwarder, framed, syslogMessage } from "./drains.ts";
 
 export interface LogLine {
   at: Date;
@@ -13,7 +14,9 @@ export interface LogLine {
   line: string;
 }
 
-const MAX_LINES = 1500;
+/** The lines an app's log keeps: its window. */
+export const LOG_WINDOW = 1500;
+const MAX_LINES = LOG_WINDOW;
 /** A stream nobody wrote to for this long goes. */
 const KEEP_SECONDS = 7 * 24 * 3600;
 const key = (app: string) => `ouro:logs:${app}`;
@@ -93,6 +96,30 @@ function parseEntry([id, fields]: [string, string[]]): LogLine {
   const map: Record<string, string> = {};
   for (let i = 0; i + 1 < fields.length; i += 2) map[fields[i]!] = fields[i + 1]!;
   return { at: new Date(Number(id.split("-")[0])), source: map.source ?? "app", dyno: map.dyno ?? "", line: map.line ?? "" };
+}
+
+/** The id of an app's newest log line ("0-0" when it has none): where following it starts. */
+export async function lastLogId(redis: Redis, app: string): Promise<string> {
+  const newest = (await redis.xrevrange(key(app), "+", "-", "COUNT", 1)) as [string, string[]][];
+  return newest[0]?.[0] ?? "0-0";
+}
+
+/**
+ * The lines written after each app's cursor (its last id seen), waiting up to `blockMs` for one;
+ * at most `count` per app. `redis` must be a connection of its own: XREAD BLOCK holds it.
+ */
+export async function readAfter(redis: Redis, cursors: ReadonlyMap<string, string>, blockMs: number, count = 1000): Promise<{ app: string; id: string; line: LogLine }[]> {
+  if (cursors.size === 0) return [];
+  const apps = [...cursors.keys()];
+  const batch = (await redis.xread("COUNT", count, "BLOCK", blockMs, "STREAMS", ...apps.map(key), ...apps.map((app) => cursors.get(app)!))) as
+    | [string, [string, string[]][]][]
+    | null;
+  const read: { app: string; id: string; line: LogLine }[] = [];
+  for (const [stream, entries] of batch ?? []) {
+    const app = stream.slice(key("").length);
+    for (const entry of entries) read.push({ app, id: entry[0], line: parseEntry(entry) });
+  }
+  return read;
 }
 
 export interface LogQuery {
