@@ -58,7 +58,8 @@ export function createDrainForwarder(opts: DrainForwarderOptions) {
     let socket: Socket | undefined;
     let busy = false;
     let retryMs = 0;
-    let retryAt = 0;
+    /** Waiting out the delay before the next try (a timer clears it, not the clock: timers may fire a little early). */
+    let waiting = false;
     let closed = false;
 
     function push(message: string) {
@@ -72,9 +73,12 @@ export function createDrainForwarder(opts: DrainForwarderOptions) {
 
     function failed(why: string) {
       retryMs = Math.min(maxRetryMs, retryMs ? retryMs * 2 : 500);
-      retryAt = Date.now() + retryMs;
+      waiting = true;
       log(`log drain ${drain.token} of ${drain.app}: ${why}; trying again in ${retryMs} ms (${pending.length} lines waiting)`);
-      setTimeout(flush, retryMs).unref();
+      setTimeout(() => {
+        waiting = false;
+        flush();
+      }, retryMs).unref();
     }
 
     /** The lines dropped since the last send, said to the receiver as logplex says it. */
@@ -103,7 +107,7 @@ export function createDrainForwarder(opts: DrainForwarderOptions) {
     }
 
     function flush() {
-      if (busy || closed || pending.length === 0 || Date.now() < retryAt) return;
+      if (busy || closed || waiting || pending.length === 0) return;
       if (target.kind === "syslog") {
         const out = syslogSocket();
         // Lines wait in the buffer, not the socket's, until it is connected: a refused connection loses none.
