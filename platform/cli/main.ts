@@ -29,6 +29,7 @@ import { register as configSet } from "./commands/config/set.ts";
 import { register as configUnset } from "./commands/config/unset.ts";
 import { register as cron } from "./commands/cron/index.ts";
 import { register as domains } from "./commands/domains/register.ts";
+import { register as drains } from "./commands/drains/register.ts";
 import { register as gitRemote } from "./commands/git/remote.ts";
 import { register as logs } from "./commands/logs/index.ts";
 import { register as maintenance } from "./commands/maintenance/register.ts";
@@ -51,7 +52,7 @@ const COMMANDS: RegisterCommand[] = [
   ...buildpacks.commands,
   access, addons, apps, appsCreate, appsDestroy, appsInfo, appsTransfer, audit, authToken, authorizations, authorizationsCreate,
   authorizationsInfo, authorizationsRevoke, builds, certs, config, configGet, configSet, configUnset,
-  cron, domains, gitRemote, logs, maintenance, ps, psPlan, psRestart, psScale, psStop, psStrategy, psType, psWait, releases, releasesInfo, releasesRollback, run, systemUpgrade, users,
+  cron, domains, drains, gitRemote, logs, maintenance, ps, psPlan, psRestart, psScale, psStop, psStrategy, psType, psWait, releases, releasesInfo, releasesRollback, run, systemUpgrade, users,
 ];
 
 const debug = !["", "0", "false"].includes(process.env.OURO_DEBUG ?? "");

@@ -12,6 +12,7 @@ const TOPICS: Record<string, { about: string; example: string }> = {
   builds: { about: "an app's builds", example: "ouro builds -a hello" },
   buildpacks: { about: "the buildpacks an app builds with", example: "ouro buildpacks:set nodejs -a hello" },
   logs: { about: "an app's log: its dynos, the router, the platform", example: "ouro logs --tail -a hello" },
+  drains: { about: "where an app's log lines are forwarded", example: "ouro drains:add syslog+tls://logs.example.com:6514 -a hello" },
   run: { about: "one-off dynos, attached or detached", example: "ouro run bash -a hello" },
   addons: { about: "add-ons (postgres, redis)", example: "ouro addons:create postgres -a hello" },
   domains: { about: "custom domains", example: "ouro domains:add www.example.com -a hello" },

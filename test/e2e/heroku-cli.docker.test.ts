@@ -4,6 +4,7 @@ import { spawn } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { HEROKU_BIN, heroku, herokuEnv, herokuRunning, removeHerokuHome } from "../support/heroku.ts";
+import { syslogReceiver } from "../support/syslog.ts";
 import { started } from "../support/terminal.ts";
 import { api, checkout, eventually, git, ouro, pushChange, removeDir, uniqueName, viaHost, viaRouter } from "../support/platform.ts";
 
@@ -215,6 +216,36 @@ describe("heroku's CLI on Ouro", () => {
     await eventually("the detached dyno's output in the logs", async () =>
       heroku(["logs", "--dyno", dyno!, "-a", app]).stdout.includes(`app[${dyno}]: detached-marker`) ? true : undefined,
     );
+  }, 180_000);
+
+  it("drains: a syslog receiver on 127.0.0.1 gets every line a dyno prints; drains, drains:add, drains:remove", async () => {
+    const receiver = await syslogReceiver();
+    const url = `syslog://127.0.0.1:${receiver.port}`;
+    const lineOf = (message: string) => message.split(" - - ").slice(1).join(" - - ");
+    try {
+      expect(ok(["drains:add", url, "-a", app]).stdout).toContain(`Successfully added drain ${url}`);
+      expect(ok(["drains", "-a", app]).stdout).toMatch(new RegExp(`^${url.replaceAll(".", "\\.")} \\(d\\.[0-9a-f-]{36}\\)$`, "m"));
+      expect(ouro(["drains", "-a", app]).stdout).toContain(url);
+      // The API's forwarder picks a new drain up within seconds: until a router line comes through.
+      await eventually("the drain to be followed", async () => {
+        await viaRouter(app, "/drain-probe");
+        return receiver.messages().some((m) => m.includes('path="/drain-probe"')) ? true : undefined;
+      }, 30_000);
+
+      const run = ok(["run:detached", "-a", app, "--", "seq", "1", "1000"]);
+      const dyno = /done, (run\.\d+)/.exec(run.stderr)?.[1];
+      expect(dyno, run.stderr).toBeDefined();
+      const printed = await eventually("every line the dyno printed", async () => {
+        const lines = receiver.messages().filter((m) => m.includes(` app ${dyno} - - `)).map(lineOf);
+        return lines.length >= 1000 ? lines : undefined;
+      }, 60_000);
+      expect(printed).toEqual(Array.from({ length: 1000 }, (_, i) => String(i + 1)));
+
+      expect(ok(["drains:remove", url, "-a", app]).stdout).toContain(`Successfully removed drain ${url}`);
+      expect(ok(["drains", "-a", app]).stdout).not.toContain(url);
+    } finally {
+      await receiver.close();
+    }
   }, 180_000);
 
   it("domains, domains:add and domains:remove", async () => {

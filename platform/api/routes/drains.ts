@@ -4,13 +4,15 @@ import { Router } from "express";
 import { z } from "zod";
 import { type AppRow, type DrainRow, addDrain, getDrain, listDrains, removeDrain } from "../../db/index.ts";
 import { isDrainUrlError, parseDrainUrl } from "../../lib/drain-url.ts";
+import type { DrainResource } from "../../lib/drains-contract.ts";
 import { invalidParams } from "../../lib/errors.ts";
 import { appOf, auditOf } from "../access.ts";
 import { type ApiContext, parseBody } from "../context.ts";
 import { BY_CREATED_ID, sendList } from "../ranges.ts";
 
-export function drainShape(d: DrainRow, app: Pick<AppRow, "id" | "name">) {
-  return { id: d.id, url: d.url, token: d.token, addon: null, app: { id: app.id, name: app.name }, created_at: d.created_at, updated_at: d.created_at };
+export function drainShape(d: DrainRow, app: Pick<AppRow, "id" | "name">): DrainResource {
+  const at = d.created_at.toISOString();
+  return { id: d.id, url: d.url, token: d.token, addon: null, app: { id: app.id, name: app.name }, created_at: at, updated_at: at };
 }
 
 const NewDrain = z.object({ url: z.string().min(1) });

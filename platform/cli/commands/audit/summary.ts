@@ -57,6 +57,8 @@ const SUMMARIES: Record<string, (detail: Record<string, unknown>) => string> = {
   "authorization.create": (d) => words(text(d.id), inParens(texts(d.scope).join(","))),
   "authorization.revoke": only("id"),
   "domain.add": only("hostname"),
+  "drain.add": only("url"),
+  "drain.remove": only("url"),
   "domain.remove": only("hostname"),
   "domain.update": (d) => words(text(d.hostname), "→", text(d.sni_endpoint) ?? "(best match)"),
   "cert.add": (d) => words(text(d.name), inParens(texts(d.cert_domains).join(", "))),
