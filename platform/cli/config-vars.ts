@@ -16,7 +16,7 @@ export function parseAssignments(args: readonly string[]): Record<string, string
 
 export async function changeConfigVars(
   ctx: CliContext,
-  { app, changes, verb }: { app: string; changes: Record<string, string | null>; verb: "Setting" | "Unsetting" },
+  { app, changes, verb, wait = true }: { app: string; changes: Record<string, string | null>; verb: "Setting" | "Unsetting"; wait?: boolean },
 ): Promise<Record<string, string>> {
   const keys = Object.keys(changes).join(", ");
   const { vars } = await ctx.print.action(
@@ -26,10 +26,10 @@ export async function changeConfigVars(
       // Each change makes a release, which deploys like a push: wait until it is current (or
       // failed, the previous config still running) and name it the way heroku does ("done, v4").
       const made = await newestRelease(ctx, app);
-      const settled = made && (await awaitRelease(ctx, app, made));
-      return { vars, version: settled?.version };
+      const settled = made && wait ? await awaitRelease(ctx, app, made) : made;
+      return { vars, version: settled?.version, pending: settled?.status === "pending" };
     },
-    ({ version }) => (version === undefined ? "done" : `done, v${version}`),
+    ({ version, pending }) => (version === undefined ? "done" : `done, v${version}${pending ? " (deploying: ouro releases says how it ends)" : ""}`),
   );
   return vars;
 }

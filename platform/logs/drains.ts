@@ -25,6 +25,8 @@ export interface DrainForwarderOptions {
   log: Log;
   /** Lines a drain holds while its receiver is away; past it the oldest go (default 10,000). */
   bufferLines?: number;
+  /** Bytes it holds, likewise (default 4 MB): lines are up to 10 KB each. */
+  bufferBytes?: number;
   refreshMs?: number;
   /** Longest wait before a connection is tried again (default 30 s). */
   maxRetryMs?: number;
@@ -44,6 +46,7 @@ export const framed = (message: string) => `${Buffer.byteLength(message)} ${mess
 export function createDrainForwarder(opts: DrainForwarderOptions) {
   const { log } = opts;
   const bufferLines = opts.bufferLines ?? 10_000;
+  const bufferBytes = opts.bufferBytes ?? 4 * 1024 * 1024;
   const maxRetryMs = opts.maxRetryMs ?? 30_000;
   const senders = new Map<string, ReturnType<typeof sender>>();
   const cursors = new Map<string, string>();
@@ -54,6 +57,7 @@ export function createDrainForwarder(opts: DrainForwarderOptions) {
   /** One drain's buffer and connection. */
   function sender(drain: Drain, target: DrainTarget) {
     const pending: string[] = [];
+    let pendingBytes = 0;
     let dropped = 0;
     let socket: Socket | undefined;
     let busy = false;
@@ -62,10 +66,19 @@ export function createDrainForwarder(opts: DrainForwarderOptions) {
     let waiting = false;
     let closed = false;
 
+    /** The first `n` lines waiting, taken out. */
+    function take(n: number): string[] {
+      const taken = pending.splice(0, n);
+      for (const message of taken) pendingBytes -= Buffer.byteLength(message);
+      return taken;
+    }
+
     function push(message: string) {
       pending.push(message);
-      if (pending.length > bufferLines) {
-        pending.splice(0, pending.length - bufferLines);
+      pendingBytes += Buffer.byteLength(message);
+      // A receiver that is away (or never reads) holds no more than the bounds: the oldest go.
+      while (pending.length > 1 && (pending.length > bufferLines || pendingBytes > bufferBytes)) {
+        take(1);
         dropped += 1;
       }
       flush();
@@ -120,7 +133,7 @@ export function createDrainForwarder(opts: DrainForwarderOptions) {
           out.once("error", () => (busy = false));
           return;
         }
-        const batch = [...droppedNote(), ...pending.splice(0, pending.length)];
+        const batch = [...droppedNote(), ...take(pending.length)];
         // Written in order; a connection that fails after this loses what the kernel had not sent.
         const ok = out.write(batch.map(framed).join(""));
         retryMs = 0;
@@ -153,7 +166,7 @@ export function createDrainForwarder(opts: DrainForwarderOptions) {
           });
           await response.arrayBuffer().catch(() => undefined);
           if (!response.ok) throw new Error(`the receiver answered ${response.status}`);
-          pending.splice(0, batch.length);
+          take(batch.length);
           retryMs = 0;
         } catch (error) {
           failed((error as Error).message);

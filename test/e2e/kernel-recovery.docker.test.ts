@@ -78,7 +78,7 @@ describe("an app deleted while its release phase runs", () => {
 
   it("leaves the API answering, and the API log says why the release was not made", async () => {
     const pid = apiPid();
-    expect(ouro(["config:set", "SLOW=1", "-a", app.name]).code).toBe(0);
+    expect(ouro(["config:set", "SLOW=1", "--no-wait", "-a", app.name]).code).toBe(0);
     await releasePhaseRunning(app.name);
     expect(ouro(["apps:destroy", "-a", app.name, "--confirm", app.name]).code).toBe(0);
     await eventually("the API to log the release phase's end", async () =>
@@ -122,7 +122,7 @@ describe("the API killed with SIGKILL", () => {
   }, 120_000);
 
   it("settles a release phase it was waiting on: the next API watches it to its end", async () => {
-    expect(ouro(["config:set", "SLOW=1", "-a", app.name]).code).toBe(0);
+    expect(ouro(["config:set", "SLOW=1", "--no-wait", "-a", app.name]).code).toBe(0);
     await releasePhaseRunning(app.name);
     await killApi();
     endReleasePhase(app.name);

@@ -19,9 +19,9 @@ describe("log drains", () => {
   const forwarders: ReturnType<typeof createDrainForwarder>[] = [];
   const forwarderLog: string[] = [];
   /** A forwarder of the test's own, its drains what `drains` says. */
-  async function forwarder(bufferLines?: number) {
+  async function forwarder(bounds: { bufferLines?: number; bufferBytes?: number } = {}) {
     for (const earlier of forwarders.splice(0)) earlier.stop();
-    const made = createDrainForwarder({ redis, drains: async () => drains, log: (l) => forwarderLog.push(l), refreshMs: 100, bufferLines, maxRetryMs: 500 });
+    const made = createDrainForwarder({ redis, drains: async () => drains, log: (l) => forwarderLog.push(l), refreshMs: 100, ...bounds, maxRetryMs: 500 });
     forwarders.push(made);
     await made.start();
   }
@@ -70,7 +70,7 @@ describe("log drains", () => {
     const port = first.port;
     await first.close();
     drains = [{ id: "d2", app, url: `syslog://127.0.0.1:${port}`, token: "d.away" }];
-    await forwarder(100);
+    await forwarder({ bufferLines: 100 });
     await new Promise((resolve) => setTimeout(resolve, 300));
     const lines = Array.from({ length: 150 }, (_, i) => `while away ${i}`);
     await write(lines);
@@ -81,6 +81,29 @@ describe("log drains", () => {
       const got = back.messages().map(lineOf);
       expect(got[0]).toMatch(/^Error L10 \(output buffer overflow\): 50 messages dropped/);
       expect(got.slice(1)).toEqual(lines.slice(50));
+    } finally {
+      drains = [];
+      await back.close();
+    }
+  }, 60_000);
+
+  it("holds no more bytes than its bound while the receiver is away: a flood of long lines cannot grow the API", async () => {
+    const first = await syslogReceiver();
+    const port = first.port;
+    await first.close();
+    drains = [{ id: "d4", app, url: `syslog://127.0.0.1:${port}`, token: "d.bytes" }];
+    await forwarder({ bufferBytes: 20_000 });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const long = Array.from({ length: 10 }, (_, i) => `${i} ${"x".repeat(5_000)}`);
+    await write(long);
+    await eventually("the forwarder to find the receiver gone", async () => (forwarderLog.some((l) => l.includes("d.bytes") && l.includes("trying again")) ? true : undefined), 10_000);
+    const back = await syslogReceiver(port);
+    try {
+      // 5 KB and its header a line: three of them fit in 20,000 bytes.
+      await eventually("the lines kept", async () => (back.messages().length >= 4 ? true : undefined), 20_000).catch((e: Error) => told(e, () => `${back.messages().length} came`));
+      const got = back.messages().map(lineOf);
+      expect(got[0]).toMatch(/^Error L10 \(output buffer overflow\): 7 messages dropped/);
+      expect(got.slice(1)).toEqual(long.slice(7));
     } finally {
       drains = [];
       await back.close();
