@@ -88,13 +88,18 @@ describe("heroku's CLI on Ouro", () => {
     const up = ok(["ps:scale", "web=2", "-a", app]);
     expect(up.stderr).toMatch(/Scaling dynos\.\.\. done, now running web at 2:/);
     expect((await formation()).web).toBe(2);
+    // Each change seen through before the next: a dyno the manager is starting is in the live model
+    // (the dynos the API lists) only once it has been recorded.
+    const converged = () => {
+      const waited = ouro(["ps:wait", "-a", app]);
+      expect(waited.code, waited.stderr).toBe(0);
+    };
+    await eventually("two web dynos up", async () => ((await webDynoIds()).length === 2 ? true : undefined), 60_000);
+    converged();
     const down = ok(["ps:scale", "web-1", "-a", app]);
     expect(down.stderr).toMatch(/now running web at 1:/);
     expect((await formation()).web).toBe(1);
-
-    // Until live equals desired: the second web dyno may have been starting when it was scaled away.
-    const waited = ouro(["ps:wait", "-a", app]);
-    expect(waited.code, waited.stderr).toBe(0);
+    converged();
     const ps = ok(["ps", "-a", app]);
     expect(ps.stdout).toMatch(/^=== web \(.+\): node server\.js \(1\)$/m);
     expect(ps.stdout).toMatch(/^web\.1: up \d{4}\/\d\d\/\d\d \d\d:\d\d:\d\d \+0000/m);

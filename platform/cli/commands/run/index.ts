@@ -80,13 +80,30 @@ export const register: RegisterCommand = (program, ctx) => {
       const app = await appOf(ctx, options);
       const tty = options.tty && Boolean(process.stdin.isTTY);
       const dyno = await startRun(ctx, app, command, options, { tty });
-      // A lost resize leaves the old size: worth a note, not the session.
-      const resize = (size: TerminalSize) =>
+      // One resize at a time, the newest size last: two sent at once (`stty cols 120 rows 40` makes two
+      // SIGWINCHs) could arrive in either order and leave the dyno at the older size. A lost resize
+      // leaves the old size: worth a note, not the session.
+      let sending = false;
+      let newest: TerminalSize | undefined;
+      const sendNewest = (): void => {
+        const size = newest;
+        if (sending || !size) return;
+        newest = undefined;
+        sending = true;
         background((line) => ctx.print.note(`\r\n(${line})\r`), "resizing the dyno's terminal", () =>
           ctx.api
             .request("POST", `/apps/${enc(app)}/dynos/${enc(dyno.id)}/actions/resize`, size)
-            .catch((error: Error) => ctx.print.note(`\r\n(the dyno's terminal kept its size: ${error.message})\r`)),
+            .catch((error: Error) => ctx.print.note(`\r\n(the dyno's terminal kept its size: ${error.message})\r`))
+            .finally(() => {
+              sending = false;
+              sendNewest();
+            }),
         );
+      };
+      const resize = (size: TerminalSize) => {
+        newest = size;
+        sendNewest();
+      };
       await attachToDyno({
         url: dyno.attach_url,
         fingerprint: dyno.attach_fingerprint,
