@@ -65,49 +65,42 @@ describe("log drains", () => {
     }
   }, 60_000);
 
-  it("keeps lines while the receiver is away, drops the oldest past its buffer and says how many", async () => {
+  /**
+   * A drain whose receiver is away while `lines` are written, then back on the same port: what it
+   * gets once back, read when `expected` messages have come.
+   */
+  async function awayThenBack(token: string, bounds: { bufferLines?: number; bufferBytes?: number }, lines: string[], expected: number) {
     const first = await syslogReceiver();
     const port = first.port;
     await first.close();
-    drains = [{ id: "d2", app, url: `syslog://127.0.0.1:${port}`, token: "d.away" }];
-    await forwarder({ bufferLines: 100 });
+    drains = [{ id: token, app, url: `syslog://127.0.0.1:${port}`, token }];
+    await forwarder(bounds);
     await new Promise((resolve) => setTimeout(resolve, 300));
-    const lines = Array.from({ length: 150 }, (_, i) => `while away ${i}`);
     await write(lines);
-    await eventually("the forwarder to find the receiver gone", async () => (forwarderLog.some((l) => l.includes("d.away") && l.includes("trying again")) ? true : undefined), 10_000);
+    await eventually("the forwarder to find the receiver gone", async () => (forwarderLog.some((l) => l.includes(token) && l.includes("trying again")) ? true : undefined), 10_000);
     const back = await syslogReceiver(port);
     try {
-      await eventually("the buffered lines", async () => (back.messages().length >= 101 ? true : undefined), 20_000).catch((e: Error) => told(e, () => `${back.messages().length} came`));
-      const got = back.messages().map(lineOf);
-      expect(got[0]).toMatch(/^Error L10 \(output buffer overflow\): 50 messages dropped/);
-      expect(got.slice(1)).toEqual(lines.slice(50));
+      await eventually("the kept lines", async () => (back.messages().length >= expected ? true : undefined), 20_000).catch((e: Error) => told(e, () => `${back.messages().length} came`));
+      return back.messages().map(lineOf);
     } finally {
       drains = [];
       await back.close();
     }
+  }
+
+  it("keeps lines while the receiver is away, drops the oldest past its buffer and says how many", async () => {
+    const lines = Array.from({ length: 150 }, (_, i) => `while away ${i}`);
+    const got = await awayThenBack("d.away", { bufferLines: 100 }, lines, 101);
+    expect(got[0]).toMatch(/^Error L10 \(output buffer overflow\): 50 messages dropped/);
+    expect(got.slice(1)).toEqual(lines.slice(50));
   }, 60_000);
 
   it("holds no more bytes than its bound while the receiver is away: a flood of long lines cannot grow the API", async () => {
-    const first = await syslogReceiver();
-    const port = first.port;
-    await first.close();
-    drains = [{ id: "d4", app, url: `syslog://127.0.0.1:${port}`, token: "d.bytes" }];
-    await forwarder({ bufferBytes: 20_000 });
-    await new Promise((resolve) => setTimeout(resolve, 300));
     const long = Array.from({ length: 10 }, (_, i) => `${i} ${"x".repeat(5_000)}`);
-    await write(long);
-    await eventually("the forwarder to find the receiver gone", async () => (forwarderLog.some((l) => l.includes("d.bytes") && l.includes("trying again")) ? true : undefined), 10_000);
-    const back = await syslogReceiver(port);
-    try {
-      // 5 KB and its header a line: three of them fit in 20,000 bytes.
-      await eventually("the lines kept", async () => (back.messages().length >= 4 ? true : undefined), 20_000).catch((e: Error) => told(e, () => `${back.messages().length} came`));
-      const got = back.messages().map(lineOf);
-      expect(got[0]).toMatch(/^Error L10 \(output buffer overflow\): 7 messages dropped/);
-      expect(got.slice(1)).toEqual(long.slice(7));
-    } finally {
-      drains = [];
-      await back.close();
-    }
+    // 5 KB and its header a line: three of them fit in 20,000 bytes.
+    const got = await awayThenBack("d.bytes", { bufferBytes: 20_000 }, long, 4);
+    expect(got[0]).toMatch(/^Error L10 \(output buffer overflow\): 7 messages dropped/);
+    expect(got.slice(1)).toEqual(long.slice(7));
   }, 60_000);
 
   it("posts batches in logplex's framing to an HTTP receiver, with its headers", async () => {
