@@ -8,6 +8,7 @@ import type { ApiContext, ApiDeps } from "./context.ts";
 import { refuseNulBytes } from "./edge.ts";
 import { resolveLimits } from "./limits.ts";
 import { platformProtocol } from "./protocol.ts";
+import { rateLimit } from "./rate-limit.ts";
 import { createRoutingPublisher } from "./routing.ts";
 import { addonRoutes } from "./routes/addons.ts";
 import { appRoutes } from "./routes/apps.ts";
@@ -63,6 +64,7 @@ export function createApi(deps: ApiDeps): express.Express {
   api.use(hookRoutes(ctx));
 
   api.use(requireUser(ctx.db));
+  api.use(rateLimit({ redis: ctx.redis, requestsPerHour: ctx.limits.requestsPerHour, clock: ctx.clock }));
   // An app the caller may not reach is 404 on every route that names it, git's included.
   api.use(["/apps/:app", "/:app.git"], appAccess(ctx.db));
   api.use(gitRoutes(ctx));

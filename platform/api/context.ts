@@ -6,7 +6,7 @@ import type { Config } from "../lib/config.ts";
 import type { Db } from "../db/index.ts";
 import { invalidParams } from "../lib/errors.ts";
 import type { z } from "zod";
-import type { DynoLimits } from "./limits.ts";
+import type { ApiLimits } from "./limits.ts";
 import type { RoutingPublisher } from "./routing.ts";
 
 /** What the API is made from; made once by api/main.ts (or by a test). */
@@ -17,8 +17,8 @@ export interface ApiDeps {
   blobs: BlobStore;
   builds: BuildService;
   notifyFormation: (app: string) => Promise<void>;
-  /** Quotas and the host's memory; defaults (limits.ts) for what is left out. */
-  limits?: Partial<DynoLimits>;
+  /** Quotas, the host's memory and the request rate; defaults (limits.ts) for what is left out. */
+  limits?: Partial<ApiLimits>;
   /** The time as the API sees it (log session expiry); a test hands in one it can move on. */
   clock?: () => Date;
   /**
@@ -32,7 +32,7 @@ export interface ApiDeps {
 export interface ApiContext extends Omit<ApiDeps, "limits"> {
   addons: AddonService;
   routing: RoutingPublisher;
-  limits: DynoLimits;
+  limits: ApiLimits;
 }
 
 export function parseBody<T>(schema: z.ZodType<T>, body: unknown): T {
