@@ -15,6 +15,7 @@ import { appRoutes } from "./routes/apps.ts";
 import { auditRoutes } from "./routes/audit.ts";
 import { authorizationRoutes } from "./routes/authorizations.ts";
 import { collaboratorRoutes } from "./routes/collaborators.ts";
+import { buildOutputRoutes, buildRoutes } from "./routes/builds.ts";
 import { buildpackRoutes } from "./routes/buildpacks.ts";
 import { configRoutes } from "./routes/config-vars.ts";
 import { cronRoutes } from "./routes/cron.ts";
@@ -60,6 +61,7 @@ export function createApi(deps: ApiDeps): express.Express {
   api.get("/healthz", (_req, res) => void res.json({ ok: true }));
   // Routes whose credential is a scoped token, not a user's key.
   api.use(logStreamRoutes(ctx));
+  api.use(buildOutputRoutes(ctx));
   api.use(internalBuildRoutes(ctx));
   api.use(hookRoutes(ctx));
 
@@ -78,6 +80,7 @@ export function createApi(deps: ApiDeps): express.Express {
   api.use(buildpackRoutes(ctx));
   api.use(formationRoutes(ctx));
   api.use(releaseRoutes(ctx));
+  api.use(buildRoutes(ctx));
   api.use(dynoRoutes(ctx));
   api.use(addonRoutes(ctx));
   api.use(logSessionRoutes(ctx));

@@ -71,7 +71,8 @@ export function releaseShape(r: ReleaseRow, app: AppRow) {
   };
 }
 
-export function buildShape(b: BuildRow, app: AppRow, config: Config) {
+/** `outputStreamUrl`: the build's output URL made for the user reading it (builds/output-url.ts). */
+export function buildShape(b: BuildRow, app: AppRow, outputStreamUrl: string) {
   return {
     id: b.id,
     app: { id: app.id },
@@ -79,7 +80,7 @@ export function buildShape(b: BuildRow, app: AppRow, config: Config) {
     source_blob: { checksum: b.source_checksum, url: null, version: b.source_version },
     slug: b.slug_id ? { id: b.slug_id } : null,
     release: b.release_id ? { id: b.release_id } : null,
-    output_stream_url: `http://127.0.0.1:${config.apiPort}/apps/${app.name}/builds/${b.id}/output`,
+    output_stream_url: outputStreamUrl,
     failure_message: b.failure_message,
     stack: STACK.name,
     buildpacks: null,

@@ -1,5 +1,6 @@
 // A build's event stream in Redis: output lines while it runs, then one `done`
-// entry. The git hook follows it to show the build to the pusher.
+// entry, kept a day. The git hook follows it to show the build to the pusher, and the build's
+// output_stream_url to anyone who reads the build.
 import type { Redis } from "ioredis";
 
 export type BuildEvent = { type: "line"; text: string } | { type: "done"; ok: boolean; message: string };
@@ -11,23 +12,40 @@ export async function emitBuildEvent(redis: Redis, buildId: string, event: Build
   await redis.multi().xadd(key(buildId), "*", "event", JSON.stringify(event)).expire(key(buildId), KEEP_SECONDS).exec();
 }
 
-/** Sends every event from the start until `done`; `redis` must be a connection of its own. */
+/** Whether the build's events are still kept (a day after it started). */
+export async function buildEventsKept(redis: Redis, buildId: string): Promise<boolean> {
+  return (await redis.exists(key(buildId))) === 1;
+}
+
+const ENTRY_ID = /^\d+-\d+$/;
+
+/**
+ * Sends every event (with its entry id) from the start, or after entry `after`, until `done`;
+ * `redis` must be a connection of its own. `ended`, asked whenever 5 s pass without an event,
+ * ends the wait for a build that ended without a `done` (its API died between the two).
+ */
 export async function followBuildEvents(
   redis: Redis,
   buildId: string,
-  emit: (event: BuildEvent) => void,
+  emit: (event: BuildEvent, id: string) => void,
   signal: AbortSignal,
+  opts: { after?: string; ended?: () => Promise<boolean> } = {},
 ): Promise<void> {
-  let last = "0-0";
+  let last = opts.after && ENTRY_ID.test(opts.after) ? opts.after : "0-0";
+  type Batch = [string, [string, string[]][]][] | null;
+  const read = async (block: boolean) =>
+    ((block ? await redis.xread("BLOCK", 5000, "STREAMS", key(buildId), last) : await redis.xread("STREAMS", key(buildId), last)) as Batch)?.[0]?.[1] ?? [];
   while (!signal.aborted) {
-    const batch = (await redis.xread("BLOCK", 5000, "STREAMS", key(buildId), last)) as
-      | [string, [string, string[]][]][]
-      | null;
-    for (const [id, fields] of batch?.[0]?.[1] ?? []) {
+    let entries = await read(true);
+    // Ended: whatever was written meanwhile (the last lines as the build ended) is read once more.
+    const ended = entries.length === 0 && opts.ended !== undefined && (await opts.ended());
+    if (ended) entries = await read(false);
+    for (const [id, fields] of entries) {
       last = id;
       const event = JSON.parse(fields[1] ?? "{}") as BuildEvent;
-      emit(event);
+      emit(event, id);
       if (event.type === "done") return;
     }
+    if (ended) return;
   }
 }

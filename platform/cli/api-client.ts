@@ -59,7 +59,7 @@ export class ApiClient {
     }
   }
 
-  /** Streams a text body (a log session's logplex_url) as a Node stream. */
+  /** Streams a text body (a log session's logplex_url, a build's output_stream_url) as a Node stream. */
   async stream(url: string): Promise<Readable> {
     const target = this.#url(url);
     const response = await this.#fetch(target, { method: "GET" });
@@ -123,6 +123,7 @@ export class ApiClient {
   /** A new release of an earlier one's slug and config. */
   rollback = (app: string, releaseId: string) => this.request<Release>("POST", `/apps/${enc(app)}/releases`, { release: releaseId });
   builds = (app: string) => this.request<Build[]>("GET", `/apps/${enc(app)}/builds`);
+  build = (app: string, id: string) => this.request<Build>("GET", `/apps/${enc(app)}/builds/${enc(id)}`);
   dynos = (app: string) => this.request<Dyno[]>("GET", `/apps/${enc(app)}/dynos`);
   /** Every dyno, or a process type's (`web`) or one dyno's (`web.1`). */
   restartDynos = (app: string, dyno?: string) =>

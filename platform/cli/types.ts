@@ -54,10 +54,11 @@ export interface Build {
   id: string;
   app: { id: string };
   status: "pending" | "succeeded" | "failed";
-  source_blob: { version: string | null };
+  source_blob: { checksum: string | null; url: string | null; version: string | null };
   slug: { id: string } | null;
   release: { id: string } | null;
   output_stream_url: string;
+  failure_message: string | null;
   stack: string;
   user: { id: string; email: string };
   created_at: string;

@@ -45,7 +45,9 @@ export function hookRoutes(ctx: ApiContext): Router {
     const abort = new AbortController();
     res.on("close", () => abort.abort());
     try {
-      await followBuildEvents(reader, build.id, (event) => res.write(`${JSON.stringify(event)}\n`), abort.signal);
+      await followBuildEvents(reader, build.id, (event) => res.write(`${JSON.stringify(event)}\n`), abort.signal, {
+        ended: async () => (await getBuild(ctx.db, build.id)).status !== "pending",
+      });
     } finally {
       reader.disconnect();
       res.end();

@@ -26,7 +26,21 @@ export const buildScope = (buildId: string) => `build:${buildId}`;
 export const BUILDER_SCOPE = "builder";
 
 /**
- * A log session URL's credential: the session, and its query as signed (app id, expiry, lines…).
- * platform/logs/session.ts makes and reads that query.
+ * A URL that is its own credential (a log session, a build's output, an uploaded source): what it
+ * grants (`scope`: what it names, e.g. `logs:<session id>`) and its query (who, until when, what
+ * else) signed together, so no part can be changed or moved to another URL.
  */
-export const logSessionScope = (sessionId: string, signedQuery: string) => `logs:${sessionId}:${signedQuery}`;
+export function signQuery(secret: string, scope: string, params: URLSearchParams): URLSearchParams {
+  const signed = new URLSearchParams(params);
+  signed.delete("token");
+  signed.set("token", scopedToken(secret, `${scope}:${signed.toString()}`));
+  return signed;
+}
+
+/** The query of a URL signed by signQuery for `scope`, without its token; undefined if it was not. */
+export function verifiedQuery(secret: string, scope: string, query: string): URLSearchParams | undefined {
+  const params = new URLSearchParams(query);
+  const token = params.get("token") ?? undefined;
+  params.delete("token");
+  return verifyScopedToken(secret, `${scope}:${params.toString()}`, token) ? params : undefined;
+}

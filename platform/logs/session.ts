@@ -3,7 +3,7 @@
 // streams it agree on its form; pure, so its rules are table-tested without a server.
 import { forbidden, unauthorized } from "../lib/errors.ts";
 import { isUuid } from "../lib/ids.ts";
-import { logSessionScope, scopedToken, verifyScopedToken } from "../lib/tokens.ts";
+import { signQuery, verifiedQuery } from "../lib/tokens.ts";
 import type { LogQuery } from "./index.ts";
 
 /** As on Heroku, a log session URL is short-lived: this long to open it after it was made. */
@@ -32,18 +32,13 @@ export function logSessionQuery(secret: string, grant: LogSessionGrant): URLSear
   });
   if (grant.query.dyno) params.set("dyno", grant.query.dyno);
   if (grant.query.source) params.set("source", grant.query.source);
-  params.set("token", scopedToken(secret, logSessionScope(grant.sessionId, params.toString())));
-  return params;
+  return signQuery(secret, `logs:${grant.sessionId}`, params);
 }
 
 /** The grant of a session URL's query; refuses one altered (401) or past its expiry at `now` (403). */
 export function openLogSession(secret: string, sessionId: string, query: string, now: Date): LogSessionGrant {
-  const params = new URLSearchParams(query);
-  const token = params.get("token") ?? undefined;
-  params.delete("token");
-  if (!verifyScopedToken(secret, logSessionScope(sessionId, params.toString()), token)) {
-    throw unauthorized(NOT_VALID);
-  }
+  const params = verifiedQuery(secret, `logs:${sessionId}`, query);
+  if (!params) throw unauthorized(NOT_VALID);
   // Signed by us, so well-formed; checked anyway so a bug elsewhere cannot turn into a name lookup.
   const appId = params.get("app_id") ?? "";
   const userId = params.get("user_id") ?? "";

@@ -1,10 +1,8 @@
 import { type Request, type Response, Router } from "express";
 import { z } from "zod";
 import {
-  getBuild,
   getRelease,
   getSlug,
-  listBuilds,
   listDynos,
   listFormation,
   listReleases,
@@ -17,8 +15,8 @@ import { appendApiEvent } from "../../logs/index.ts";
 import { invalidParams, notFound } from "../../lib/errors.ts";
 import { appOf, auditOf } from "../access.ts";
 import { type ApiContext, parseBody } from "../context.ts";
-import { buildShape, eligibleForRollback, releaseShape, slugShape } from "../shapes.ts";
-import { BY_CREATED_ID, sendList } from "../ranges.ts";
+import { eligibleForRollback, releaseShape, slugShape } from "../shapes.ts";
+import { sendList } from "../ranges.ts";
 
 const CreateRelease = z
   .object({
@@ -28,7 +26,7 @@ const CreateRelease = z
   })
   .refine((b) => (b.release === undefined) !== (b.slug === undefined), "give either release (to roll back to) or slug");
 
-/** Releases, builds, slugs, and restarting and stopping dynos (the rest of /dynos: dynos.ts). */
+/** Releases, slugs, and restarting and stopping dynos (the rest of /dynos: dynos.ts; builds: builds.ts). */
 export function releaseRoutes(ctx: ApiContext): Router {
   const router = Router();
 
@@ -78,18 +76,6 @@ export function releaseRoutes(ctx: ApiContext): Router {
       audit: auditOf(req, "release.create", app, { slug: slug.id }),
     });
     res.status(201).json(releaseShape(release, app));
-  });
-
-  router.get("/apps/:app/builds", async (req, res) => {
-    const app = appOf(res);
-    sendList(req, res, (await listBuilds(ctx.db, app.id)).map((b) => buildShape(b, app, ctx.config)), BY_CREATED_ID);
-  });
-
-  router.get("/apps/:app/builds/:build", async (req, res) => {
-    const app = appOf(res);
-    const build = await getBuild(ctx.db, req.params.build);
-    if (build.app_id !== app.id) throw notFound(`Couldn't find that build: ${req.params.build}.`);
-    res.json(buildShape(build, app, ctx.config));
   });
 
   router.get("/apps/:app/slugs/:slug", async (req, res) => {

@@ -1,0 +1,135 @@
+// A build's output_stream_url through the real API (in-process, throwaway database, the
+// platform's Redis), with build events written as the build service writes them: the URL streams
+// the output from its first line to the build's end, plain or as Server-Sent Events (resumed with
+// Last-Event-ID); it is refused altered, past its hour, to a user who lost the app, and once the
+// output is no longer kept.
+import type { AddressInfo } from "node:net";
+import type { Server } from "node:http";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createApi } from "../../platform/api/index.ts";
+import { emitBuildEvent } from "../../platform/builds/index.ts";
+import { type AppRow, type BuildRow, addCollaborator, createApiKey, createBuild, ensureUser, finishBuild, removeCollaborator } from "../../platform/db/index.ts";
+import { type InProcessApi, inProcessApi } from "../support/api.ts";
+import { jsonRequest, uniqueName } from "../support/platform.ts";
+
+describe("a build's output_stream_url", () => {
+  let api: InProcessApi;
+  let server: Server;
+  let url = "";
+  let app: AppRow;
+  let now = new Date();
+  const redisKeys: string[] = [];
+
+  async function newBuild(): Promise<BuildRow> {
+    const build = await createBuild(api.db, { appId: app.id, userId: api.user.id, sourceChecksum: "SHA256:" + "0".repeat(64), sourceVersion: null });
+    redisKeys.push(`ouro:build:${build.id}`);
+    return build;
+  }
+  async function outputUrl(build: BuildRow, key = api.key): Promise<string> {
+    const read = await jsonRequest<{ output_stream_url: string }>({ base: url, key }, "GET", `/apps/${app.name}/builds/${build.id}`);
+    expect(read.status).toBe(200);
+    return read.body.output_stream_url;
+  }
+  const line = (build: BuildRow, text: string) => emitBuildEvent(api.deps.redis, build.id, { type: "line", text });
+
+  beforeAll(async () => {
+    api = await inProcessApi({ prefix: "ouro_build_output_test" });
+    server = createApi({ ...api.deps, clock: () => now }).listen(0, "127.0.0.1");
+    await new Promise((resolve) => server.once("listening", resolve));
+    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    app = await api.createApp(uniqueName("output"));
+  });
+  afterAll(async () => {
+    server?.closeAllConnections();
+    await new Promise((resolve) => server?.close(resolve));
+    if (redisKeys.length > 0) await api?.deps.redis.del(...redisKeys);
+    await api?.close();
+  });
+
+  it("streams a finished build's output whole, each line once, and ends", async () => {
+    const build = await newBuild();
+    await line(build, "-----> Building on the Heroku-24 stack");
+    await line(build, "-----> Node.js app detected\n       Using npm 10");
+    await line(build, "-----> Released v1");
+    await emitBuildEvent(api.deps.redis, build.id, { type: "done", ok: true, message: "" });
+    await finishBuild(api.db, build.id, { status: "failed", message: "(the outcome is not the stream's)" });
+
+    const stream = await outputUrl(build);
+    // The port the platform's API listens on, for a client on the host; the test's server is another.
+    expect(stream).toMatch(new RegExp(`^http://127\\.0\\.0\\.1:\\d+/build-outputs/${build.id}\\?user_id=${api.user.id}&expires=\\d+&token=[0-9a-f]{64}$`));
+    const res = await fetch(stream.replace(/^http:\/\/127\.0\.0\.1:\d+/, url));
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-type")).toBe("text/plain; charset=utf-8");
+    expect(await res.text()).toBe("-----> Building on the Heroku-24 stack\n-----> Node.js app detected\n       Using npm 10\n-----> Released v1\n");
+  });
+
+  it("follows a running build: lines written after it was opened arrive, and it ends with the build", async () => {
+    const build = await newBuild();
+    await line(build, "-----> first");
+    const res = await fetch((await outputUrl(build)).replace(/^http:\/\/127\.0\.0\.1:\d+/, url));
+    const reader = res.body!.getReader();
+    const decoder = new TextDecoder();
+    let text = "";
+    const until = async (wanted: string) => {
+      while (!text.includes(wanted)) {
+        const { value, done } = await reader.read();
+        if (done) throw new Error(`the stream ended before ${JSON.stringify(wanted)}: ${JSON.stringify(text)}`);
+        text += decoder.decode(value, { stream: true });
+      }
+    };
+    await until("-----> first\n");
+    await line(build, "-----> second");
+    await until("-----> second\n");
+    await line(build, " !     it broke");
+    await emitBuildEvent(api.deps.redis, build.id, { type: "done", ok: false, message: "it broke" });
+    await until(" !     it broke\n");
+    expect((await reader.read()).done).toBe(true);
+    expect(text).toBe("-----> first\n-----> second\n !     it broke\n");
+  });
+
+  it("answers Server-Sent Events with entry ids, and resumes after Last-Event-ID", async () => {
+    const build = await newBuild();
+    for (const text of ["one", "two\nthree", "four"]) await line(build, text);
+    await emitBuildEvent(api.deps.redis, build.id, { type: "done", ok: true, message: "" });
+    const stream = (await outputUrl(build)).replace(/^http:\/\/127\.0\.0\.1:\d+/, url);
+    const whole = await fetch(stream, { headers: { Accept: "text/event-stream" } });
+    expect(whole.headers.get("content-type")).toBe("text/event-stream; charset=utf-8");
+    const events = (await whole.text()).split("\n\n").filter(Boolean);
+    expect(events.map((e) => e.replace(/^id: \d+-\d+\n/, ""))).toEqual(["data: one", "data: two\ndata: three", "data: four"]);
+    const secondId = /^id: (\d+-\d+)/.exec(events[1]!)![1]!;
+    const resumed = await fetch(stream, { headers: { Accept: "text/event-stream", "Last-Event-ID": secondId } });
+    expect((await resumed.text()).replace(/id: \d+-\d+\n/g, "")).toBe("data: four\n\n");
+  });
+
+  it("refuses a URL altered or made for another build (401), past its hour (403), to a user who lost the app (404), and gone output (410)", async () => {
+    const build = await newBuild();
+    await line(build, "kept");
+    await emitBuildEvent(api.deps.redis, build.id, { type: "done", ok: true, message: "" });
+    await finishBuild(api.db, build.id, { status: "failed", message: "x" });
+    const other = await newBuild();
+    const stream = (await outputUrl(build)).replace(/^http:\/\/127\.0\.0\.1:\d+/, url);
+    const status = async (target: string) => (await fetch(target)).status;
+
+    expect(await status(stream.replace(/user_id=[^&]+/, `user_id=${(await ensureUser(api.db, "output-other@example.com")).id}`))).toBe(401);
+    expect(await status(stream.replace(/expires=(\d+)/, (_, e: string) => `expires=${Number(e) + 3_600_000}`))).toBe(401);
+    expect(await status(stream.replace(build.id, other.id))).toBe(401);
+    const saved = now;
+    now = new Date(now.getTime() + 3_600_000);
+    expect(await status(stream)).toBe(403);
+    now = saved;
+
+    // A collaborator's URL works while they are one.
+    const collaborator = await ensureUser(api.db, "output-collaborator@example.com");
+    await addCollaborator(api.db, app, collaborator);
+    const theirs = (await outputUrl(build, await createApiKey(api.db, collaborator.id))).replace(/^http:\/\/127\.0\.0\.1:\d+/, url);
+    expect(await status(theirs)).toBe(200);
+    await removeCollaborator(api.db, app, collaborator);
+    const refused = await fetch(theirs);
+    expect([refused.status, ((await refused.json()) as { message: string }).message]).toEqual([404, "This build output URL's user can no longer read this app."]);
+
+    await api.deps.redis.del(`ouro:build:${build.id}`);
+    const gone = await fetch(stream);
+    expect(gone.status).toBe(410);
+    expect(((await gone.json()) as { message: string }).message).toMatch(/^This build's output is no longer kept \(Ouro keeps it a day\)/);
+  });
+});
