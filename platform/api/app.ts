@@ -15,7 +15,7 @@ import { appRoutes } from "./routes/apps.ts";
 import { auditRoutes } from "./routes/audit.ts";
 import { authorizationRoutes } from "./routes/authorizations.ts";
 import { collaboratorRoutes } from "./routes/collaborators.ts";
-import { buildOutputRoutes, buildRoutes } from "./routes/builds.ts";
+import { buildRoutes, buildUrlRoutes } from "./routes/builds.ts";
 import { buildpackRoutes } from "./routes/buildpacks.ts";
 import { configRoutes } from "./routes/config-vars.ts";
 import { cronRoutes } from "./routes/cron.ts";
@@ -61,7 +61,7 @@ export function createApi(deps: ApiDeps): express.Express {
   api.get("/healthz", (_req, res) => void res.json({ ok: true }));
   // Routes whose credential is a scoped token, not a user's key.
   api.use(logStreamRoutes(ctx));
-  api.use(buildOutputRoutes(ctx));
+  api.use(buildUrlRoutes(ctx));
   api.use(internalBuildRoutes(ctx));
   api.use(hookRoutes(ctx));
 

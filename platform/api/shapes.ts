@@ -77,7 +77,8 @@ export function buildShape(b: BuildRow, app: AppRow, outputStreamUrl: string) {
     id: b.id,
     app: { id: app.id },
     status: b.status,
-    source_blob: { checksum: b.source_checksum, url: null, version: b.source_version },
+    // The checksum of the tree the build read (a push's `git archive`, an upload as unpacked).
+    source_blob: { checksum: b.source_checksum, url: b.source_url, version: b.source_version },
     slug: b.slug_id ? { id: b.slug_id } : null,
     release: b.release_id ? { id: b.release_id } : null,
     output_stream_url: outputStreamUrl,

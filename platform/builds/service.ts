@@ -189,13 +189,21 @@ export function createBuildService(deps: BuildServiceDeps) {
 
   return {
     /** A push's build; the push's audit entry is written with the build's row. */
-    async start(opts: { app: AppRow; userId: string | null; source: Readable; version: string | null; audit?: AuditEntry }) {
-      const source = await blobs.put(opts.source);
+    /** A build of a pushed tree, or of one already stored (an uploaded source's, with the URL it was named by). */
+    async start(opts: {
+      app: AppRow;
+      userId: string | null;
+      source: Readable | { checksum: string; url: string };
+      version: string | null;
+      audit?: AuditEntry;
+    }) {
+      const source = "checksum" in opts.source ? opts.source : await blobs.put(opts.source);
       const build = await createBuild(db, {
         appId: opts.app.id,
         userId: opts.userId,
         sourceChecksum: source.checksum,
         sourceVersion: opts.version,
+        sourceUrl: "url" in source ? source.url : undefined,
         deadline: new Date(Date.now() + buildTimeoutMs),
         audit: opts.audit,
       });

@@ -1,4 +1,5 @@
 // A small Platform API client over fetch: JSON in, JSON out, API errors as ApiError.
+import { createReadStream, statSync } from "node:fs";
 import { PassThrough, Readable } from "node:stream";
 import { ApiError, ApiUnreachableError, CliError } from "./errors.ts";
 import type { FormationPlanResource } from "../lib/plan-contract.ts";
@@ -92,14 +93,21 @@ export class ApiClient {
     }
   }
 
-  async #fetch(url: URL, init: { method: Method; headers?: Record<string, string>; body?: string }) {
+  /** Uploads a file to a URL that is its own credential (a source's put_url), streamed. */
+  async upload(url: string, file: string): Promise<void> {
+    const body = Readable.toWeb(createReadStream(file)) as unknown as ReadableStream<Uint8Array>;
+    await this.#fetch(this.#url(url), { method: "PUT", headers: { "Content-Length": String(statSync(file).size) }, body });
+  }
+
+  async #fetch(url: URL, init: { method: Method; headers?: Record<string, string>; body?: string | ReadableStream<Uint8Array> }) {
     const headers: Record<string, string> = {
       Accept: "application/vnd.heroku+json; version=3",
       ...init.headers,
     };
     // Only our own API gets the key; a logplex_url elsewhere carries its own credentials.
     if (url.origin === this.#url("/").origin) headers.Authorization = `Bearer ${this.key()}`;
-    const response = await this.#read(() => fetch(url, { method: init.method, headers, body: init.body }));
+    const streamed = typeof init.body === "object" ? { duplex: "half" } : {};
+    const response = await this.#read(() => fetch(url, { method: init.method, headers, body: init.body, ...streamed } as RequestInit));
     if (!response.ok) throw await toApiError(response, (work) => this.#read(work));
     return response;
   }
@@ -124,6 +132,10 @@ export class ApiClient {
   rollback = (app: string, releaseId: string) => this.request<Release>("POST", `/apps/${enc(app)}/releases`, { release: releaseId });
   builds = (app: string) => this.request<Build[]>("GET", `/apps/${enc(app)}/builds`);
   build = (app: string, id: string) => this.request<Build>("GET", `/apps/${enc(app)}/builds/${enc(id)}`);
+  /** A place to upload a source tarball to (put_url), and the URL to build it from (get_url). */
+  createSource = (app: string) => this.request<{ source_blob: { get_url: string; put_url: string } }>("POST", `/apps/${enc(app)}/sources`);
+  createBuild = (app: string, source: { url: string; version?: string }) =>
+    this.request<Build>("POST", `/apps/${enc(app)}/builds`, { source_blob: source });
   dynos = (app: string) => this.request<Dyno[]>("GET", `/apps/${enc(app)}/dynos`);
   /** Every dyno, or a process type's (`web`) or one dyno's (`web.1`). */
   restartDynos = (app: string, dyno?: string) =>

@@ -64,6 +64,13 @@ export async function resolveApp({ app, remote = DEFAULT_REMOTE, cwd }: AppSelec
   );
 }
 
+/** HEAD of the repository in `cwd`, written to `file` as a gzipped tarball (what a push of it builds); its commit. */
+export async function archiveHead(cwd: string, file: string): Promise<string> {
+  const archive = await git(cwd, ["archive", "--format=tar.gz", "-o", file, "HEAD"]);
+  if (archive.code !== 0) throw new CliError(`git could not archive HEAD of ${cwd}: ${archive.stderr || "is it a repository with a commit?"}`);
+  return (await git(cwd, ["rev-parse", "HEAD"])).stdout;
+}
+
 export async function isGitRepo(cwd: string): Promise<boolean> {
   return (await git(cwd, ["rev-parse", "--git-dir"])).code === 0;
 }

@@ -13,6 +13,8 @@ export interface Column<T> {
 
 export interface Printer {
   stdout: Output;
+  /** Progress as it comes, unformatted (a build's output). */
+  stderr: Output;
   line(text?: string): void;
   json(value: unknown): void;
   heading(text: string): void;
@@ -29,6 +31,7 @@ export function createPrinter({ stdout, stderr }: { stdout: Output; stderr: Outp
   const line = (text = "") => void stdout.write(`${text}\n`);
   return {
     stdout,
+    stderr,
     line,
     json: (value) => line(JSON.stringify(value, null, 2)),
     heading: (text) => line(`=== ${text}`),

@@ -9,7 +9,7 @@ const TOPICS: Record<string, { about: string; example: string }> = {
   config: { about: "config vars; each change is a release that deploys", example: "ouro config:set GREETING=hi -a hello" },
   ps: { about: "dynos: list, scale, resize, restart, stop; the plan and strategy", example: "ouro ps:scale web=2 -a hello" },
   releases: { about: "releases, one of them, and rollback", example: "ouro releases:rollback v3 -a hello" },
-  builds: { about: "an app's builds", example: "ouro builds -a hello" },
+  builds: { about: "an app's builds, their output, and builds without git", example: "ouro builds:create --source-tar app.tar.gz -a hello" },
   buildpacks: { about: "the buildpacks an app builds with", example: "ouro buildpacks:set nodejs -a hello" },
   logs: { about: "an app's log: its dynos, the router, the platform", example: "ouro logs --tail -a hello" },
   drains: { about: "where an app's log lines are forwarded", example: "ouro drains:add syslog+tls://logs.example.com:6514 -a hello" },

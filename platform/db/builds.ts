@@ -13,6 +13,8 @@ export interface BuildRow {
   status: "pending" | "succeeded" | "failed";
   source_checksum: string;
   source_version: string | null;
+  /** The source_blob URL a Build API build was made from; null for a push's. */
+  source_url: string | null;
   slug_id: string | null;
   release_id: string | null;
   failure_message: string | null;
@@ -40,13 +42,21 @@ export async function getBuild(db: Db, id: string): Promise<BuildRow> {
 
 export async function createBuild(
   db: Db,
-  build: { appId: string; userId: string | null; sourceChecksum: string; sourceVersion: string | null; deadline?: Date; audit?: AuditEntry },
+  build: {
+    appId: string;
+    userId: string | null;
+    sourceChecksum: string;
+    sourceVersion: string | null;
+    sourceUrl?: string;
+    deadline?: Date;
+    audit?: AuditEntry;
+  },
 ): Promise<BuildRow> {
   const id = await transaction(db, async (client) => {
     const { rows } = await client.query<{ id: string }>(
-      `INSERT INTO builds (app_id, user_id, source_checksum, source_version, deadline_at)
-       VALUES ($1, $2, $3, $4, coalesce($5, now() + interval '15 minutes')) RETURNING id`,
-      [build.appId, build.userId, build.sourceChecksum, build.sourceVersion, build.deadline ?? null],
+      `INSERT INTO builds (app_id, user_id, source_checksum, source_version, source_url, deadline_at)
+       VALUES ($1, $2, $3, $4, $5, coalesce($6, now() + interval '15 minutes')) RETURNING id`,
+      [build.appId, build.userId, build.sourceChecksum, build.sourceVersion, build.sourceUrl ?? null, build.deadline ?? null],
     );
     await recordAuditIf(client, build.audit && { ...build.audit, detail: { ...build.audit.detail, build: rows[0]!.id } });
     return rows[0]!.id;

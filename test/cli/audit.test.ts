@@ -20,6 +20,8 @@ describe("audit entry summaries", () => {
     ["formation.update", { updates: [{ type: "web", quantity: 2, size: "standard-2X" }, { type: "worker", size: "performance-M" }] }, "web=2:standard-2X worker=performance-M"],
     ["push", { commit: "0123456789abcdef0123456789abcdef01234567", build: "b1" }, "0123456"],
     ["push", { commit: null, build: "b1" }, ""],
+    ["build.create", { version: "v1.2.3", build: "b1" }, "v1.2.3 (b1)"],
+    ["build.create", { version: null, build: "b1" }, "(b1)"],
     ["dyno.run", { dyno: "run.1", command: "bash", size: "standard-1X" }, "run.1: bash"],
     ["buildpacks.update", { buildpacks: ["heroku/nodejs", "heroku/python"] }, "heroku/nodejs, heroku/python"],
     ["buildpacks.update", { buildpacks: [] }, "(cleared)"],

@@ -60,10 +60,13 @@ export function jsonRequest<T = unknown>(to: { base: string; key: string }, meth
   });
 }
 
-/** Runs the real CLI, as `npx ouro` would; from outside any checkout unless told; as the admin unless given a key. */
-export function ouro(args: string[], cwd = tmpdir(), key?: string) {
+/**
+ * Runs the real CLI, as `npx ouro` would; from outside any checkout unless told; as the admin
+ * unless given a key; for at most a minute unless told (a build waits its turn at the builder).
+ */
+export function ouro(args: string[], cwd = tmpdir(), key?: string, timeoutMs = 60_000) {
   const env = key === undefined ? process.env : { ...process.env, OURO_API_KEY: key };
-  const result = spawnSync(join(repoRoot, "bin", "ouro"), args, { cwd, encoding: "utf8", timeout: 60_000, env });
+  const result = spawnSync(join(repoRoot, "bin", "ouro"), args, { cwd, encoding: "utf8", timeout: timeoutMs, env });
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 

@@ -1,17 +1,39 @@
-// Builds: list and info, and each build's output_stream_url, which streams its output as the
+// The Build API: sources to upload a tarball to (builds/sources.ts), builds made from them, a
+// build's list and info, and each build's output_stream_url, which streams its output as the
 // pusher saw it, from the first line to the end (Server-Sent Events for a client that asks, with
 // `Last-Event-ID` to resume after a disconnect, as Heroku's does).
+import { randomUUID } from "node:crypto";
+import { pipeline } from "node:stream/promises";
 import { type Response, Router } from "express";
+import { z } from "zod";
 import { type AppRow, type BuildRow, canReach, findUser, getApp, getBuild, listBuilds } from "../../db/index.ts";
 import { buildEventsKept, followBuildEvents } from "../../builds/index.ts";
 import { BUILD_OUTPUT_TTL_MS, buildOutputPath, openBuildOutput } from "../../builds/output-url.ts";
-import { OuroError, notFound } from "../../lib/errors.ts";
-import { appOf } from "../access.ts";
-import type { ApiContext } from "../context.ts";
+import { SOURCE_TTL_MS, openSource, recordUpload, sourceUrls, storeSourceTree, uploadedSource } from "../../builds/sources.ts";
+import { OuroError, invalidParams, notFound } from "../../lib/errors.ts";
+import { isUuid } from "../../lib/ids.ts";
+import { appOf, auditOf } from "../access.ts";
+import { type ApiContext, parseBody } from "../context.ts";
 import { BY_CREATED_ID, sendList } from "../ranges.ts";
 import { buildShape } from "../shapes.ts";
 
 const now = (ctx: ApiContext) => ctx.clock?.() ?? new Date();
+const apiBase = (ctx: ApiContext) => `http://127.0.0.1:${ctx.config.apiPort}`;
+
+const CreateBuild = z.object({
+  source_blob: z.object({
+    url: z.string().min(1).max(2048),
+    checksum: z
+      .string()
+      .regex(/^SHA256:[0-9a-f]{64}$/, "a checksum is SHA256: and 64 hex digits")
+      .nullish(),
+    version: z.string().max(255).nullish(),
+    version_description: z.string().max(1024).nullish(),
+  }),
+  buildpacks: z.array(z.object({ url: z.string().optional(), name: z.string().optional() })).nullish(),
+});
+
+const SOURCE_PATH = /^\/sources\/([^/]+)$/;
 
 export function buildRoutes(ctx: ApiContext): Router {
   const router = Router();
@@ -21,8 +43,65 @@ export function buildRoutes(ctx: ApiContext): Router {
       userId: res.req.user!.id,
       expiresAt: new Date(now(ctx).getTime() + BUILD_OUTPUT_TTL_MS),
     });
-    return buildShape(build, app, `http://127.0.0.1:${ctx.config.apiPort}${path}`);
+    return buildShape(build, app, `${apiBase(ctx)}${path}`);
   };
+
+  // A place to upload a tarball to, and the URL to build it from (Heroku's sources endpoint; the
+  // app in the path changes nothing but who may ask).
+  const newSource = (res: Response) => {
+    const grant = { sourceId: randomUUID(), userId: res.req.user!.id, expiresAt: new Date(now(ctx).getTime() + SOURCE_TTL_MS) };
+    res.status(201).json({ source_blob: sourceUrls(ctx.config.secrets.tokenSecret, apiBase(ctx), grant) });
+  };
+  router.post("/apps/:app/sources", (_req, res) => newSource(res));
+  router.post("/sources", (_req, res) => newSource(res));
+
+  router.post("/apps/:app/builds", async (req, res) => {
+    const app = appOf(res);
+    const body = parseBody(CreateBuild, req.body);
+    if (body.buildpacks?.length) {
+      throw invalidParams("A build uses its app's buildpacks: set them with buildpacks:set (PUT /apps/:app/buildpack-installations), then create the build without buildpacks.");
+    }
+    const { url } = body.source_blob;
+    const source = await uploaded(url);
+    if (body.source_blob.checksum && body.source_blob.checksum !== source.checksum) {
+      throw invalidParams(`The source uploaded there has checksum ${source.checksum}, not ${body.source_blob.checksum}: upload it again, or give its checksum.`);
+    }
+    const version = body.source_blob.version ?? null;
+    const build = await ctx.builds.start({
+      app,
+      userId: req.user!.id,
+      source: { checksum: source.tree, url },
+      version,
+      audit: auditOf(req, "build.create", app, { version }),
+    });
+    res.status(201).json(shape(build, app, res));
+  });
+
+  /** What was uploaded to one of Ouro's own get_urls; any other URL is refused with what to do instead. */
+  async function uploaded(url: string) {
+    let parsed: URL | undefined;
+    try {
+      parsed = new URL(url);
+    } catch {
+      // said below
+    }
+    const sourceId = parsed && SOURCE_PATH.exec(parsed.pathname)?.[1];
+    if (!parsed || !sourceId || !isUuid(sourceId)) {
+      throw invalidParams(
+        `Ouro builds from sources uploaded to it, not from other URLs (the API fetches no address a user names): ` +
+          `POST /apps/:app/sources, PUT the tarball to its put_url, then create the build with its get_url as source_blob.url.`,
+      );
+    }
+    try {
+      openSource(ctx.config.secrets.tokenSecret, "get", sourceId, parsed.search.slice(1), now(ctx));
+    } catch (error) {
+      // Not the key's fault: the URL given is no get_url, or an expired one.
+      throw invalidParams(`source_blob.url: ${(error as Error).message}${/put_url|\/sources\//.test(url) ? " (a build reads its source from the get_url, not the put_url)" : ""}`);
+    }
+    const source = await uploadedSource(ctx.redis, sourceId);
+    if (!source) throw invalidParams("Nothing has been uploaded to this source yet: PUT the tarball to its put_url first.");
+    return source;
+  }
 
   router.get("/apps/:app/builds", async (req, res) => {
     const app = appOf(res);
@@ -38,11 +117,31 @@ export function buildRoutes(ctx: ApiContext): Router {
   return router;
 }
 
-/** Mounted before authentication: the URL is the credential. */
-export function buildOutputRoutes(ctx: ApiContext): Router {
+/** Mounted before authentication: the URL is the credential (a build's output, a source's put and get). */
+export function buildUrlRoutes(ctx: ApiContext): Router {
   const router = Router();
+  const query = (url: string) => url.split("?")[1] ?? "";
+
+  router.put("/sources/:id", async (req, res) => {
+    const grant = openSource(ctx.config.secrets.tokenSecret, "put", req.params.id, query(req.url), now(ctx));
+    const limit = ctx.builds.slugSizeLimitBytes;
+    const upload = await ctx.blobs.put(req, { maxBytes: limit });
+    const tree = await storeSourceTree(ctx.blobs, upload.checksum, limit);
+    await recordUpload(ctx.redis, grant.sourceId, { checksum: upload.checksum, size: upload.size, tree: tree.checksum }, grant.expiresAt);
+    res.status(200).end();
+  });
+
+  router.get("/sources/:id", async (req, res) => {
+    const grant = openSource(ctx.config.secrets.tokenSecret, "get", req.params.id, query(req.url), now(ctx));
+    const source = await uploadedSource(ctx.redis, grant.sourceId);
+    if (!source || !ctx.blobs.has(source.checksum)) throw notFound("Nothing has been uploaded to this source yet.");
+    res.setHeader("Content-Type", "application/octet-stream");
+    res.setHeader("Content-Length", String(source.size));
+    await pipeline(ctx.blobs.read(source.checksum), res);
+  });
+
   router.get("/build-outputs/:id", async (req, res) => {
-    const grant = openBuildOutput(ctx.config.secrets.tokenSecret, req.params.id, req.url.split("?")[1] ?? "", now(ctx));
+    const grant = openBuildOutput(ctx.config.secrets.tokenSecret, req.params.id, query(req.url), now(ctx));
     // Its app deleted, the build goes with it (404); its user may have lost the app since.
     const build = await getBuild(ctx.db, grant.buildId);
     const stillOurs = async () => {

@@ -44,6 +44,7 @@ const SUMMARIES: Record<string, (detail: Record<string, unknown>) => string> = {
   "config.update": configChange,
   "formation.update": (d) => (Array.isArray(d.updates) ? d.updates.map(formationChange).filter(Boolean).join(" ") : ""),
   push: (d) => text(d.commit)?.slice(0, 7) ?? "",
+  "build.create": (d) => words(text(d.version), inParens(text(d.build))),
   "release.rollback": (d) => (text(d.to) ? `to v${text(d.to)}` : ""),
   "dyno.run": (d) => words(text(d.dyno) && `${text(d.dyno)}:`, text(d.command)),
   "buildpacks.update": (d) => (Array.isArray(d.buildpacks) ? texts(d.buildpacks).join(", ") || "(cleared)" : ""),

@@ -1,4 +1,8 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import type { Build } from "../../types.ts";
+import { archiveHead } from "../../git.ts";
 import { appCommand, appOf, type AppOptions, type CliContext, positiveInteger, type RegisterCommand } from "../../command.ts";
 import { CliError } from "../../errors.ts";
 import { formatTime } from "../../printer.ts";
@@ -55,5 +59,40 @@ export const register: RegisterCommand = (program, ctx) => {
       const app = await appOf(ctx, options);
       const stream = await ctx.api.stream((await buildOf(ctx, app, id)).output_stream_url);
       for await (const chunk of stream) ctx.print.stdout.write(String(chunk));
+    });
+
+  appCommand(program, "builds:create", "build a tarball (or the checkout's HEAD) and release it, without git push")
+    .option("--source-tar <file>", "a .tar.gz (or .tar) of the app; everything in one top directory is fine")
+    .option("--version <version>", "what to call this source (default: the commit, for HEAD)")
+    .action(async (options: AppOptions & { sourceTar?: string; version?: string }) => {
+      const app = await appOf(ctx, options);
+      const scratch = await mkdtemp(join(tmpdir(), "ouro-source-"));
+      try {
+        let version = options.version;
+        let file = options.sourceTar;
+        if (!file) {
+          file = join(scratch, "source.tar.gz");
+          const commit = await archiveHead(ctx.cwd, file);
+          version ??= commit;
+        }
+        const source = await ctx.print.action("Uploading source", async () => {
+          const { source_blob } = await ctx.api.createSource(app);
+          await ctx.api.upload(source_blob.put_url, file);
+          return source_blob;
+        });
+        let build = await ctx.api.createBuild(app, { url: source.get_url, ...(version ? { version } : {}) });
+        for await (const chunk of await ctx.api.stream(build.output_stream_url)) ctx.print.stderr.write(String(chunk));
+        build = await ctx.api.build(app, build.id);
+        // The output ends with the build's outcome; a build whose API died before it ended is read until it has one.
+        while (build.status === "pending") {
+          await new Promise((resolve) => setTimeout(resolve, 1_000));
+          build = await ctx.api.build(app, build.id);
+        }
+        if (options.json) ctx.print.json(build);
+        if (build.status === "failed") throw new CliError(`Build ${build.id} failed: ${build.failure_message ?? "no reason given"}`);
+        if (!options.json) ctx.print.line(`Build ${build.id} succeeded`);
+      } finally {
+        await rm(scratch, { recursive: true, force: true });
+      }
     });
 };
