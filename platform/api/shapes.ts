@@ -91,7 +91,8 @@ export function buildShape(b: BuildRow, app: AppRow, outputStreamUrl: string) {
   };
 }
 
-export function dynoShape(d: DynoRow, app: AppRow) {
+/** `expiresAt`: Ouro's, when a one-off dyno's time limit ends (null for the formation's). */
+export function dynoShape(d: DynoRow, app: AppRow, expiresAt: Date | null = null) {
   return {
     id: d.id,
     app: appRef(app),
@@ -104,6 +105,7 @@ export function dynoShape(d: DynoRow, app: AppRow) {
     attach_url: null,
     // Ouro's own: where the dyno is in its six-step life (plan-contract.ts).
     steps: d.steps,
+    expires_at: expiresAt,
     created_at: d.created_at,
     updated_at: d.updated_at,
   };

@@ -56,10 +56,9 @@ export function dynoRoutes(ctx: ApiContext): Router {
   }
 
   /** An app's dynos with, for one-off dynos, when their time limit ends (Ouro's `expires_at`). */
-  async function dynosOf(app: AppRow): Promise<(ReturnType<typeof dynoShape> & { expires_at: string | null })[]> {
+  async function dynosOf(app: AppRow) {
     const [dynos, expiries] = await Promise.all([listDynos(ctx.db, app.id), runExpiries(ctx.db, app.id)]);
-    const expiry = (d: DynoRow) => (d.run_id ? expiries.get(d.run_id)?.toISOString() ?? null : null);
-    return dynos.map((d) => ({ ...dynoShape(d, app), expires_at: expiry(d) }));
+    return dynos.map((d) => dynoShape(d, app, (d.run_id && expiries.get(d.run_id)) || null));
   }
 
   router.get("/apps/:app/dynos", async (req, res) => {
