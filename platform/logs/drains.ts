@@ -8,7 +8,7 @@ import { connect as tlsConnect } from "node:tls";
 import type { Redis } from "ioredis";
 import { type Log, background } from "../lib/background.ts";
 import { type DrainTarget, parseDrainUrl } from "../lib/drain-url.ts";
-import { LOG_WINDOW, type LogLine, lastLogId, readAfter } from "./index.ts";
+import { LOG_WINDOW, type LogLine, lastLogId, logTimestamp, readAfter } from "./index.ts";
 
 /** A drain as the forwarder needs it (platform/db's DrainRow fits). */
 export interface Drain {
@@ -36,7 +36,7 @@ const BATCH_LINES = 500;
 
 /** One RFC 5424 message: `<190>1 TIME TOKEN SOURCE DYNO - - LINE`, as logplex sends them. */
 export function syslogMessage(token: string, line: LogLine): string {
-  const time = `${line.at.toISOString().slice(0, 23)}000+00:00`;
+  const time = logTimestamp(line);
   return `<190>1 ${time} ${token} ${line.source || "-"} ${line.dyno || "-"} - - ${line.line}`;
 }
 

@@ -8,7 +8,10 @@ export { LOG_SESSION_TTL_MS, type LogSessionGrant, logSessionQuery, openLogSessi
 export { type Drain, createDrainForwarder, framed, syslogMessage } from "./drains.ts";
 
 export interface LogLine {
+  /** When it was stored, to the millisecond (the stream entry's id)… */
   at: Date;
+  /** …and the microseconds past that millisecond (0–999), from Redis's clock as it stored the line. */
+  micros?: number;
   source: string; // "app" | "ouro" | "router"
   dyno: string; // "web.1", "build", "api"
   line: string;
@@ -21,12 +24,29 @@ const MAX_LINES = LOG_WINDOW;
 const KEEP_SECONDS = 7 * 24 * 3600;
 const key = (app: string) => `ouro:logs:${app}`;
 
-export async function appendLog(redis: Redis, app: string, entry: Omit<LogLine, "at">): Promise<void> {
-  await redis
-    .multi()
-    .xadd(key(app), "MAXLEN", "~", MAX_LINES, "*", "source", entry.source, "dyno", entry.dyno, "line", cutLine(entry.line))
-    .expire(key(app), KEEP_SECONDS)
-    .exec();
+// Each line's entry id is the millisecond of Redis's clock as it stores the line, and its `us` the
+// microseconds past it (logplex's lines show microseconds; stream ids keep milliseconds): both
+// from one reading of TIME, so lines read in order are in time order to the microsecond. Should
+// that clock be behind the stream's newest id (a clock stepped back), Redis picks the id and the
+// line's microseconds are unknown (0).
+const ADD_LINE = `
+local function add(key, source, dyno, line, now)
+  local ok = redis.pcall('XADD', key, 'MAXLEN', '~', ${MAX_LINES}, now.ms .. '-*', 'source', source, 'dyno', dyno, 'line', line, 'us', now.us)
+  if type(ok) == 'table' and ok.err then
+    redis.call('XADD', key, 'MAXLEN', '~', ${MAX_LINES}, '*', 'source', source, 'dyno', dyno, 'line', line, 'us', 0)
+  end
+end
+local clock = redis.call('TIME')
+local now = { ms = clock[1] * 1000 + math.floor(clock[2] / 1000), us = clock[2] % 1000 }
+`;
+
+const APPEND_ONE = `${ADD_LINE}
+add(KEYS[1], ARGV[1], ARGV[2], ARGV[3], now)
+redis.call('EXPIRE', KEYS[1], ${KEEP_SECONDS})
+return 0`;
+
+export async function appendLog(redis: Redis, app: string, entry: Omit<LogLine, "at" | "micros">): Promise<void> {
+  await redis.eval(APPEND_ONE, 1, key(app), entry.source, entry.dyno, cutLine(entry.line));
 }
 
 /**
@@ -40,12 +60,12 @@ export function appendApiEvent(redis: Redis, app: string, text: string, by: stri
 // Many lines of one app in one command: one EVAL per app per batch instead of two commands per
 // line. Each run of lines with the same source and dyno travels as one argument, joined by
 // newlines (which no line holds: see queueLogEntries), and is split here.
-const APPEND_MANY = `
+const APPEND_MANY = `${ADD_LINE}
 for i = 1, #ARGV, 3 do
   local text, start = ARGV[i + 2], 1
   while true do
     local stop = string.find(text, '\\n', start, true)
-    redis.call('XADD', KEYS[1], 'MAXLEN', '~', ${MAX_LINES}, '*', 'source', ARGV[i], 'dyno', ARGV[i + 1], 'line', string.sub(text, start, (stop or 0) - 1))
+    add(KEYS[1], ARGV[i], ARGV[i + 1], string.sub(text, start, (stop or 0) - 1), now)
     if not stop then break end
     start = stop + 1
   end
@@ -80,12 +100,14 @@ export function queueLogEntries(pipeline: ChainableCommander, app: string, entri
   return pipeline;
 }
 
-/**
- * A line as logplex writes it: `2026-01-02T03:04:05.678000+00:00 app[web.1]: message`. The stream
- * keeps milliseconds, so the microseconds Heroku's format has room for are zeros.
- */
+/** A line's time as logplex writes it: `2026-01-02T03:04:05.678901+00:00`. */
+export function logTimestamp(entry: Pick<LogLine, "at" | "micros">): string {
+  return `${entry.at.toISOString().slice(0, 23)}${String(entry.micros ?? 0).padStart(3, "0")}+00:00`;
+}
+
+/** A line as logplex writes it: `2026-01-02T03:04:05.678901+00:00 app[web.1]: message`. */
 export function formatLogLine(entry: LogLine): string {
-  return `${entry.at.toISOString().slice(0, 23)}000+00:00 ${entry.source}[${entry.dyno}]: ${entry.line}`;
+  return `${logTimestamp(entry)} ${entry.source}[${entry.dyno}]: ${entry.line}`;
 }
 
 export async function deleteLogs(redis: Redis, app: string): Promise<void> {
@@ -95,7 +117,15 @@ export async function deleteLogs(redis: Redis, app: string): Promise<void> {
 function parseEntry([id, fields]: [string, string[]]): LogLine {
   const map: Record<string, string> = {};
   for (let i = 0; i + 1 < fields.length; i += 2) map[fields[i]!] = fields[i + 1]!;
-  return { at: new Date(Number(id.split("-")[0])), source: map.source ?? "app", dyno: map.dyno ?? "", line: map.line ?? "" };
+  // A line stored before lines had `us` has none: its microseconds are unknown, and shown as 000.
+  const micros = Number(map.us);
+  return {
+    at: new Date(Number(id.split("-")[0])),
+    ...(Number.isInteger(micros) && micros >= 0 && micros < 1000 ? { micros } : {}),
+    source: map.source ?? "app",
+    dyno: map.dyno ?? "",
+    line: map.line ?? "",
+  };
 }
 
 /** The id of an app's newest log line ("0-0" when it has none): where following it starts. */
