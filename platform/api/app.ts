@@ -15,7 +15,7 @@ import { appRoutes } from "./routes/apps.ts";
 import { auditRoutes } from "./routes/audit.ts";
 import { authorizationRoutes } from "./routes/authorizations.ts";
 import { collaboratorRoutes } from "./routes/collaborators.ts";
-import { buildRoutes, buildUrlRoutes } from "./routes/builds.ts";
+import { buildRoutes, sourceUrlRoutes } from "./routes/builds.ts";
 import { buildpackRoutes } from "./routes/buildpacks.ts";
 import { configRoutes } from "./routes/config-vars.ts";
 import { cronRoutes } from "./routes/cron.ts";
@@ -25,6 +25,7 @@ import { dynoRoutes } from "./routes/dynos.ts";
 import { formationRoutes } from "./routes/formation.ts";
 import { internalBuildRoutes } from "./routes/internal-builds.ts";
 import { logSessionRoutes, logStreamRoutes } from "./routes/logs.ts";
+import { outputRoutes } from "./routes/outputs.ts";
 import { releaseRoutes } from "./routes/releases.ts";
 import { sniEndpointRoutes } from "./routes/sni-endpoints.ts";
 import { userRoutes } from "./routes/users.ts";
@@ -61,7 +62,8 @@ export function createApi(deps: ApiDeps): express.Express {
   api.get("/healthz", (_req, res) => void res.json({ ok: true }));
   // Routes whose credential is a scoped token, not a user's key.
   api.use(logStreamRoutes(ctx));
-  api.use(buildUrlRoutes(ctx));
+  api.use(sourceUrlRoutes(ctx));
+  api.use(outputRoutes(ctx));
   api.use(internalBuildRoutes(ctx));
   api.use(hookRoutes(ctx));
 

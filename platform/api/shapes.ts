@@ -50,7 +50,8 @@ export function formationShape(f: FormationRow, app: AppRow) {
 /** A release one may roll back to: it ran (became current at some point) and has a slug. */
 export const eligibleForRollback = (r: Pick<ReleaseRow, "status" | "slug_id">) => r.status === "succeeded" && r.slug_id !== null;
 
-export function releaseShape(r: ReleaseRow, app: AppRow) {
+/** `outputStreamUrl`: its release phase's output URL made for the user reading it; null when it had none. */
+export function releaseShape(r: ReleaseRow, app: AppRow, outputStreamUrl: string | null) {
   return {
     id: r.id,
     app: appRef(app),
@@ -62,8 +63,7 @@ export function releaseShape(r: ReleaseRow, app: AppRow) {
     failure_message: r.failure_message,
     current: r.current,
     eligible_for_rollback: eligibleForRollback(r),
-    // The release phase's output is in the app's log (`dyno: release.N`), not at a URL of its own.
-    output_stream_url: null,
+    output_stream_url: outputStreamUrl,
     slug: r.slug_id ? { id: r.slug_id } : null,
     user: { id: r.user_id, email: r.user_email ?? "" },
     created_at: r.created_at,

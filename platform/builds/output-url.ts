@@ -1,33 +1,38 @@
-// A build's output_stream_url, as Heroku's: a URL that is its own credential, naming the build
-// and the user it was made for, valid to open for an hour after it was made. Opened, it streams
-// the build's output from its first line to its end, plain text or Server-Sent Events.
+// A build's or a release's output_stream_url, as Heroku's: a URL that is its own credential,
+// naming the build (or release) and the user it was made for, valid to open for an hour after it
+// was made. Opened, it streams the build's output (or the release phase's) from its first line to
+// its end, plain text or Server-Sent Events.
 import { forbidden, unauthorized } from "../lib/errors.ts";
 import { isUuid } from "../lib/ids.ts";
 import { signQuery, verifiedQuery } from "../lib/tokens.ts";
 
-export const BUILD_OUTPUT_TTL_MS = 60 * 60_000;
+export const OUTPUT_URL_TTL_MS = 60 * 60_000;
 
-const NOT_VALID = "This build output URL is not valid: read the build again for a new one (GET /apps/:app/builds/:id).";
+export type OutputOf = "build" | "release";
 
-export interface BuildOutputGrant {
-  buildId: string;
+const PATHS: Record<OutputOf, string> = { build: "/build-outputs", release: "/release-outputs" };
+
+export interface OutputGrant {
+  /** The build's id, or the release's. */
+  id: string;
   /** Who it was made for: the stream is theirs only while they may still reach the app. */
   userId: string;
   expiresAt: Date;
 }
 
-export function buildOutputPath(secret: string, grant: BuildOutputGrant): string {
+export function outputPath(secret: string, of: OutputOf, grant: OutputGrant): string {
   const params = new URLSearchParams({ user_id: grant.userId, expires: String(grant.expiresAt.getTime()) });
-  return `/build-outputs/${grant.buildId}?${signQuery(secret, `build-output:${grant.buildId}`, params).toString()}`;
+  return `${PATHS[of]}/${grant.id}?${signQuery(secret, `${of}-output:${grant.id}`, params).toString()}`;
 }
 
-/** The grant of a build output URL; refuses one altered or made for another build (401) or past its expiry (403). */
-export function openBuildOutput(secret: string, buildId: string, query: string, now: Date): BuildOutputGrant {
-  const params = verifiedQuery(secret, `build-output:${buildId}`, query);
-  if (!params) throw unauthorized(NOT_VALID);
+/** The grant of an output URL; refuses one altered or made for another build (401) or past its expiry (403). */
+export function openOutput(secret: string, of: OutputOf, id: string, query: string, now: Date): OutputGrant {
+  const params = verifiedQuery(secret, `${of}-output:${id}`, query);
+  const invalid = `This ${of} output URL is not valid: read the ${of} again for a new one.`;
+  if (!params) throw unauthorized(invalid);
   const userId = params.get("user_id") ?? "";
   const expires = Number(params.get("expires"));
-  if (!isUuid(buildId) || !isUuid(userId) || !Number.isSafeInteger(expires)) throw unauthorized(NOT_VALID);
-  if (now.getTime() >= expires) throw forbidden("This build output URL has expired: read the build again for a new one.");
-  return { buildId, userId, expiresAt: new Date(expires) };
+  if (!isUuid(id) || !isUuid(userId) || !Number.isSafeInteger(expires)) throw unauthorized(invalid);
+  if (now.getTime() >= expires) throw forbidden(`This ${of} output URL has expired: read the ${of} again for a new one.`);
+  return { id, userId, expiresAt: new Date(expires) };
 }

@@ -164,6 +164,15 @@ export async function appsWithOpenRuns(db: Db): Promise<string[]> {
   return rows.map((r) => r.name);
 }
 
+/** The newest dyno of a release's release phase (open or not), if it has had one. */
+export async function newestReleaseRun(db: Db, appId: string, version: number): Promise<RunRow | undefined> {
+  const { rows } = await db.query<RunRow>(
+    "SELECT * FROM runs WHERE app_id = $1 AND type = 'release' AND release_version = $2 ORDER BY created_at DESC LIMIT 1",
+    [appId, version],
+  );
+  return rows[0];
+}
+
 /** The newest run serving a build (open or not), if any. */
 export async function latestBuildRun(db: Db, buildId: string): Promise<RunRow | undefined> {
   const { rows } = await db.query<RunRow>("SELECT * FROM runs WHERE build_id = $1 ORDER BY created_at DESC LIMIT 1", [buildId]);

@@ -1,14 +1,27 @@
-// A build's output_stream_url through the real API (in-process, throwaway database, the
-// platform's Redis), with build events written as the build service writes them: the URL streams
-// the output from its first line to the build's end, plain or as Server-Sent Events (resumed with
-// Last-Event-ID); it is refused altered, past its hour, to a user who lost the app, and once the
-// output is no longer kept.
+// A build's and a release's output_stream_url through the real API (in-process, throwaway
+// database, the platform's Redis), with build events and release-phase log lines written as the
+// platform writes them: a build's URL streams its output from its first line to the build's end,
+// plain or as Server-Sent Events (resumed with Last-Event-ID); it is refused altered, past its
+// hour, to a user who lost the app, and once the output is no longer kept. A release's URL (only
+// for a release that ran a release phase) streams its release phase's output to its end.
 import type { AddressInfo } from "node:net";
 import type { Server } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createApi } from "../../platform/api/index.ts";
 import { emitBuildEvent } from "../../platform/builds/index.ts";
-import { type AppRow, type BuildRow, addCollaborator, createApiKey, createBuild, ensureUser, finishBuild, removeCollaborator } from "../../platform/db/index.ts";
+import {
+  type AppRow,
+  type BuildRow,
+  addCollaborator,
+  createApiKey,
+  createBuild,
+  createRun,
+  ensureUser,
+  finishBuild,
+  markRun,
+  removeCollaborator,
+} from "../../platform/db/index.ts";
+import { appendLog, deleteLogs } from "../../platform/logs/index.ts";
 import { type InProcessApi, inProcessApi } from "../support/api.ts";
 import { jsonRequest, uniqueName } from "../support/platform.ts";
 
@@ -30,6 +43,7 @@ describe("a build's output_stream_url", () => {
     expect(read.status).toBe(200);
     return read.body.output_stream_url;
   }
+  const here = (made: string) => made.replace(/^http:\/\/127\.0\.0\.1:\d+/, url);
   const line = (build: BuildRow, text: string) => emitBuildEvent(api.deps.redis, build.id, { type: "line", text });
 
   beforeAll(async () => {
@@ -43,6 +57,7 @@ describe("a build's output_stream_url", () => {
     server?.closeAllConnections();
     await new Promise((resolve) => server?.close(resolve));
     if (redisKeys.length > 0) await api?.deps.redis.del(...redisKeys);
+    if (app) await deleteLogs(api.deps.redis, app.name);
     await api?.close();
   });
 
@@ -131,5 +146,44 @@ describe("a build's output_stream_url", () => {
     const gone = await fetch(stream);
     expect(gone.status).toBe(410);
     expect(((await gone.json()) as { message: string }).message).toMatch(/^This build's output is no longer kept \(Ouro keeps it a day\)/);
+  });
+
+  describe("a release's", () => {
+    const releaseUrl = async (version: number) =>
+      (await jsonRequest<{ output_stream_url: string | null }>({ base: url, key: api.key }, "GET", `/apps/${app.name}/releases/${version}`)).body.output_stream_url;
+
+    it("is null for a release with no release phase, and streams a release phase's output to its end", async () => {
+      const first = await api.recordDeploy(app, {}, { web: "serve" });
+      expect(await releaseUrl(first.version)).toBeNull();
+
+      const second = await api.recordDeploy(app, {}, { web: "serve", release: "migrate" });
+      const run = await createRun(api.db, { appId: app.id, command: "migrate", type: "release", releaseVersion: second.version });
+      const dyno = `release.${run.number}`;
+      await appendLog(api.deps.redis, app.name, { source: "app", dyno, line: "Migrating 1 of 2" });
+      await appendLog(api.deps.redis, app.name, { source: "app", dyno: "web.1", line: "not the release phase's" });
+      const stream = await releaseUrl(second.version);
+      expect(stream).toMatch(new RegExp(`^http://127\\.0\\.0\\.1:\\d+/release-outputs/${second.id}\\?user_id=${api.user.id}&expires=\\d+&token=[0-9a-f]{64}$`));
+
+      const res = await fetch(here(stream!));
+      expect(res.status).toBe(200);
+      const reader = res.body!.getReader();
+      const decoder = new TextDecoder();
+      let text = "";
+      while (!text.includes("Migrating 1 of 2\n")) text += decoder.decode((await reader.read()).value, { stream: true });
+      await appendLog(api.deps.redis, app.name, { source: "app", dyno, line: "Migrating 2 of 2" });
+      await markRun(api.db, run.id, { state: "complete", exitCode: 0 });
+      for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) text += decoder.decode(chunk.value, { stream: true });
+      expect(text).toBe("Migrating 1 of 2\nMigrating 2 of 2\n");
+
+      // Read again once it has ended: the whole output, and the end.
+      expect(await (await fetch(here(stream!))).text()).toBe("Migrating 1 of 2\nMigrating 2 of 2\n");
+    });
+
+    it("answers 404 while its release phase has not started, as heroku's CLI expects", async () => {
+      const release = await api.recordDeploy(app, {}, { web: "serve", release: "migrate" });
+      const res = await fetch(here((await releaseUrl(release.version))!));
+      expect(res.status).toBe(404);
+      expect(((await res.json()) as { message: string }).message).toBe(`The release command of v${release.version} has not started yet.`);
+    });
   });
 });

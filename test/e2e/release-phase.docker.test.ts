@@ -2,7 +2,8 @@
 // release before the formation moves; its output streams into the push.
 // beforeAll deploys v1 with a release command that succeeds; each test starts from it.
 import { writeFileSync } from "node:fs";
-import { beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { heroku, removeHerokuHome } from "../support/heroku.ts";
 import { api, appWithCheckout, eventually, git, ouro, pushChange, viaRouter } from "../support/platform.ts";
 
 const fixture = appWithCheckout("release", "hello-express");
@@ -54,7 +55,16 @@ describe("release phase", () => {
     expect(deploy.code, deploy.output).toBe(0);
     expect((await releases()).find((r) => r.current)).toMatchObject({ version: 1, status: "succeeded" });
     expect((await viaRouter(app)).body).toContain("Hello from web.1");
+
+    // The release's output_stream_url gives the release command's output again, to heroku's
+    // releases:output and to ouro's.
+    const output = heroku(["releases:output", "v1", "-a", app]);
+    expect(output.code, output.stderr).toBe(0);
+    expect(output.stdout).toBe("migrating for release.1\n");
+    expect(ouro(["releases:output", "-a", app]).stdout).toBe("migrating for release.1\n");
   }, 60_000);
+
+  afterAll(removeHerokuHome);
 
   it("a release command that exits 1 fails the release; the push says why and the previous release keeps serving", async () => {
     // The failed release drops `web` and adds `worker`: neither may reach the formation.

@@ -1,21 +1,18 @@
-// The Build API: sources to upload a tarball to (builds/sources.ts), builds made from them, a
-// build's list and info, and each build's output_stream_url, which streams its output as the
-// pusher saw it, from the first line to the end (Server-Sent Events for a client that asks, with
-// `Last-Event-ID` to resume after a disconnect, as Heroku's does).
+// The Build API: sources to upload a tarball to (builds/sources.ts), builds made from them, and
+// a build's list and info, each with its output_stream_url (outputs.ts).
 import { randomUUID } from "node:crypto";
 import { pipeline } from "node:stream/promises";
 import { type Response, Router } from "express";
 import { z } from "zod";
-import { type AppRow, type BuildRow, canReach, findUser, getApp, getBuild, listBuilds } from "../../db/index.ts";
-import { buildEventsKept, followBuildEvents } from "../../builds/index.ts";
-import { BUILD_OUTPUT_TTL_MS, buildOutputPath, openBuildOutput } from "../../builds/output-url.ts";
+import { type AppRow, type BuildRow, getBuild, listBuilds } from "../../db/index.ts";
 import { SOURCE_TTL_MS, openSource, recordUpload, sourceUrls, storeSourceTree, uploadedSource } from "../../builds/sources.ts";
-import { OuroError, invalidParams, notFound } from "../../lib/errors.ts";
+import { invalidParams, notFound } from "../../lib/errors.ts";
 import { isUuid } from "../../lib/ids.ts";
 import { appOf, auditOf } from "../access.ts";
 import { type ApiContext, parseBody } from "../context.ts";
 import { BY_CREATED_ID, sendList } from "../ranges.ts";
 import { buildShape } from "../shapes.ts";
+import { outputUrl } from "./outputs.ts";
 
 const now = (ctx: ApiContext) => ctx.clock?.() ?? new Date();
 const apiBase = (ctx: ApiContext) => `http://127.0.0.1:${ctx.config.apiPort}`;
@@ -37,14 +34,7 @@ const SOURCE_PATH = /^\/sources\/([^/]+)$/;
 
 export function buildRoutes(ctx: ApiContext): Router {
   const router = Router();
-  const shape = (build: BuildRow, app: AppRow, res: Response) => {
-    const path = buildOutputPath(ctx.config.secrets.tokenSecret, {
-      buildId: build.id,
-      userId: res.req.user!.id,
-      expiresAt: new Date(now(ctx).getTime() + BUILD_OUTPUT_TTL_MS),
-    });
-    return buildShape(build, app, `${apiBase(ctx)}${path}`);
-  };
+  const shape = (build: BuildRow, app: AppRow, res: Response) => buildShape(build, app, outputUrl(ctx, "build", build.id, res.req.user!.id));
 
   // A place to upload a tarball to, and the URL to build it from (Heroku's sources endpoint; the
   // app in the path changes nothing but who may ask).
@@ -117,8 +107,8 @@ export function buildRoutes(ctx: ApiContext): Router {
   return router;
 }
 
-/** Mounted before authentication: the URL is the credential (a build's output, a source's put and get). */
-export function buildUrlRoutes(ctx: ApiContext): Router {
+/** Mounted before authentication: the URL is the credential (a source's put and get). */
+export function sourceUrlRoutes(ctx: ApiContext): Router {
   const router = Router();
   const query = (url: string) => url.split("?")[1] ?? "";
 
@@ -140,49 +130,5 @@ export function buildUrlRoutes(ctx: ApiContext): Router {
     await pipeline(ctx.blobs.read(source.checksum), res);
   });
 
-  router.get("/build-outputs/:id", async (req, res) => {
-    const grant = openBuildOutput(ctx.config.secrets.tokenSecret, req.params.id, query(req.url), now(ctx));
-    // Its app deleted, the build goes with it (404); its user may have lost the app since.
-    const build = await getBuild(ctx.db, grant.buildId);
-    const stillOurs = async () => {
-      const app = await getApp(ctx.db, build.app_id).catch(() => undefined);
-      const user = app && (await findUser(ctx.db, grant.userId));
-      return app !== undefined && user !== undefined && (await canReach(ctx.db, user, app));
-    };
-    if (!(await stillOurs())) throw notFound("This build output URL's user can no longer read this app.");
-    if (!(await buildEventsKept(ctx.redis, build.id)) && build.status !== "pending") {
-      throw new OuroError(410, "gone", "This build's output is no longer kept (Ouro keeps it a day); its outcome is in the build: GET /apps/:app/builds/:id.");
-    }
-
-    const events = (req.headers.accept ?? "").includes("text/event-stream");
-    res.setHeader("Content-Type", events ? "text/event-stream; charset=utf-8" : "text/plain; charset=utf-8");
-    res.setHeader("Cache-Control", "no-cache");
-    res.flushHeaders();
-    const reader = ctx.redis.duplicate();
-    // Its commands fail on their own (and end the stream); unheard, ioredis would also print each retry.
-    reader.on("error", () => {});
-    const abort = new AbortController();
-    res.on("close", () => abort.abort());
-    const lastEventId = req.headers["last-event-id"];
-    try {
-      await followBuildEvents(
-        reader,
-        build.id,
-        (event, id) => {
-          if (event.type !== "line") return;
-          if (!events) return void res.write(`${event.text}\n`);
-          res.write(`id: ${id}\n${event.text.split("\n").map((line) => `data: ${line}\n`).join("")}\n`);
-        },
-        abort.signal,
-        {
-          after: events && typeof lastEventId === "string" ? lastEventId : undefined,
-          ended: async () => (await getBuild(ctx.db, build.id)).status !== "pending" || !(await stillOurs()),
-        },
-      );
-    } finally {
-      reader.disconnect();
-      res.end();
-    }
-  });
   return router;
 }

@@ -3,11 +3,12 @@
 import { randomUUID } from "node:crypto";
 import { Router } from "express";
 import { z } from "zod";
-import { canReach, findUser, getApp } from "../../db/index.ts";
+import { getApp } from "../../db/index.ts";
 import { notFound } from "../../lib/errors.ts";
 import { formatLogLine, LOG_SESSION_TTL_MS, logSessionQuery, openLogSession, readLogs } from "../../logs/index.ts";
 import { appOf } from "../access.ts";
 import { type ApiContext, parseBody } from "../context.ts";
+import { startTextStream, userStillReaches } from "./outputs.ts";
 
 const LogSession = z.object({
   lines: z.number().int().min(1).max(1500).default(100),
@@ -46,35 +47,17 @@ export function logStreamRoutes(ctx: ApiContext): Router {
     const app = await getApp(ctx.db, grant.appId).catch((err: { status?: number }) => {
       throw err.status === 404 ? notFound("The app of this log session no longer exists: it was deleted.") : err;
     });
-    // The app as it is now (it may be gone, or transferred), and its user may have lost it since
-    // (access:remove, a transfer, removed from Ouro).
-    const stillOurs = async () => {
-      const current = await getApp(ctx.db, app.id).catch(() => undefined);
-      const user = current && (await findUser(ctx.db, grant.userId));
-      return current !== undefined && user !== undefined && (await canReach(ctx.db, user, current));
-    };
+    const stillOurs = () => userStillReaches(ctx.db, app.id, grant.userId);
     if (!(await stillOurs())) throw notFound("This log session's user can no longer read this app's logs.");
-    // Plain lines, or Server-Sent Events (one `data:` event a line) for a client that asks for them,
-    // as heroku's CLI does through EventSource.
-    const events = (req.headers.accept ?? "").includes("text/event-stream");
-    res.setHeader("Content-Type", events ? "text/event-stream; charset=utf-8" : "text/plain; charset=utf-8");
-    res.setHeader("Cache-Control", "no-cache");
-    res.flushHeaders();
-    const send = events ? (text: string) => res.write(`data: ${text}\n\n`) : (text: string) => res.write(`${text}\n`);
-    const reader = ctx.redis.duplicate();
-    // Its commands fail on their own (and end the session); unheard, ioredis would also print each retry.
-    reader.on("error", () => {});
-    const abort = new AbortController();
-    res.on("close", () => abort.abort());
+    const stream = startTextStream(ctx, req, res);
     // The expiry bounds when a session may be opened, not how long it streams: a tail opened in
     // time goes on past it, as Heroku's does (`ouro run` may run longer). It ends when the app goes,
     // checked between reads, since the stream is keyed by a name a new app may take, or when its
     // user can no longer reach the app.
     try {
-      await readLogs(reader, app.name, grant.query, (line) => send(formatLogLine(line)), abort.signal, stillOurs);
+      await readLogs(stream.reader, app.name, grant.query, (line) => stream.send(formatLogLine(line)), stream.signal, stillOurs);
     } finally {
-      reader.disconnect();
-      res.end();
+      stream.end();
     }
   });
   return router;

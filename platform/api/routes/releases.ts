@@ -1,6 +1,8 @@
 import { type Request, type Response, Router } from "express";
 import { z } from "zod";
 import {
+  type AppRow,
+  type ReleaseRow,
   getRelease,
   getSlug,
   listDynos,
@@ -16,6 +18,7 @@ import { invalidParams, notFound } from "../../lib/errors.ts";
 import { appOf, auditOf } from "../access.ts";
 import { type ApiContext, parseBody } from "../context.ts";
 import { eligibleForRollback, releaseShape, slugShape } from "../shapes.ts";
+import { outputUrl } from "./outputs.ts";
 import { sendList } from "../ranges.ts";
 
 const CreateRelease = z
@@ -29,15 +32,17 @@ const CreateRelease = z
 /** Releases, slugs, and restarting and stopping dynos (the rest of /dynos: dynos.ts; builds: builds.ts). */
 export function releaseRoutes(ctx: ApiContext): Router {
   const router = Router();
+  const shape = (release: ReleaseRow, app: AppRow, req: Request) =>
+    releaseShape(release, app, release.has_release_phase ? outputUrl(ctx, "release", release.id, req.user!.id) : null);
 
   router.get("/apps/:app/releases", async (req, res) => {
     const app = appOf(res);
-    sendList(req, res, (await listReleases(ctx.db, app.id)).map((r) => releaseShape(r, app)), { version: (r) => r.version, id: (r) => r.id });
+    sendList(req, res, (await listReleases(ctx.db, app.id)).map((r) => shape(r, app, req)), { version: (r) => r.version, id: (r) => r.id });
   });
 
   router.get("/apps/:app/releases/:release", async (req, res) => {
     const app = appOf(res);
-    res.json(releaseShape(await getRelease(ctx.db, app.id, req.params.release), app));
+    res.json(shape(await getRelease(ctx.db, app.id, req.params.release), app, req));
   });
 
   // The config a release ran (or would have run) with, as `heroku releases:info` shows it.
@@ -65,7 +70,7 @@ export function releaseRoutes(ctx: ApiContext): Router {
         userId: req.user!.id,
         audit: auditOf(req, "release.rollback", app, { to: target.version }),
       });
-      return void res.status(201).json(releaseShape(release, app));
+      return void res.status(201).json(shape(release, app, req));
     }
     const slug = await getSlug(ctx.db, app.id, body.slug!);
     const release = await ctx.builds.releaseChange({
@@ -75,7 +80,7 @@ export function releaseRoutes(ctx: ApiContext): Router {
       userId: req.user!.id,
       audit: auditOf(req, "release.create", app, { slug: slug.id }),
     });
-    res.status(201).json(releaseShape(release, app));
+    res.status(201).json(shape(release, app, req));
   });
 
   router.get("/apps/:app/slugs/:slug", async (req, res) => {

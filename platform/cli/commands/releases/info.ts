@@ -31,6 +31,16 @@ export const register: RegisterCommand = (program, ctx) => {
         ["When", formatTime(release.created_at)],
       ]);
     });
+
+  appCommand(program, "releases:output", "show a release command's output (the newest release's when VERSION is left out)", { json: false })
+    .argument("[version]", "v3, 3 or a release id")
+    .action(async (version: string | undefined, options: AppOptions) => {
+      const app = await appOf(ctx, options);
+      const release = version ? await ctx.api.release(app, version.replace(/^v(\d+)$/, "$1")) : (await ctx.api.releases(app, 1))[0];
+      if (!release) throw new CliError(`${app} has no releases yet. Deploy it with git push ouro main.`);
+      if (!release.output_stream_url) return ctx.print.note(`v${release.version} has no release command, so no output.`);
+      for await (const chunk of await ctx.api.stream(release.output_stream_url)) ctx.print.stdout.write(String(chunk));
+    });
 };
 
 async function current(api: ApiClient, app: string): Promise<Release> {
