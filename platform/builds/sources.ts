@@ -75,7 +75,15 @@ export async function uploadedSource(redis: Redis, sourceId: string): Promise<Up
  */
 export async function storeSourceTree(blobs: BlobStore, checksum: string, maxBytes: number): Promise<StoredBlob> {
   const gzipped = await startsWithGzip(blobs.path(checksum));
-  const read = () => (gzipped ? blobs.read(checksum).pipe(createGunzip()) : blobs.read(checksum));
+  const read = () => {
+    const raw = blobs.read(checksum);
+    if (!gzipped) return raw;
+    // A failed read fails the gunzip; a gunzip given up on (a tree past the limit) closes the file.
+    const gunzip = createGunzip();
+    raw.on("error", (error) => gunzip.destroy(error));
+    gunzip.on("close", () => raw.destroy());
+    return raw.pipe(gunzip);
+  };
   try {
     const top = await singleTopDirectory(read());
     return await blobs.put(renamed(read(), top), { maxBytes });

@@ -129,7 +129,10 @@ describe("sources and builds from them", () => {
     );
     expect(await refusal({ url: "not a url" })).toMatch(/^Ouro builds from sources uploaded to it/);
     const source = await newSource();
-    expect(await refusal({ url: source.put_url })).toMatch(/^source_blob\.url: This source URL is not valid.*\(a build reads its source from the get_url, not the put_url\)$/);
+    expect(await refusal({ url: source.put_url })).toBe("source_blob.url is the source's put_url: a build reads its source from the get_url.");
+    expect(await refusal({ url: source.get_url.replace(/.$/, (last) => (last === "0" ? "1" : "0")) })).toBe(
+      "source_blob.url: This source URL is not valid: ask for a new one (POST /apps/:app/sources).",
+    );
     expect(await refusal({ url: source.get_url })).toBe("Nothing has been uploaded to this source yet: PUT the tarball to its put_url first.");
     expect((await put(source.put_url, archive("tar.gz"))).status).toBe(200);
     expect(await refusal({ url: source.get_url, checksum: `SHA256:${"0".repeat(64)}` })).toMatch(/^The source uploaded there has checksum SHA256:[0-9a-f]{64}, not SHA256:0{64}: upload it again, or give its checksum\.$/);

@@ -82,11 +82,18 @@ export function buildRoutes(ctx: ApiContext): Router {
           `POST /apps/:app/sources, PUT the tarball to its put_url, then create the build with its get_url as source_blob.url.`,
       );
     }
-    try {
-      openSource(ctx.config.secrets.tokenSecret, "get", sourceId, parsed.search.slice(1), now(ctx));
-    } catch (error) {
-      // Not the key's fault: the URL given is no get_url, or an expired one.
-      throw invalidParams(`source_blob.url: ${(error as Error).message}${/put_url|\/sources\//.test(url) ? " (a build reads its source from the get_url, not the put_url)" : ""}`);
+    const opens = (use: "get" | "put") => {
+      try {
+        openSource(ctx.config.secrets.tokenSecret, use, sourceId, parsed.search.slice(1), now(ctx));
+        return undefined;
+      } catch (error) {
+        return error as Error;
+      }
+    };
+    const refused = opens("get");
+    // Not the key's fault (no 401): the URL given is no get_url, or an expired one.
+    if (refused) {
+      throw invalidParams(opens("put") ? `source_blob.url: ${refused.message}` : "source_blob.url is the source's put_url: a build reads its source from the get_url.");
     }
     const source = await uploadedSource(ctx.redis, sourceId);
     if (!source) throw invalidParams("Nothing has been uploaded to this source yet: PUT the tarball to its put_url first.");
