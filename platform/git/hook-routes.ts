@@ -6,6 +6,7 @@ import { unauthorized } from "../lib/errors.ts";
 import { bearerToken, verifyScopedToken } from "../lib/tokens.ts";
 import { followBuildEvents } from "../builds/index.ts";
 import type { ApiContext } from "../api/index.ts";
+import { startStream } from "../api/routes/outputs.ts";
 
 /** What a push's hook token signs: the app, the pusher and the address they pushed from. */
 export const hookScope = (app: string, userId: string, address: string) => `hook:${app}:${userId}:${address}`;
@@ -37,20 +38,13 @@ export function hookRoutes(ctx: ApiContext): Router {
     const { app } = await authorizedPush(req, req.params.app);
     const build = await getBuild(ctx.db, req.params.id);
     if (build.app_id !== app.id) throw unauthorized("That build belongs to another app.");
-    res.setHeader("Content-Type", "application/x-ndjson");
-    res.flushHeaders();
-    const reader = ctx.redis.duplicate();
-    // Its commands fail on their own (and end the stream); unheard, ioredis would also print each retry.
-    reader.on("error", () => {});
-    const abort = new AbortController();
-    res.on("close", () => abort.abort());
+    const stream = startStream(ctx, res, "application/x-ndjson");
     try {
-      await followBuildEvents(reader, build.id, (event) => res.write(`${JSON.stringify(event)}\n`), abort.signal, {
+      await followBuildEvents(stream.reader, build.id, (event) => res.write(`${JSON.stringify(event)}\n`), stream.signal, {
         ended: async () => (await getBuild(ctx.db, build.id)).status !== "pending",
       });
     } finally {
-      reader.disconnect();
-      res.end();
+      stream.end();
     }
   });
 

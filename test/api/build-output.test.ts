@@ -4,10 +4,7 @@
 // plain or as Server-Sent Events (resumed with Last-Event-ID); it is refused altered, past its
 // hour, to a user who lost the app, and once the output is no longer kept. A release's URL (only
 // for a release that ran a release phase) streams its release phase's output to its end.
-import type { AddressInfo } from "node:net";
-import type { Server } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createApi } from "../../platform/api/index.ts";
 import { emitBuildEvent } from "../../platform/builds/index.ts";
 import {
   type AppRow,
@@ -27,7 +24,6 @@ import { jsonRequest, uniqueName } from "../support/platform.ts";
 
 describe("a build's output_stream_url", () => {
   let api: InProcessApi;
-  let server: Server;
   let url = "";
   let app: AppRow;
   let now = new Date();
@@ -47,15 +43,11 @@ describe("a build's output_stream_url", () => {
   const line = (build: BuildRow, text: string) => emitBuildEvent(api.deps.redis, build.id, { type: "line", text });
 
   beforeAll(async () => {
-    api = await inProcessApi({ prefix: "ouro_build_output_test" });
-    server = createApi({ ...api.deps, clock: () => now }).listen(0, "127.0.0.1");
-    await new Promise((resolve) => server.once("listening", resolve));
-    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    api = await inProcessApi({ prefix: "ouro_build_output_test", clock: () => now });
+    url = api.url;
     app = await api.createApp(uniqueName("output"));
   });
   afterAll(async () => {
-    server?.closeAllConnections();
-    await new Promise((resolve) => server?.close(resolve));
     if (redisKeys.length > 0) await api?.deps.redis.del(...redisKeys);
     if (app) await deleteLogs(api.deps.redis, app.name);
     await api?.close();

@@ -3,10 +3,7 @@
 // what is left, the 11th request is refused with 429 and when to come back, the bucket refills
 // steadily, each user has a bucket of their own, requests sent together cannot take more than
 // the bucket holds, and an API restarted keeps the count.
-import type { AddressInfo } from "node:net";
-import type { Server } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createApi } from "../../platform/api/index.ts";
 import { limitsFromEnv } from "../../platform/api/limits.ts";
 import { rateLimitKey } from "../../platform/api/rate-limit.ts";
 import { type User, createApiKey, ensureUser } from "../../platform/db/index.ts";
@@ -17,17 +14,10 @@ const REFILL_S = 3600 / PER_HOUR;
 
 describe("the API rate limit", () => {
   let api: InProcessApi;
-  const servers: Server[] = [];
   const users: User[] = [];
   let now = new Date("2026-06-01T12:00:00Z");
-  const clock = () => now;
-
-  async function listen(): Promise<string> {
-    const server = createApi({ ...api.deps, clock, limits: { requestsPerHour: PER_HOUR } }).listen(0, "127.0.0.1");
-    await new Promise((resolve) => server.once("listening", resolve));
-    servers.push(server);
-    return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  }
+  /** Another API process on the same database and Redis. */
+  const listen = async () => (await api.listen()).url;
   async function newUser(name: string): Promise<string> {
     const user = await ensureUser(api.db, `${name}@ratelimit.test`);
     users.push(user);
@@ -40,11 +30,9 @@ describe("the API rate limit", () => {
   }
 
   beforeAll(async () => {
-    api = await inProcessApi({ prefix: "ouro_ratelimit_test" });
+    api = await inProcessApi({ prefix: "ouro_ratelimit_test", clock: () => now, limits: { requestsPerHour: PER_HOUR } });
   });
   afterAll(async () => {
-    for (const server of servers) server.closeAllConnections();
-    await Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))));
     if (users.length > 0) await api?.deps.redis.del(...users.map((u) => rateLimitKey(u.id)));
     await api?.close();
   });

@@ -9,11 +9,8 @@ import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createHash } from "node:crypto";
-import type { AddressInfo } from "node:net";
-import type { Server } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import tar from "tar-stream";
-import { createApi } from "../../platform/api/index.ts";
 import type { AppRow } from "../../platform/db/index.ts";
 import { type InProcessApi, inProcessApi } from "../support/api.ts";
 import { jsonRequest, removeDir, uniqueName } from "../support/platform.ts";
@@ -31,7 +28,6 @@ const SIZE_LIMIT_MB = 1;
 
 describe("sources and builds from them", () => {
   let api: InProcessApi;
-  let server: Server;
   let url = "";
   let app: AppRow;
   let now = new Date();
@@ -73,16 +69,12 @@ describe("sources and builds from them", () => {
 
   beforeAll(async () => {
     process.env.OURO_SLUG_SIZE_LIMIT = String(SIZE_LIMIT_MB);
-    api = await inProcessApi({ prefix: "ouro_sources_test" });
-    server = createApi({ ...api.deps, clock: () => now }).listen(0, "127.0.0.1");
-    await new Promise((resolve) => server.once("listening", resolve));
-    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    api = await inProcessApi({ prefix: "ouro_sources_test", clock: () => now });
+    url = api.url;
     app = await api.createApp(uniqueName("sources"));
   });
   afterAll(async () => {
     delete process.env.OURO_SLUG_SIZE_LIMIT;
-    server?.closeAllConnections();
-    await new Promise((resolve) => server?.close(resolve));
     await api?.close();
     removeDir(dir);
   });

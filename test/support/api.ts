@@ -75,8 +75,10 @@ export async function inProcessApi(opts: {
   /** The queue the build service puts build jobs on; default a random name. */
   buildQueue?: string;
   buildTimeoutMs?: number;
-  /** Quotas and host memory (platform/api/limits.ts); by default the API's own defaults. */
+  /** Quotas, host memory and rate limit (platform/api/limits.ts); by default the API's own defaults. */
   limits?: ApiDeps["limits"];
+  /** The time as the API sees it (expiries, the rate limit's refill); by default the real one. */
+  clock?: () => Date;
   /** Prefix of the route keys it writes and reads (domains, certificates, providers' dynos); default a fresh one. */
   routeNamespace?: string;
 } = {}): Promise<InProcessApi> {
@@ -96,7 +98,7 @@ export async function inProcessApi(opts: {
   const notifyFormation = async (app: string) => void notified.push(app);
   const builds = createBuildService({ config, db, redis, queue, blobs, notifyFormation, log, buildTimeoutMs: opts.buildTimeoutMs });
   const routeNamespace = opts.routeNamespace ?? `test-${randomBytes(4).toString("hex")}:`;
-  const deps: ApiDeps = { config, db, redis, blobs, builds, notifyFormation, limits: opts.limits, routeNamespace };
+  const deps: ApiDeps = { config, db, redis, blobs, builds, notifyFormation, limits: opts.limits, routeNamespace, clock: opts.clock };
   const servers: Server[] = [];
   const user = await ensureUser(db, `${opts.prefix ?? "api-test"}@ouro.local`);
   const key = await createApiKey(db, user.id);

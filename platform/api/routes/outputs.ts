@@ -43,10 +43,9 @@ export interface TextStream {
   end(): void;
 }
 
-/** Starts a streamed answer: plain lines, or Server-Sent Events (one `data:` a line) for a client that asks, as heroku's EventSource does. */
-export function startTextStream(ctx: ApiContext, req: Request, res: Response): TextStream {
-  const events = (req.headers.accept ?? "").includes("text/event-stream");
-  res.setHeader("Content-Type", events ? "text/event-stream; charset=utf-8" : "text/plain; charset=utf-8");
+/** Starts a streamed answer of `contentType` fed from Redis: a connection of its own, and a signal for the client's going. */
+export function startStream(ctx: ApiContext, res: Response, contentType: string): Pick<TextStream, "reader" | "signal" | "end"> {
+  res.setHeader("Content-Type", contentType);
   res.setHeader("Cache-Control", "no-cache");
   res.flushHeaders();
   const reader = ctx.redis.duplicate();
@@ -54,18 +53,27 @@ export function startTextStream(ctx: ApiContext, req: Request, res: Response): T
   reader.on("error", () => {});
   const abort = new AbortController();
   res.on("close", () => abort.abort());
-  const lastEventId = req.headers["last-event-id"];
   return {
-    send: events
-      ? (text, id) => void res.write(`${id ? `id: ${id}\n` : ""}${text.split("\n").map((line) => `data: ${line}\n`).join("")}\n`)
-      : (text) => void res.write(`${text}\n`),
     reader,
     signal: abort.signal,
-    ...(events && typeof lastEventId === "string" ? { lastEventId } : {}),
     end() {
       reader.disconnect();
       res.end();
     },
+  };
+}
+
+/** Starts a streamed answer: plain lines, or Server-Sent Events (one `data:` a line) for a client that asks, as heroku's EventSource does. */
+export function startTextStream(ctx: ApiContext, req: Request, res: Response): TextStream {
+  const events = (req.headers.accept ?? "").includes("text/event-stream");
+  const stream = startStream(ctx, res, events ? "text/event-stream; charset=utf-8" : "text/plain; charset=utf-8");
+  const lastEventId = req.headers["last-event-id"];
+  return {
+    ...stream,
+    send: events
+      ? (text, id) => void res.write(`${id ? `id: ${id}\n` : ""}${text.split("\n").map((line) => `data: ${line}\n`).join("")}\n`)
+      : (text) => void res.write(`${text}\n`),
+    ...(events && typeof lastEventId === "string" ? { lastEventId } : {}),
   };
 }
 
