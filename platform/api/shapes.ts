@@ -5,6 +5,8 @@ import type { RunResource } from "../lib/run-contract.ts";
 import type { ApiKeyRow, AppRow, AuditRow, BuildRow, CollaboratorRow, DynoRow, FormationRow, ReleaseRow, RunRow, SlugRow, UserRow } from "../db/index.ts";
 
 const STACK = { id: "ouro-stack-bookworm", name: "bookworm" };
+/** Heroku's generation whose model Ouro's apps follow: buildpacks, slugs, a Procfile's `web.1` dynos. */
+const GENERATION = { id: "ouro-cedar", name: "cedar" };
 
 export function appShape(app: AppRow, config: Config) {
   return {
@@ -22,6 +24,7 @@ export function appShape(app: AppRow, config: Config) {
     region: { id: "local", name: "local" },
     stack: STACK,
     build_stack: STACK,
+    generation: GENERATION,
     buildpack_provided_description: app.buildpack_description,
     maintenance: app.maintenance,
     archived_at: null,

@@ -65,6 +65,8 @@ describe("heroku's CLI on Ouro", () => {
     expect(info.stdout).toMatch(/Stack:\s+bookworm/);
     expect(info.stdout).toMatch(/Slug Size:\s+\d+(\.\d+)? MB/);
     expect(info.stdout).toMatch(new RegExp(`Web URL:\\s+http://${app}\\.localhost:8080/`));
+    // The generation heroku's CLI picks its ways by: Ouro's apps follow cedar's model.
+    expect((await api<{ generation: { name: string } }>("GET", `/apps/${app}`)).body.generation.name).toBe("cedar");
   });
 
   it("config, config:set, config:get and config:unset, each set a release that deploys", async () => {
