@@ -17,8 +17,6 @@ export const ADDON_SERVICES: Record<string, AddonServiceSpec> = {
   redis: { app: "redis", aliases: ["heroku-redis"], configVars: ["REDIS_URL", "REDIS_KEY_PREFIX"] },
 };
 
-const ADJECTIVES = ["amber", "clear", "cosy", "deep", "keen", "neat", "solid", "steady", "tidy", "vivid"];
-
 /** `heroku-postgresql:essential-0` → service `postgres`, plan `postgres:essential-0`. */
 export function parsePlan(plan: string): { service: string; plan: string } {
   const [requested = "", tier = "standard"] = plan.trim().toLowerCase().split(":", 2);

@@ -4,7 +4,7 @@
 import Docker from "dockerode";
 import { BUILD_NETWORK, ensureBuildNetwork } from "../dynos/index.ts";
 import { BUILD_DYNO_SIZE, dynoSize } from "../lib/dyno-sizes.ts";
-import { chownSync, cpSync, createReadStream, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { chownSync, createReadStream, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Redis } from "ioredis";

@@ -1,11 +1,23 @@
 // An app's dynos as Heroku's API lists them, and one-off dynos: POST /apps/:app/dynos with
 // Heroku's body (`attach`, `force_no_tty`, `time_to_live`, `env` with the client's terminal), and
-// the resize of an attached one's terminal. Restarts and stops are in releases.ts.
-import { type Request, Router } from "express";
+// the resize of an attached one's terminal; restarts and stops, of all, a type's or one dyno.
+import { type Request, type Response, Router } from "express";
 import { z } from "zod";
-import { type DynoRow, RELEASE_PHASE_TYPE, type RunAttachment, createRun, getRun, listDynos, runExpiries } from "../../db/index.ts";
+import {
+  RELEASE_PHASE_TYPE,
+  type RunAttachment,
+  createRun,
+  getRun,
+  listDynos,
+  listFormation,
+  recordAudit,
+  restartFormation,
+  runExpiries,
+} from "../../db/index.ts";
 import { createCronReader } from "../../cron/index.ts";
-import { RESIZE_CHANNEL } from "../../lib/channels.ts";
+import { background } from "../../lib/background.ts";
+import { RESIZE_CHANNEL, RESTART_CHANNEL, restartMessage } from "../../lib/channels.ts";
+import { appendApiEvent } from "../../logs/index.ts";
 import { OuroError, forbidden, invalidParams, notFound } from "../../lib/errors.ts";
 import { isUuid } from "../../lib/ids.ts";
 import { rendezvousFingerprint } from "../../lib/rendezvous-cert.ts";
@@ -116,6 +128,52 @@ export function dynoRoutes(ctx: ApiContext): Router {
     await ctx.redis.publish(RESIZE_CHANNEL, JSON.stringify(message));
     res.status(202).json({});
   });
+
+  // Restarting every dyno, or a process type's, is a new generation of the desired model: the dyno
+  // manager replaces the dynos through the plan, by the app's strategy (preboot: new ones up first).
+  router.delete("/apps/:app/dynos", async (req, res) => {
+    const app = appOf(res);
+    await restartFormation(ctx.db, app.id, undefined, auditOf(req, "dyno.restart", app, { dynos: "all" }));
+    background(console.error, `${app.name}: logging a restart`, () => appendApiEvent(ctx.redis, app.name, "Restart", req.user!.email));
+    await ctx.notifyFormation(app.name);
+    res.status(202).json({});
+  });
+
+  // Heroku's DELETE /apps/:app/dynos/:dyno (restart) and POST …/actions/stop take a dyno's name
+  // (`web.1`) or a process type (`web`). A one-off dyno stops either way; the formation's dynos are
+  // replaced by the plan either way (the formation still wants them: `ps:scale` removes them), so a
+  // stop fails no request.
+  router.delete("/apps/:app/dynos/:dyno", (req, res) => restartOrStop(req, res, "dyno.restart"));
+  router.post("/apps/:app/dynos/:dyno/actions/stop", (req, res) => restartOrStop(req, res, "dyno.stop"));
+  // heroku's `ps:restart -p TYPE` and `ps:stop -p TYPE` name the process type under /formations.
+  router.delete("/apps/:app/formations/:type", (req, res) => restartOrStop(req, res, "dyno.restart", { typeOnly: true }));
+  router.post("/apps/:app/formations/:type/actions/stop", (req, res) => restartOrStop(req, res, "dyno.stop", { typeOnly: true }));
+
+  async function restartOrStop(
+    req: Request<{ app: string; dyno?: string; type?: string }>,
+    res: Response,
+    action: "dyno.restart" | "dyno.stop",
+    opts: { typeOnly?: boolean } = {},
+  ) {
+    const app = appOf(res);
+    const target = req.params.dyno ?? req.params.type!;
+    const audit = auditOf(req, action, app, { dynos: target });
+    const what = action === "dyno.restart" ? "Restart" : "Stop";
+    const announce = () => background(console.error, `${app.name}: logging a ${what.toLowerCase()}`, () => appendApiEvent(ctx.redis, app.name, `${what} ${target}`, audit.actor));
+    if ((await listFormation(ctx.db, app.id)).some((f) => f.type === target)) {
+      await restartFormation(ctx.db, app.id, [target], audit);
+      await ctx.notifyFormation(app.name);
+      announce();
+      return void res.status(202).json({});
+    }
+    if (opts.typeOnly) throw notFound(`Couldn't find that formation: ${target}.`);
+    if (!(await listDynos(ctx.db, app.id)).some((d) => d.name === target)) throw notFound(`Couldn't find that dyno: ${target}.`);
+    // One dyno: nothing in the database changes, so the entry is the change's only trace.
+    await recordAudit(ctx.db, audit);
+    await ctx.redis.publish(RESTART_CHANNEL, restartMessage(app.name, target));
+    announce();
+    res.status(202).json({});
+  }
 
   /** A one-off dyno of this app, by its id. */
   async function runOf(app: AppRow, id: string) {
