@@ -41,7 +41,7 @@ export interface FormationUpdate {
 /**
  * Scales and resizes process types; each must exist in the current release. The app's row is
  * locked while the total is checked against `limits.maxDynos` (the API's quota; the platform's
- * own callers set none), so two requests cannot both pass it.
+ * own callers set none), so two requests cannot both pass it. Answers the whole formation after.
  */
 export async function updateFormation(
   db: Db,
@@ -81,8 +81,7 @@ export async function updateFormation(
     }
     await recordAuditIf(client, audit);
   });
-  const types = new Set(updates.map((u) => u.type));
-  return (await listFormation(db, appId)).filter((f) => types.has(f.type));
+  return listFormation(db, appId);
 }
 
 /**

@@ -77,9 +77,10 @@ export function formationRoutes(ctx: ApiContext): Router {
     const formation = await updateFormation(ctx.db, app.id, updates, { maxDynos: ctx.limits.maxDynosPerApp, appName: app.name }, entry);
     // The dyno manager replaces a dyno whose size differs from its formation's, new one up first.
     await ctx.notifyFormation(app.name);
-    const scaled = (await listFormation(ctx.db, app.id)).map((f) => `${f.type}@${f.quantity}:${f.size}`).join(" ");
+    const scaled = formation.map((f) => `${f.type}@${f.quantity}:${f.size}`).join(" ");
     background(console.error, `${app.name}: logging a scale`, () => appendApiEvent(ctx.redis, app.name, `Scaled to ${scaled}`, entry.actor));
-    return formation.map((f) => formationShape(f, app));
+    const types = new Set(updates.map((u) => u.type));
+    return formation.filter((f) => types.has(f.type)).map((f) => formationShape(f, app));
   }
 
   router.patch("/apps/:app/formation", async (req, res) => {
