@@ -82,10 +82,9 @@ export function createBuildService(deps: BuildServiceDeps) {
 
   /** The release, in the app's log as Heroku's API says it: what it is, then that it was made. */
   function announce(app: string, release: ReleaseRow): void {
-    background(log, `${app}: announcing v${release.version} in its log`, async () => {
-      await appendApiEvent(redis, app, release.description, release.user_email);
-      await appendApiEvent(redis, app, `Release v${release.version} created`, release.user_email);
-    });
+    background(log, `${app}: announcing v${release.version} in its log`, () =>
+      appendApiEvent(redis, app, [release.description, `Release v${release.version} created`], release.user_email),
+    );
   }
 
   const appName = async (build: BuildRow) => (await getApp(db, build.app_id).catch(() => undefined))?.name ?? "";

@@ -51,10 +51,12 @@ export async function appendLog(redis: Redis, app: string, entry: Omit<LogLine, 
 
 /**
  * A change made through the API, in the app's log as Heroku's API writes it:
- * `app[api]: Scaled to web@2:standard-1X by user ann@example.com`.
+ * `app[api]: Scaled to web@2:standard-1X by user ann@example.com`; several lines in one command.
  */
-export function appendApiEvent(redis: Redis, app: string, text: string, by: string | null | undefined): Promise<void> {
-  return appendLog(redis, app, { source: "app", dyno: "api", line: by ? `${text} by user ${by}` : text });
+export async function appendApiEvent(redis: Redis, app: string, text: string | readonly string[], by: string | null | undefined): Promise<void> {
+  const lines = (typeof text === "string" ? [text] : text).map((t) => ({ source: "app", dyno: "api", line: by ? `${t} by user ${by}` : t }));
+  const [result] = (await queueLogEntries(redis.pipeline(), app, lines).exec()) ?? [];
+  if (result?.[0]) throw result[0];
 }
 
 // Many lines of one app in one command: one EVAL per app per batch instead of two commands per

@@ -6,7 +6,7 @@ import { randomBytes } from "node:crypto";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadConfig, redisUrl } from "../../platform/lib/config.ts";
-import { type LogLine, appendLog, deleteLogs, formatLogLine, queueLogEntries, readLogs } from "../../platform/logs/index.ts";
+import { type LogLine, appendApiEvent, appendLog, deleteLogs, formatLogLine, queueLogEntries, readLogs } from "../../platform/logs/index.ts";
 
 describe("queueLogEntries", () => {
   let redis: Redis;
@@ -34,6 +34,23 @@ describe("queueLogEntries", () => {
       ...entries.slice(0, 4),
       { source: "router", dyno: "router", line: "three still three" },
     ]);
+  });
+
+  it("writes the API's events as app[api] lines, several in one command, each by its user", async () => {
+    const other = `${app}-api`;
+    try {
+      await appendApiEvent(redis, other, ["Deploy 0123abcd", "Release v3 created"], "ann@example.com");
+      await appendApiEvent(redis, other, "Restart web", null);
+      const lines: LogLine[] = [];
+      await readLogs(redis, other, { lines: 100, tail: false }, (l) => lines.push(l), new AbortController().signal);
+      expect(lines.map((l) => formatLogLine(l).replace(/^\S+ /, ""))).toEqual([
+        "app[api]: Deploy 0123abcd by user ann@example.com",
+        "app[api]: Release v3 created by user ann@example.com",
+        "app[api]: Restart web",
+      ]);
+    } finally {
+      await deleteLogs(redis, other);
+    }
   });
 
   it("keeps each line's microseconds: a line reads 2026-01-02T03:04:05.678901+00:00, its time to the microsecond", async () => {
