@@ -21,8 +21,10 @@ const ENTRY_ID = /^\d+-\d+$/;
 
 /**
  * Sends every event (with its entry id) from the start, or after entry `after`, until `done`;
- * `redis` must be a connection of its own. `ended`, asked whenever 5 s pass without an event,
- * ends the wait for a build that ended without a `done` (its API died between the two).
+ * `redis` must be a connection of its own. `ended` (the build settled: db buildSettled) ends the
+ * wait for a build that ended without a `done` (its API died between the two): asked whenever
+ * 5 s pass without an event, it must say so twice in a row, so that what an API was writing as
+ * the build settled (its last lines, then `done`) is read first.
  */
 export async function followBuildEvents(
   redis: Redis,
@@ -33,19 +35,17 @@ export async function followBuildEvents(
 ): Promise<void> {
   let last = opts.after && ENTRY_ID.test(opts.after) ? opts.after : "0-0";
   type Batch = [string, [string, string[]][]][] | null;
-  const read = async (block: boolean) =>
-    ((block ? await redis.xread("BLOCK", 5000, "STREAMS", key(buildId), last) : await redis.xread("STREAMS", key(buildId), last)) as Batch)?.[0]?.[1] ?? [];
+  const read = async () => ((await redis.xread("BLOCK", 5000, "STREAMS", key(buildId), last)) as Batch)?.[0]?.[1] ?? [];
+  let quietAndEnded = 0;
   while (!signal.aborted) {
-    let entries = await read(true);
-    // Ended: whatever was written meanwhile (the last lines as the build ended) is read once more.
-    const ended = entries.length === 0 && opts.ended !== undefined && (await opts.ended());
-    if (ended) entries = await read(false);
+    const entries = await read();
+    quietAndEnded = entries.length === 0 && opts.ended !== undefined && (await opts.ended()) ? quietAndEnded + 1 : 0;
     for (const [id, fields] of entries) {
       last = id;
       const event = JSON.parse(fields[1] ?? "{}") as BuildEvent;
       emit(event, id);
       if (event.type === "done") return;
     }
-    if (ended) return;
+    if (quietAndEnded === 2) return;
   }
 }

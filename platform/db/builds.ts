@@ -40,6 +40,19 @@ export async function getBuild(db: Db, id: string): Promise<BuildRow> {
   return rows[0];
 }
 
+/**
+ * Whether nothing more will be said of a build: it ended, and the release it made (if any) is no
+ * longer starting (its release phase, its web dynos). A build deleted with its app is settled.
+ */
+export async function buildSettled(db: Db, id: string): Promise<boolean> {
+  const { rows } = await db.query<{ going: boolean }>(
+    `SELECT b.status = 'pending' OR coalesce(r.status IN ('pending', 'deploying'), false) AS going
+     FROM builds b LEFT JOIN releases r ON r.id = b.release_id WHERE b.id::text = $1`,
+    [id],
+  );
+  return !rows[0]?.going;
+}
+
 export async function createBuild(
   db: Db,
   build: {

@@ -1,7 +1,7 @@
 // What the pre-receive hook calls: start a build of the pushed tree, then follow
 // its events as newline-delimited JSON until it is done.
 import { Router, type Request } from "express";
-import { findUser, getApp, getBuild } from "../db/index.ts";
+import { buildSettled, findUser, getApp, getBuild } from "../db/index.ts";
 import { unauthorized } from "../lib/errors.ts";
 import { bearerToken, verifyScopedToken } from "../lib/tokens.ts";
 import { followBuildEvents } from "../builds/index.ts";
@@ -41,7 +41,7 @@ export function hookRoutes(ctx: ApiContext): Router {
     const stream = startStream(ctx, res, "application/x-ndjson");
     try {
       await followBuildEvents(stream.reader, build.id, (event) => res.write(`${JSON.stringify(event)}\n`), stream.signal, {
-        ended: async () => (await getBuild(ctx.db, build.id)).status !== "pending",
+        ended: () => buildSettled(ctx.db, build.id),
       });
     } finally {
       stream.end();

@@ -12,7 +12,9 @@ import {
   addCollaborator,
   createApiKey,
   createBuild,
+  createRelease,
   createRun,
+  endRelease,
   ensureUser,
   finishBuild,
   markRun,
@@ -93,6 +95,41 @@ describe("a build's output_stream_url", () => {
     expect((await reader.read()).done).toBe(true);
     expect(text).toBe("-----> first\n-----> second\n !     it broke\n");
   });
+
+  it("stays open while the build's release deploys with nothing to say, and ends without `done` once the build has settled (its API died)", async () => {
+    const read = async (stream: string, onFirst: () => Promise<void>) => {
+      const reader = (await fetch(here(stream))).body!.getReader();
+      const decoder = new TextDecoder();
+      let text = decoder.decode((await reader.read()).value);
+      await onFirst();
+      for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) text += decoder.decode(chunk.value, { stream: true });
+      return text;
+    };
+    const wait = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+    // Built, its release still starting its web dynos for longer than two quiet spells (5 s each).
+    const deploying = await newBuild();
+    const release = await createRelease(api.db, { appId: app.id, description: "Deploy", userId: null, status: "deploying" });
+    await line(deploying, "-----> Launching...");
+    await api.db.query("UPDATE builds SET status = 'succeeded', release_id = $2 WHERE id = $1", [deploying.id, release.id]);
+    const waited = read(await outputUrl(deploying), async () => {
+      await wait(11_000);
+      await line(deploying, "-----> Released v1");
+      await emitBuildEvent(api.deps.redis, deploying.id, { type: "done", ok: true, message: "" });
+    });
+
+    // Failed, its `done` never written: the stream ends once it has seen the build settled twice.
+    const orphan = await newBuild();
+    await line(orphan, "-----> a build whose API died");
+    await finishBuild(api.db, orphan.id, { status: "failed", message: "the API died" });
+    const started = Date.now();
+    const orphaned = await read(await outputUrl(orphan), async () => {});
+    expect(orphaned).toBe("-----> a build whose API died\n");
+    expect(Date.now() - started).toBeLessThan(20_000);
+
+    expect(await waited).toBe("-----> Launching...\n-----> Released v1\n");
+    await endRelease(api.db, release.id, { status: "succeeded" });
+  }, 40_000);
 
   it("answers Server-Sent Events with entry ids, and resumes after Last-Event-ID", async () => {
     const build = await newBuild();

@@ -5,7 +5,7 @@
 import type { Request, Response } from "express";
 import { Router } from "express";
 import type { Redis } from "ioredis";
-import { canReach, findUser, getApp, getBuild, getReleaseById, newestReleaseRun, type Db } from "../../db/index.ts";
+import { buildSettled, canReach, findUser, getApp, getBuild, getReleaseById, newestReleaseRun, type Db } from "../../db/index.ts";
 import { buildEventsKept, followBuildEvents } from "../../builds/index.ts";
 import { type OutputOf, OUTPUT_URL_TTL_MS, openOutput, outputPath } from "../../builds/output-url.ts";
 import { OuroError, notFound } from "../../lib/errors.ts";
@@ -97,7 +97,7 @@ export function outputRoutes(ctx: ApiContext): Router {
     try {
       await followBuildEvents(stream.reader, build.id, (event, id) => event.type === "line" && stream.send(event.text, id), stream.signal, {
         after: stream.lastEventId,
-        ended: async () => (await getBuild(ctx.db, build.id)).status !== "pending" || !(await stillOurs()),
+        ended: async () => (await buildSettled(ctx.db, build.id)) || !(await stillOurs()),
       });
     } finally {
       stream.end();
