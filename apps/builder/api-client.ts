@@ -5,6 +5,7 @@ import { Readable } from "node:stream";
 import type { ReadableStream as NodeReadableStream } from "node:stream/web";
 import { createGunzip } from "node:zlib";
 import { type BuildDyno, BuildDynoSchema, type BuildResult, type BuildSpec, BuildSpecSchema } from "./job.ts";
+import { BuildError } from "./build-error.ts";
 import { extractSource } from "./source.ts";
 
 export interface BuildOutput {
@@ -14,12 +15,27 @@ export interface BuildOutput {
 
 export interface BuildApi {
   spec(): Promise<BuildSpec>;
+  /** A Build API build from a URL: fetches what is there and hands it to the API, which keeps its tree. */
+  fetchSource(url: string): Promise<void>;
   downloadSource(dir: string): Promise<void>;
   downloadCache(dir: string): Promise<boolean>; // false when the app has no cache yet
   uploadCache(file: string): Promise<void>;
   uploadSlug(file: string): Promise<{ checksum: string; size: number }>;
   openOutput(): BuildOutput;
   postResult(result: BuildResult): Promise<void>;
+}
+
+/** How long fetching a build's source from its URL may take. */
+const SOURCE_FETCH_MS = 5 * 60_000;
+
+/** A source URL as the build's output may show it: its query (a signature, a token) left out. */
+export function sourceName(url: string): string {
+  try {
+    const { origin, pathname } = new URL(url);
+    return `${origin}${pathname}`;
+  } catch {
+    return "its URL";
+  }
 }
 
 export function createBuildApi(options: { apiUrl: string; buildId: string; token: string }): BuildApi {
@@ -44,6 +60,22 @@ export function createBuildApi(options: { apiUrl: string; buildId: string; token
     async spec() {
       const response = await call("GET", "spec");
       return BuildSpecSchema.parse(await response.json());
+    },
+    async fetchSource(url) {
+      const where = sourceName(url);
+      let source: Response;
+      try {
+        source = await fetch(url, { redirect: "follow", signal: AbortSignal.timeout(SOURCE_FETCH_MS) });
+      } catch (error) {
+        throw new BuildError(`Could not fetch the source from ${where}: ${(error as Error).cause ? String((error as Error).cause) : (error as Error).message}.`);
+      }
+      if (!source.ok || !source.body) throw new BuildError(`Could not fetch the source from ${where}: it answered HTTP ${source.status}.`);
+      const handed = await fetch(`${base}/source`, { method: "PUT", headers: auth, body: source.body, duplex: "half" } as RequestInit);
+      if (!handed.ok) {
+        // The API's refusal is the owner's to fix (a checksum that differs, no tarball, too big).
+        const { message } = (await handed.json().catch(() => ({}))) as { message?: string };
+        throw new BuildError(`The source from ${where} was refused: ${message ?? `HTTP ${handed.status}`}`);
+      }
     },
     async downloadSource(dir) {
       const response = await call("GET", "source");

@@ -3,7 +3,7 @@
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { type BuildApi, createBuildApi } from "./api-client.ts";
+import { type BuildApi, createBuildApi, sourceName } from "./api-client.ts";
 import { isBuildError } from "./build-error.ts";
 import { compile, slugSizeLimit } from "./compile.ts";
 import type { BuildResult, BuildSpec } from "./job.ts";
@@ -59,6 +59,10 @@ async function build(
   const sourceDir = join(workDir, "build");
   const cacheDir = join(workDir, "cache");
   const envDir = join(workDir, "env");
+  if (spec.sourceUrl) {
+    output(`-----> Fetching the source from ${sourceName(spec.sourceUrl)}\n`);
+    await api.fetchSource(spec.sourceUrl);
+  }
   await api.downloadSource(sourceDir);
   await mkdir(cacheDir);
   if (await api.downloadCache(cacheDir)) output("-----> Restoring cache\n");

@@ -188,21 +188,26 @@ export function createBuildService(deps: BuildServiceDeps) {
 
   return {
     /** A push's build; the push's audit entry is written with the build's row. */
-    /** A build of a pushed tree, or of one already stored (an uploaded source's, with the URL it was named by). */
+    /**
+     * A build of a pushed tree; of one already stored (an uploaded source's, with the URL it was
+     * named by); or of what is at a URL, which its build dyno fetches (checked against `checksum`).
+     */
     async start(opts: {
       app: AppRow;
       userId: string | null;
-      source: Readable | { checksum: string; url: string };
+      source: Readable | { tree: string; url: string } | { fetch: string; checksum?: string };
       version: string | null;
       audit?: AuditEntry;
     }) {
-      const source = "checksum" in opts.source ? opts.source : await blobs.put(opts.source);
+      const { source } = opts;
+      const tree = "fetch" in source ? null : "tree" in source ? source.tree : (await blobs.put(source)).checksum;
       const build = await createBuild(db, {
         appId: opts.app.id,
         userId: opts.userId,
-        sourceChecksum: source.checksum,
+        sourceChecksum: tree,
         sourceVersion: opts.version,
-        sourceUrl: "url" in source ? source.url : undefined,
+        sourceUrl: "fetch" in source ? source.fetch : "url" in source ? source.url : undefined,
+        sourceBlobChecksum: "fetch" in source ? source.checksum : undefined,
         deadline: new Date(Date.now() + buildTimeoutMs),
         audit: opts.audit,
       });
@@ -225,6 +230,7 @@ export function createBuildService(deps: BuildServiceDeps) {
         },
         buildpacks: await appBuildpacks(db, app.id),
         deadline: build.deadline_at.toISOString(),
+        ...(build.source_checksum === null && build.source_url ? { sourceUrl: build.source_url } : {}),
       };
     },
 

@@ -11,10 +11,13 @@ export interface BuildRow {
   user_id: string | null;
   user_email: string | null;
   status: "pending" | "succeeded" | "failed";
-  source_checksum: string;
+  /** The tree the build reads; null while its build dyno has still to fetch it from `source_url`. */
+  source_checksum: string | null;
   source_version: string | null;
   /** The source_blob URL a Build API build was made from; null for a push's. */
   source_url: string | null;
+  /** The checksum the caller gave for what is at `source_url`, checked when it is fetched. */
+  source_blob_checksum: string | null;
   slug_id: string | null;
   release_id: string | null;
   failure_message: string | null;
@@ -58,18 +61,20 @@ export async function createBuild(
   build: {
     appId: string;
     userId: string | null;
-    sourceChecksum: string;
+    /** Null: the build dyno fetches the source from `sourceUrl` (checked against `sourceBlobChecksum`). */
+    sourceChecksum: string | null;
     sourceVersion: string | null;
     sourceUrl?: string;
+    sourceBlobChecksum?: string;
     deadline?: Date;
     audit?: AuditEntry;
   },
 ): Promise<BuildRow> {
   const id = await transaction(db, async (client) => {
     const { rows } = await client.query<{ id: string }>(
-      `INSERT INTO builds (app_id, user_id, source_checksum, source_version, source_url, deadline_at)
-       VALUES ($1, $2, $3, $4, $5, coalesce($6, now() + interval '15 minutes')) RETURNING id`,
-      [build.appId, build.userId, build.sourceChecksum, build.sourceVersion, build.sourceUrl ?? null, build.deadline ?? null],
+      `INSERT INTO builds (app_id, user_id, source_checksum, source_version, source_url, source_blob_checksum, deadline_at)
+       VALUES ($1, $2, $3, $4, $5, $6, coalesce($7, now() + interval '15 minutes')) RETURNING id`,
+      [build.appId, build.userId, build.sourceChecksum, build.sourceVersion, build.sourceUrl ?? null, build.sourceBlobChecksum ?? null, build.deadline ?? null],
     );
     await recordAuditIf(client, build.audit && { ...build.audit, detail: { ...build.audit.detail, build: rows[0]!.id } });
     return rows[0]!.id;
@@ -93,6 +98,15 @@ export async function finishBuild(
           "UPDATE builds SET status = 'failed', failure_message = $2, updated_at = now() WHERE id = $1 AND status = 'pending'",
           [id, outcome.message],
         );
+  return rowCount === 1;
+}
+
+/** Records the tree a pending build's dyno fetched from its source URL; false if it has one already. */
+export async function recordFetchedSource(db: Db, id: string, checksum: string): Promise<boolean> {
+  const { rowCount } = await db.query(
+    "UPDATE builds SET source_checksum = $2, updated_at = now() WHERE id = $1 AND status = 'pending' AND source_checksum IS NULL",
+    [id, checksum],
+  );
   return rowCount === 1;
 }
 

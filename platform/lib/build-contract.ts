@@ -46,6 +46,11 @@ export const BuildSpecSchema = z.object({
   buildpacks: z.array(z.string()),
   /** After this (ISO 8601) the build is failed and its dyno stopped. */
   deadline: z.string().datetime(),
+  /**
+   * A Build API build from a URL Ouro does not hold: the build dyno fetches the source there and
+   * hands it to the API (PUT source) before it reads it back (GET source).
+   */
+  sourceUrl: z.string().url().optional(),
 });
 
 export type BuildSpec = z.infer<typeof BuildSpecSchema>;

@@ -12,6 +12,7 @@ import { createHash } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import tar from "tar-stream";
 import type { AppRow } from "../../platform/db/index.ts";
+import { buildScope, scopedToken } from "../../platform/lib/tokens.ts";
 import { type InProcessApi, inProcessApi } from "../support/api.ts";
 import { jsonRequest, removeDir, uniqueName } from "../support/platform.ts";
 
@@ -21,7 +22,7 @@ interface Source {
 interface Build {
   id: string;
   status: string;
-  source_blob: { checksum: string; url: string | null; version: string | null };
+  source_blob: { checksum: string | null; url: string | null; version: string | null };
 }
 
 const SIZE_LIMIT_MB = 1;
@@ -42,7 +43,8 @@ describe("sources and builds from them", () => {
     return made.body.source_blob;
   }
   const put = (putUrl: string, body: Buffer) => fetch(here(putUrl), { method: "PUT", body: new Uint8Array(body) });
-  async function names(checksum: string): Promise<string[]> {
+  async function names(checksum: string | null): Promise<string[]> {
+    if (checksum === null) throw new Error("the build has no source tree");
     const extract = tar.extract();
     api.blobs.read(checksum).pipe(extract);
     const found: string[] = [];
@@ -110,16 +112,14 @@ describe("sources and builds from them", () => {
     expect(await names(build.body.source_blob.checksum)).toEqual(["package.json", "public/", "public/index.html"]);
   });
 
-  it("refuses to build another URL, the put_url, a source with nothing uploaded, or a checksum that differs, each with what to do", async () => {
+  it("refuses a URL that is none or not http(s), the put_url, a source with nothing uploaded, or a checksum that differs, each with what to do", async () => {
     const refusal = async (source_blob: object) => {
       const res = await call("POST", `/apps/${app.name}/builds`, { source_blob });
       expect(res.status).toBe(422);
       return res.body.message;
     };
-    expect(await refusal({ url: "http://127.0.0.1:9/archive/main.tar.gz" })).toBe(
-      "Ouro builds from sources uploaded to it, not from other URLs (the API fetches no address a user names): POST /apps/:app/sources, PUT the tarball to its put_url, then create the build with its get_url as source_blob.url.",
-    );
-    expect(await refusal({ url: "not a url" })).toMatch(/^Ouro builds from sources uploaded to it/);
+    expect(await refusal({ url: "not a url" })).toBe("source_blob.url is not a URL: give the URL of a tar.gz, or a source's get_url (POST /apps/:app/sources).");
+    expect(await refusal({ url: "file:///etc/passwd" })).toBe("source_blob.url must be an http or https URL, not file.");
     const source = await newSource();
     expect(await refusal({ url: source.put_url })).toBe("source_blob.url is the source's put_url: a build reads its source from the get_url.");
     expect(await refusal({ url: source.get_url.replace(/.$/, (last) => (last === "0" ? "1" : "0")) })).toBe(
@@ -129,6 +129,35 @@ describe("sources and builds from them", () => {
     expect((await put(source.put_url, archive("tar.gz"))).status).toBe(200);
     expect(await refusal({ url: source.get_url, checksum: `SHA256:${"0".repeat(64)}` })).toMatch(/^The source uploaded there has checksum SHA256:[0-9a-f]{64}, not SHA256:0{64}: upload it again, or give its checksum\.$/);
     expect(await refusal({ url: source.get_url, checksum: "md5:abc" })).toBe("source_blob.checksum: a checksum is SHA256: and 64 hex digits");
+  });
+
+  it("builds from a URL elsewhere by its build dyno: the spec names the URL, and the API takes what the dyno fetched once, checked against the checksum given", async () => {
+    const tarball = archive("tar.gz", "project-1.0/");
+    const checksum = `SHA256:${createHash("sha256").update(tarball).digest("hex")}`;
+    const where = "http://127.0.0.1:9/project/archive/1.0.tar.gz";
+    const made = await call<Build>("POST", `/apps/${app.name}/builds`, { source_blob: { url: where, checksum, version: "1.0" } });
+    expect(made.status).toBe(201);
+    expect(made.body.source_blob).toEqual({ checksum: null, url: where, version: "1.0" });
+
+    const id = made.body.id!;
+    const token = scopedToken(api.deps.config.secrets.tokenSecret, buildScope(id));
+    const internal = (method: string, path: string, body?: Buffer) =>
+      fetch(`${url}/internal/builds/${id}/${path}`, { method, headers: { Authorization: `Bearer ${token}` }, ...(body ? { body: new Uint8Array(body) } : {}) });
+    expect(((await (await internal("GET", "spec")).json()) as { sourceUrl?: string }).sourceUrl).toBe(where);
+    const early = await internal("GET", "source");
+    expect([early.status, ((await early.json()) as { message: string }).message]).toEqual([404, "This build's source has not been fetched yet (PUT it first)."]);
+
+    const wrong = await internal("PUT", "source", archive("tar.gz"));
+    expect(wrong.status).toBe(422);
+    expect(((await wrong.json()) as { message: string }).message).toMatch(
+      new RegExp(`^The source at ${where.replace(/[.]/g, "\\.")} has checksum SHA256:[0-9a-f]{64}, not ${checksum} as the build was told\\.$`),
+    );
+    expect((await internal("PUT", "source", tarball)).status).toBe(204);
+    expect((await internal("PUT", "source", tarball)).status).toBe(409);
+
+    const tree = (await call<Build>("GET", `/apps/${app.name}/builds/${id}`)).body.source_blob.checksum;
+    expect(await names(tree)).toEqual(["package.json", "public/", "public/index.html"]);
+    expect(((await (await internal("GET", "spec")).json()) as { sourceUrl?: string }).sourceUrl).toBeUndefined();
   });
 
   it("refuses an upload that is no tarball (422), a tree past the size limit (413), and a put_url past its hour (403)", async () => {

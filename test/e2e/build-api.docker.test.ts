@@ -1,14 +1,15 @@
 // The Build API end to end, through `ouro builds:create` and the real builder: a checkout's HEAD,
 // then a repository archive in one top directory (as a code host serves one), each uploaded to a
-// source, built, released and served; the build's output streams while it runs and can be read
-// again afterwards, and its source URL and version are the build's.
+// source, built, released and served; then an archive at a URL, which the build's own dyno
+// fetches. The build's output streams while it runs and can be read again afterwards, and its
+// source URL and version are the build's.
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { repoRoot } from "../../platform/lib/config.ts";
-import { appWithCheckout, eventually, git, ouro, removeDir, viaRouter } from "../support/platform.ts";
+import { dynoApiUrl, loadConfig, repoRoot } from "../../platform/lib/config.ts";
+import { api, apiUrl, appWithCheckout, eventually, git, ouro, removeDir, viaRouter } from "../support/platform.ts";
 
 const BUILD_MS = 300_000;
 
@@ -49,6 +50,31 @@ describe("builds through the Build API", () => {
     expect(builds.map((b) => b.source_blob.version)).toEqual(["v2.0.0", git(fixture.dir, "rev-parse", "HEAD~1").output.trim()]);
   }, BUILD_MS);
 
+  it("builds:create --source-url: the build's dyno fetches the tarball (here from the API's own address as a dyno reaches it), and a URL that answers 404 fails the build with why", async () => {
+    writeFileSync(join(fixture.dir, "public", "index.html"), "<h1>Fetched from a URL</h1>\n");
+    expect(git(fixture.dir, "commit", "-qam", "fetched from a URL").code).toBe(0);
+    const tarball = join(fixture.dir, "..", `${fixture.name}-url.tar.gz`);
+    expect(git(fixture.dir, "archive", "--format=tar.gz", `--prefix=${fixture.name}-1.0/`, "-o", tarball, "HEAD").code).toBe(0);
+    const source = (await api<{ source_blob: { get_url: string; put_url: string } }>("POST", "/sources")).body.source_blob;
+    expect((await fetch(source.put_url, { method: "PUT", body: new Uint8Array(readFileSync(tarball)) })).status).toBe(200);
+    // Not the API's own address (127.0.0.1), so not a source Ouro holds: the build dyno fetches it.
+    const elsewhere = source.get_url.replace(apiUrl, dynoApiUrl(loadConfig()));
+
+    const made = ouro(["builds:create", "--source-url", elsewhere, "--version", "1.0", "-a", fixture.name], undefined, undefined, BUILD_MS);
+    expect(made.code, made.stderr).toBe(0);
+    expect(made.stderr).toContain(`-----> Fetching the source from ${elsewhere.split("?")[0]}\n`);
+    expect(made.stderr).not.toContain("token=");
+    expect(made.stderr).toContain("-----> Released v3");
+    await eventually("the fetched page served", async () => ((await viaRouter(fixture.name)).body.includes("Fetched from a URL") ? true : undefined));
+
+    const missing = `${dynoApiUrl(loadConfig())}/no-such-archive.tar.gz`;
+    const failed = ouro(["builds:create", "--source-url", missing, "-a", fixture.name], undefined, undefined, BUILD_MS);
+    expect(failed.code).toBe(1);
+    expect(failed.stderr).toContain(`Error: Build `);
+    expect(failed.stderr).toMatch(new RegExp(`failed: Could not fetch the source from ${missing.replace(/[.]/g, "\\.")}: it answered HTTP 40[14]\\.`));
+    expect((await viaRouter(fixture.name)).body).toContain("Fetched from a URL");
+  }, BUILD_MS);
+
   it("builds:create says what failed and exits 1 when the build fails, and the release serving stays", async () => {
     const nothing = mkdtempSync(join(tmpdir(), "ouro-nothing-"));
     try {
@@ -61,6 +87,6 @@ describe("builds through the Build API", () => {
     } finally {
       removeDir(nothing);
     }
-    expect((await viaRouter(fixture.name)).body).toContain("Built from an archive");
+    expect((await viaRouter(fixture.name)).body).toContain("Fetched from a URL");
   }, BUILD_MS);
 });

@@ -1,5 +1,6 @@
-// The Build API: sources to upload a tarball to (builds/sources.ts), builds made from them, and
-// a build's list and info, each with its output_stream_url (outputs.ts).
+// The Build API: sources to upload a tarball to (builds/sources.ts), builds made from them or from
+// any http(s) URL (which the build's dyno fetches, not the API), and a build's list and info, each
+// with its output_stream_url (outputs.ts).
 import { randomUUID } from "node:crypto";
 import { pipeline } from "node:stream/promises";
 import { type Response, Router } from "express";
@@ -7,7 +8,6 @@ import { z } from "zod";
 import { type AppRow, type BuildRow, getBuild, listBuilds } from "../../db/index.ts";
 import { SOURCE_TTL_MS, openSource, recordUpload, sourceUrls, storeSourceTree, uploadedSource } from "../../builds/sources.ts";
 import { invalidParams, notFound } from "../../lib/errors.ts";
-import { isUuid } from "../../lib/ids.ts";
 import { appOf, auditOf } from "../access.ts";
 import { type ApiContext, parseBody } from "../context.ts";
 import { BY_CREATED_ID, sendList } from "../ranges.ts";
@@ -30,7 +30,7 @@ const CreateBuild = z.object({
   buildpacks: z.array(z.object({ url: z.string().optional(), name: z.string().optional() })).nullish(),
 });
 
-const SOURCE_PATH = /^\/sources\/([^/]+)$/;
+const SOURCE_PATH = /^\/sources\/([0-9a-f-]{36})$/;
 
 export function buildRoutes(ctx: ApiContext): Router {
   const router = Router();
@@ -51,37 +51,36 @@ export function buildRoutes(ctx: ApiContext): Router {
     if (body.buildpacks?.length) {
       throw invalidParams("A build uses its app's buildpacks: set them with buildpacks:set (PUT /apps/:app/buildpack-installations), then create the build without buildpacks.");
     }
-    const { url } = body.source_blob;
-    const source = await uploaded(url);
-    if (body.source_blob.checksum && body.source_blob.checksum !== source.checksum) {
-      throw invalidParams(`The source uploaded there has checksum ${source.checksum}, not ${body.source_blob.checksum}: upload it again, or give its checksum.`);
-    }
+    const { url, checksum } = body.source_blob;
     const version = body.source_blob.version ?? null;
-    const build = await ctx.builds.start({
-      app,
-      userId: req.user!.id,
-      source: { checksum: source.tree, url },
-      version,
-      audit: auditOf(req, "build.create", app, { version }),
-    });
+    const audit = auditOf(req, "build.create", app, { version });
+    const held = await heldSource(url);
+    if (held && checksum && checksum !== held.checksum) {
+      throw invalidParams(`The source uploaded there has checksum ${held.checksum}, not ${checksum}: upload it again, or give its checksum.`);
+    }
+    // A source Ouro holds is built as it is; any other URL is fetched by the build's own dyno,
+    // which reaches what a build may reach (never the API's host, its datastores or other dynos).
+    const source = held ? { tree: held.tree, url } : { fetch: url, ...(checksum ? { checksum } : {}) };
+    const build = await ctx.builds.start({ app, userId: req.user!.id, source, version, audit });
     res.status(201).json(shape(build, app, res));
   });
 
-  /** What was uploaded to one of Ouro's own get_urls; any other URL is refused with what to do instead. */
-  async function uploaded(url: string) {
-    let parsed: URL | undefined;
+  /**
+   * What was uploaded to one of Ouro's own get_urls (at the API's own address), or undefined for a
+   * URL elsewhere; a URL that is neither is refused with what to do.
+   */
+  async function heldSource(url: string) {
+    let parsed: URL;
     try {
       parsed = new URL(url);
     } catch {
-      // said below
+      throw invalidParams("source_blob.url is not a URL: give the URL of a tar.gz, or a source's get_url (POST /apps/:app/sources).");
     }
-    const sourceId = parsed && SOURCE_PATH.exec(parsed.pathname)?.[1];
-    if (!parsed || !sourceId || !isUuid(sourceId)) {
-      throw invalidParams(
-        `Ouro builds from sources uploaded to it, not from other URLs (the API fetches no address a user names): ` +
-          `POST /apps/:app/sources, PUT the tarball to its put_url, then create the build with its get_url as source_blob.url.`,
-      );
+    if (parsed.protocol !== "http:" && parsed.protocol !== "https:") {
+      throw invalidParams(`source_blob.url must be an http or https URL, not ${parsed.protocol.replace(/:$/, "")}.`);
     }
+    const sourceId = SOURCE_PATH.exec(parsed.pathname)?.[1];
+    if (parsed.origin !== apiBase(ctx) || !sourceId) return undefined;
     const opens = (use: "get" | "put") => {
       try {
         openSource(ctx.config.secrets.tokenSecret, use, sourceId, parsed.search.slice(1), now(ctx));

@@ -7,7 +7,8 @@ import { PassThrough, type Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { createGunzip } from "node:zlib";
 import { Router, type Request } from "express";
-import { type BuildRow, getApp, getBuild, recordUploadedSlug } from "../../db/index.ts";
+import { type BuildRow, getApp, getBuild, recordFetchedSource, recordUploadedSlug } from "../../db/index.ts";
+import { storeSourceTree } from "../../builds/sources.ts";
 import { conflict, forbidden, invalidParams, notFound, unauthorized } from "../../lib/errors.ts";
 import { UnsafeArchiveError, checkSlug } from "../../lib/safe-extract.ts";
 import { BUILDER_SCOPE, bearerToken, buildScope, verifyScopedToken } from "../../lib/tokens.ts";
@@ -47,9 +48,25 @@ export function internalBuildRoutes(ctx: ApiContext): Router {
 
   router.get("/internal/builds/:id/source", async (req, res) => {
     const { build } = await buildDyno(req);
-    res.setHeader("Content-Type", "application/x-tar");
+    if (build.source_checksum === null) throw notFound("This build's source has not been fetched yet (PUT it first).");
     if (!ctx.blobs.has(build.source_checksum)) throw notFound("This build's source is missing from the blob store.");
+    res.setHeader("Content-Type", "application/x-tar");
     await pipeline(ctx.blobs.read(build.source_checksum), res);
+  });
+
+  // A Build API build from a URL: its dyno fetched what is there, and hands it over as it came.
+  // The API checks the checksum the caller gave and stores the tree (storeSourceTree) once.
+  router.put("/internal/builds/:id/source", async (req, res) => {
+    const { build } = await buildDyno(req);
+    if (build.source_checksum !== null || !build.source_url) throw conflict(`Build ${build.id} has its source already.`);
+    const limit = ctx.builds.slugSizeLimitBytes;
+    const fetched = await ctx.blobs.put(req, { maxBytes: limit });
+    if (build.source_blob_checksum && build.source_blob_checksum !== fetched.checksum) {
+      throw invalidParams(`The source at ${build.source_url} has checksum ${fetched.checksum}, not ${build.source_blob_checksum} as the build was told.`);
+    }
+    const tree = await storeSourceTree(ctx.blobs, fetched.checksum, limit);
+    if (!(await recordFetchedSource(ctx.db, build.id, tree.checksum))) throw conflict(`Build ${build.id} has its source already.`);
+    res.status(204).end();
   });
 
   router.get("/internal/builds/:id/cache", async (req, res) => {

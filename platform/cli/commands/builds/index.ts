@@ -63,24 +63,30 @@ export const register: RegisterCommand = (program, ctx) => {
 
   appCommand(program, "builds:create", "build a tarball (or the checkout's HEAD) and release it, without git push")
     .option("--source-tar <file>", "a .tar.gz (or .tar) of the app; everything in one top directory is fine")
+    .option("--source-url <url>", "the URL of such a tarball, which the build fetches")
     .option("--version <version>", "what to call this source (default: the commit, for HEAD)")
-    .action(async (options: AppOptions & { sourceTar?: string; version?: string }) => {
+    .action(async (options: AppOptions & { sourceTar?: string; sourceUrl?: string; version?: string }) => {
       const app = await appOf(ctx, options);
+      if (options.sourceTar && options.sourceUrl) throw new CliError("give --source-tar or --source-url, not both");
       const scratch = await mkdtemp(join(tmpdir(), "ouro-source-"));
       try {
         let version = options.version;
-        let file = options.sourceTar;
-        if (!file) {
-          file = join(scratch, "source.tar.gz");
-          const commit = await archiveHead(ctx.cwd, file);
-          version ??= commit;
+        let url = options.sourceUrl;
+        if (!url) {
+          let file = options.sourceTar;
+          if (!file) {
+            file = join(scratch, "source.tar.gz");
+            const commit = await archiveHead(ctx.cwd, file);
+            version ??= commit;
+          }
+          const tarball = file;
+          url = await ctx.print.action("Uploading source", async () => {
+            const { source_blob } = await ctx.api.createSource(app);
+            await ctx.api.upload(source_blob.put_url, tarball);
+            return source_blob.get_url;
+          });
         }
-        const source = await ctx.print.action("Uploading source", async () => {
-          const { source_blob } = await ctx.api.createSource(app);
-          await ctx.api.upload(source_blob.put_url, file);
-          return source_blob;
-        });
-        let build = await ctx.api.createBuild(app, { url: source.get_url, ...(version ? { version } : {}) });
+        let build = await ctx.api.createBuild(app, { url, ...(version ? { version } : {}) });
         for await (const chunk of await ctx.api.stream(build.output_stream_url)) ctx.print.stderr.write(String(chunk));
         build = await ctx.api.build(app, build.id);
         // The output ends with the build's outcome; a build whose API died before it ended is read until it has one.
