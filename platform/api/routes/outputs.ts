@@ -122,7 +122,8 @@ export function outputRoutes(ctx: ApiContext): Router {
       setTimeout(() => stream.reader.disconnect(), LAST_LINES_MS);
     }, RUN_POLL_MS);
     try {
-      const query = { lines: LOG_WINDOW, tail: true, dyno: `${run.type}.${run.number}` };
+      // What the command printed: its dyno's app lines, not the platform's notes on that dyno.
+      const query = { lines: LOG_WINDOW, tail: true, dyno: `${run.type}.${run.number}`, source: "app" };
       await readLogs(stream.reader, app.name, query, (line) => stream.send(line.line), stream.signal, () => userStillReaches(ctx.db, app.id, grant.userId));
     } catch {
       // The reader closed: the release phase ended, or the client went.
