@@ -20,9 +20,7 @@ import {
   finishBuild,
   getApp,
   getBuild,
-  getSlug,
   getRelease,
-  latestActiveRelease,
   latestConfig,
   listFormation,
   wantsWebDynos,
@@ -281,11 +279,7 @@ export function createBuildService(deps: BuildServiceDeps) {
       audit?: AuditEntry;
     }): Promise<ReleaseRow> {
       const { app } = change;
-      // The slug the new release runs: the one given, else the newest release's that has not failed.
-      const slugId = change.slugId ?? (await latestActiveRelease(db, app.id))?.slug_id;
-      const processTypes = slugId ? (await getSlug(db, app.id, slugId)).process_types : {};
-      const command = processTypes.release;
-      const deploys = Boolean(slugId) && (await wantsWebDynos(db, app.id, processTypes));
+      let command: string | undefined;
       const release = await createRelease(db, {
         appId: app.id,
         slugId: change.slugId,
@@ -293,7 +287,13 @@ export function createBuildService(deps: BuildServiceDeps) {
         configChanges: change.changes,
         description: change.description,
         userId: change.userId,
-        status: command ? "pending" : deploys ? "deploying" : "succeeded",
+        // From the slug it runs (the one given, else the newest release's that has not failed),
+        // as the release is made: a release phase first if the slug has one, then its web dynos.
+        status: async (processTypes, client) => {
+          command = processTypes?.release;
+          const deploys = processTypes !== null && (await wantsWebDynos(client, app.id, processTypes));
+          return command ? "pending" : deploys ? "deploying" : "succeeded";
+        },
         audit: change.audit,
       });
       announce(app.name, release);

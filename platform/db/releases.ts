@@ -64,6 +64,8 @@ export async function currentRelease(db: Db | pg.PoolClient, appId: string): Pro
   return rows[0];
 }
 
+export type NewReleaseStatus = "pending" | "deploying" | "succeeded";
+
 export interface NewRelease {
   appId: string;
   /** The slug to run; undefined keeps the current release's slug. */
@@ -77,8 +79,10 @@ export interface NewRelease {
   /**
    * `pending` while a release phase runs; `deploying` while the dyno manager brings its dynos up;
    * it becomes current, its config and process types applied to the app, only once `succeeded`.
+   * Or decided from the process types of the slug the release runs (null: none), in the
+   * transaction that makes it: a release that lands meanwhile may change which slug that is.
    */
-  status?: "pending" | "deploying" | "succeeded";
+  status?: NewReleaseStatus | ((processTypes: Record<string, string> | null, client: pg.PoolClient) => Promise<NewReleaseStatus>);
   /** Written in the release's transaction. */
   audit?: AuditEntry;
 }
@@ -115,7 +119,9 @@ export async function insertRelease(client: pg.PoolClient, change: NewRelease): 
   );
   // A release made while another is deploying takes its place: it deploys too, with its slug.
   const deploying = target?.status === "deploying" ? target : undefined;
-  const requested = change.status ?? "succeeded";
+  const processTypes = async () =>
+    slugId ? ((await client.query<{ process_types: Record<string, string> }>("SELECT process_types FROM slugs WHERE id = $1", [slugId])).rows[0]?.process_types ?? {}) : null;
+  const requested = typeof change.status === "function" ? await change.status(await processTypes(), client) : (change.status ?? "succeeded");
   const status = deploying && requested === "succeeded" ? "deploying" : requested;
   if (deploying && status === "deploying") {
     await client.query("UPDATE releases SET status = 'failed', failure_message = $2 WHERE id = $1 AND status = 'deploying'", [
