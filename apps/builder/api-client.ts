@@ -70,7 +70,13 @@ export function createBuildApi(options: { apiUrl: string; buildId: string; token
         throw new BuildError(`Could not fetch the source from ${where}: ${(error as Error).cause ? String((error as Error).cause) : (error as Error).message}.`);
       }
       if (!source.ok || !source.body) throw new BuildError(`Could not fetch the source from ${where}: it answered HTTP ${source.status}.`);
-      const handed = await fetch(`${base}/source`, { method: "PUT", headers: auth, body: source.body, duplex: "half" } as RequestInit);
+      let handed: Response;
+      try {
+        handed = await fetch(`${base}/source`, { method: "PUT", headers: auth, body: source.body, duplex: "half" } as RequestInit);
+      } catch (error) {
+        // The source's answer broke off, or took past its time, on its way through.
+        throw new BuildError(`Could not fetch the source from ${where}: ${(error as Error).cause ? String((error as Error).cause) : (error as Error).message}.`);
+      }
       if (!handed.ok) {
         // The API's refusal is the owner's to fix (a checksum that differs, no tarball, too big).
         const { message } = (await handed.json().catch(() => ({}))) as { message?: string };
