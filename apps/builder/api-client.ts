@@ -28,6 +28,9 @@ export interface BuildApi {
 /** How long fetching a build's source from its URL may take. */
 const SOURCE_FETCH_MS = 5 * 60_000;
 
+/** Why a fetch failed, as undici says it: the cause (ECONNREFUSED, a DNS failure) when it has one. */
+const fetchFailure = (error: unknown) => ((error as Error).cause ? String((error as Error).cause) : (error as Error).message);
+
 /** A source URL as the build's output may show it: its query (a signature, a token) left out. */
 export function sourceName(url: string): string {
   try {
@@ -67,7 +70,7 @@ export function createBuildApi(options: { apiUrl: string; buildId: string; token
       try {
         source = await fetch(url, { redirect: "follow", signal: AbortSignal.timeout(SOURCE_FETCH_MS) });
       } catch (error) {
-        throw new BuildError(`Could not fetch the source from ${where}: ${(error as Error).cause ? String((error as Error).cause) : (error as Error).message}.`);
+        throw new BuildError(`Could not fetch the source from ${where}: ${fetchFailure(error)}.`);
       }
       if (!source.ok || !source.body) throw new BuildError(`Could not fetch the source from ${where}: it answered HTTP ${source.status}.`);
       let handed: Response;
@@ -75,7 +78,7 @@ export function createBuildApi(options: { apiUrl: string; buildId: string; token
         handed = await fetch(`${base}/source`, { method: "PUT", headers: auth, body: source.body, duplex: "half" } as RequestInit);
       } catch (error) {
         // The source's answer broke off, or took past its time, on its way through.
-        throw new BuildError(`Could not fetch the source from ${where}: ${(error as Error).cause ? String((error as Error).cause) : (error as Error).message}.`);
+        throw new BuildError(`Could not fetch the source from ${where}: ${fetchFailure(error)}.`);
       }
       if (!handed.ok) {
         // The API's refusal is the owner's to fix (a checksum that differs, no tarball, too big).
