@@ -1,7 +1,7 @@
 import { defineConfig } from "vitest/config";
 
 // Every file talks to the one running platform, each to apps, dynos and namespaces of its own,
-// so three files run at once: most of a Docker test's time is spent waiting on a build, a
+// so two files can run at once: most of a Docker test's time is spent waiting on a build, a
 // dyno's boot or a cron minute, not on the CPU. The files that stop or kill a kernel process,
 // or replace a system app, run afterwards and alone: anything running beside them would see
 // the outage they cause.
@@ -20,7 +20,7 @@ export default defineConfig({
     projects: [
       {
         extends: true,
-        test: { name: "side-by-side", include: ["test/**/*.test.ts"], exclude: [...exclude, ...alone], maxWorkers: 3, sequence: { groupOrder: 0 } },
+        test: { name: "side-by-side", include: ["test/**/*.test.ts"], exclude: [...exclude, ...alone], maxWorkers: 2, sequence: { groupOrder: 0 } },
       },
       {
         extends: true,
