@@ -35,6 +35,9 @@ export interface ApiContext extends Omit<ApiDeps, "limits"> {
   limits: ApiLimits;
 }
 
+/** The time as the API sees it: the test's clock when one was handed in. */
+export const apiNow = (ctx: Pick<ApiContext, "clock">): Date => ctx.clock?.() ?? new Date();
+
 export function parseBody<T>(schema: z.ZodType<T>, body: unknown): T {
   const parsed = schema.safeParse(body ?? {});
   if (!parsed.success) {

@@ -1,6 +1,6 @@
 // Database rows → Heroku Platform API v3 resource shapes.
 import type { AppTransferResource, AuditEntryResource, CollaboratorResource, UserRef, UserResource } from "../lib/access-contract.ts";
-import type { Config } from "../lib/config.ts";
+import { type Config, hostApiUrl } from "../lib/config.ts";
 import type { RunResource } from "../lib/run-contract.ts";
 import type { ApiKeyRow, AppRow, AuditRow, BuildRow, CollaboratorRow, DynoRow, FormationRow, ReleaseRow, RunRow, SlugRow, UserRow } from "../db/index.ts";
 
@@ -16,7 +16,7 @@ export function appShape(app: AppRow, config: Config) {
     updated_at: app.updated_at,
     released_at: app.released_at,
     web_url: `http://${app.name}.${config.domain}:${config.routerPort}/`,
-    git_url: `http://127.0.0.1:${config.apiPort}/${app.name}.git`,
+    git_url: `${hostApiUrl(config)}/${app.name}.git`,
     owner: { id: app.owner_id, email: app.owner_email },
     organization: null,
     team: null,

@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { Redis } from "ioredis";
 import { createBlobStore } from "../blobs/index.ts";
 import { createApiKey, createPool, ensureUser, findApiKey, findUserByKey, isUsable, migrate, revokeApiKey } from "../db/index.ts";
-import { SECRET_NAMES, type Secrets, dataDirFrom, loadConfig, postgresUrl, redisUrl, repoRoot } from "../lib/config.ts";
+import { SECRET_NAMES, type Secrets, dataDirFrom, hostApiUrl, loadConfig, postgresUrl, redisUrl, repoRoot } from "../lib/config.ts";
 import { defaultCertFile, ensureDefaultCertificate } from "../router/index.ts";
 import { ensureAddonDatastores } from "./addon-datastores.ts";
 import { startKernel } from "./kernel.ts";
@@ -76,7 +76,7 @@ try {
   await waitForDyno(db, redis, "builder", "worker");
 
   // Stage 1: the builder's source, pushed like any app, built by the stage-0 builder.
-  const apiUrl = `http://127.0.0.1:${config.apiPort}`;
+  const apiUrl = hostApiUrl(config);
   const apiKey = readFileSync(keyFile, "utf8").trim();
   const output = (text: string) => process.stderr.write(text);
   const builder = await getApp(db, "builder");
@@ -108,7 +108,7 @@ try {
     run("npm", ["link", "--silent"], { quiet: true });
   }
 
-  const api = `http://127.0.0.1:${config.apiPort}`;
+  const api = hostApiUrl(config);
   process.stdout.write(`
 Ouro is up.
   API:     ${api}   (key: npx ouro auth:token)

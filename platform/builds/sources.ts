@@ -14,17 +14,15 @@ import { createGunzip } from "node:zlib";
 import type { Redis } from "ioredis";
 import tar from "tar-stream";
 import type { BlobStore, StoredBlob } from "../blobs/index.ts";
-import { OuroError, forbidden, unauthorized } from "../lib/errors.ts";
+import { OuroError, unauthorized } from "../lib/errors.ts";
 import { isUuid } from "../lib/ids.ts";
-import { signQuery, verifiedQuery } from "../lib/tokens.ts";
+import { type UserGrant, openUserGrant, userGrantQuery } from "../lib/tokens.ts";
 
 export const SOURCE_TTL_MS = 60 * 60_000;
 
-export interface SourceGrant {
+/** `userId`: who asked for it. */
+export interface SourceGrant extends UserGrant {
   sourceId: string;
-  /** Who asked for it: a build from it is theirs, on an app they may deploy. */
-  userId: string;
-  expiresAt: Date;
 }
 
 type Use = "get" | "put";
@@ -33,20 +31,18 @@ const NOT_VALID = "This source URL is not valid: ask for a new one (POST /apps/:
 
 /** The source's two URLs under the API's `base` (http://127.0.0.1:5000). */
 export function sourceUrls(secret: string, base: string, grant: SourceGrant): { get_url: string; put_url: string } {
-  const params = new URLSearchParams({ user_id: grant.userId, expires: String(grant.expiresAt.getTime()) });
-  const url = (use: Use) => `${base}/sources/${grant.sourceId}?${signQuery(secret, scope(use, grant.sourceId), params).toString()}`;
+  const url = (use: Use) => `${base}/sources/${grant.sourceId}?${userGrantQuery(secret, scope(use, grant.sourceId), grant).toString()}`;
   return { get_url: url("get"), put_url: url("put") };
 }
 
 /** The grant of a source URL for `use`; refuses one altered or for the other use (401) or past its hour (403). */
 export function openSource(secret: string, use: Use, sourceId: string, query: string, now: Date): SourceGrant {
-  const params = verifiedQuery(secret, scope(use, sourceId), query);
-  if (!params) throw unauthorized(NOT_VALID);
-  const userId = params.get("user_id") ?? "";
-  const expires = Number(params.get("expires"));
-  if (!isUuid(sourceId) || !isUuid(userId) || !Number.isSafeInteger(expires)) throw unauthorized(NOT_VALID);
-  if (now.getTime() >= expires) throw forbidden("This source URL has expired: ask for a new one (POST /apps/:app/sources).");
-  return { sourceId, userId, expiresAt: new Date(expires) };
+  if (!isUuid(sourceId)) throw unauthorized(NOT_VALID);
+  const grant = openUserGrant(secret, scope(use, sourceId), query, now, {
+    invalid: NOT_VALID,
+    expired: "This source URL has expired: ask for a new one (POST /apps/:app/sources).",
+  });
+  return { sourceId, ...grant };
 }
 
 /** What was uploaded to a source: the blob as sent, and the tree a build reads. */

@@ -20,23 +20,32 @@ export interface ReleaseRow {
   user_email: string | null;
   created_at: Date;
   current: boolean;
-  /** It has a release phase (its slug has a `release` process, or one ran for it): its output is at the release's output_stream_url. */
-  has_release_phase: boolean;
 }
 
 const SELECT_RELEASE = `
   SELECT r.id, r.app_id, r.version, r.slug_id, r.config, r.description, r.status, r.user_id,
          u.email AS user_email, r.created_at,
-         r.failure_message, c.id IS NOT NULL AS current,
-         (coalesce(s.process_types ? 'release', false)
-          OR EXISTS (SELECT 1 FROM runs x WHERE x.app_id = r.app_id AND x.type = 'release' AND x.release_version = r.version)) AS has_release_phase
+         r.failure_message, c.id IS NOT NULL AS current
   FROM releases r
-  LEFT JOIN slugs s ON s.id = r.slug_id
   LEFT JOIN users u ON u.id = r.user_id
   LEFT JOIN current_releases c ON c.id = r.id`;
 
 export async function listReleases(db: Db, appId: string): Promise<ReleaseRow[]> {
   return (await db.query<ReleaseRow>(`${SELECT_RELEASE} WHERE r.app_id = $1 ORDER BY r.version`, [appId])).rows;
+}
+
+/**
+ * The versions of an app's releases that have a release phase (their slug has a `release`
+ * process, or one ran for them): the ones whose output is at an output_stream_url.
+ */
+export async function releasePhaseVersions(db: Db, appId: string): Promise<Set<number>> {
+  const { rows } = await db.query<{ version: number }>(
+    `SELECT r.version FROM releases r LEFT JOIN slugs s ON s.id = r.slug_id
+     WHERE r.app_id = $1 AND (coalesce(s.process_types ? 'release', false)
+       OR EXISTS (SELECT 1 FROM runs x WHERE x.app_id = r.app_id AND x.type = 'release' AND x.release_version = r.version))`,
+    [appId],
+  );
+  return new Set(rows.map((r) => r.version));
 }
 
 export async function getReleaseById(db: Db, id: string): Promise<ReleaseRow> {

@@ -7,6 +7,7 @@ import { PassThrough, type Readable, type Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { createGunzip } from "node:zlib";
 import { Router, type Request, type Response } from "express";
+import { hostApiUrl } from "../lib/config.ts";
 import { forbidden, invalidParams } from "../lib/errors.ts";
 import { scopedToken } from "../lib/tokens.ts";
 import type { ApiContext } from "../api/index.ts";
@@ -93,7 +94,7 @@ export function gitRoutes(ctx: ApiContext): Router {
         OURO_NODE: process.execPath,
         OURO_TSX: TSX,
         OURO_HOOK_SCRIPT: HOOK_SCRIPT,
-        OURO_API_URL: `http://127.0.0.1:${ctx.config.apiPort}`,
+        OURO_API_URL: hostApiUrl(ctx.config),
         OURO_APP: app.name,
         OURO_USER_ID: req.user!.id,
         OURO_PUSH_ADDRESS: address,

@@ -100,6 +100,11 @@ function readNpmRegistry(dataDir: string): string {
 /** Dynos reach the host by this name (ExtraHosts: the Docker bridge's gateway). */
 export const DYNO_HOST = "ouro-host";
 
+/** The API as a client on the host reaches it: the URLs it hands out (git, logs, outputs, sources) are at this address. */
+export function hostApiUrl(config: Pick<Config, "apiPort">): string {
+  return `http://127.0.0.1:${config.apiPort}`;
+}
+
 /** The API as a dyno reaches it. */
 export function dynoApiUrl(config: Pick<Config, "apiPort">): string {
   return `http://${DYNO_HOST}:${config.apiPort}`;

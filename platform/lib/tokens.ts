@@ -2,6 +2,8 @@
 // the platform's secret. A dyno holding one can reach only that scope; the route that
 // verifies it checks the rest (a build's token works only while the build is pending).
 import { createHmac, timingSafeEqual } from "node:crypto";
+import { forbidden, unauthorized } from "./errors.ts";
+import { isUuid } from "./ids.ts";
 
 export function scopedToken(secret: string, scope: string): string {
   return createHmac("sha256", secret).update(scope).digest("hex");
@@ -43,4 +45,25 @@ export function verifiedQuery(secret: string, scope: string, query: string): URL
   const token = params.get("token") ?? undefined;
   params.delete("token");
   return verifyScopedToken(secret, `${scope}:${params.toString()}`, token) ? params : undefined;
+}
+
+/** What a URL made for one user grants until a time (a build's output, a source to upload to). */
+export interface UserGrant {
+  userId: string;
+  expiresAt: Date;
+}
+
+/** The query of such a URL for `scope` (what it names): `user_id`, `expires`, and the token over both. */
+export function userGrantQuery(secret: string, scope: string, grant: UserGrant): URLSearchParams {
+  return signQuery(secret, scope, new URLSearchParams({ user_id: grant.userId, expires: String(grant.expiresAt.getTime()) }));
+}
+
+/** The grant of a query userGrantQuery made for `scope`: 401 `invalid` if it was altered or made for another, 403 `expired` at `now` past it. */
+export function openUserGrant(secret: string, scope: string, query: string, now: Date, say: { invalid: string; expired: string }): UserGrant {
+  const params = verifiedQuery(secret, scope, query);
+  const userId = params?.get("user_id") ?? "";
+  const expires = Number(params?.get("expires"));
+  if (!params || !isUuid(userId) || !Number.isSafeInteger(expires)) throw unauthorized(say.invalid);
+  if (now.getTime() >= expires) throw forbidden(say.expired);
+  return { userId, expiresAt: new Date(expires) };
 }

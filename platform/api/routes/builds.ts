@@ -9,13 +9,14 @@ import { type AppRow, type BuildRow, getBuild, listBuilds } from "../../db/index
 import { SOURCE_TTL_MS, openSource, recordUpload, sourceUrls, storeSourceTree, uploadedSource } from "../../builds/sources.ts";
 import { invalidParams, notFound } from "../../lib/errors.ts";
 import { appOf, auditOf } from "../access.ts";
-import { type ApiContext, parseBody } from "../context.ts";
+import { type ApiContext, apiNow, parseBody } from "../context.ts";
+import { hostApiUrl } from "../../lib/config.ts";
 import { BY_CREATED_ID, sendList } from "../ranges.ts";
 import { buildShape } from "../shapes.ts";
 import { outputUrl } from "./outputs.ts";
 
-const now = (ctx: ApiContext) => ctx.clock?.() ?? new Date();
-const apiBase = (ctx: ApiContext) => `http://127.0.0.1:${ctx.config.apiPort}`;
+const now = apiNow;
+const apiBase = (ctx: ApiContext) => hostApiUrl(ctx.config);
 
 const CreateBuild = z.object({
   source_blob: z.object({

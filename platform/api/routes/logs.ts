@@ -7,7 +7,8 @@ import { getApp } from "../../db/index.ts";
 import { notFound } from "../../lib/errors.ts";
 import { formatLogLine, LOG_SESSION_TTL_MS, logSessionQuery, openLogSession, readLogs } from "../../logs/index.ts";
 import { appOf } from "../access.ts";
-import { type ApiContext, parseBody } from "../context.ts";
+import { type ApiContext, apiNow, parseBody } from "../context.ts";
+import { hostApiUrl } from "../../lib/config.ts";
 import { startTextStream, userStillReaches } from "./outputs.ts";
 
 const LogSession = z.object({
@@ -17,7 +18,7 @@ const LogSession = z.object({
   source: z.string().optional(),
 });
 
-const now = (ctx: ApiContext) => ctx.clock?.() ?? new Date();
+const now = apiNow;
 
 export function logSessionRoutes(ctx: ApiContext): Router {
   const router = Router();
@@ -30,7 +31,7 @@ export function logSessionRoutes(ctx: ApiContext): Router {
     const params = logSessionQuery(ctx.config.secrets.tokenSecret, { sessionId: id, appId: app.id, userId: req.user!.id, query, expiresAt });
     res.status(201).json({
       id,
-      logplex_url: `http://127.0.0.1:${ctx.config.apiPort}/log-streams/${id}?${params}`,
+      logplex_url: `${hostApiUrl(ctx.config)}/log-streams/${id}?${params}`,
       created_at: created,
       updated_at: created,
     });

@@ -10,9 +10,10 @@ import { buildEventsKept, followBuildEvents } from "../../builds/index.ts";
 import { type OutputOf, OUTPUT_URL_TTL_MS, openOutput, outputPath } from "../../builds/output-url.ts";
 import { OuroError, notFound } from "../../lib/errors.ts";
 import { LOG_WINDOW, readLogs } from "../../logs/index.ts";
-import type { ApiContext } from "../context.ts";
+import { type ApiContext, apiNow } from "../context.ts";
+import { hostApiUrl } from "../../lib/config.ts";
 
-const now = (ctx: ApiContext) => ctx.clock?.() ?? new Date();
+const now = apiNow;
 /** How often a release phase's stream asks whether its dyno has ended. */
 const RUN_POLL_MS = 500;
 /** Its last lines reach the log just before its exit is recorded. */
@@ -21,7 +22,7 @@ const LAST_LINES_MS = 300;
 /** A build's or release's output_stream_url, made for the user reading it. */
 export function outputUrl(ctx: ApiContext, of: OutputOf, id: string, userId: string): string {
   const path = outputPath(ctx.config.secrets.tokenSecret, of, { id, userId, expiresAt: new Date(now(ctx).getTime() + OUTPUT_URL_TTL_MS) });
-  return `http://127.0.0.1:${ctx.config.apiPort}${path}`;
+  return `${hostApiUrl(ctx.config)}${path}`;
 }
 
 /** Whether the user may still read the app: it may be gone or transferred, they may have lost it. */

@@ -6,6 +6,7 @@ import {
   getRelease,
   getSlug,
   listReleases,
+  releasePhaseVersions,
 } from "../../db/index.ts";
 import { invalidParams } from "../../lib/errors.ts";
 import { appOf, auditOf } from "../access.ts";
@@ -25,17 +26,21 @@ const CreateRelease = z
 /** Releases (a rollback, or a release of a slug) and slugs; builds are builds.ts's. */
 export function releaseRoutes(ctx: ApiContext): Router {
   const router = Router();
-  const shape = (release: ReleaseRow, app: AppRow, req: Request) =>
-    releaseShape(release, app, release.has_release_phase ? outputUrl(ctx, "release", release.id, req.user!.id) : null);
+  /** The releases as the caller reads them: with their output's URL, made for them, where there is output. */
+  const shapes = async (releases: ReleaseRow[], app: AppRow, req: Request) => {
+    const withPhase = await releasePhaseVersions(ctx.db, app.id);
+    return releases.map((r) => releaseShape(r, app, withPhase.has(r.version) ? outputUrl(ctx, "release", r.id, req.user!.id) : null));
+  };
+  const shape = async (release: ReleaseRow, app: AppRow, req: Request) => (await shapes([release], app, req))[0]!;
 
   router.get("/apps/:app/releases", async (req, res) => {
     const app = appOf(res);
-    sendList(req, res, (await listReleases(ctx.db, app.id)).map((r) => shape(r, app, req)), { version: (r) => r.version, id: (r) => r.id });
+    sendList(req, res, await shapes(await listReleases(ctx.db, app.id), app, req), { version: (r) => r.version, id: (r) => r.id });
   });
 
   router.get("/apps/:app/releases/:release", async (req, res) => {
     const app = appOf(res);
-    res.json(shape(await getRelease(ctx.db, app.id, req.params.release), app, req));
+    res.json(await shape(await getRelease(ctx.db, app.id, req.params.release), app, req));
   });
 
   // The config a release ran (or would have run) with, as `heroku releases:info` shows it.
@@ -63,7 +68,7 @@ export function releaseRoutes(ctx: ApiContext): Router {
         userId: req.user!.id,
         audit: auditOf(req, "release.rollback", app, { to: target.version }),
       });
-      return void res.status(201).json(shape(release, app, req));
+      return void res.status(201).json(await shape(release, app, req));
     }
     const slug = await getSlug(ctx.db, app.id, body.slug!);
     const release = await ctx.builds.releaseChange({
@@ -73,7 +78,7 @@ export function releaseRoutes(ctx: ApiContext): Router {
       userId: req.user!.id,
       audit: auditOf(req, "release.create", app, { slug: slug.id }),
     });
-    res.status(201).json(shape(release, app, req));
+    res.status(201).json(await shape(release, app, req));
   });
 
   router.get("/apps/:app/slugs/:slug", async (req, res) => {

@@ -7,14 +7,14 @@ import { SniEndpointUpload } from "../../lib/domains-contract.ts";
 import { notFound } from "../../lib/errors.ts";
 import { appOf, auditOf } from "../access.ts";
 import { parseCertificateUpload } from "../certificates.ts";
-import { type ApiContext, parseBody } from "../context.ts";
+import { type ApiContext, apiNow, parseBody } from "../context.ts";
 import { sniEndpointShape } from "../domain-shapes.ts";
 import { domainView } from "./domains.ts";
 import { sendList } from "../ranges.ts";
 
 export function sniEndpointRoutes(ctx: ApiContext): Router {
   const router = Router();
-  const now = () => ctx.clock?.() ?? new Date();
+  const now = () => apiNow(ctx);
 
   async function endpointOf(app: AppRow, ref: string): Promise<SniEndpointRow> {
     const endpoint = await findSniEndpoint(ctx.db, app.id, ref);
