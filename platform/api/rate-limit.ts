@@ -7,6 +7,7 @@
 import type { NextFunction, Request, Response } from "express";
 import type { Redis } from "ioredis";
 import { OuroError } from "../lib/errors.ts";
+import { redisScript } from "../lib/redis-script.ts";
 
 const HOUR_MS = 3_600_000;
 
@@ -43,13 +44,15 @@ export interface RateLimitOptions {
   clock?: () => Date;
 }
 
+const take = redisScript<[number, number]>("ouroRateLimitTake", TAKE, 1);
+
 export const rateLimitKey = (userId: string) => `ouro:ratelimit:${userId}`;
 
 /** Counts the signed-in user's request; after requireUser. */
 export function rateLimit(opts: RateLimitOptions) {
   return async (req: Request, res: Response, next: NextFunction): Promise<void> => {
     const now = (opts.clock?.() ?? new Date()).getTime();
-    const [taken, units] = (await opts.redis.eval(TAKE, 1, rateLimitKey(req.user!.id), now, opts.requestsPerHour)) as [number, number];
+    const [taken, units] = await take(opts.redis, rateLimitKey(req.user!.id), now, opts.requestsPerHour);
     res.setHeader("RateLimit-Remaining", String(Math.floor(units / HOUR_MS)));
     if (taken === 1) return next();
     const seconds = Math.ceil((HOUR_MS - units) / opts.requestsPerHour / 1000);

@@ -1,6 +1,7 @@
 // App log streams in Redis: one capped stream per app, fed by the dyno manager
 // (dyno output), the build service and the platform's own events.
 import type { ChainableCommander, Redis } from "ioredis";
+import { redisScript } from "../lib/redis-script.ts";
 import { cutLine } from "./lines.ts";
 
 export { MAX_LINE_BYTES, boundedLines, cutLine } from "./lines.ts";
@@ -45,8 +46,10 @@ add(KEYS[1], ARGV[1], ARGV[2], ARGV[3], now)
 redis.call('EXPIRE', KEYS[1], ${KEEP_SECONDS})
 return 0`;
 
+const appendOne = redisScript<number>("ouroAppendLogLine", APPEND_ONE, 1);
+
 export async function appendLog(redis: Redis, app: string, entry: Omit<LogLine, "at" | "micros">): Promise<void> {
-  await redis.eval(APPEND_ONE, 1, key(app), entry.source, entry.dyno, cutLine(entry.line));
+  await appendOne(redis, key(app), entry.source, entry.dyno, cutLine(entry.line));
 }
 
 /**
