@@ -5,6 +5,8 @@ import { builderBuildpacksDir } from "./detect.ts";
 import { BUILD_DYNO_ENV, DEFAULT_STACK } from "./job.ts";
 import { processBuild } from "./build.ts";
 import { requiredEnv } from "../../platform/lib/required-env.ts";
+import { BUILD_CACHE_DIR } from "../../platform/lib/build-contract.ts";
+import { existsSync } from "node:fs";
 
 const log = (line: string) => console.log(line);
 const result = await processBuild({
@@ -15,6 +17,8 @@ const result = await processBuild({
   // Nothing else comes from the environment: the build's deadline and the slug size limit
   // come with its spec.
   stack: DEFAULT_STACK,
+  // The app's build cache on this host, when the dyno manager mounted one.
+  hostCacheDir: existsSync(BUILD_CACHE_DIR) ? BUILD_CACHE_DIR : undefined,
   log,
 });
 process.exit(result.status === "succeeded" ? 0 : 1);

@@ -9,6 +9,7 @@ import { compile, slugSizeLimit } from "./compile.ts";
 import type { BuildResult, BuildSpec } from "./job.ts";
 import { fingerprint } from "./fingerprint.ts";
 import { packDirectory } from "./slug.ts";
+import { claimHostCache, compileKeepingCache } from "./host-cache.ts";
 
 export interface BuildDeps {
   apiUrl: string;
@@ -19,6 +20,8 @@ export interface BuildDeps {
   stack: string;
   timeoutMs?: number; // at most; the build's deadline, if sooner, wins
   slugSizeLimit?: number; // bytes; the spec's buildEnv.OURO_SLUG_SIZE_LIMIT (MB) wins
+  /** The app's build cache on this host (host-cache.ts); without one, the cache comes and goes as a tarball. */
+  hostCacheDir?: string;
   log: (line: string) => void;
 }
 
@@ -57,20 +60,24 @@ async function build(
   workDir: string,
 ): Promise<BuildResult> {
   const sourceDir = join(workDir, "build");
-  const cacheDir = join(workDir, "cache");
   const envDir = join(workDir, "env");
   if (spec.sourceUrl) {
     output(`-----> Fetching the source from ${sourceName(spec.sourceUrl)}\n`);
     await api.fetchSource(spec.sourceUrl);
   }
-  await api.downloadSource(sourceDir);
-  await mkdir(cacheDir);
-  if (await api.downloadCache(cacheDir)) output("-----> Restoring cache\n");
+  const hostCache = deps.hostCacheDir ? await claimHostCache(deps.hostCacheDir, deps.buildId) : undefined;
+  const cacheDir = hostCache?.dir ?? join(workDir, "cache");
+  const [, restored] = await Promise.all([
+    api.downloadSource(sourceDir),
+    // On this host the cache is where the app's last build left it; else it comes as a tarball.
+    hostCache?.found ? true : mkdir(cacheDir, { recursive: true }).then(() => api.downloadCache(cacheDir)),
+  ]);
+  if (restored) output("-----> Restoring cache\n");
   await mkdir(envDir);
   for (const [key, value] of Object.entries(spec.env)) await writeFile(join(envDir, key), value);
   const cacheBefore = await fingerprint(cacheDir);
 
-  const compiled = await compile({
+  const compiled = await compileKeepingCache(hostCache, () => compile({
     sourceDir,
     cacheDir,
     envDir,
@@ -84,15 +91,17 @@ async function build(
     // it was stopped, while the build's token still works.
     timeoutMs: Math.min(deps.timeoutMs ?? Infinity, Math.max(1_000, Date.parse(spec.deadline) - Date.now() - 30_000)),
     slugSizeLimit: spec.buildEnv.OURO_SLUG_SIZE_LIMIT ? slugSizeLimit(spec.buildEnv.OURO_SLUG_SIZE_LIMIT) : deps.slugSizeLimit,
-  });
+  }));
 
   const saveCache = async () => {
     if ((await fingerprint(cacheDir)) === cacheBefore) return;
     const cacheFile = join(workDir, "out", "cache.tgz");
-    await packDirectory({ dir: cacheDir, out: cacheFile });
+    // CACHE_DIR/.host is a buildpack's to keep on this host only (what it can make again from the rest).
+    await packDirectory({ dir: cacheDir, out: cacheFile, exclude: ["./.host"] });
     await api.uploadCache(cacheFile);
   };
-  const [stored] = await Promise.all([api.uploadSlug(compiled.slugPath), saveCache()]);
+  // The tarball too (the cache is portable to another host), then this host's copy is the app's again.
+  const [stored] = await Promise.all([api.uploadSlug(compiled.slugPath), saveCache().then(() => hostCache?.keep())]);
   if (stored.checksum !== compiled.checksum) {
     throw new Error(`the API stored the slug as ${stored.checksum}, the builder packed ${compiled.checksum}`);
   }

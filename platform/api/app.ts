@@ -26,6 +26,7 @@ import { formationRoutes } from "./routes/formation.ts";
 import { internalBuildRoutes } from "./routes/internal-builds.ts";
 import { logSessionRoutes, logStreamRoutes } from "./routes/logs.ts";
 import { outputRoutes } from "./routes/outputs.ts";
+import { slugBlobRoutes, slugRoutes } from "./routes/slugs.ts";
 import { releaseRoutes } from "./routes/releases.ts";
 import { sniEndpointRoutes } from "./routes/sni-endpoints.ts";
 import { userRoutes } from "./routes/users.ts";
@@ -64,6 +65,7 @@ export function createApi(deps: ApiDeps): express.Express {
   api.use(logStreamRoutes(ctx));
   api.use(sourceUrlRoutes(ctx));
   api.use(outputRoutes(ctx));
+  api.use(slugBlobRoutes(ctx));
   api.use(internalBuildRoutes(ctx));
   api.use(hookRoutes(ctx));
 
@@ -82,6 +84,7 @@ export function createApi(deps: ApiDeps): express.Express {
   api.use(buildpackRoutes(ctx));
   api.use(formationRoutes(ctx));
   api.use(releaseRoutes(ctx));
+  api.use(slugRoutes(ctx));
   api.use(buildRoutes(ctx));
   api.use(dynoRoutes(ctx));
   api.use(addonRoutes(ctx));

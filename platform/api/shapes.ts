@@ -114,7 +114,8 @@ export function dynoShape(d: DynoRow, app: AppRow, expiresAt: Date | null = null
   };
 }
 
-export function slugShape(s: SlugRow) {
+/** `blob`: where its tarball can be fetched, made for the reader (routes/slugs.ts). */
+export function slugShape(s: SlugRow, blob: { method: "get"; url: string }) {
   return {
     id: s.id,
     checksum: s.checksum,
@@ -124,7 +125,7 @@ export function slugShape(s: SlugRow) {
     commit_description: null,
     stack: STACK,
     buildpack_provided_description: s.buildpack_description,
-    blob: null,
+    blob,
     created_at: s.created_at,
     updated_at: s.created_at,
   };

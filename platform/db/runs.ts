@@ -121,14 +121,17 @@ export async function getRun(db: Db, id: string): Promise<RunRow> {
 export interface OpenRun extends RunRow {
   slug_checksum: string;
   config: Record<string, string>;
+  /** A build dyno's: the app it builds. */
+  build_app_id: string | null;
 }
 
 export async function listOpenRuns(db: Db, app: string): Promise<OpenRun[]> {
   const { rows } = await db.query<OpenRun>(
-    `SELECT r.*, s.checksum AS slug_checksum, rel.config
+    `SELECT r.*, s.checksum AS slug_checksum, rel.config, b.app_id AS build_app_id
      FROM runs r JOIN apps a ON a.id = r.app_id
      JOIN releases rel ON rel.app_id = r.app_id AND rel.version = r.release_version
      JOIN slugs s ON s.id = rel.slug_id
+     LEFT JOIN builds b ON b.id = r.build_id
      WHERE a.name = $1 AND r.state IN ('pending', 'running')`,
     [app],
   );

@@ -23,8 +23,30 @@ export async function createSlug(db: Db | pg.PoolClient, slug: Omit<SlugRow, "id
   return rows[0]!;
 }
 
+export async function getSlugById(db: Db, id: string): Promise<SlugRow> {
+  const { rows } = await db.query<SlugRow>("SELECT * FROM slugs WHERE id::text = $1", [id]);
+  if (!rows[0]) throw notFound(`Couldn't find that slug: ${id}.`);
+  return rows[0];
+}
+
 export async function getSlug(db: Db, appId: string, id: string): Promise<SlugRow> {
   const { rows } = await db.query<SlugRow>("SELECT * FROM slugs WHERE app_id = $1 AND id::text = $2", [appId, id]);
   if (!rows[0]) throw notFound(`Couldn't find that slug: ${id}.`);
   return rows[0];
+}
+
+/**
+ * The slugs a host keeps unpacked: those of each app's `perApp` newest releases, and any made in
+ * the last hour (a build that just finished has no release yet).
+ */
+export async function retainedSlugChecksums(db: Db, perApp: number): Promise<string[]> {
+  const { rows } = await db.query<{ checksum: string }>(
+    `SELECT DISTINCT s.checksum FROM slugs s
+     WHERE s.created_at > now() - interval '1 hour'
+        OR s.id IN (SELECT slug_id FROM (
+             SELECT slug_id, row_number() OVER (PARTITION BY app_id ORDER BY version DESC) AS n FROM releases WHERE slug_id IS NOT NULL
+           ) newest WHERE n <= $1)`,
+    [perApp],
+  );
+  return rows.map((r) => r.checksum);
 }

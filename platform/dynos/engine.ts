@@ -6,9 +6,10 @@ import { connect } from "node:net";
 import type { Duplex } from "node:stream";
 import type Docker from "dockerode";
 import { type DesiredDyno, type LiveDyno, dynoName } from "./model.ts";
-import { unpackedSlug } from "./slug-dirs.ts";
+import type { DynoFs, DynoLayer } from "./dyno-fs.ts";
 import type { AppNetworks } from "./app-networks.ts";
 import { dynoSize } from "../lib/dyno-sizes.ts";
+import { BUILD_CACHE_DIR, BUILD_CACHE_LIMIT_MB } from "../lib/build-contract.ts";
 import { type Serial, serial } from "../lib/serial.ts";
 import { type Lifecycles, type StepRecorder, untracked } from "./lifecycle.ts";
 import type { Terminal } from "./runs.ts";
@@ -16,6 +17,10 @@ import type { Terminal } from "./runs.ts";
 export const DYNO_PORT = 5000;
 /** Marks a dyno's own /app and /tmp volumes: deleted with the dyno, or swept if left behind. */
 const DYNO_FS_LABEL = "ouro.dyno-fs";
+/** On an app dyno's /app volume (and its container): the id of its writable layer (dyno-fs.ts). */
+const LAYER_LABEL = "ouro.dyno-layer";
+/** On a build dyno: the app whose build cache it has at /cache. */
+const BUILD_CACHE_LABEL = "ouro.build-cache";
 const LAUNCHER = 'for f in /app/.profile.d/*.sh; do [ -r "$f" ] && . "$f"; done; exec bash -c "$0"';
 
 export interface EngineOptions {
@@ -23,8 +28,8 @@ export interface EngineOptions {
   stackImage: string;
   /** Where a slug checksum's file lives on this host. */
   slugPath: (checksum: string) => string;
-  /** Where slugs mounted read-only are unpacked (build dynos need it). */
-  slugDirs?: string;
+  /** Where each slug is unpacked once, and each app dyno's writable layer kept (dyno-fs.ts). */
+  dynoFs: DynoFs;
   /** A label value that keeps tests' containers apart from the platform's. */
   namespace: string;
   /**
@@ -90,11 +95,15 @@ export function createEngine(opts: EngineOptions) {
       const steps = opts.lifecycles?.recorder({ app: dyno.app, dyno: name }) ?? untracked;
       const network = dyno.buildId ? await buildNetwork(opts) : await appNetwork(opts, dyno);
       // A build dyno runs the builder's slug mounted read-only: the build's code cannot change it.
-      const readOnlySlug = dyno.buildId
-        ? await steps.step("install", () =>
-            unpackedSlug({ root: slugDirs(opts), checksum: dyno.slugChecksum, slugPath: opts.slugPath(dyno.slugChecksum) }),
-          )
-        : undefined;
+      // Any other dyno gets its slug as the lower layer of an overlay, over a layer of its own.
+      const slugPath = opts.slugPath(dyno.slugChecksum);
+      const fs = await steps.step("install", async () => {
+        if (dyno.buildId) {
+          const cache = dyno.buildCacheOf ? await opts.dynoFs.buildCache(dyno.buildCacheOf) : undefined;
+          return { readOnly: await opts.dynoFs.readOnlySlug(dyno.slugChecksum, slugPath), cache };
+        }
+        return { layer: await opts.dynoFs.newLayer(await opts.dynoFs.slug(dyno.slugChecksum, slugPath)) };
+      });
       const web = dyno.type === "web";
       const container = await steps.step("configure", () => docker.createContainer({
         name: `ouro-${dyno.app}-${name}-v${dyno.release}-${randomBytes(3).toString("hex")}`,
@@ -114,15 +123,18 @@ export function createEngine(opts: EngineOptions) {
           "ouro.command": dyno.command,
           "ouro.size": dyno.size,
           "ouro.generation": String(dyno.generation),
+          "ouro.slug": dyno.slugChecksum,
           ...(dyno.runId ? { "ouro.run": dyno.runId } : {}),
           ...(dyno.buildId ? { "ouro.build": dyno.buildId } : {}),
+          ...(fs.layer ? { [LAYER_LABEL]: fs.layer.id } : {}),
+          ...(fs.cache ? { [BUILD_CACHE_LABEL]: dyno.buildCacheOf } : {}),
         },
         ...(attached ? attachedConfig(dyno, attached.terminal) : {}),
         ExposedPorts: web ? { [`${DYNO_PORT}/tcp`]: {} } : undefined,
         HostConfig: {
           NetworkMode: network,
-          ...(readOnlySlug ? { Binds: [`${readOnlySlug}:/app:ro`] } : {}),
-          ...confinement(dyno, { writableApp: !readOnlySlug, namespace: opts.namespace }),
+          ...(fs.readOnly ? { Binds: [`${fs.readOnly}:/app:ro`, ...(fs.cache ? [`${fs.cache}:${BUILD_CACHE_DIR}`] : [])] } : {}),
+          ...confinement(dyno, { layer: fs.layer, namespace: opts.namespace }),
           // Docker's own copy of the output, which the log follower reads: bounded on disk.
           LogConfig: { Type: "json-file", Config: { "max-size": "10m", "max-file": "2" } },
           // An attached session's output goes to its client only, never to disk or the app's logs.
@@ -131,9 +143,11 @@ export function createEngine(opts: EngineOptions) {
           ExtraHosts: ["ouro-host:host-gateway"],
           PortBindings: web ? { [`${DYNO_PORT}/tcp`]: [{ HostIp: "127.0.0.1", HostPort: "" }] } : undefined,
         },
-      }));
+      })).catch(async (error: unknown) => {
+        if (fs.layer) await opts.dynoFs.removeLayer(fs.layer.id);
+        throw error;
+      });
       steps.created(container.id);
-      if (!readOnlySlug) await steps.step("install", () => container.putArchive(opts.slugPath(dyno.slugChecksum), { path: "/app" }));
       if (attached) attached.connect((await container.attach({ stream: true, stdin: true, stdout: true, stderr: true, hijack: true })) as Duplex);
       await steps.step("start", () => container.start());
       return container.id;
@@ -143,7 +157,7 @@ export function createEngine(opts: EngineOptions) {
     async stop(containerId: string): Promise<void> {
       const steps = stepsOf(containerId);
       await steps.step("stop", () => docker.getContainer(containerId).stop({ t: 30 }).catch(() => {}));
-      await retire(docker, containerId, steps, oneAtATime);
+      await retire(docker, opts.dynoFs, containerId, steps, oneAtATime);
     },
 
     /** Stops a container and keeps it, exited. */
@@ -153,17 +167,26 @@ export function createEngine(opts: EngineOptions) {
 
     /** Unconfigure and uninstall an exited container. */
     async remove(containerId: string): Promise<void> {
-      await retire(docker, containerId, stepsOf(containerId), oneAtATime);
+      await retire(docker, opts.dynoFs, containerId, stepsOf(containerId), oneAtATime);
     },
 
     /**
      * Deletes this namespace's dyno file systems that no container uses: those of a container
-     * whose removal a dying manager left half done.
+     * whose removal a dying manager left half done, and the layers no volume names.
      */
     async sweepVolumes(): Promise<void> {
       // Only a dyno's own scratch volumes: nothing else on the host is ever this sweep's to delete.
       const { Volumes } = await docker.listVolumes({ filters: { label: [...labelFilter, DYNO_FS_LABEL], dangling: ["true"] } });
       for (const volume of Volumes ?? []) await docker.getVolume(volume.Name).remove().catch(() => {});
+      // Listed after the removals: a layer is in use while any volume (of any namespace) names it.
+      const { Volumes: left } = await docker.listVolumes({ filters: { label: [LAYER_LABEL] } });
+      await opts.dynoFs.sweepLayers(new Set((left ?? []).map((v) => v.Labels?.[LAYER_LABEL] ?? "")));
+    },
+
+    /** The slugs this namespace's containers run, running or not: their unpacked files must stay. */
+    async slugsInUse(): Promise<Set<string>> {
+      const containers = await docker.listContainers({ all: true, filters: { label: labelFilter } });
+      return new Set(containers.map((c) => c.Labels["ouro.slug"] ?? "").filter(Boolean));
     },
 
     /** Stops a container (SIGTERM, then SIGKILL after `graceSeconds`) and keeps it, exited. */
@@ -205,43 +228,62 @@ export type Engine = ReturnType<typeof createEngine>;
  * Unconfigure (the container, with its environment, limits and network endpoint, deleted), then
  * uninstall (its own volumes, /app and /tmp, deleted). Each is done even if it was done already.
  */
-async function retire(docker: Docker, containerId: string, steps: StepRecorder, oneAtATime: Serial) {
+async function retire(docker: Docker, dynoFs: DynoFs, containerId: string, steps: StepRecorder, oneAtATime: Serial) {
   const container = docker.getContainer(containerId);
-  const volumes = await steps.step("unconfigure", async () => {
+  const { volumes, layer, cacheOf } = await steps.step("unconfigure", async () => {
     const info = await container.inspect().catch(() => null);
     await oneAtATime(() => container.remove({ force: true, v: false }).catch(() => {}));
-    return (info?.Mounts ?? []).filter((m) => m.Type === "volume" && m.Name).map((m) => m.Name!);
+    return {
+      volumes: (info?.Mounts ?? []).filter((m) => m.Type === "volume" && m.Name).map((m) => m.Name!),
+      layer: info?.Config.Labels[LAYER_LABEL],
+      cacheOf: info?.Config.Labels[BUILD_CACHE_LABEL],
+    };
   });
   await steps.step("uninstall", async () => {
     for (const name of volumes) await docker.getVolume(name).remove().catch(() => {});
+    // The build's code wrote the cache as it liked: past the limit, the next build starts cold.
+    if (cacheOf) await dynoFs.limitBuildCache(cacheOf, BUILD_CACHE_LIMIT_MB * 1024 * 1024);
+    // Once its volume is gone (unmounted): a layer still mounted stays, for the sweep.
+    if (layer && !(await volumeNaming(docker, layer))) await dynoFs.removeLayer(layer);
   });
 }
 
-function slugDirs(opts: EngineOptions): string {
-  if (!opts.slugDirs) throw new Error("this dyno manager has no directory for unpacked slugs: it cannot start build dynos");
-  return opts.slugDirs;
+async function volumeNaming(docker: Docker, layer: string): Promise<boolean> {
+  const { Volumes } = await docker.listVolumes({ filters: { label: [`${LAYER_LABEL}=${layer}`] } });
+  return (Volumes ?? []).length > 0;
 }
 
 /**
  * What every dyno may do, whatever its code: no capability, no privilege gained through exec
  * (setuid or setgid bits do nothing), its size's memory, CPU share and process limit, and a
  * read-only root. Only /app (unless the slug is mounted read-only) and /tmp are writable: volumes
- * of the container's own, removed with it.
+ * of the container's own, removed with it. /app is an overlay of the dyno's own layer over its
+ * slug; /tmp starts as a copy of the image's (mode 1777).
  */
-function confinement(dyno: DesiredDyno, opts: { writableApp: boolean; namespace: string }) {
+function confinement(dyno: DesiredDyno, opts: { layer?: DynoLayer; namespace: string }) {
   const size = dynoSize(dyno.size);
-  // An anonymous volume starts as a copy of the image's directory (owner dyno, /tmp 1777).
-  const scratch = (target: string) => ({
+  const labels = { "ouro.namespace": opts.namespace, [DYNO_FS_LABEL]: "1" };
+  const tmp = {
     Type: "volume" as const,
     Source: "",
-    Target: target,
-    VolumeOptions: { NoCopy: false, Labels: { "ouro.namespace": opts.namespace, [DYNO_FS_LABEL]: "1" }, DriverConfig: { Name: "local", Options: {} } },
+    Target: "/tmp",
+    VolumeOptions: { NoCopy: false, Labels: labels, DriverConfig: { Name: "local", Options: {} } },
+  };
+  const app = (layer: DynoLayer) => ({
+    Type: "volume" as const,
+    Source: "",
+    Target: "/app",
+    VolumeOptions: {
+      NoCopy: true,
+      Labels: { ...labels, [LAYER_LABEL]: layer.id },
+      DriverConfig: { Name: "local", Options: { type: "overlay", device: "overlay", o: layer.overlayOptions } },
+    },
   });
   return {
     CapDrop: ["ALL"],
     SecurityOpt: ["no-new-privileges:true"],
     ReadonlyRootfs: true,
-    Mounts: [...(opts.writableApp ? [scratch("/app")] : []), scratch("/tmp")],
+    Mounts: [...(opts.layer ? [app(opts.layer)] : []), tmp],
     Memory: size.memoryMb * 1024 * 1024,
     // No swap: a dyno over its memory is stopped (R15), not slowed to a crawl.
     MemorySwap: size.memoryMb * 1024 * 1024,

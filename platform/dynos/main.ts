@@ -5,11 +5,12 @@ import { Redis } from "ioredis";
 import { createBlobStore } from "../blobs/index.ts";
 import { createPool, migrate } from "../db/index.ts";
 import { background, exitOnUncaught, repeating, retrying } from "../lib/background.ts";
-import { FORMATION_CHANNEL, RESIZE_CHANNEL, RESTART_CHANNEL, parseRestartMessage } from "../lib/channels.ts";
+import { FORMATION_CHANNEL, RESIZE_CHANNEL, RESTART_CHANNEL, SLUG_CHANNEL, parseRestartMessage } from "../lib/channels.ts";
 import { loadConfig, postgresUrl, redisUrl } from "../lib/config.ts";
 import { BUILD_NETWORK, ensureBuildNetwork } from "./build-network.ts";
 import { logMemoryKill, watchDyingDynos } from "./engine-events.ts";
 import { createDynoManager } from "./manager.ts";
+import { createDynoFs } from "./dyno-fs.ts";
 import { createAppNetworks } from "./app-networks.ts";
 import { hostPorts } from "./app-paths.ts";
 import { appNetworkFacts, claimAttachment } from "../db/index.ts";
@@ -39,13 +40,14 @@ const appNetworks = createAppNetworks({
   facts: (appId) => appNetworkFacts(db, appId),
   log,
 });
+const dynoFs = createDynoFs(join(config.dataDir, "dyno-fs"));
 const manager = createDynoManager({
   docker,
   db,
   redis,
   stackImage: config.stackImage,
   slugPath: (checksum) => blobs.path(checksum),
-  slugDirs: join(config.dataDir, "slugs"),
+  dynoFs,
   namespace,
   buildNetwork: { name: BUILD_NETWORK, ensure: ensureNetwork },
   appNetworks,
@@ -56,16 +58,19 @@ const manager = createDynoManager({
 // caught by the steady tick.
 const events = new Redis(redisUrl(config));
 events.on("error", (error: Error) => log(`redis (events): ${error.message}`));
-await retrying(() => events.subscribe(FORMATION_CHANNEL, RESTART_CHANNEL, RESIZE_CHANNEL), { log, what: "subscribing to formation changes" });
-events.on("message", (channel: string, app: string) => {
-  if (channel === RESIZE_CHANNEL) {
-    const resize = parseResizeMessage(app);
+await retrying(() => events.subscribe(FORMATION_CHANNEL, RESTART_CHANNEL, RESIZE_CHANNEL, SLUG_CHANNEL), { log, what: "subscribing to formation changes" });
+events.on("message", (channel: string, message: string) => {
+  if (channel === SLUG_CHANNEL) {
+    // Checked: the name of the slug's blob is made of it.
+    if (/^SHA256:[0-9a-f]{64}$/.test(message)) background(log, `unpacking slug ${message}`, () => dynoFs.slug(message, blobs.path(message)));
+  } else if (channel === RESIZE_CHANNEL) {
+    const resize = parseResizeMessage(message);
     if (resize) background(log, `resizing the terminal of run ${resize.runId}`, () => manager.resizeRun(resize.runId, resize));
   } else if (channel === RESTART_CHANNEL) {
-    const restart = parseRestartMessage(app);
+    const restart = parseRestartMessage(message);
     if (restart) background(log, `restarting ${restart.app}'s ${restart.dyno}`, () => manager.restartDyno(restart.app, restart.dyno));
   }
-  else background(log, `reconciling ${app}`, () => manager.reconcileApp(app));
+  else background(log, `reconciling ${message}`, () => manager.reconcileApp(message));
 });
 
 // A dyno that exits is noticed at once, not at the next tick; one killed at its memory limit

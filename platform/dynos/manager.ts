@@ -15,6 +15,7 @@ import {
   loadDesiredApps,
   markRun,
   recordDynos,
+  retainedSlugChecksums,
   sessionLocks,
 } from "../db/index.ts";
 import { type Log, background } from "../lib/background.ts";
@@ -32,6 +33,7 @@ import { createSessions } from "./sessions.ts";
 import { createRunClock } from "./run-clock.ts";
 import type { AppNetworks } from "./app-networks.ts";
 import { lifecycles } from "./lifecycle.ts";
+import type { DynoFs } from "./dyno-fs.ts";
 
 export interface DynoManagerOptions {
   docker: Docker;
@@ -39,8 +41,8 @@ export interface DynoManagerOptions {
   redis: Redis;
   stackImage: string;
   slugPath: (checksum: string) => string;
-  /** Where slugs mounted read-only (build dynos) are unpacked. */
-  slugDirs?: string;
+  /** Each slug unpacked once on this host, and each dyno's writable layer (dyno-fs.ts). */
+  dynoFs: DynoFs;
   namespace: string;
   /** The network build dynos run on; without one, build dynos cannot start. */
   buildNetwork?: BuildNetwork;
@@ -56,6 +58,13 @@ export interface DynoManagerOptions {
 
 /** A lifecycle step slower than this is said in the app's log. */
 const SLOW_STEP_MS = 5_000;
+/** How often unpacked slugs nobody needs are looked for. */
+const COLLECT_EVERY_MS = 60_000;
+/**
+ * Each app's newest releases whose slugs stay unpacked on the host, so a rollback to one starts
+ * as fast as a scale does (an older one is unpacked again first).
+ */
+export const UNPACKED_RELEASES = 3;
 
 export function createDynoManager(opts: DynoManagerOptions) {
   const { db, redis } = opts;
@@ -449,10 +458,22 @@ export function createDynoManager(opts: DynoManagerOptions) {
     ]);
     await Promise.all([...apps].map(trigger));
     await engine.sweepVolumes();
+    await collectSlugs();
     if (opts.appNetworks) {
       await opts.appNetworks.verify();
       await opts.appNetworks.prune((ids) => existingAppIds(db, ids));
     }
+  }
+
+  let lastCollect = 0;
+  /** Deletes the unpacked slugs no container runs and no recent release names, and deleted apps' build caches, once a minute. */
+  async function collectSlugs() {
+    if (Date.now() - lastCollect < COLLECT_EVERY_MS) return;
+    lastCollect = Date.now();
+    const keep = new Set([...(await engine.slugsInUse()), ...(await retainedSlugChecksums(db, UNPACKED_RELEASES))]);
+    const removed = await opts.dynoFs.collectSlugs(keep);
+    if (removed.length > 0) log(`removed ${removed.length} unpacked slug(s) no dyno and no recent release needs`);
+    await opts.dynoFs.collectBuildCaches((ids) => existingAppIds(db, ids));
   }
 
   /**

@@ -24,6 +24,8 @@ export interface DesiredDyno {
    * credential), never the builder's config vars.
    */
   buildId?: string;
+  /** A build dyno's: the app whose build cache on this host it gets at /cache (dyno-fs.ts). */
+  buildCacheOf?: string;
 }
 
 /** One container the engine reports, read back from its labels. */

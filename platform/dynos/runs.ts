@@ -81,7 +81,7 @@ function start(app: string, run: OpenRun, now: Date): RunAction {
       size: run.size,
       generation: 0,
       runId: run.id,
-      ...(run.build_id ? { buildId: run.build_id } : {}),
+      ...(run.build_id ? { buildId: run.build_id, buildCacheOf: run.build_app_id ?? undefined } : {}),
     },
   };
 }

@@ -9,6 +9,8 @@ export const BUILD_QUEUE = "builds";
 export const DEFAULT_SLUG_SIZE_LIMIT_MB = 500;
 /** What the API accepts as one app's build cache. */
 export const BUILD_CACHE_LIMIT_MB = 1024;
+/** Where a build dyno finds its app's build cache on the host it runs on (platform/dynos/dyno-fs.ts). */
+export const BUILD_CACHE_DIR = "/cache";
 
 /** The builder app, and the process type of its release that one build dyno runs. */
 export const BUILDER_APP = "builder";

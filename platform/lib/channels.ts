@@ -3,6 +3,8 @@
 
 /** An app's desired state changed (release, formation, one-off dyno): payload is the app's name. */
 export const FORMATION_CHANNEL = "ouro:formation:changed";
+/** A build stored a slug: the payload is its checksum, which the dyno manager unpacks ahead of its release. */
+export const SLUG_CHANNEL = "ouro:slugs:stored";
 /**
  * Restart one dyno (`ps:restart web.1`): the payload is `<app>/<dyno>`. Restarting a process type
  * or every dyno is a change of the desired model instead (a new generation, FORMATION_CHANNEL).

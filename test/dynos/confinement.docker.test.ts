@@ -2,7 +2,7 @@
 // each app on its own network behind its firewall chain, probing the host's ports and each
 // other. The apps live in a throwaway database; the host ports probed are the running
 // platform's (its API, router, kernel Redis and add-on datastores).
-import { createReadStream, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { createReadStream, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Docker from "dockerode";
@@ -16,6 +16,7 @@ import { iptables } from "../../platform/dynos/firewall.ts";
 import { throwawayDatabase } from "../support/database.ts";
 import { openTargets, probeScript, removeNamespace, testAppNetworks } from "../support/dynos.ts";
 import { removeDir, uniqueName } from "../support/platform.ts";
+import { createDynoFs } from "../../platform/dynos/dyno-fs.ts";
 
 const config = loadConfig();
 const namespace = uniqueName("test-confine");
@@ -53,6 +54,7 @@ beforeAll(async () => {
     docker,
     stackImage: config.stackImage,
     slugPath: (c) => blobs.path(c),
+    dynoFs: createDynoFs(join(dir, "dyno-fs")),
     namespace,
     appNetworks: (networks = testAppNetworks({ docker, db, namespace })),
   });
@@ -142,6 +144,22 @@ describe("a dyno, from inside", () => {
     await engine.remove(id);
     const left = await docker.listVolumes();
     expect((left.Volumes ?? []).filter((v) => volumes.includes(v.Name))).toEqual([]);
+  });
+
+  it("writes over its slug into a layer of its own: the app's other dynos never see it, and it goes with the dyno", async () => {
+    const tenant = await app("layered");
+    const first = await run(tenant, "stat -c '%U %a' /app /app/server.pl; echo mine > /app/server.pl; mkdir /app/new; cat /app/server.pl");
+    expect(first.exitCode).toBe(0);
+    expect(first.output).toBe("dyno 755\ndyno 644\nmine\n");
+    const second = await run(tenant, "head -c 14 /app/server.pl; echo; test -e /app/new || echo no-new");
+    expect(second.output).toBe("use IO::Socket\nno-new\n");
+    // On the host: the slug, unpacked once, is as it was; the first dyno's layer goes with it.
+    const unpacked = join(dir, "dyno-fs", "slugs", checksum.slice("SHA256:".length));
+    expect(readFileSync(join(unpacked, "server.pl"), "utf8")).toBe(SERVER);
+    const layer = (await docker.getContainer(first.id).inspect()).Config.Labels["ouro.dyno-layer"]!;
+    expect(existsSync(join(dir, "dyno-fs", "layers", layer, "upper", "server.pl"))).toBe(true);
+    await engine.remove(first.id);
+    expect(existsSync(join(dir, "dyno-fs", "layers", layer))).toBe(false);
   });
 
   it("gets its size's memory, CPU share and process limits", async () => {

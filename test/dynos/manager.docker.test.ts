@@ -43,6 +43,7 @@ import { parseRouteEntries } from "../../platform/router/index.ts";
 import { throwawayDatabase } from "../support/database.ts";
 import { eventually, removeDir, uniqueName } from "../support/platform.ts";
 import { removeNamespace, testAppNetworks } from "../support/dynos.ts";
+import { createDynoFs } from "../../platform/dynos/dyno-fs.ts";
 
 const STACK_IMAGE = loadConfig().stackImage;
 const namespace = `test-${randomBytes(4).toString("hex")}`;
@@ -149,6 +150,7 @@ function manager(options: Partial<DynoManagerOptions> = {}) {
     redis: redis!,
     stackImage: STACK_IMAGE,
     slugPath: (checksum) => blobs.path(checksum),
+    dynoFs: createDynoFs(join(dir, "dyno-fs")),
     namespace,
     appNetworks: networks(),
     bootTimeoutMs: 10_000,
@@ -622,7 +624,7 @@ describe("dyno manager on the Docker engine", () => {
 describe("dyno output", () => {
   it("logs a Redis failure once and a vanished container, and never leaves a rejection unhandled", async () => {
     const lines: string[] = [];
-    const engine = createEngine({ docker, stackImage: STACK_IMAGE, slugPath: (checksum) => blobs.path(checksum), namespace, appNetworks: networks() });
+    const engine = createEngine({ docker, stackImage: STACK_IMAGE, slugPath: (checksum) => blobs.path(checksum), dynoFs: createDynoFs(join(dir, "dyno-fs")), namespace, appNetworks: networks() });
     const closed = new Redis(redisUrl(loadConfig()));
     await closed.ping();
     closed.disconnect();

@@ -19,6 +19,7 @@ import { type LogLine, deleteLogs, readLogs } from "../../platform/logs/index.ts
 import { throwawayDatabase } from "../support/database.ts";
 import { eventually, removeDir, uniqueName } from "../support/platform.ts";
 import { removeNamespace, testAppNetworks } from "../support/dynos.ts";
+import { createDynoFs } from "../../platform/dynos/dyno-fs.ts";
 
 const STACK_IMAGE = loadConfig().stackImage;
 const namespace = `test-r15-${randomBytes(4).toString("hex")}`;
@@ -139,6 +140,7 @@ describe("with the dyno manager", () => {
       redis,
       stackImage: STACK_IMAGE,
       slugPath: (checksum) => blobs.path(checksum),
+      dynoFs: createDynoFs(join(dir, "dyno-fs")),
       namespace,
       appNetworks: testAppNetworks({ docker, db: () => database!.db, namespace }),
       log: (line) => void managerLog.push(line),

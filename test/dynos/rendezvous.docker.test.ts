@@ -26,6 +26,7 @@ import { deleteLogs, readLogs } from "../../platform/logs/index.ts";
 import { throwawayDatabase } from "../support/database.ts";
 import { removeNamespace, testAppNetworks } from "../support/dynos.ts";
 import { eventually, removeDir, uniqueName } from "../support/platform.ts";
+import { createDynoFs } from "../../platform/dynos/dyno-fs.ts";
 
 const STACK_IMAGE = loadConfig().stackImage;
 const namespace = `test-${randomBytes(4).toString("hex")}`;
@@ -63,6 +64,7 @@ beforeAll(async () => {
     redis: redis,
     stackImage: STACK_IMAGE,
     slugPath: (checksum) => blobs.path(checksum),
+    dynoFs: createDynoFs(join(dir, "dyno-fs")),
     namespace,
     appNetworks: testAppNetworks({ docker, db, namespace }),
     log: (line) => managerLog.push(line),

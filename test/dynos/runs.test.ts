@@ -18,6 +18,7 @@ const run = (id: string, state: OpenRun["state"], extra: Partial<OpenRun> = {}):
   state,
   exit_code: null,
   build_id: null,
+  build_app_id: null,
   time_to_live: 86400,
   expires_at: state === "running" ? at(3600) : null,
   attach: false,
@@ -71,9 +72,9 @@ describe("diffRuns", () => {
   });
 
   it("starts a build dyno with its run's env only (the build's credential), none of the builder's config vars", () => {
-    const build: OpenRun = { ...run("r2", "pending"), type: "build", build_id: "b1", env: { OURO_BUILD_TOKEN: "t" } };
+    const build: OpenRun = { ...run("r2", "pending"), type: "build", build_id: "b1", build_app_id: "a9", env: { OURO_BUILD_TOKEN: "t" } };
     const [action] = diff([build], []);
-    expect(action).toMatchObject({ kind: "start", dyno: { type: "build", runId: "r2", buildId: "b1" } });
+    expect(action).toMatchObject({ kind: "start", dyno: { type: "build", runId: "r2", buildId: "b1", buildCacheOf: "a9" } });
     expect(action?.kind === "start" && action.dyno.env).toEqual({ OURO_BUILD_TOKEN: "t" });
   });
 

@@ -93,6 +93,12 @@ describe("a hostile build", () => {
     expect(next.code, next.output).toBe(0);
     expect(next.output).toContain("-----> Node.js app detected");
     expect(next.output).not.toContain("PWNED");
+    // Its build cache on this host is its app's alone: the first build found it new, the next one
+    // finds what the first left (a successful build's), and no other app's builds were in it.
+    const second = probed(next);
+    expect(first.found("cache")).toBe(`build-${first.buildId}`);
+    expect(second.found("cache")).toBe(`build-${second.buildId} planted`);
+    expect(next.output).toContain("Restored node_modules from the build cache");
   }, 300_000);
 
   it("cannot replay a result with its credential once its build succeeded or failed: refused, and no release is made", async () => {

@@ -120,3 +120,47 @@ install_npm() {
   ln -s ../lib/node_modules/npm/bin/npx-cli.js "$node_home/bin/npx"
   prune_tarballs npm "$npm_version"
 }
+
+# The Node.js and npm a build installed, kept unpacked in the build cache's host-only part
+# (CACHE_DIR/.host: the builder never packs it into the portable cache tarball), with the key of
+# what they were resolved from. A rebuild whose engines, stack and machine are the same, within
+# NODEJS_DOCUMENT_MAX_AGE seconds of that resolution, copies them: no registry document is read
+# and nothing is unpacked. After that age it resolves again (a new release may fit the ranges).
+kept_install() { echo "$CACHE_DIR/.host/node-install"; }
+
+# install_key: what a resolution depends on besides the registry (package.json's engines, the
+# releases known not to run on this stack, the machine). Needs node_bin and package_json.
+install_key() {
+  { package_json engine node && package_json engine npm && unusable_list && uname -m; } | sha256sum | cut -d ' ' -f 1
+}
+
+# reuse_node_install NODE_HOME: the kept install at NODE_HOME when it fits; sets node_bin and
+# node_version. Returns 1 (and changes nothing) when it does not.
+reuse_node_install() {
+  local kept key age problem
+  kept=$(kept_install)
+  [ -x "$kept/bin/node" ] && [ -f "$kept.key" ] || return 1
+  # The kept node reads package.json; whatever it says, the app gets what its ranges resolve to.
+  node_bin="$kept/bin/node"
+  if ! problem=$(package_json check); then fail "$problem"; fi
+  key=$(install_key) || return 1
+  age=$(($(date +%s) - $(stat -c %Y "$kept.key")))
+  [ "$(cat "$kept.key")" = "$key" ] && [ "$age" -ge 0 ] && [ "$age" -lt "${NODEJS_DOCUMENT_MAX_AGE:-3600}" ] || return 1
+  headline "Installing Node.js and npm"
+  rm -rf "$1"
+  mkdir -p "${1%/*}"
+  cp -a "$kept" "$1"
+  node_bin="$1/bin/node"
+  node_version=$("$node_bin" --version) && node_version=${node_version#v}
+  detail "Reusing Node.js $node_version and npm $("$node_bin" "$1/lib/node_modules/npm/bin/npm-cli.js" --version) from the build cache: engines unchanged, resolved $((age / 60)) min ago"
+}
+
+# keep_node_install NODE_HOME: keeps what was just installed for the next build.
+keep_node_install() {
+  local kept
+  kept=$(kept_install)
+  rm -rf "$kept" "$kept.key"
+  mkdir -p "${kept%/*}"
+  cp -a "$1" "$kept"
+  install_key >"$kept.key"
+}

@@ -14,6 +14,7 @@ import { UnsafeArchiveError, checkSlug } from "../../lib/safe-extract.ts";
 import { BUILDER_SCOPE, bearerToken, buildScope, verifyScopedToken } from "../../lib/tokens.ts";
 import { BUILD_CACHE_LIMIT_MB, BuildResultSchema } from "../../lib/build-contract.ts";
 import { type ApiContext, parseBody } from "../context.ts";
+import { SLUG_CHANNEL } from "../../lib/channels.ts";
 
 const MB = 1024 * 1024;
 const bearer = (req: Request) => bearerToken(req.headers.authorization);
@@ -108,6 +109,8 @@ export function internalBuildRoutes(ctx: ApiContext): Router {
     const stored = await storeCheckedSlug(req);
     // The result may name this slug only: never another app's blob whose checksum a build learned.
     if (!(await recordUploadedSlug(ctx.db, build.id, stored.checksum))) throw forbidden(`Build ${build.id} has ended; this slug changes nothing.`);
+    // The dyno manager unpacks it now, while the build finishes: its dynos start without waiting for that.
+    await ctx.redis.publish(SLUG_CHANNEL, stored.checksum);
     res.json(stored);
   });
 

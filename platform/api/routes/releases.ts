@@ -11,7 +11,7 @@ import {
 import { invalidParams } from "../../lib/errors.ts";
 import { appOf, auditOf } from "../access.ts";
 import { type ApiContext, parseBody } from "../context.ts";
-import { eligibleForRollback, releaseShape, slugShape } from "../shapes.ts";
+import { eligibleForRollback, releaseShape } from "../shapes.ts";
 import { outputUrl } from "./outputs.ts";
 import { sendList } from "../ranges.ts";
 
@@ -79,11 +79,6 @@ export function releaseRoutes(ctx: ApiContext): Router {
       audit: auditOf(req, "release.create", app, { slug: slug.id }),
     });
     res.status(201).json(await shape(release, app, req));
-  });
-
-  router.get("/apps/:app/slugs/:slug", async (req, res) => {
-    const app = appOf(res);
-    res.json(slugShape(await getSlug(ctx.db, app.id, req.params.slug)));
   });
 
   return router;

@@ -18,6 +18,7 @@ import { removeNamespace, testAppNetworks } from "../../support/dynos.ts";
 import { PERL_WEB, perlServerSlug } from "../../support/dyno-slug.ts";
 import { removeDir } from "../../support/platform.ts";
 import type { Teardown } from "../teardown.ts";
+import { createDynoFs } from "../../../platform/dynos/dyno-fs.ts";
 
 /** Workers that never exit however long the benchmark runs. */
 const WORKER = "exec sleep infinity";
@@ -103,6 +104,7 @@ export async function createFleet(opts: FleetOptions): Promise<Fleet> {
       redis,
       stackImage: config.stackImage,
       slugPath: (checksum) => blobs.path(checksum),
+      dynoFs: createDynoFs(join(dir, "dyno-fs")),
       namespace,
       appNetworks: testAppNetworks({ docker, db: () => database.db, namespace, log: (line) => log.push(line) }),
       log: (line) => log.push(line),
