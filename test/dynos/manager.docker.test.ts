@@ -2,7 +2,7 @@
 // database and the platform's Redis. Its containers carry a namespace of their own, so
 // the platform's dyno manager (namespace "ouro") and this one never see each other's.
 import { randomBytes } from "node:crypto";
-import { mkdirSync, mkdtempSync, writeFileSync, createReadStream } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, writeFileSync, createReadStream } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
@@ -553,22 +553,26 @@ describe("dyno manager on the Docker engine", () => {
     for (const row of rows) {
       expect(Object.keys(row.steps).sort(), row.name).toEqual(["configure", "install", "start"]);
       for (const step of Object.values(row.steps)) expect(step!.ms).toBeGreaterThanOrEqual(0);
-      // The container is made (configure), the slug put in it (install), then it starts.
-      expect(Date.parse(row.steps.configure!.at)).toBeLessThanOrEqual(Date.parse(row.steps.install!.at));
-      expect(Date.parse(row.steps.install!.at)).toBeLessThanOrEqual(Date.parse(row.steps.start!.at));
+      // Its file system is made ready (install: the slug unpacked once, a layer of its own), the
+      // container made (configure), then it starts.
+      expect(Date.parse(row.steps.install!.at)).toBeLessThanOrEqual(Date.parse(row.steps.configure!.at));
+      expect(Date.parse(row.steps.configure!.at)).toBeLessThanOrEqual(Date.parse(row.steps.start!.at));
     }
     const worker = (await containers(app.name)).find((c) => c.Labels["ouro.type"] === "worker")!;
     const volumes = (await docker.getContainer(worker.Id).inspect()).Mounts.filter((v) => v.Type === "volume").map((v) => v.Name!);
     expect(volumes).toHaveLength(2); // /app and /tmp
+    const layer = join(dir, "dyno-fs", "layers", worker.Labels["ouro.dyno-layer"]!);
+    expect(existsSync(layer)).toBe(true);
 
     await updateFormation(db(), app.id, [{ type: "worker", quantity: 0 }]);
     await m.reconcileApp(app.name);
     // Each step in the manager's log as it ends, in the order they ran.
     const steps = managerLog.filter((l) => l.startsWith(`${app.name}: worker.1 `));
-    expect(steps.map((l) => l.split(" ")[2])).toEqual(["configure", "install", "start", "stop", "unconfigure", "uninstall"]);
+    expect(steps.map((l) => l.split(" ")[2])).toEqual(["install", "configure", "start", "stop", "unconfigure", "uninstall"]);
     for (const line of steps) expect(line).toMatch(/ \d+ ms$/);
     const left = await docker.listVolumes({ filters: { name: volumes } });
     expect((left.Volumes ?? []).map((v) => v.Name).filter((name) => volumes.includes(name))).toEqual([]);
+    expect(existsSync(layer)).toBe(false);
   });
 
   it("deletes the dyno volumes no container uses (a removal a dying manager left half done)", async () => {
