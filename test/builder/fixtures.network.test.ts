@@ -3,7 +3,7 @@
 // network and fails, never skips, without it. One cache for the whole suite keeps the Node.js
 // download to one; the static site is then served from its build dir.
 import { execFileSync, spawn } from "node:child_process";
-import { cp, mkdir, mkdtemp, readFile, rm, utimes, writeFile } from "node:fs/promises";
+import { cp, mkdir, mkdtemp, readFile, rename, rm, utimes, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -115,8 +115,12 @@ describe("the real buildpacks on the fixture apps (network)", () => {
     const version = /using the current LTS, Node\.js (\S+)/.exec(first.log)?.[1];
     expect(version, first.log).toBeDefined();
 
-    // Nothing of the registry left to read, and no registry to ask: the kept install serves.
+    // Nothing of the registry left to read, and no registry to ask: the kept install serves, from
+    // a cache that moved (on a host, each build has the cache in a dir of its own).
     await rm(join(ownCache, "registry-documents"), { recursive: true });
+    const moved = `${ownCache}-moved`;
+    await rename(ownCache, moved);
+    ownCache = moved;
     const again = await app({}, DEAD_REGISTRY);
     expect(again.log).not.toContain("Resolving Node.js and npm");
     expect(again.log).toMatch(new RegExp(`Reusing Node\\.js ${version!.replace(/\./g, "\\.")} and npm \\S+ from the build cache: engines unchanged, resolved 0 min ago`));

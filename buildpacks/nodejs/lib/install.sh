@@ -133,10 +133,14 @@ install_npm() {
 # and nothing is unpacked. After that age it resolves again (a new release may fit the ranges).
 kept_install() { echo "$CACHE_DIR/.host/node-install"; }
 
-# install_key: what a resolution depends on besides the registry (package.json's engines, the
-# releases known not to run on this stack, the machine). Needs node_bin and package_json.
+# install_key: what a resolution depends on besides the registry (package.json's engines, this
+# stack and the releases known not to run on it, the machine); never where the cache is, which
+# changes from build to build. Needs node_bin and package_json.
 install_key() {
-  { package_json engine node && package_json engine npm && unusable_list && uname -m; } | sha256sum | cut -d ' ' -f 1
+  local unusable
+  unusable=$(unusable_list)
+  { package_json engine node && package_json engine npm && echo "${unusable##*/}" && { cat "$unusable" 2>/dev/null || true; } && uname -m; } |
+    sha256sum | cut -d ' ' -f 1
 }
 
 # reuse_node_install NODE_HOME: the kept install at NODE_HOME when it fits; sets node_bin,
