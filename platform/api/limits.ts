@@ -1,5 +1,6 @@
 // What one app may ask of this host (how many one-off dynos at once, how many formation dynos in
-// all, dyno sizes that fit in the host's memory) and one user of the API (requests an hour).
+// all, dyno sizes that fit in the host's memory) and one user of the API (requests an hour), and
+// how many of an app's releases keep their slugs.
 // Read from the environment by api/main.ts only; tests hand in their own values.
 import { totalmem } from "node:os";
 import { z } from "zod";
@@ -15,9 +16,11 @@ export interface ApiLimits {
   hostMemoryMb: number;
   /** Requests one user's keys may make an hour, in a bucket that refills steadily (Heroku's 4500). */
   requestsPerHour: number;
+  /** Each app's newest releases whose slugs the blob store keeps (builds/retention.ts). */
+  slugReleasesKept: number;
 }
 
-export const DEFAULT_LIMITS: Omit<ApiLimits, "hostMemoryMb"> = { maxOneOffDynos: 5, maxDynosPerApp: 100, requestsPerHour: 4500 };
+export const DEFAULT_LIMITS: Omit<ApiLimits, "hostMemoryMb"> = { maxOneOffDynos: 5, maxDynosPerApp: 100, requestsPerHour: 4500, slugReleasesKept: 20 };
 
 export const hostMemoryMb = () => Math.floor(totalmem() / (1024 * 1024));
 
@@ -29,6 +32,7 @@ const LimitsEnv = z.object({
   OURO_MAX_DYNOS_PER_APP: Count("OURO_MAX_DYNOS_PER_APP").default(DEFAULT_LIMITS.maxDynosPerApp),
   // The rate limit's bucket counts in integers up to requestsPerHour × 3,600,000: exact below 2^53.
   OURO_API_RATE_LIMIT: Count("OURO_API_RATE_LIMIT").max(1_000_000, "OURO_API_RATE_LIMIT must be at most 1000000").default(DEFAULT_LIMITS.requestsPerHour),
+  OURO_SLUG_RETENTION: Count("OURO_SLUG_RETENTION").default(DEFAULT_LIMITS.slugReleasesKept),
 });
 
 /** The limits the environment sets; a bad value stops the API with a message naming it. */
@@ -38,12 +42,14 @@ export function limitsFromEnv(env: NodeJS.ProcessEnv): ApiLimits {
     OURO_MAX_ONE_OFF_DYNOS: set(env.OURO_MAX_ONE_OFF_DYNOS),
     OURO_MAX_DYNOS_PER_APP: set(env.OURO_MAX_DYNOS_PER_APP),
     OURO_API_RATE_LIMIT: set(env.OURO_API_RATE_LIMIT),
+    OURO_SLUG_RETENTION: set(env.OURO_SLUG_RETENTION),
   });
   if (!parsed.success) throw new Error(parsed.error.issues.map((i) => i.message).join("; "));
   return {
     maxOneOffDynos: parsed.data.OURO_MAX_ONE_OFF_DYNOS,
     maxDynosPerApp: parsed.data.OURO_MAX_DYNOS_PER_APP,
     requestsPerHour: parsed.data.OURO_API_RATE_LIMIT,
+    slugReleasesKept: parsed.data.OURO_SLUG_RETENTION,
     hostMemoryMb: hostMemoryMb(),
   };
 }

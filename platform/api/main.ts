@@ -5,6 +5,7 @@ import { Queue, QueueEvents } from "bullmq";
 import { Redis } from "ioredis";
 import { createBlobStore } from "../blobs/index.ts";
 import { createBuildService, resumeReleasePhases } from "../builds/index.ts";
+import { collectBlobs } from "../builds/retention.ts";
 import { background, exitOnUncaught, repeating, retrying } from "../lib/background.ts";
 import { BUILD_QUEUE, type BuildJob } from "../lib/build-contract.ts";
 import { FORMATION_CHANNEL } from "../lib/channels.ts";
@@ -19,6 +20,8 @@ import { createRoutingPublisher } from "./routing.ts";
 const log = (line: string) => console.log(line);
 exitOnUncaught("api");
 const SWEEP_MS = 30_000;
+/** How often the blob store drops the slugs and sources nothing needs (builds/retention.ts). */
+const BLOB_SWEEP_MS = 60_000;
 
 const config = loadConfig();
 const limits = limitsFromEnv(process.env);
@@ -58,6 +61,10 @@ queueEvents.on("failed", ({ jobId, failedReason }) =>
   background(log, `failing build ${jobId} that the builder gave up on`, () => builds.jobFailed(jobId, failedReason)),
 );
 const api = createApi({ config, db, redis, blobs, builds, notifyFormation, limits });
+repeating(log, "deleting the slugs and sources nothing needs", BLOB_SWEEP_MS, async () => {
+  const removed = await collectBlobs(db, blobs, limits.slugReleasesKept);
+  if (removed > 0) log(`deleted ${removed} slug and source blob(s) that neither its app's ${limits.slugReleasesKept} newest releases nor a recent build needs`);
+});
 // Every drained app's log lines, to its drains (platform/logs/drains.ts).
 const drains = createDrainForwarder({ redis, drains: () => listDrains(db), log });
 await retrying(() => drains.start(), { log, what: "starting the log drains" });

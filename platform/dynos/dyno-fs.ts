@@ -28,7 +28,7 @@ import { extractArchive } from "../lib/safe-extract.ts";
 /** The user every dyno runs as, and who owns what it may write. */
 export const DYNO_UID = 1000;
 /** A slug dir or layer younger than this is never collected: a start or a release may be about to use it. */
-export const FRESH_MS = 10 * 60_000;
+export const FRESH_MS = 2 * 60_000;
 
 export interface DynoLayer {
   id: string;

@@ -3,6 +3,7 @@ import { z } from "zod";
 import {
   type AppRow,
   type ReleaseRow,
+  type SlugRow,
   getRelease,
   getSlug,
   listReleases,
@@ -52,6 +53,14 @@ export function releaseRoutes(ctx: ApiContext): Router {
   // Heroku's release create: `{"release": ID}` rolls back to that release (its slug and its whole
   // config, a new version); `{"slug": ID}` releases a slug of the app with the current config.
   // Either deploys like a push: current once its web dynos are up, the running release kept if not.
+  /** A slug past the retention (builds/retention.ts) cannot be released again: say what to do. */
+  async function slugStillKept(slug: SlugRow, what: string) {
+    if (ctx.blobs.has(slug.checksum)) return;
+    throw invalidParams(
+      `${what} cannot be released again: its slug is no longer kept (Ouro keeps the slugs of each app's ${ctx.limits.slugReleasesKept} newest releases). Push that commit again instead.`,
+    );
+  }
+
   router.post("/apps/:app/releases", async (req, res) => {
     const app = appOf(res);
     const body = parseBody(CreateRelease, req.body);
@@ -60,6 +69,7 @@ export function releaseRoutes(ctx: ApiContext): Router {
       if (!eligibleForRollback(target)) {
         throw invalidParams(`v${target.version} cannot be rolled back to: ${target.slug_id ? `it ${target.status === "failed" ? "failed" : "never became current"}` : "it has no slug"}.`);
       }
+      await slugStillKept(await getSlug(ctx.db, app.id, target.slug_id!), `v${target.version}`);
       const release = await ctx.builds.releaseChange({
         app,
         slugId: target.slug_id!,
@@ -71,6 +81,7 @@ export function releaseRoutes(ctx: ApiContext): Router {
       return void res.status(201).json(await shape(release, app, req));
     }
     const slug = await getSlug(ctx.db, app.id, body.slug!);
+    await slugStillKept(slug, `Slug ${slug.id}`);
     const release = await ctx.builds.releaseChange({
       app,
       slugId: slug.id,

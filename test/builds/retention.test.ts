@@ -1,0 +1,80 @@
+// Disk stays bounded however often an app is pushed (platform/builds/retention.ts): the blob
+// store keeps the slugs of each app's newest releases (3 here) and the sources of recent or
+// pending builds, and deletes the rest; a slug another app still runs, or one made in the last
+// minutes, stays. A release whose slug is gone cannot be rolled back to, and says what to do.
+import { Readable } from "node:stream";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { collectBlobs } from "../../platform/builds/retention.ts";
+import { type AppRow, createBuild, createRelease, createSlug, finishBuild } from "../../platform/db/index.ts";
+import { type InProcessApi, inProcessApi } from "../support/api.ts";
+import { jsonRequest, uniqueName } from "../support/platform.ts";
+
+const KEPT = 3;
+
+describe("blob retention", () => {
+  let api: InProcessApi;
+  beforeAll(async () => {
+    api = await inProcessApi({ prefix: "ouro_retention_test", limits: { slugReleasesKept: KEPT } });
+  });
+  afterAll(async () => {
+    await api?.close();
+  });
+  const blob = async (text: string) => (await api.blobs.put(Readable.from([Buffer.from(text)]))).checksum;
+
+  /** A push: its source, its slug (`slugText`, so two apps can share one), a build and a release. */
+  async function push(app: AppRow, n: number, slugText = `${app.name} slug ${n}`) {
+    const source = await blob(`${app.name} source ${n}`);
+    const checksum = await blob(slugText);
+    const build = await createBuild(api.db, { appId: app.id, userId: null, sourceChecksum: source, sourceVersion: null });
+    const slug = await createSlug(api.db, { app_id: app.id, checksum, size: slugText.length, process_types: {}, commit: null, stack: "heroku-24", buildpack_description: null });
+    const release = await createRelease(api.db, { appId: app.id, slugId: slug.id, description: `Deploy ${n}`, userId: null });
+    await finishBuild(api.db, build.id, { status: "succeeded", slugId: slug.id, releaseId: release.id });
+    return { source, checksum, build, release };
+  }
+  /** As if it all happened two days ago. */
+  async function age(app: AppRow) {
+    await api.db.query("UPDATE slugs SET created_at = now() - interval '2 days' WHERE app_id = $1", [app.id]);
+    await api.db.query("UPDATE builds SET created_at = now() - interval '2 days' WHERE app_id = $1", [app.id]);
+  }
+
+  it("keeps the slugs of each app's newest releases and deletes older slugs and old builds' sources", async () => {
+    const app = await api.createApp(uniqueName("pushed"));
+    const other = await api.createApp(uniqueName("sharer"));
+    const pushes = [];
+    for (let n = 1; n <= 6; n++) pushes.push(await push(app, n));
+    // A config change is a release of the same slug: it keeps that slug, and takes a place.
+    await createRelease(api.db, { appId: app.id, slugId: pushes[5]!.release.slug_id!, description: "Set FOO", userId: null });
+    // Another app runs the same slug as this app's first push.
+    const shared = await push(other, 1, `${app.name} slug 1`);
+    await age(app);
+    await age(other);
+    // A build still pending, of an old source: its source stays.
+    const pending = await createBuild(api.db, { appId: app.id, userId: null, sourceChecksum: pushes[0]!.source, sourceVersion: null });
+    // A slug made just now, whose release is not made yet: it stays.
+    const fresh = await blob("a slug whose release is on its way");
+    await createSlug(api.db, { app_id: app.id, checksum: fresh, size: 1, process_types: {}, commit: null, stack: "heroku-24", buildpack_description: null });
+
+    const removed = await collectBlobs(api.db, api.blobs, KEPT);
+    const kept = (checksum: string) => api.blobs.has(checksum);
+    // Releases v7 (config), v6, v5 are the newest three: slugs 5 and 6 stay; 1 stays for the other app.
+    expect(pushes.map((p) => kept(p.checksum))).toEqual([true, false, false, false, true, true]);
+    expect(kept(shared.checksum)).toBe(true);
+    expect(kept(fresh)).toBe(true);
+    // Sources: only the one a pending build names.
+    expect(pushes.map((p) => kept(p.source))).toEqual([true, false, false, false, false, false]);
+    expect(kept(shared.source)).toBe(false);
+    expect(removed).toBe(3 + 5 + 1);
+    expect(await collectBlobs(api.db, api.blobs, KEPT)).toBe(0);
+    expect(pending.status).toBe("pending");
+
+    // A rollback to a release whose slug is gone is refused, with what to do; one kept works.
+    const call = (body: unknown) => jsonRequest<{ message?: string; version?: number }>({ base: api.url, key: api.key }, "POST", `/apps/${app.name}/releases`, body);
+    const refused = await call({ release: pushes[2]!.release.id });
+    expect([refused.status, refused.body.message]).toEqual([
+      422,
+      `v3 cannot be released again: its slug is no longer kept (Ouro keeps the slugs of each app's ${KEPT} newest releases). Push that commit again instead.`,
+    ]);
+    const rolledBack = await call({ release: pushes[4]!.release.id });
+    expect(rolledBack.status).toBe(201);
+  });
+});
