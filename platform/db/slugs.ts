@@ -36,14 +36,13 @@ export async function getSlug(db: Db, appId: string, id: string): Promise<SlugRo
 }
 
 /**
- * The slugs a host keeps unpacked: those of each app's `perApp` newest releases, and any made in
- * the last 10 minutes (a build that just finished has no release yet).
+ * The slugs a host keeps unpacked: those of each app's `perApp` newest releases. (One unpacked
+ * moments ago, for a release on its way, is kept by its age: platform/dynos/dyno-fs.ts.)
  */
 export async function retainedSlugChecksums(db: Db, perApp: number): Promise<string[]> {
   const { rows } = await db.query<{ checksum: string }>(
     `SELECT DISTINCT s.checksum FROM slugs s
-     WHERE s.created_at > now() - interval '10 minutes'
-        OR s.id IN (SELECT slug_id FROM (
+     WHERE s.id IN (SELECT slug_id FROM (
              SELECT slug_id, row_number() OVER (PARTITION BY app_id ORDER BY version DESC) AS n FROM releases WHERE slug_id IS NOT NULL
            ) newest WHERE n <= $1)`,
     [perApp],

@@ -28,22 +28,19 @@ describe("the real buildpacks on the fixture apps (network)", () => {
     if (ownCache) await rm(ownCache, { recursive: true, force: true });
   });
 
-  /** A cache of this test's own (a copy of the suite's, whose documents and tarballs it reuses), and one app built with it. */
-  let ownCache = "";
-  async function buildWith(files: Record<string, string>, registryUrl: string) {
-    if (!ownCache) {
-      ownCache = await mkdtemp(join(tmpdir(), "ouro-network-own-cache-"));
-      await cp(cacheDir, ownCache, { recursive: true, preserveTimestamps: true, verbatimSymlinks: true });
-      await rm(join(ownCache, ".host"), { recursive: true, force: true });
-    }
+  /** The buildpacks on `files` (or a fixture's), with a cache and a registry; the build's log and dir. */
+  async function compileApp(app: { fixture: string } | { files: Record<string, string> }, cache: string, registryUrl: string) {
     const root = await tempDir();
     const sourceDir = join(root, "build");
-    await mkdir(sourceDir, { recursive: true });
-    for (const [name, text] of Object.entries(files)) await writeFile(join(sourceDir, name), text);
+    if ("fixture" in app) await cp(join(repo, "test", "fixtures", app.fixture), sourceDir, { recursive: true });
+    else {
+      await mkdir(sourceDir, { recursive: true });
+      for (const [name, text] of Object.entries(app.files)) await writeFile(join(sourceDir, name), text);
+    }
     let log = "";
-    await compile({
+    const result = await compile({
       sourceDir,
-      cacheDir: ownCache,
+      cacheDir: cache,
       envDir: join(root, "env"),
       workDir: join(root, "out"),
       buildpacksDir: join(repo, "buildpacks"),
@@ -52,30 +49,21 @@ describe("the real buildpacks on the fixture apps (network)", () => {
     }).catch((error: Error) => {
       throw new Error(`${error.message}\n${log}`);
     });
-    return { log, sourceDir };
+    return { result, log, sourceDir };
   }
 
-  async function build(fixture: string | { packageJson: object }) {
-    const root = await tempDir();
-    const sourceDir = join(root, "build");
-    if (typeof fixture === "string") await cp(join(repo, "test", "fixtures", fixture), sourceDir, { recursive: true });
-    else {
-      await mkdir(sourceDir, { recursive: true });
-      await writeFile(join(sourceDir, "package.json"), JSON.stringify(fixture.packageJson));
+  const build = (fixture: string | { packageJson: object }) =>
+    compileApp(typeof fixture === "string" ? { fixture } : { files: { "package.json": JSON.stringify(fixture.packageJson) } }, cacheDir, registry);
+
+  /** A cache of this test's own (a copy of the suite's, whose documents and tarballs it reuses), and one app built with it. */
+  let ownCache = "";
+  async function buildWith(files: Record<string, string>, registryUrl: string) {
+    if (!ownCache) {
+      ownCache = await mkdtemp(join(tmpdir(), "ouro-network-own-cache-"));
+      await cp(cacheDir, ownCache, { recursive: true, preserveTimestamps: true, verbatimSymlinks: true });
+      await rm(join(ownCache, ".host"), { recursive: true, force: true });
     }
-    let log = "";
-    const result = await compile({
-      sourceDir,
-      cacheDir,
-      envDir: join(root, "env"),
-      workDir: join(root, "out"),
-      buildpacksDir: join(repo, "buildpacks"),
-      buildEnv: { NPM_CONFIG_REGISTRY: registry },
-      output: (text) => (log += text),
-    }).catch((error: Error) => {
-      throw new Error(`${error.message}\n${log}`);
-    });
-    return { result, log, sourceDir };
+    return compileApp({ files }, ownCache, registryUrl);
   }
 
   it("static-site: Node.js and the file server, static.json honoured", async () => {

@@ -5,7 +5,7 @@
 import { Readable } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { collectBlobs } from "../../platform/builds/retention.ts";
-import { type AppRow, createBuild, createRelease, createSlug, finishBuild } from "../../platform/db/index.ts";
+import { type AppRow, createBuild, createRelease, createSlug, finishBuild, retainedSlugChecksums } from "../../platform/db/index.ts";
 import { type InProcessApi, inProcessApi } from "../support/api.ts";
 import { jsonRequest, uniqueName } from "../support/platform.ts";
 
@@ -65,6 +65,9 @@ describe("blob retention", () => {
     expect(kept(shared.source)).toBe(false);
     expect(removed).toBe(3 + 5 + 1);
     expect(await collectBlobs(api.db, api.blobs, KEPT)).toBe(0);
+    // The host keeps unpacked the slugs of the same newest releases, and nothing for its age.
+    const unpacked = new Set(await retainedSlugChecksums(api.db, KEPT));
+    expect([...pushes.map((p) => p.checksum), fresh].map((c) => unpacked.has(c))).toEqual([true, false, false, false, true, true, false]);
     expect(pending.status).toBe("pending");
 
     // A rollback to a release whose slug is gone is refused, with what to do; one kept works.
