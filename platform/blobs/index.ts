@@ -1,7 +1,7 @@
 // Content-addressed files (sources, slugs) under the data dir, named by their
 // sha256. Writes go to a temp file first, so a reader never sees half a blob.
 import { randomUUID } from "node:crypto";
-import { createReadStream, createWriteStream, existsSync, mkdirSync, renameSync, rmSync, statSync } from "node:fs";
+import { createReadStream, createWriteStream, existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { type Readable, Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
@@ -19,9 +19,14 @@ export interface BlobStore {
   path(checksum: string): string;
   has(checksum: string): boolean;
   read(checksum: string): Readable;
+  /** Every blob, with when it was written (builds/retention.ts decides what goes). */
+  list(): { checksum: string; writtenAt: number }[];
+  remove(checksum: string): void;
   /** Non-content-addressed files kept by key (build caches). */
   putKeyed(key: string, input: Readable, opts?: { maxBytes?: number }): Promise<void>;
   keyedPath(key: string): string;
+  listKeyed(): string[];
+  removeKeyed(key: string): void;
 }
 
 const hexOf = (checksum: string) => {
@@ -65,6 +70,16 @@ export function createBlobStore(root: string): BlobStore {
     path: (checksum) => join(blobs, hexOf(checksum)),
     has: (checksum) => existsSync(store.path(checksum)),
     read: (checksum) => createReadStream(store.path(checksum)),
+    list: () =>
+      readdirSync(blobs)
+        .filter((name) => /^[0-9a-f]{64}$/.test(name))
+        .flatMap((hex) => {
+          const info = statSync(join(blobs, hex), { throwIfNoEntry: false });
+          return info ? [{ checksum: `SHA256:${hex}`, writtenAt: info.mtimeMs }] : [];
+        }),
+    remove: (checksum) => rmSync(store.path(checksum), { force: true }),
+    listKeyed: () => readdirSync(keyed),
+    removeKeyed: (key) => rmSync(store.keyedPath(key), { force: true }),
     async putKeyed(key, input, opts) {
       const { file } = await writeTemp(input, opts?.maxBytes);
       renameSync(file, store.keyedPath(key));

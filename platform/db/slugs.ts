@@ -51,33 +51,31 @@ export async function retainedSlugChecksums(db: Db, perApp: number): Promise<str
 }
 
 /**
- * The blobs of slugs and sources nothing needs any more: slugs that none of their app's
- * `releasesKept` newest releases runs and that are over 10 minutes old, and the sources and
- * uploaded slugs of builds over an hour old that are no longer pending. A blob that anything kept
- * names (a slug shared by two apps, a source pushed again) is never among them.
+ * The blobs still needed: the slugs of each app's current and deploying releases and of its
+ * `releasesKept` newest ones, slugs made in the last 10 minutes (their release is on its way), and
+ * the sources and uploaded slugs of builds pending or made in the last hour.
  */
-export async function collectableBlobChecksums(db: Db, releasesKept: number): Promise<string[]> {
-  const { rows } = await db.query<{ checksum: string }>(
-    `WITH kept_slugs AS (
-       SELECT s.checksum FROM slugs s
-       WHERE s.created_at > now() - interval '10 minutes'
-          OR s.id IN (SELECT slug_id FROM (
-               SELECT slug_id, row_number() OVER (PARTITION BY app_id ORDER BY version DESC) AS n FROM releases WHERE slug_id IS NOT NULL
-             ) newest WHERE n <= $1)
-     ),
-     recent_builds AS (SELECT * FROM builds WHERE status = 'pending' OR created_at > now() - interval '1 hour'),
-     kept AS (
-       SELECT checksum FROM kept_slugs
-       UNION SELECT source_checksum FROM recent_builds UNION SELECT source_blob_checksum FROM recent_builds
-       UNION SELECT uploaded_checksum FROM recent_builds
-     ),
-     candidates AS (
-       SELECT checksum FROM slugs
-       UNION SELECT source_checksum FROM builds UNION SELECT source_blob_checksum FROM builds
-       UNION SELECT uploaded_checksum FROM builds
-     )
-     SELECT checksum FROM candidates WHERE checksum IS NOT NULL AND checksum NOT IN (SELECT checksum FROM kept WHERE checksum IS NOT NULL)`,
+export async function keptBlobChecksums(db: Db, releasesKept: number): Promise<Set<string>> {
+  const { rows } = await db.query<{ checksum: string | null }>(
+    `WITH recent_builds AS (SELECT * FROM builds WHERE status = 'pending' OR created_at > now() - interval '1 hour')
+     SELECT s.checksum FROM slugs s
+     WHERE s.created_at > now() - interval '10 minutes'
+        OR s.id IN (SELECT slug_id FROM current_releases UNION SELECT slug_id FROM target_releases)
+        OR s.id IN (SELECT slug_id FROM (
+             SELECT slug_id, row_number() OVER (PARTITION BY app_id ORDER BY version DESC) AS n FROM releases WHERE slug_id IS NOT NULL
+           ) newest WHERE n <= $1)
+     UNION SELECT source_checksum FROM recent_builds UNION SELECT source_blob_checksum FROM recent_builds
+     UNION SELECT uploaded_checksum FROM recent_builds`,
     [releasesKept],
   );
-  return rows.map((r) => r.checksum);
+  return new Set(rows.flatMap((r) => (r.checksum ? [r.checksum] : [])));
+}
+
+/** Every blob a slug or a build names. */
+export async function namedBlobChecksums(db: Db): Promise<Set<string>> {
+  const { rows } = await db.query<{ checksum: string | null }>(
+    `SELECT checksum FROM slugs UNION SELECT source_checksum FROM builds
+     UNION SELECT source_blob_checksum FROM builds UNION SELECT uploaded_checksum FROM builds`,
+  );
+  return new Set(rows.flatMap((r) => (r.checksum ? [r.checksum] : [])));
 }

@@ -1,11 +1,14 @@
 // Disk stays bounded however often an app is pushed (platform/builds/retention.ts): the blob
 // store keeps the slugs of each app's newest releases (3 here) and the sources of recent or
 // pending builds, and deletes the rest; a slug another app still runs, or one made in the last
-// minutes, stays. A release whose slug is gone cannot be rolled back to, and says what to do.
+// minutes, stays; a blob nothing names goes once it is an hour old, and a deleted app's build
+// cache goes. A release whose slug is gone cannot be rolled back to, and says what to do.
+import { existsSync } from "node:fs";
+import { utimes } from "node:fs/promises";
 import { Readable } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { collectBlobs } from "../../platform/builds/retention.ts";
-import { type AppRow, createBuild, createRelease, createSlug, finishBuild, retainedSlugChecksums } from "../../platform/db/index.ts";
+import { type AppRow, createBuild, createRelease, createSlug, deleteApp, finishBuild, retainedSlugChecksums } from "../../platform/db/index.ts";
 import { type InProcessApi, inProcessApi } from "../support/api.ts";
 import { jsonRequest, uniqueName } from "../support/platform.ts";
 
@@ -53,8 +56,20 @@ describe("blob retention", () => {
     // A slug made just now, whose release is not made yet: it stays.
     const fresh = await blob("a slug whose release is on its way");
     await createSlug(api.db, { app_id: app.id, checksum: fresh, size: 1, process_types: {}, commit: null, stack: "heroku-24", buildpack_description: null });
+    // A deleted app's blobs and build cache; the live app's cache.
+    const gone = await api.createApp(uniqueName("deleted"));
+    const goneBlobs = await push(gone, 1);
+    await api.blobs.putKeyed(`cache-${gone.id}.tar.gz`, Readable.from([Buffer.from("cache")]));
+    await api.blobs.putKeyed(`cache-${app.id}.tar.gz`, Readable.from([Buffer.from("cache")]));
+    await deleteApp(api.db, gone.id);
+    // Blobs nothing names: one uploaded half an hour before the sweep (its URL still works), one older.
+    const later = Date.now() + 3 * 60 * 60_000;
+    const [recentUpload, oldUpload] = [await blob("an upload, recent"), await blob("an upload, old")];
+    const halfHourBefore = new Date(later - 30 * 60_000);
+    await utimes(api.blobs.path(recentUpload), halfHourBefore, halfHourBefore);
 
-    const removed = await collectBlobs(api.db, api.blobs, KEPT);
+    // Three hours later, as blobs go (release and build times are what the database holds).
+    const removed = await collectBlobs(api.db, api.blobs, KEPT, later);
     const kept = (checksum: string) => api.blobs.has(checksum);
     // Releases v7 (config), v6, v5 are the newest three: slugs 5 and 6 stay; 1 stays for the other app.
     expect(pushes.map((p) => kept(p.checksum))).toEqual([true, false, false, false, true, true]);
@@ -63,8 +78,14 @@ describe("blob retention", () => {
     // Sources: only the one a pending build names.
     expect(pushes.map((p) => kept(p.source))).toEqual([true, false, false, false, false, false]);
     expect(kept(shared.source)).toBe(false);
-    expect(removed).toBe(3 + 5 + 1);
+    expect([kept(goneBlobs.checksum), kept(goneBlobs.source), kept(recentUpload), kept(oldUpload)]).toEqual([false, false, true, false]);
+    expect([existsSync(api.blobs.keyedPath(`cache-${gone.id}.tar.gz`)), existsSync(api.blobs.keyedPath(`cache-${app.id}.tar.gz`))]).toEqual([false, true]);
+    expect(removed).toBe(3 + 5 + 1 + 2 + 1 + 1);
+    expect(await collectBlobs(api.db, api.blobs, KEPT, later)).toBe(0);
+    // Now, as blobs go: none is deleted however unneeded, while it is younger than two minutes.
+    const young = await blob("a slug of a build that is ending");
     expect(await collectBlobs(api.db, api.blobs, KEPT)).toBe(0);
+    expect(kept(young)).toBe(true);
     // The host keeps unpacked the slugs of the same newest releases, and nothing for its age.
     const unpacked = new Set(await retainedSlugChecksums(api.db, KEPT));
     expect([...pushes.map((p) => p.checksum), fresh].map((c) => unpacked.has(c))).toEqual([true, false, false, false, true, true, false]);
