@@ -52,15 +52,14 @@ export async function retainedSlugChecksums(db: Db, perApp: number): Promise<str
 
 /**
  * The blobs still needed: the slugs of each app's current and deploying releases and of its
- * `releasesKept` newest ones, slugs made in the last 10 minutes (their release is on its way), and
- * the sources and uploaded slugs of builds pending or made in the last hour.
+ * `releasesKept` newest ones (a build's slug row is made with its release, in one transaction),
+ * and the sources and uploaded slugs of builds pending or made in the last hour.
  */
 export async function keptBlobChecksums(db: Db, releasesKept: number): Promise<Set<string>> {
   const { rows } = await db.query<{ checksum: string | null }>(
     `WITH recent_builds AS (SELECT * FROM builds WHERE status = 'pending' OR created_at > now() - interval '1 hour')
      SELECT s.checksum FROM slugs s
-     WHERE s.created_at > now() - interval '10 minutes'
-        OR s.id IN (SELECT slug_id FROM current_releases UNION SELECT slug_id FROM target_releases)
+     WHERE s.id IN (SELECT slug_id FROM current_releases UNION SELECT slug_id FROM target_releases)
         OR s.id IN (SELECT slug_id FROM (
              SELECT slug_id, row_number() OVER (PARTITION BY app_id ORDER BY version DESC) AS n FROM releases WHERE slug_id IS NOT NULL
            ) newest WHERE n <= $1)

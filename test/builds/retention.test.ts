@@ -1,8 +1,8 @@
 // Disk stays bounded however often an app is pushed (platform/builds/retention.ts): the blob
 // store keeps the slugs of each app's newest releases (3 here) and the sources of recent or
-// pending builds, and deletes the rest; a slug another app still runs, or one made in the last
-// minutes, stays; a blob nothing names goes once it is an hour old, and a deleted app's build
-// cache goes. A release whose slug is gone cannot be rolled back to, and says what to do.
+// pending builds, and deletes the rest; a slug another app still runs stays, and no blob goes
+// while it is minutes old; a blob nothing names goes once it is an hour old, and a deleted app's
+// build cache goes. A release whose slug is gone cannot be rolled back to, and says what to do.
 import { existsSync } from "node:fs";
 import { utimes } from "node:fs/promises";
 import { Readable } from "node:stream";
@@ -53,9 +53,9 @@ describe("blob retention", () => {
     await age(other);
     // A build still pending, of an old source: its source stays.
     const pending = await createBuild(api.db, { appId: app.id, userId: null, sourceChecksum: pushes[0]!.source, sourceVersion: null });
-    // A slug made just now, whose release is not made yet: it stays.
-    const fresh = await blob("a slug whose release is on its way");
-    await createSlug(api.db, { app_id: app.id, checksum: fresh, size: 1, process_types: {}, commit: null, stack: "heroku-24", buildpack_description: null });
+    // A slug no release runs (a build makes its slug and release together): it goes.
+    const unreleased = await blob("a slug no release runs");
+    await createSlug(api.db, { app_id: app.id, checksum: unreleased, size: 1, process_types: {}, commit: null, stack: "heroku-24", buildpack_description: null });
     // A deleted app's blobs and build cache; the live app's cache.
     const gone = await api.createApp(uniqueName("deleted"));
     const goneBlobs = await push(gone, 1);
@@ -74,13 +74,13 @@ describe("blob retention", () => {
     // Releases v7 (config), v6, v5 are the newest three: slugs 5 and 6 stay; 1 stays for the other app.
     expect(pushes.map((p) => kept(p.checksum))).toEqual([true, false, false, false, true, true]);
     expect(kept(shared.checksum)).toBe(true);
-    expect(kept(fresh)).toBe(true);
+    expect(kept(unreleased)).toBe(false);
     // Sources: only the one a pending build names.
     expect(pushes.map((p) => kept(p.source))).toEqual([true, false, false, false, false, false]);
     expect(kept(shared.source)).toBe(false);
     expect([kept(goneBlobs.checksum), kept(goneBlobs.source), kept(recentUpload), kept(oldUpload)]).toEqual([false, false, true, false]);
     expect([existsSync(api.blobs.keyedPath(`cache-${gone.id}.tar.gz`)), existsSync(api.blobs.keyedPath(`cache-${app.id}.tar.gz`))]).toEqual([false, true]);
-    expect(removed).toBe(3 + 5 + 1 + 2 + 1 + 1);
+    expect(removed).toBe(3 + 1 + 5 + 1 + 2 + 1 + 1);
     expect(await collectBlobs(api.db, api.blobs, KEPT, later)).toBe(0);
     // Now, as blobs go: none is deleted however unneeded, while it is younger than two minutes.
     const young = await blob("a slug of a build that is ending");
@@ -88,7 +88,7 @@ describe("blob retention", () => {
     expect(kept(young)).toBe(true);
     // The host keeps unpacked the slugs of the same newest releases, and nothing for its age.
     const unpacked = new Set(await retainedSlugChecksums(api.db, KEPT));
-    expect([...pushes.map((p) => p.checksum), fresh].map((c) => unpacked.has(c))).toEqual([true, false, false, false, true, true, false]);
+    expect([...pushes.map((p) => p.checksum), unreleased].map((c) => unpacked.has(c))).toEqual([true, false, false, false, true, true, false]);
     expect(pending.status).toBe("pending");
 
     // A rollback to a release whose slug is gone is refused, with what to do; one kept works.
