@@ -53,7 +53,7 @@ export async function retainedSlugChecksums(db: Db, perApp: number): Promise<str
 /**
  * The blobs still needed: the slugs of each app's current and deploying releases and of its
  * `releasesKept` newest ones (a build's slug row is made with its release, in one transaction),
- * and the sources and uploaded slugs of builds pending or made in the last hour.
+ * the sources of builds pending or made in the last hour, and the slug a pending build uploaded.
  */
 export async function keptBlobChecksums(db: Db, releasesKept: number): Promise<Set<string>> {
   const { rows } = await db.query<{ checksum: string | null }>(
@@ -64,7 +64,7 @@ export async function keptBlobChecksums(db: Db, releasesKept: number): Promise<S
              SELECT slug_id, row_number() OVER (PARTITION BY app_id ORDER BY version DESC) AS n FROM releases WHERE slug_id IS NOT NULL
            ) newest WHERE n <= $1)
      UNION SELECT source_checksum FROM recent_builds UNION SELECT source_blob_checksum FROM recent_builds
-     UNION SELECT uploaded_checksum FROM recent_builds`,
+     UNION SELECT uploaded_checksum FROM builds WHERE status = 'pending'`,
     [releasesKept],
   );
   return new Set(rows.flatMap((r) => (r.checksum ? [r.checksum] : [])));

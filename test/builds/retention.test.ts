@@ -8,7 +8,7 @@ import { utimes } from "node:fs/promises";
 import { Readable } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { collectBlobs } from "../../platform/builds/retention.ts";
-import { type AppRow, createBuild, createRelease, createSlug, deleteApp, finishBuild, retainedSlugChecksums } from "../../platform/db/index.ts";
+import { type AppRow, createBuild, createRelease, createSlug, deleteApp, finishBuild, recordUploadedSlug, retainedSlugChecksums } from "../../platform/db/index.ts";
 import { type InProcessApi, inProcessApi } from "../support/api.ts";
 import { jsonRequest, uniqueName } from "../support/platform.ts";
 
@@ -29,6 +29,7 @@ describe("blob retention", () => {
     const source = await blob(`${app.name} source ${n}`);
     const checksum = await blob(slugText);
     const build = await createBuild(api.db, { appId: app.id, userId: null, sourceChecksum: source, sourceVersion: null });
+    await recordUploadedSlug(api.db, build.id, checksum); // as the build dyno does, before its result
     const slug = await createSlug(api.db, { app_id: app.id, checksum, size: slugText.length, process_types: {}, commit: null, stack: "heroku-24", buildpack_description: null });
     const release = await createRelease(api.db, { appId: app.id, slugId: slug.id, description: `Deploy ${n}`, userId: null });
     await finishBuild(api.db, build.id, { status: "succeeded", slugId: slug.id, releaseId: release.id });
@@ -53,6 +54,10 @@ describe("blob retention", () => {
     await age(other);
     // A build still pending, of an old source: its source stays.
     const pending = await createBuild(api.db, { appId: app.id, userId: null, sourceChecksum: pushes[0]!.source, sourceVersion: null });
+    // Pushed in the last hour: the builds are recent, but past the newest releases their slugs go.
+    const busy = await api.createApp(uniqueName("busy"));
+    const recent = [];
+    for (let n = 1; n <= 5; n++) recent.push(await push(busy, n));
     // A slug no release runs (a build makes its slug and release together): it goes.
     const unreleased = await blob("a slug no release runs");
     await createSlug(api.db, { app_id: app.id, checksum: unreleased, size: 1, process_types: {}, commit: null, stack: "heroku-24", buildpack_description: null });
@@ -74,13 +79,14 @@ describe("blob retention", () => {
     // Releases v7 (config), v6, v5 are the newest three: slugs 5 and 6 stay; 1 stays for the other app.
     expect(pushes.map((p) => kept(p.checksum))).toEqual([true, false, false, false, true, true]);
     expect(kept(shared.checksum)).toBe(true);
+    expect(recent.map((p) => [kept(p.checksum), kept(p.source)])).toEqual([[false, true], [false, true], [true, true], [true, true], [true, true]]);
     expect(kept(unreleased)).toBe(false);
     // Sources: only the one a pending build names.
     expect(pushes.map((p) => kept(p.source))).toEqual([true, false, false, false, false, false]);
     expect(kept(shared.source)).toBe(false);
     expect([kept(goneBlobs.checksum), kept(goneBlobs.source), kept(recentUpload), kept(oldUpload)]).toEqual([false, false, true, false]);
     expect([existsSync(api.blobs.keyedPath(`cache-${gone.id}.tar.gz`)), existsSync(api.blobs.keyedPath(`cache-${app.id}.tar.gz`))]).toEqual([false, true]);
-    expect(removed).toBe(3 + 1 + 5 + 1 + 2 + 1 + 1);
+    expect(removed).toBe(3 + 1 + 5 + 1 + 2 + 1 + 1 + 2);
     expect(await collectBlobs(api.db, api.blobs, KEPT, later)).toBe(0);
     // Now, as blobs go: none is deleted however unneeded, while it is younger than two minutes.
     const young = await blob("a slug of a build that is ending");
