@@ -7,7 +7,7 @@
 // platform (npm run bootstrap).
 //   npm run bench:disk [-- --pushes 50]
 import { spawnSync } from "node:child_process";
-import { readFileSync, writeFileSync } from "node:fs";
+import { readFileSync, readdirSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { dataDirFrom } from "../../platform/lib/config.ts";
@@ -29,8 +29,20 @@ function megabytes(): Record<string, number> {
   }
   return sizes;
 }
-const show = (label: string, sizes: Record<string, number>) =>
-  console.log(`${label.padEnd(28)} ${PARTS.map((p) => `${p} ${String(sizes[p]).padStart(5)} MB`).join("   ")}   total ${Object.values(sizes).reduce((a, b) => a + b, 0)} MB`);
+/** The blobs written since the run began: what its pushes left in the blob store (others may be going meanwhile). */
+function ownBlobs(since: number): { count: number; mb: number } {
+  const dir = join(dataDir, "blobs", "sha256");
+  const files = readdirSync(dir).map((name) => statSync(join(dir, name), { throwIfNoEntry: false })).filter((s) => s && s.mtimeMs >= since);
+  return { count: files.length, mb: Math.round(files.reduce((sum, s) => sum + s!.size, 0) / 1024 / 1024) };
+}
+const started = Date.now();
+const show = (label: string, sizes: Record<string, number>) => {
+  const own = ownBlobs(started);
+  console.log(
+    `${label.padEnd(20)} ${PARTS.map((p) => `${p} ${String(sizes[p]).padStart(5)} MB`).join("   ")}   total ${Object.values(sizes).reduce((a, b) => a + b, 0)} MB` +
+      `   (blobs of this run: ${own.count}, ${own.mb} MB)`,
+  );
+};
 
 const app = uniqueName("bench-disk");
 await api("POST", "/apps", { name: app });
