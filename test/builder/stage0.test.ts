@@ -32,6 +32,7 @@ describe("stage0.ts", () => {
     const fromDir = await runStage0(["--source", dir, "--out", join(root, "a"), "--buildpacks", "hello"]);
     const fromTar = await runStage0(["--source", join(root, "src.tar"), "--out", join(root, "b"), "--buildpacks", "hello"]);
     expect(fromDir.code).toBe(0);
+    expect(fromTar.code, fromTar.stderr).toBe(0);
     expect(fromDir.stdout).toContain("registry http://127.0.0.1:4873/");
     const a = JSON.parse(await readFile(join(root, "a", "result.json"), "utf8"));
     const b = JSON.parse(await readFile(join(root, "b", "result.json"), "utf8"));

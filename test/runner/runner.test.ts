@@ -55,7 +55,7 @@ describe("runProcfile", () => {
   };
 
   it("restarts a process killed with SIGKILL, and says so in its log", async () => {
-    const runner = start("steady: sh -c 'echo up; exec sleep 600'\n", { firstDelayMs: 50, maxDelayMs: 200, healthyAfterMs: 60_000 });
+    start("steady: sh -c 'echo up; exec sleep 600'\n", { firstDelayMs: 50, maxDelayMs: 200, healthyAfterMs: 60_000 });
     await expect.poll(() => pidOf("steady")).toBeGreaterThan(0);
     const first = pidOf("steady")!;
     await expect.poll(() => logOf("steady")).toContain("steady: up");
