@@ -31,8 +31,10 @@ export async function processBuild(deps: BuildDeps): Promise<BuildResult> {
   const spec = await api.spec();
   deps.log(`build ${deps.buildId} app=${spec.app} started`);
   // On the cache's file system when the host has one: a buildpack can then link what it keeps
-  // there into the build instead of copying it (the nodejs buildpack's Node.js install).
-  const workDir = await mkdtemp(join(deps.hostCacheDir ?? tmpdir(), "ouro-build-"));
+  // there into the build instead of copying it (the nodejs buildpack's Node.js install). The dyno
+  // is stopped once its result is in, maybe before the end of this build's own clean-up: the host
+  // deletes `work-<build id>` when it retires the dyno (platform/dynos/dyno-fs.ts).
+  const workDir = deps.hostCacheDir ? await freshDir(join(deps.hostCacheDir, `work-${deps.buildId}`)) : await mkdtemp(join(tmpdir(), "ouro-build-"));
   const output = api.openOutput();
   let result: BuildResult;
   try {
@@ -52,6 +54,12 @@ export async function processBuild(deps: BuildDeps): Promise<BuildResult> {
     deps.log(`build ${deps.buildId} app=${spec.app} ${result.status} in ${seconds}s`);
   }
   return result;
+}
+
+async function freshDir(dir: string): Promise<string> {
+  await rm(dir, { recursive: true, force: true });
+  await mkdir(dir);
+  return dir;
 }
 
 async function build(

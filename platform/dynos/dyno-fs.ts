@@ -102,13 +102,18 @@ export function createDynoFs(root: string) {
     },
 
     /**
-     * Empties an app's build cache when a build left it over `maxBytes` (a build's code writes
-     * it; the host checks). Returns the size found. Links are counted, never followed.
+     * After a build dyno of the app: deletes that build's work dir and, if the build died holding
+     * it, its claimed cache (apps/builder/host-cache.ts), then empties the app's cache when it is
+     * over `maxBytes` (a build's code writes it; the host checks). Returns the size found. Links
+     * are counted and deleted, never followed.
      */
-    async limitBuildCache(appId: string, maxBytes: number): Promise<number> {
+    async tidyBuildCache(appId: string, buildId: string, maxBytes: number): Promise<number> {
       if (!isUuid(appId)) return 0;
       const dir = join(root, "caches", appId);
       if (!existsSync(dir)) return 0;
+      if (isUuid(buildId)) {
+        for (const name of [`work-${buildId}`, `build-${buildId}`]) await rm(join(dir, name), { recursive: true, force: true });
+      }
       const { stdout } = await promisify(execFile)("du", ["-s", "-B1", "-P", "-x", dir]);
       const bytes = Number(stdout.split("\t")[0]);
       if (bytes > maxBytes) {

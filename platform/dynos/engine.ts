@@ -230,19 +230,20 @@ export type Engine = ReturnType<typeof createEngine>;
  */
 async function retire(docker: Docker, dynoFs: DynoFs, containerId: string, steps: StepRecorder, oneAtATime: Serial) {
   const container = docker.getContainer(containerId);
-  const { volumes, layer, cacheOf } = await steps.step("unconfigure", async () => {
+  const { volumes, layer, cacheOf, buildId } = await steps.step("unconfigure", async () => {
     const info = await container.inspect().catch(() => null);
     await oneAtATime(() => container.remove({ force: true, v: false }).catch(() => {}));
     return {
       volumes: (info?.Mounts ?? []).filter((m) => m.Type === "volume" && m.Name).map((m) => m.Name!),
       layer: info?.Config.Labels[LAYER_LABEL],
       cacheOf: info?.Config.Labels[BUILD_CACHE_LABEL],
+      buildId: info?.Config.Labels["ouro.build"] ?? "",
     };
   });
   await steps.step("uninstall", async () => {
     for (const name of volumes) await docker.getVolume(name).remove().catch(() => {});
-    // The build's code wrote the cache as it liked: past the limit, the next build starts cold.
-    if (cacheOf) await dynoFs.limitBuildCache(cacheOf, BUILD_CACHE_LIMIT_MB * 1024 * 1024);
+    // What the build left in its app's cache goes; past the limit, the next build starts cold.
+    if (cacheOf) await dynoFs.tidyBuildCache(cacheOf, buildId, BUILD_CACHE_LIMIT_MB * 1024 * 1024);
     // Once its volume is gone (unmounted): a layer still mounted stays, for the sweep.
     if (layer && !(await volumeNaming(docker, layer))) await dynoFs.removeLayer(layer);
   });

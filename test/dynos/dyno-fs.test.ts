@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { pipeline } from "node:stream/promises";
 import { createGzip } from "node:zlib";
 import tar from "tar-stream";
+import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { packDirectory } from "../../apps/builder/index.ts";
 import { DYNO_UID, FRESH_MS, createDynoFs } from "../../platform/dynos/dyno-fs.ts";
@@ -79,6 +80,23 @@ describe("dyno file systems", () => {
     await age(join(work, "sweep-fs", "layers", orphan!.id));
     await fs.sweepLayers(new Set([used!.id]));
     expect((await readdir(join(work, "sweep-fs", "layers"))).sort()).toEqual([used!.id, fresh!.id].sort());
+  });
+
+  it("tidies an app's build cache after a build dyno: that build's work dir and unreturned cache go, another build's stay; past the limit, all goes", async () => {
+    const fs = createDynoFs(join(work, "caches-fs"));
+    const [app, a, b] = [randomUUID(), randomUUID(), randomUUID()];
+    const cache = await fs.buildCache(app);
+    expect((await stat(cache)).uid).toBe(DYNO_UID);
+    for (const name of ["current", `work-${a}`, `build-${a}`, `work-${b}`, `build-${b}`]) {
+      await mkdir(join(cache, name));
+      await writeFile(join(cache, name, "f"), "x".repeat(1000));
+    }
+    const size = await fs.tidyBuildCache(app, a, 1024 * 1024);
+    expect(size).toBeGreaterThan(3000);
+    expect((await readdir(cache)).sort()).toEqual(["current", `build-${b}`, `work-${b}`].sort());
+    await fs.tidyBuildCache(app, b, 1000); // b left 3 KB of cache where 1 KB is allowed
+    expect(await readdir(cache)).toEqual([]);
+    await expect(fs.buildCache("../escape")).rejects.toThrow(/not an app id/);
   });
 
   it("collects the unpacked slugs nothing keeps, and the partial unpacks a dead process left", async () => {
