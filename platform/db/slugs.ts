@@ -35,6 +35,11 @@ export async function getSlug(db: Db, appId: string, id: string): Promise<SlugRo
   return rows[0];
 }
 
+/** The slug ids of each app's $1 newest releases. */
+const NEWEST_RELEASES_SLUGS = `(SELECT slug_id FROM (
+  SELECT slug_id, row_number() OVER (PARTITION BY app_id ORDER BY version DESC) AS n FROM releases WHERE slug_id IS NOT NULL
+) newest WHERE n <= $1)`;
+
 /**
  * The slugs a host keeps unpacked: those of each app's `perApp` newest releases. (One unpacked
  * moments ago, for a release on its way, is kept by its age: platform/dynos/dyno-fs.ts.)
@@ -42,9 +47,7 @@ export async function getSlug(db: Db, appId: string, id: string): Promise<SlugRo
 export async function retainedSlugChecksums(db: Db, perApp: number): Promise<string[]> {
   const { rows } = await db.query<{ checksum: string }>(
     `SELECT DISTINCT s.checksum FROM slugs s
-     WHERE s.id IN (SELECT slug_id FROM (
-             SELECT slug_id, row_number() OVER (PARTITION BY app_id ORDER BY version DESC) AS n FROM releases WHERE slug_id IS NOT NULL
-           ) newest WHERE n <= $1)`,
+     WHERE s.id IN ${NEWEST_RELEASES_SLUGS}`,
     [perApp],
   );
   return rows.map((r) => r.checksum);
@@ -60,9 +63,7 @@ export async function keptBlobChecksums(db: Db, releasesKept: number): Promise<S
     `WITH recent_builds AS (SELECT * FROM builds WHERE status = 'pending' OR created_at > now() - interval '1 hour')
      SELECT s.checksum FROM slugs s
      WHERE s.id IN (SELECT slug_id FROM current_releases UNION SELECT slug_id FROM target_releases)
-        OR s.id IN (SELECT slug_id FROM (
-             SELECT slug_id, row_number() OVER (PARTITION BY app_id ORDER BY version DESC) AS n FROM releases WHERE slug_id IS NOT NULL
-           ) newest WHERE n <= $1)
+        OR s.id IN ${NEWEST_RELEASES_SLUGS}
      UNION SELECT source_checksum FROM recent_builds UNION SELECT source_blob_checksum FROM recent_builds
      UNION SELECT uploaded_checksum FROM builds WHERE status = 'pending'`,
     [releasesKept],

@@ -241,18 +241,18 @@ async function retire(docker: Docker, dynoFs: DynoFs, containerId: string, steps
     };
   });
   await steps.step("uninstall", async () => {
-    for (const name of volumes) await docker.getVolume(name).remove().catch(() => {});
+    let allRemoved = true;
+    for (const name of volumes) {
+      // Gone already (a retire done twice) is removed too.
+      await docker.getVolume(name).remove().catch((error: { statusCode?: number }) => void (allRemoved &&= error.statusCode === 404));
+    }
     // What the build left in its app's cache goes; past the limit, the next build starts cold.
     if (cacheOf) await dynoFs.tidyBuildCache(cacheOf, buildId, BUILD_CACHE_LIMIT_MB * 1024 * 1024);
     // Once its volume is gone (unmounted): a layer still mounted stays, for the sweep.
-    if (layer && !(await volumeNaming(docker, layer))) await dynoFs.removeLayer(layer);
+    if (layer && allRemoved) await dynoFs.removeLayer(layer);
   });
 }
 
-async function volumeNaming(docker: Docker, layer: string): Promise<boolean> {
-  const { Volumes } = await docker.listVolumes({ filters: { label: [`${LAYER_LABEL}=${layer}`] } });
-  return (Volumes ?? []).length > 0;
-}
 
 /**
  * What every dyno may do, whatever its code: no capability, no privilege gained through exec
