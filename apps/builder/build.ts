@@ -101,6 +101,8 @@ async function build(
     // it was stopped, while the build's token still works.
     timeoutMs: Math.min(deps.timeoutMs ?? Infinity, Math.max(1_000, Date.parse(spec.deadline) - Date.now() - 30_000)),
     slugSizeLimit: spec.buildEnv.OURO_SLUG_SIZE_LIMIT ? slugSizeLimit(spec.buildEnv.OURO_SLUG_SIZE_LIMIT) : deps.slugSizeLimit,
+    // The runtime packed for the app's last build here is not packed again (apps/builder/layers.ts).
+    layersKeepDir: deps.hostCacheDir ? join(deps.hostCacheDir, "layers") : undefined,
   }));
 
   const saveCache = async () => {
@@ -111,7 +113,7 @@ async function build(
     await api.uploadCache(cacheFile);
   };
   // The tarball too (the cache is portable to another host), then this host's copy is the app's again.
-  const [stored] = await Promise.all([api.uploadSlug(compiled.slugPath), saveCache().then(() => hostCache?.keep())]);
+  const [stored] = await Promise.all([api.uploadSlug(compiled.layers), saveCache().then(() => hostCache?.keep())]);
   if (stored.checksum !== compiled.checksum) {
     throw new Error(`the API stored the slug as ${stored.checksum}, the builder packed ${compiled.checksum}`);
   }

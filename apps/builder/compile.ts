@@ -9,7 +9,7 @@ import { selectBuildpacks } from "./detect.ts";
 import { DEFAULT_SLUG_SIZE_LIMIT_MB, DEFAULT_STACK } from "./job.ts";
 import { parseDefaultProcessTypes, resolveProcessTypes } from "./release.ts";
 import { buildpackEnv, runScript, runStep } from "./run.ts";
-import { packDirectory } from "./slug.ts";
+import { type PackedLayer, packSlugLayers } from "./layers.ts";
 import { applySlugignore } from "./slugignore.ts";
 
 export interface CompileOptions {
@@ -25,11 +25,14 @@ export interface CompileOptions {
   stack?: string;
   timeoutMs?: number; // buildpacks still running then are killed and the build fails
   stepTimeoutMs?: number; // each bin/detect, bin/release and export (default STEP_TIMEOUT_MS)
+  /** Where packed runtime layers are kept for the app's next build on this host (apps/builder/layers.ts). */
+  layersKeepDir?: string;
 }
 
 export interface CompileResult {
-  slugPath: string;
-  checksum: string; // "SHA256:<hex>"
+  /** The slug's layers, bottom first (platform/lib/slug-layers.ts). */
+  layers: PackedLayer[];
+  checksum: string; // "SHA256:<hex>" of the slug as one tarball
   size: number;
   processTypes: Record<string, string>;
   buildpackDescription: string;
@@ -134,13 +137,13 @@ async function compileIn(scratch: string, options: CompileOptions): Promise<Comp
   if (ignored !== null) output(`-----> Removed ${ignored.length} path(s) matched by .slugignore\n`);
 
   output("-----> Compressing...");
-  const slugPath = join(options.workDir, "slug.tgz");
-  await mkdir(options.workDir, { recursive: true });
-  const slug = await packDirectory({ dir: buildDir, out: slugPath, exclude: ["./.git"] });
+  const slugDir = join(options.workDir, "slug");
+  await rm(slugDir, { recursive: true, force: true });
+  const slug = await packSlugLayers({ buildDir, outDir: slugDir, exclude: ["./.git"], keepDir: options.layersKeepDir });
   output(` done, ${megabytes(slug.size)}\n`);
   const limit = options.slugSizeLimit ?? DEFAULT_SLUG_SIZE_LIMIT;
   if (slug.size > limit) {
-    await rm(slugPath, { force: true });
+    await rm(slugDir, { recursive: true, force: true });
     throw new BuildError(
       `Compiled slug size: ${megabytes(slug.size)} is too large (max is ${megabytes(limit)}). ` +
         "List what the app does not need at run time (tests, docs, sources a build step compiled, caches) in a .slugignore file at its root.",
@@ -149,7 +152,7 @@ async function compileIn(scratch: string, options: CompileOptions): Promise<Comp
   output("-----> Launching...\n");
 
   const last = buildpacks[buildpacks.length - 1];
-  return { slugPath, ...slug, processTypes, buildpackDescription: last?.description ?? "" };
+  return { ...slug, processTypes, buildpackDescription: last?.description ?? "" };
 }
 
 const megabytes = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)}MB`;

@@ -1,7 +1,8 @@
 // Packs a directory into a gzip tar that is byte-identical for identical input: entries sorted
 // by path, fixed mtime and owner, fixed gzip level, and the gzip made of members of a fixed size
 // of tar each (compressed two at a time on libuv's threads; any gunzip reads the members as one
-// stream). Bootstrap's fixed point (stage 0 slug == stage 1 slug) depends on this.
+// stream), the tar's end blocks a member of their own (so packed layers join: slug-layers.ts).
+// Bootstrap's fixed point (stage 0 slug == stage 1 slug) depends on this.
 import { createReadStream, createWriteStream } from "node:fs";
 import { lstat, readFile, readdir, readlink } from "node:fs/promises";
 import { join } from "node:path";
@@ -12,6 +13,7 @@ import { gzip } from "node:zlib";
 import tar from "tar-stream";
 import type { Pack } from "tar-stream";
 import { digestMeter } from "../../platform/lib/digest-meter.ts";
+import { TAR_END_BYTES } from "../../platform/lib/slug-layers.ts";
 
 const MTIME = new Date(0);
 const OWNER = { uid: 1000, gid: 1000, uname: "dyno", gname: "dyno" };
@@ -37,11 +39,23 @@ const WHOLE_FILE_BYTES = 1024 * 1024;
 const READ_AHEAD = 16;
 const CHUNK_BYTES = 1024 * 1024;
 
-export async function packDirectory(options: { dir: string; out: string; exclude?: string[] }): Promise<PackedSlug> {
-  const entries = await listEntries(options.dir, new Set(options.exclude ?? []));
+export interface PackOptions {
+  dir: string;
+  out: string;
+  /** Entry names ("./.git") left out, with all below them. */
+  exclude?: string[];
+  /** Only this entry ("./.heroku/node"), all below it, and the dirs above it. */
+  only?: string;
+}
+
+export async function packDirectory(options: PackOptions): Promise<PackedSlug> {
+  return packEntries(await listEntries(options.dir, new Set(options.exclude ?? []), options.only), options.out);
+}
+
+async function packEntries(entries: Entry[], out: string): Promise<PackedSlug> {
   const pack = tar.pack();
   const meter = digestMeter();
-  const written = pipeline(pack, parallelGzip(), meter.stream, createWriteStream(options.out));
+  const written = pipeline(pack, parallelGzip(), meter.stream, createWriteStream(out));
   const reads = new Map<number, Promise<Buffer>>();
   const readAhead = (from: number) => {
     for (let i = from; i < Math.min(entries.length, from + READ_AHEAD); i++) {
@@ -94,29 +108,35 @@ const GZIP_LEVEL = 1;
 const MEMBER_BYTES = 8 * 1024 * 1024;
 const MEMBERS_AT_ONCE = 2;
 
-/** A gzip of independent members, one per MEMBER_BYTES of input, written in order. */
+/**
+ * A gzip of independent members, one per MEMBER_BYTES of input, written in order, and the last
+ * TAR_END_BYTES of input (the tar's end) always a member of its own: a member is started only
+ * when more than that is left after it.
+ */
 function parallelGzip(): Transform {
   const compress = promisify(gzip);
   let buffered: Buffer[] = [];
   let size = 0;
   const compressing: Promise<Buffer>[] = [];
-  const startMember = () => {
-    if (size === 0) return;
-    const member = compress(Buffer.concat(buffered, size), { level: GZIP_LEVEL });
+  /** Compresses the first `bytes` buffered as a member; the rest stays buffered. */
+  const startMember = (bytes: number) => {
+    if (bytes === 0) return;
+    const all = Buffer.concat(buffered, size);
+    const member = compress(all.subarray(0, bytes), { level: GZIP_LEVEL });
     member.catch(() => {}); // awaited in turn below; an error then fails the pack
     compressing.push(member);
-    buffered = [];
-    size = 0;
+    buffered = bytes < size ? [all.subarray(bytes)] : [];
+    size -= bytes;
   };
   return new Transform({
     async transform(chunk: Buffer, _encoding, done) {
       try {
         for (let offset = 0; offset < chunk.length; ) {
-          const take = Math.min(MEMBER_BYTES - size, chunk.length - offset);
+          const take = Math.min(MEMBER_BYTES + TAR_END_BYTES - size, chunk.length - offset);
           buffered.push(chunk.subarray(offset, offset + take));
           size += take;
           offset += take;
-          if (size === MEMBER_BYTES) startMember();
+          if (size === MEMBER_BYTES + TAR_END_BYTES) startMember(MEMBER_BYTES);
           while (compressing.length >= MEMBERS_AT_ONCE) this.push(await compressing.shift()!);
         }
         done();
@@ -126,7 +146,8 @@ function parallelGzip(): Transform {
     },
     async flush(done) {
       try {
-        startMember();
+        startMember(Math.max(0, size - TAR_END_BYTES));
+        startMember(size);
         while (compressing.length > 0) this.push(await compressing.shift()!);
         done();
       } catch (error) {
@@ -140,13 +161,14 @@ function entryDone(start: (cb: (error?: unknown) => void) => void): Promise<void
   return new Promise((resolve, reject) => start((error) => (error ? reject(error) : resolve())));
 }
 
-async function listEntries(root: string, exclude: Set<string>): Promise<Entry[]> {
+async function listEntries(root: string, exclude: Set<string>, only?: string): Promise<Entry[]> {
   // The root's mode depends on how the build dir was made (mkdtemp, cp), not on the app.
   const entries: Entry[] = [{ name: "./", path: root, kind: "directory", mode: 0o755, size: 0 }];
   async function walk(dir: string, prefix: string): Promise<void> {
     for (const child of await readdir(dir)) {
       const name = prefix + child;
       if (exclude.has(name)) continue;
+      if (only !== undefined && !(name === only || name.startsWith(`${only}/`) || only.startsWith(`${name}/`))) continue;
       const path = join(dir, child);
       const stat = await lstat(path);
       const mode = stat.mode & 0o7777;

@@ -1,7 +1,8 @@
 // Bootstrap's stage 0: compile an app (the builder itself) before any builder dyno exists,
 // with the very same build code, in a one-off container of the stack image.
 //   node apps/builder/stage0.ts --source DIR|FILE.tar --out DIR [--cache DIR] [--buildpacks a,b]
-// Writes OUT/slug.tgz and OUT/result.json; build output goes to stdout.
+// Writes the slug's layers as OUT/layer-<n>.tgz (bottom first) and OUT/result.json; build output
+// goes to stdout.
 import { createReadStream } from "node:fs";
 import { cp, mkdir, mkdtemp, rename, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -66,9 +67,14 @@ try {
     slugSizeLimit: slugSizeLimit(process.env.OURO_SLUG_SIZE_LIMIT),
   });
   await mkdir(out, { recursive: true });
-  await rename(result.slugPath, join(out, "slug.tgz")).catch(() => cp(result.slugPath, join(out, "slug.tgz")));
+  const layers = [];
+  for (const [index, layer] of result.layers.entries()) {
+    const file = `layer-${index}.tgz`;
+    await rename(layer.path, join(out, file)).catch(() => cp(layer.path, join(out, file)));
+    layers.push({ file, checksum: layer.checksum, size: layer.size });
+  }
   const { checksum, size, processTypes, buildpackDescription } = result;
-  await writeFile(join(out, "result.json"), `${JSON.stringify({ checksum, size, processTypes, buildpackDescription }, null, 2)}\n`);
+  await writeFile(join(out, "result.json"), `${JSON.stringify({ checksum, size, layers, processTypes, buildpackDescription }, null, 2)}\n`);
 } catch (error) {
   const message = isBuildError(error) ? error.message : (error as Error).stack;
   process.stderr.write(` !     ${message}\n`);

@@ -25,6 +25,7 @@ import {
   updateFormation,
 } from "../db/index.ts";
 import { FORMATION_CHANNEL } from "../lib/channels.ts";
+import { joinedDigest, slugBlobs } from "../lib/slug-layers.ts";
 import { announceApps } from "../router/index.ts";
 import { ADDONS_ADMIN } from "./addon-datastores.ts";
 import { run, step, waitFor } from "./shell.ts";
@@ -70,9 +71,9 @@ export async function ensureBuilder(deps: Stage0Deps): Promise<string> {
   try {
     const current = await currentRelease(db, app.id);
     const existing = current?.slug_id
-      ? (await db.query<{ checksum: string; commit: string | null }>("SELECT checksum, commit FROM slugs WHERE id = $1", [current.slug_id])).rows[0]
+      ? (await db.query<{ checksum: string; layers: string[] | null; commit: string | null }>("SELECT checksum, layers, commit FROM slugs WHERE id = $1", [current.slug_id])).rows[0]
       : undefined;
-    if (existing && existing.commit === commit && blobs.has(existing.checksum)) return existing.checksum;
+    if (existing && existing.commit === commit && slugBlobs(existing).every((c) => blobs.has(c))) return existing.checksum;
 
     step("Stage 0: compiling the builder by hand, in a one-off container of the stack image");
     run("git", ["-C", source, "archive", "--format=tar", "-o", join(work, "source.tar"), "HEAD"], { quiet: true });
@@ -95,14 +96,22 @@ export async function ensureBuilder(deps: Stage0Deps): Promise<string> {
     ], { show: true });
     const result = JSON.parse(readFileSync(join(work, "out", "result.json"), "utf8")) as {
       checksum: string;
+      layers: { file: string; checksum: string }[];
       processTypes: Record<string, string>;
       buildpackDescription: string;
     };
-    const stored = await blobs.put(createReadStream(join(work, "out", "slug.tgz")));
+    const layers: string[] = [];
+    for (const layer of result.layers) {
+      const stored = await blobs.put(createReadStream(join(work, "out", layer.file)));
+      if (stored.checksum !== layer.checksum) throw new Error(`stage 0 layer checksum mismatch: ${stored.checksum} != ${layer.checksum}`);
+      layers.push(stored.checksum);
+    }
+    const stored = await joinedDigest(layers.map((c) => blobs.path(c)));
     if (stored.checksum !== result.checksum) throw new Error(`stage 0 slug checksum mismatch: ${stored.checksum} != ${result.checksum}`);
     const slug = await createSlug(db, {
       app_id: app.id,
       checksum: stored.checksum,
+      layers: layers.length > 1 ? layers : null,
       size: stored.size,
       process_types: result.processTypes,
       commit,

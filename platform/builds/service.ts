@@ -3,7 +3,8 @@
 import type { Queue } from "bullmq";
 import type { Redis } from "ioredis";
 import type { Readable } from "node:stream";
-import { type BlobStore, blobSize } from "../blobs/index.ts";
+import type { BlobStore } from "../blobs/index.ts";
+import { joinedSize, slugBlobs } from "../lib/slug-layers.ts";
 import type { Config } from "../lib/config.ts";
 import { type Log, background } from "../lib/background.ts";
 import { type BuildJob, type BuildResult, type BuildSpec, DEFAULT_SLUG_SIZE_LIMIT_MB } from "../lib/build-contract.ts";
@@ -130,7 +131,8 @@ export function createBuildService(deps: BuildServiceDeps) {
       buildId: build.id,
       slug: {
         checksum: result.checksum,
-        size: blobSize(blobs.path(result.checksum)),
+        layers: build.uploaded_slug_layers,
+        size: await joinedSize(uploadedBlobs(build, result.checksum).map((blob) => blobs.path(blob))),
         process_types: result.processTypes,
         commit: build.source_version,
         stack: result.stack,
@@ -328,7 +330,7 @@ export function createBuildService(deps: BuildServiceDeps) {
       if (result.status === "failed") return fail(build, app.name, result.message);
       // Taken, as a failure: the build cannot succeed without a slug it uploaded itself (the
       // build was read when the result came in, after the upload).
-      if (build.uploaded_checksum !== result.checksum || !blobs.has(result.checksum)) {
+      if (build.uploaded_checksum !== result.checksum || !uploadedBlobs(build, result.checksum).every((blob) => blobs.has(blob))) {
         return fail(build, app.name, "the builder reported a slug it never uploaded");
       }
       const release = await claim(build, result);
@@ -348,6 +350,9 @@ export function createBuildService(deps: BuildServiceDeps) {
     },
   };
 }
+
+/** The blobs of the slug a build's dyno uploaded. */
+const uploadedBlobs = (build: BuildRow, checksum: string) => slugBlobs({ checksum, layers: build.uploaded_slug_layers });
 
 /** A build's output, in bytes, beyond which it is not shown (a flood cannot fill the kernel's Redis). */
 export const OUTPUT_LIMIT = 4 * 1024 * 1024;

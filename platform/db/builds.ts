@@ -3,7 +3,7 @@ import { transaction } from "./pool.ts";
 import { type AuditEntry, recordAuditIf } from "./audit.ts";
 import { notFound } from "../lib/errors.ts";
 import { type NewRelease, type ReleaseRow, insertRelease } from "./releases.ts";
-import { type SlugRow, createSlug } from "./slugs.ts";
+import { type NewSlug, type SlugRow, createSlug } from "./slugs.ts";
 
 export interface BuildRow {
   id: string;
@@ -23,6 +23,9 @@ export interface BuildRow {
   failure_message: string | null;
   /** The slug its build dyno uploaded; a succeeded result must name this one. */
   uploaded_checksum: string | null;
+  /** The layers of the slug it uploaded, when in layers; and the runtime layers it stored. */
+  uploaded_slug_layers: string[] | null;
+  uploaded_layers: string[];
   /** A build still pending at this time is failed (BuildService.failExpiredBuilds). */
   deadline_at: Date;
   created_at: Date;
@@ -110,10 +113,36 @@ export async function recordFetchedSource(db: Db, id: string, checksum: string):
   return rowCount === 1;
 }
 
-/** Records the slug a pending build's dyno uploaded. */
-export async function recordUploadedSlug(db: Db, id: string, checksum: string): Promise<boolean> {
-  const { rowCount } = await db.query("UPDATE builds SET uploaded_checksum = $2 WHERE id = $1 AND status = 'pending'", [id, checksum]);
+/** Records the slug a pending build's dyno uploaded, with its layers when it is in layers. */
+export async function recordUploadedSlug(db: Db, id: string, checksum: string, layers: string[] | null = null): Promise<boolean> {
+  const { rowCount } = await db.query(
+    "UPDATE builds SET uploaded_checksum = $2, uploaded_slug_layers = $3 WHERE id = $1 AND status = 'pending'",
+    [id, checksum, layers],
+  );
   return rowCount === 1;
+}
+
+/** Records a runtime layer a pending build's dyno stored. */
+export async function recordUploadedLayer(db: Db, id: string, checksum: string): Promise<boolean> {
+  const { rowCount } = await db.query(
+    `UPDATE builds SET uploaded_layers = CASE WHEN $2 = ANY(uploaded_layers) THEN uploaded_layers ELSE array_append(uploaded_layers, $2) END
+     WHERE id = $1 AND status = 'pending'`,
+    [id, checksum],
+  );
+  return rowCount === 1;
+}
+
+/**
+ * Whether a build's slug may name a layer: one its own dyno stored, or one of its app's slugs
+ * has. Never another app's, whose checksum a build may have learned.
+ */
+export async function layerUsable(db: Db, build: { id: string; app_id: string }, checksum: string): Promise<boolean> {
+  const { rows } = await db.query<{ usable: boolean }>(
+    `SELECT EXISTS (SELECT 1 FROM builds WHERE id = $1 AND $3 = ANY(uploaded_layers))
+         OR EXISTS (SELECT 1 FROM slugs WHERE app_id = $2 AND $3 = ANY(layers)) AS usable`,
+    [build.id, build.app_id, checksum],
+  );
+  return rows[0]?.usable ?? false;
 }
 
 /** Builds still pending past their deadline, with their app's name. */
@@ -131,7 +160,7 @@ export async function expiredBuilds(db: Db): Promise<(BuildRow & { app_name: str
  */
 export async function succeedBuild(
   db: Db,
-  outcome: { buildId: string; slug: Omit<SlugRow, "id" | "created_at" | "app_id">; release: Omit<NewRelease, "slugId" | "appId"> },
+  outcome: { buildId: string; slug: Omit<NewSlug, "app_id">; release: Omit<NewRelease, "slugId" | "appId"> },
 ): Promise<{ slug: SlugRow; release: ReleaseRow } | undefined> {
   return transaction(db, async (client) => {
     const claimed = await client.query<{ app_id: string }>(

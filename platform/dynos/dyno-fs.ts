@@ -2,8 +2,9 @@
 // host (with the one safe unpacker, into a temp dir renamed into place, so a half-unpacked slug is
 // never used), then mounted.
 //
-// - An app dyno's /app is an overlay: the slug unpacked once, owned by the dyno user, as the
-//   read-only lower layer, and a writable upper layer of the dyno's own. A dyno starts without a
+// - An app dyno's /app is an overlay: the slug's layers (platform/lib/slug-layers.ts) each
+//   unpacked once, owned by the dyno user, as the read-only lower layers (a runtime layer shared
+//   by every slug that has it), and a writable upper layer of the dyno's own. A dyno starts without a
 //   copy of its slug, may write anywhere in /app as on Heroku, and what it writes goes to its own
 //   layer, which is deleted with it: no other dyno, and no later start, sees it.
 // - A build dyno runs the builder's slug unpacked owned by root and bind-mounted read-only: the
@@ -13,16 +14,17 @@
 //   finds it without a transfer (apps/builder/build.ts). It is that app's alone, and is emptied
 //   when a build leaves it past the cache size limit.
 //
-// Layout under the root: slugs/<hex> (lower layers), read-only/<hex> (build dynos' mounts),
+// Layout under the root: slugs/<hex> (slug layers), read-only/<hex> (build dynos' mounts),
 // layers/<id>/{upper,work} (one per app dyno), caches/<app id> (build caches).
 import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { createReadStream, existsSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { chmod, chown, mkdir, readdir, rename, rm, stat, utimes } from "node:fs/promises";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { createGunzip } from "node:zlib";
 import { isUuid } from "../lib/ids.ts";
+import { joinedSlug } from "../lib/slug-layers.ts";
 import { extractArchive } from "../lib/safe-extract.ts";
 
 /** The user every dyno runs as, and who owns what it may write. */
@@ -51,7 +53,7 @@ export function createDynoFs(root: string) {
     })());
 
   /** One unpack per dir however many dynos ask at once; a dir that exists is touched (it is in use). */
-  function unpacked(kind: "slugs" | "read-only", checksum: string, slugPath: string): Promise<string> {
+  function unpacked(kind: "slugs" | "read-only", checksum: string, layerPaths: string[]): Promise<string> {
     const hex = checksumHex(checksum);
     const dir = join(root, kind, hex);
     const running = unpacking.get(dir);
@@ -63,7 +65,7 @@ export function createDynoFs(root: string) {
         return dir;
       }
       await made();
-      await unpack(join(root, kind), hex, slugPath, kind === "slugs" ? DYNO_UID : null);
+      await unpack(join(root, kind), hex, layerPaths, kind === "slugs" ? DYNO_UID : null);
       return dir;
     })().finally(() => unpacking.delete(dir));
     unpacking.set(dir, work);
@@ -73,14 +75,14 @@ export function createDynoFs(root: string) {
   return {
     root,
 
-    /** The slug as an app dyno's lower layer: owned by the dyno user, never written to. */
-    slug: (checksum: string, slugPath: string) => unpacked("slugs", checksum, slugPath),
+    /** A slug's blob (a layer, or a slug of one piece) as an app dyno's lower layer: owned by the dyno user, never written to. */
+    slug: (checksum: string, blobPath: string) => unpacked("slugs", checksum, [blobPath]),
 
-    /** The slug as a build dyno's read-only /app: owned by root. */
-    readOnlySlug: (checksum: string, slugPath: string) => unpacked("read-only", checksum, slugPath),
+    /** The slug, all its layers in one dir, as a build dyno's read-only /app: owned by root. */
+    readOnlySlug: (checksum: string, layerPaths: string[]) => unpacked("read-only", checksum, layerPaths),
 
-    /** A new writable layer over an unpacked slug, for one dyno. */
-    async newLayer(lower: string): Promise<DynoLayer> {
+    /** A new writable layer over a slug's unpacked layers (bottom first), for one dyno. */
+    async newLayer(lowers: string[]): Promise<DynoLayer> {
       const id = randomBytes(8).toString("hex");
       const dir = join(root, "layers", id);
       await made();
@@ -88,6 +90,8 @@ export function createDynoFs(root: string) {
       // The merged /app's own owner and mode are the upper layer's root's.
       await mkdir(join(dir, "upper"), { mode: 0o755 });
       await chown(join(dir, "upper"), DYNO_UID, DYNO_UID);
+      // Overlay lists its lower dirs top first.
+      const lower = [...lowers].reverse().join(":");
       return { id, overlayOptions: `lowerdir=${lower},upperdir=${join(dir, "upper")},workdir=${join(dir, "work")}` };
     },
 
@@ -169,12 +173,12 @@ function checksumHex(checksum: string): string {
   return hex;
 }
 
-async function unpack(parent: string, hex: string, slugPath: string, owner: number | null): Promise<void> {
+async function unpack(parent: string, hex: string, layerPaths: string[], owner: number | null): Promise<void> {
   await mkdir(parent, { recursive: true });
   const dir = join(parent, hex);
   const partial = join(parent, `.${hex}-${randomBytes(4).toString("hex")}`);
   try {
-    await extractArchive(createReadStream(slugPath).pipe(createGunzip()), partial);
+    await extractArchive(joinedSlug(layerPaths).pipe(createGunzip()), partial);
     // The unpacker writes as this process's user (root); a dyno's slug is the dyno user's, as a
     // slug put in place with the engine's archive upload was. Links are changed, not followed.
     if (owner !== null) await promisify(execFile)("chown", ["-hR", `${owner}:${owner}`, partial]);

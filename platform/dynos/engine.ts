@@ -19,6 +19,8 @@ export const DYNO_PORT = 5000;
 const DYNO_FS_LABEL = "ouro.dyno-fs";
 /** On an app dyno's /app volume (and its container): the id of its writable layer (dyno-fs.ts). */
 const LAYER_LABEL = "ouro.dyno-layer";
+/** On every dyno: its slug's blobs, as unpacked for it (dyno-fs.ts). */
+const SLUG_LAYERS_LABEL = "ouro.slug-layers";
 /** On a build dyno: the app whose build cache it has at /cache. */
 const BUILD_CACHE_LABEL = "ouro.build-cache";
 const LAUNCHER = 'for f in /app/.profile.d/*.sh; do [ -r "$f" ] && . "$f"; done; exec bash -c "$0"';
@@ -26,8 +28,10 @@ const LAUNCHER = 'for f in /app/.profile.d/*.sh; do [ -r "$f" ] && . "$f"; done;
 export interface EngineOptions {
   docker: Docker;
   stackImage: string;
-  /** Where a slug checksum's file lives on this host. */
+  /** Where a blob (a slug of one piece, or a slug's layer) lives on this host. */
   slugPath: (checksum: string) => string;
+  /** A slug's blobs, bottom first (platform/lib/slug-layers.ts): its layers, or itself. */
+  slugLayers: (appId: string, checksum: string) => Promise<string[]>;
   /** Where each slug is unpacked once, and each app dyno's writable layer kept (dyno-fs.ts). */
   dynoFs: DynoFs;
   /** A label value that keeps tests' containers apart from the platform's. */
@@ -96,13 +100,14 @@ export function createEngine(opts: EngineOptions) {
       const network = dyno.buildId ? await buildNetwork(opts) : await appNetwork(opts, dyno);
       // A build dyno runs the builder's slug mounted read-only: the build's code cannot change it.
       // Any other dyno gets its slug as the lower layer of an overlay, over a layer of its own.
-      const slugPath = opts.slugPath(dyno.slugChecksum);
+      const layers = await opts.slugLayers(dyno.appId, dyno.slugChecksum);
       const fs = await steps.step("install", async () => {
         if (dyno.buildId) {
           const cache = dyno.buildCacheOf ? await opts.dynoFs.buildCache(dyno.buildCacheOf) : undefined;
-          return { readOnly: await opts.dynoFs.readOnlySlug(dyno.slugChecksum, slugPath), cache };
+          return { readOnly: await opts.dynoFs.readOnlySlug(dyno.slugChecksum, layers.map(opts.slugPath)), cache };
         }
-        return { layer: await opts.dynoFs.newLayer(await opts.dynoFs.slug(dyno.slugChecksum, slugPath)) };
+        const lowers = await Promise.all(layers.map((blob) => opts.dynoFs.slug(blob, opts.slugPath(blob))));
+        return { layer: await opts.dynoFs.newLayer(lowers) };
       });
       const web = dyno.type === "web";
       const container = await steps.step("configure", () => docker.createContainer({
@@ -124,6 +129,7 @@ export function createEngine(opts: EngineOptions) {
           "ouro.size": dyno.size,
           "ouro.generation": String(dyno.generation),
           "ouro.slug": dyno.slugChecksum,
+          [SLUG_LAYERS_LABEL]: layers.join(","),
           ...(dyno.runId ? { "ouro.run": dyno.runId } : {}),
           ...(dyno.buildId ? { "ouro.build": dyno.buildId } : {}),
           ...(fs.layer ? { [LAYER_LABEL]: fs.layer.id } : {}),
@@ -183,10 +189,11 @@ export function createEngine(opts: EngineOptions) {
       await opts.dynoFs.sweepLayers(new Set((left ?? []).map((v) => v.Labels?.[LAYER_LABEL] ?? "")));
     },
 
-    /** The slugs this namespace's containers run, running or not: their unpacked files must stay. */
+    /** The slugs, and their layers, this namespace's containers run, running or not: their unpacked files must stay. */
     async slugsInUse(): Promise<Set<string>> {
       const containers = await docker.listContainers({ all: true, filters: { label: labelFilter } });
-      return new Set(containers.map((c) => c.Labels["ouro.slug"] ?? "").filter(Boolean));
+      const names = containers.flatMap((c) => [c.Labels["ouro.slug"] ?? "", ...(c.Labels[SLUG_LAYERS_LABEL] ?? "").split(",")]);
+      return new Set(names.filter(Boolean));
     },
 
     /** Stops a container (SIGTERM, then SIGKILL after `graceSeconds`) and keeps it, exited. */

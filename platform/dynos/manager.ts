@@ -17,6 +17,7 @@ import {
   recordDynos,
   retainedSlugChecksums,
   sessionLocks,
+  slugLayersOf,
 } from "../db/index.ts";
 import { type Log, background } from "../lib/background.ts";
 import { appendLog } from "../logs/index.ts";
@@ -75,7 +76,19 @@ export function createDynoManager(opts: DynoManagerOptions) {
     log(`${who.app}: ${who.dyno} ${step} ${ms} ms`);
     if (ms > SLOW_STEP_MS && who.app) background(log, `noting a slow ${step}`, () => say(who.app, who.dyno, `Slow ${step}: ${(ms / 1000).toFixed(1)} s`));
   });
-  const engine = createEngine({ ...opts, lifecycles: lifecycle });
+  // A slug's layers never change (its checksum is that of its layers joined): read once each.
+  const layersOf = new Map<string, string[]>();
+  const slugLayers = async (appId: string, checksum: string) => {
+    const key = `${appId}/${checksum}`;
+    const known = layersOf.get(key);
+    if (known) return known;
+    const layers = await slugLayersOf(db, appId, checksum);
+    if (!layers) return [checksum];
+    if (layersOf.size >= 1000) layersOf.delete(layersOf.keys().next().value!);
+    layersOf.set(key, layers);
+    return layers;
+  };
+  const engine = createEngine({ ...opts, slugLayers, lifecycles: lifecycle });
   const logs = createLogFollower({ docker: opts.docker, redis, engine, log });
   const up = new Set<string>();
   /** The state each formation dyno was last recorded in, to log its changes. */

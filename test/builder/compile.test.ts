@@ -17,13 +17,13 @@ describe("compile", () => {
     expect(output).toContain("redis unset"); // the builder's own secrets stay out of builds
     expect(output).toMatch(/-----> Compressing\.\.\. done, \d+\.\dMB\n-----> Launching\.\.\.\n$/);
     expect(await readFile(join(options.sourceDir, "greeting.txt"), "utf8")).toBe("howdy, world\n");
+    expect(result.layers.map((l) => l.path)).toEqual([join(options.workDir, "slug", "app.tgz")]);
     expect(result).toMatchObject({
-      slugPath: join(options.workDir, "slug.tgz"),
       processTypes: { web: "cat greeting.txt", clock: `echo "it's"` },
       buildpackDescription: "Hello",
     });
     expect(result.checksum).toMatch(/^SHA256:[0-9a-f]{64}$/);
-    expect(result.size).toBe((await readFile(result.slugPath)).length);
+    expect(result.size).toBe((await readFile(result.layers[0]!.path)).length);
 
     // The cache survives into the next build; the same tree gives the same slug.
     const again = await run(options, { buildpacks: ["hello"] });

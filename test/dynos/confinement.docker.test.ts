@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Docker from "dockerode";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { packDirectory } from "../../apps/builder/slug.ts";
+import { packSlugLayers } from "../../apps/builder/layers.ts";
 import { createBlobStore } from "../../platform/blobs/index.ts";
 import { type Db, createApp, ensureUser, insertAddon } from "../../platform/db/index.ts";
 import { type Engine, acceptsConnections, createEngine } from "../../platform/dynos/engine.ts";
@@ -33,6 +33,8 @@ let engine: Engine;
 let networks: ReturnType<typeof testAppNetworks>;
 let dir = "";
 let checksum = "";
+const layers: string[] = [];
+const RUNTIME = "the runtime layer\n";
 let ownerId = "";
 let index = 0;
 const db = () => database!.db;
@@ -45,15 +47,20 @@ beforeAll(async () => {
   database = await throwawayDatabase("ouro_confine_test");
   ownerId = (await ensureUser(db(), `${namespace}@example.com`)).id;
   dir = mkdtempSync(join(tmpdir(), "ouro-confine-"));
-  mkdirSync(join(dir, "app"));
+  // A slug in layers, as the builder makes one: a runtime layer, then the app's.
+  mkdirSync(join(dir, "app", ".heroku", "node"), { recursive: true });
   writeFileSync(join(dir, "app", "server.pl"), SERVER);
-  await packDirectory({ dir: join(dir, "app"), out: join(dir, "slug.tgz") });
+  writeFileSync(join(dir, "app", ".heroku", "node", "runtime.txt"), RUNTIME);
+  const slug = await packSlugLayers({ buildDir: join(dir, "app"), outDir: join(dir, "slug"), exclude: [] });
   const blobs = createBlobStore(join(dir, "blobs"));
-  checksum = (await blobs.put(createReadStream(join(dir, "slug.tgz")))).checksum;
+  for (const layer of slug.layers) layers.push((await blobs.put(createReadStream(layer.path))).checksum);
+  expect(layers).toHaveLength(2);
+  checksum = slug.checksum;
   engine = createEngine({
     docker,
     stackImage: config.stackImage,
     slugPath: (c) => blobs.path(c),
+    slugLayers: async (_app, c) => (c === checksum ? layers : [c]),
     dynoFs: createDynoFs(join(dir, "dyno-fs")),
     namespace,
     appNetworks: (networks = testAppNetworks({ docker, db, namespace })),
@@ -148,14 +155,20 @@ describe("a dyno, from inside", () => {
 
   it("writes over its slug into a layer of its own: the app's other dynos never see it, and it goes with the dyno", async () => {
     const tenant = await app("layered");
-    const first = await run(tenant, "stat -c '%U %a' /app /app/server.pl; echo mine > /app/server.pl; mkdir /app/new; cat /app/server.pl");
+    const first = await run(
+      tenant,
+      "stat -c '%U %a' /app /app/server.pl /app/.heroku/node/runtime.txt; echo mine > /app/server.pl; echo mine > /app/.heroku/node/runtime.txt; mkdir /app/new; cat /app/server.pl /app/.heroku/node/runtime.txt",
+    );
     expect(first.exitCode).toBe(0);
-    expect(first.output).toBe("dyno 755\ndyno 644\nmine\n");
-    const second = await run(tenant, "head -c 14 /app/server.pl; echo; test -e /app/new || echo no-new");
-    expect(second.output).toBe("use IO::Socket\nno-new\n");
-    // On the host: the slug, unpacked once, is as it was; the first dyno's layer goes with it.
-    const unpacked = join(dir, "dyno-fs", "slugs", checksum.slice("SHA256:".length));
-    expect(readFileSync(join(unpacked, "server.pl"), "utf8")).toBe(SERVER);
+    expect(first.output).toBe("dyno 755\ndyno 644\ndyno 644\nmine\nmine\n");
+    const second = await run(tenant, "head -c 14 /app/server.pl; echo; cat /app/.heroku/node/runtime.txt; test -e /app/new || echo no-new");
+    expect(second.output).toBe(`use IO::Socket\n${RUNTIME}no-new\n`);
+    // On the host: each layer of the slug, unpacked once, is as it was; the first dyno's layer goes with it.
+    const unpacked = (blob: string) => join(dir, "dyno-fs", "slugs", blob.slice("SHA256:".length));
+    expect(readFileSync(join(unpacked(layers[1]!), "server.pl"), "utf8")).toBe(SERVER);
+    expect(existsSync(join(unpacked(layers[1]!), ".heroku", "node"))).toBe(false);
+    expect(readFileSync(join(unpacked(layers[0]!), ".heroku", "node", "runtime.txt"), "utf8")).toBe(RUNTIME);
+    expect(existsSync(join(unpacked(layers[0]!), "server.pl"))).toBe(false);
     const layer = (await docker.getContainer(first.id).inspect()).Config.Labels["ouro.dyno-layer"]!;
     expect(existsSync(join(dir, "dyno-fs", "layers", layer, "upper", "server.pl"))).toBe(true);
     await engine.remove(first.id);

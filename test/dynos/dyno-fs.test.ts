@@ -43,7 +43,7 @@ describe("dyno file systems", () => {
   it("unpacks a slug once, with its modes and in-tree symlinks, however many dynos ask at once", async () => {
     const slug = await packedApp("app");
     const fs = createDynoFs(join(work, "once"));
-    const dirs = await Promise.all([1, 2, 3].map(() => fs.readOnlySlug(slug.checksum, slug.path)));
+    const dirs = await Promise.all([1, 2, 3].map(() => fs.readOnlySlug(slug.checksum, [slug.path])));
     expect(new Set(dirs).size).toBe(1);
     const dir = dirs[0]!;
     expect(dir).toBe(join(work, "once", "read-only", hex(slug.checksum)));
@@ -61,7 +61,7 @@ describe("dyno file systems", () => {
     expect(lower).toBe(join(work, "owned-fs", "slugs", hex(slug.checksum)));
     for (const path of ["", "bin", "bin/run", "README", "start"]) expect((await lstat(join(lower, path))).uid).toBe(DYNO_UID);
     expect((await stat(join(work, "owned-fs"))).mode & 0o777).toBe(0o700); // no user of the host reaches them
-    const [a, b] = await Promise.all([fs.newLayer(lower), fs.newLayer(lower)]);
+    const [a, b] = await Promise.all([fs.newLayer([lower]), fs.newLayer([lower])]);
     expect(a!.id).not.toBe(b!.id);
     const upper = join(work, "owned-fs", "layers", a!.id, "upper");
     expect(a!.overlayOptions).toBe(`lowerdir=${lower},upperdir=${upper},workdir=${join(work, "owned-fs", "layers", a!.id, "work")}`);
@@ -75,7 +75,7 @@ describe("dyno file systems", () => {
     const fs = createDynoFs(join(work, "sweep-fs"));
     const lower = join(work, "sweep-lower");
     await mkdir(lower);
-    const [used, orphan, fresh] = await Promise.all([fs.newLayer(lower), fs.newLayer(lower), fs.newLayer(lower)]);
+    const [used, orphan, fresh] = await Promise.all([fs.newLayer([lower]), fs.newLayer([lower]), fs.newLayer([lower])]);
     await age(join(work, "sweep-fs", "layers", used!.id));
     await age(join(work, "sweep-fs", "layers", orphan!.id));
     await fs.sweepLayers(new Set([used!.id]));
@@ -107,7 +107,7 @@ describe("dyno file systems", () => {
     const dirs = {
       kept: await fs.slug(kept.checksum, kept.path),
       dropped: await fs.slug(dropped.checksum, dropped.path),
-      droppedBuild: await fs.readOnlySlug(dropped.checksum, dropped.path),
+      droppedBuild: await fs.readOnlySlug(dropped.checksum, [dropped.path]),
       recent: await fs.slug(recent.checksum, recent.path),
     };
     const partial = join(work, "collect-fs", "slugs", `.${"b".repeat(64)}-0a0b0c0d`);
@@ -132,8 +132,8 @@ describe("dyno file systems", () => {
     await pipeline(pack, createGzip(), createWriteStream(path));
     const fs = createDynoFs(join(work, "hostile-fs"));
     const checksum = `SHA256:${"a".repeat(64)}`;
-    for (const unpack of [fs.slug, fs.readOnlySlug]) {
-      await expect(unpack(checksum, path)).rejects.toThrow(/"\.\/\.\.\/escaped\.txt" has a "\.\." path component/);
+    for (const unpack of [() => fs.slug(checksum, path), () => fs.readOnlySlug(checksum, [path])]) {
+      await expect(unpack()).rejects.toThrow(/"\.\/\.\.\/escaped\.txt" has a "\.\." path component/);
     }
     expect(await readdir(join(work, "hostile-fs", "slugs"))).toEqual([]);
     expect(await readdir(join(work, "hostile-fs", "read-only"))).toEqual([]);

@@ -628,7 +628,7 @@ describe("dyno manager on the Docker engine", () => {
 describe("dyno output", () => {
   it("logs a Redis failure once and a vanished container, and never leaves a rejection unhandled", async () => {
     const lines: string[] = [];
-    const engine = createEngine({ docker, stackImage: STACK_IMAGE, slugPath: (checksum) => blobs.path(checksum), dynoFs: createDynoFs(join(dir, "dyno-fs")), namespace, appNetworks: networks() });
+    const engine = createEngine({ docker, stackImage: STACK_IMAGE, slugPath: (checksum) => blobs.path(checksum), slugLayers: async (_app, checksum) => [checksum], dynoFs: createDynoFs(join(dir, "dyno-fs")), namespace, appNetworks: networks() });
     const closed = new Redis(redisUrl(loadConfig()));
     await closed.ping();
     closed.disconnect();

@@ -7,17 +7,21 @@ import { PassThrough, type Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { createGunzip } from "node:zlib";
 import { Router, type Request } from "express";
-import { type BuildRow, getApp, getBuild, recordFetchedSource, recordUploadedSlug } from "../../db/index.ts";
+import { type BuildRow, getApp, getBuild, layerUsable, recordFetchedSource, recordUploadedLayer, recordUploadedSlug } from "../../db/index.ts";
 import { storeSourceTree } from "../../builds/sources.ts";
-import { conflict, forbidden, invalidParams, notFound, unauthorized } from "../../lib/errors.ts";
+import { OuroError, conflict, forbidden, invalidParams, notFound, unauthorized } from "../../lib/errors.ts";
 import { UnsafeArchiveError, checkSlug } from "../../lib/safe-extract.ts";
 import { BUILDER_SCOPE, bearerToken, buildScope, verifyScopedToken } from "../../lib/tokens.ts";
 import { BUILD_CACHE_LIMIT_MB, BuildResultSchema } from "../../lib/build-contract.ts";
 import { type ApiContext, parseBody } from "../context.ts";
 import { SLUG_CHANNEL } from "../../lib/channels.ts";
+import { endsAsLayer, joinedDigest } from "../../lib/slug-layers.ts";
 
 const MB = 1024 * 1024;
 const bearer = (req: Request) => bearerToken(req.headers.authorization);
+/** A slug has at most this many layers below the app's. */
+const MAX_RUNTIME_LAYERS = 4;
+const CHECKSUM = /^SHA256:[0-9a-f]{64}$/;
 
 export function internalBuildRoutes(ctx: ApiContext): Router {
   const router = Router();
@@ -104,13 +108,38 @@ export function internalBuildRoutes(ctx: ApiContext): Router {
     res.status(204).end();
   });
 
-  router.put("/internal/builds/:id/slug", async (req, res) => {
+  // A slug in layers (platform/lib/slug-layers.ts): its runtime layers first, each only when the
+  // API lacks it for this app, then the app's own layer with the runtime layers' list.
+  router.head("/internal/builds/:id/layers/:checksum", async (req, res) => {
+    const { build } = await buildDyno(req);
+    const checksum = String(req.params.checksum);
+    res.status(CHECKSUM.test(checksum) && (await layerUsable(ctx.db, build, checksum)) && ctx.blobs.has(checksum) ? 200 : 404).end();
+  });
+
+  router.put("/internal/builds/:id/layers", async (req, res) => {
     const { build } = await buildDyno(req);
     const stored = await storeCheckedSlug(req);
-    // The result may name this slug only: never another app's blob whose checksum a build learned.
-    if (!(await recordUploadedSlug(ctx.db, build.id, stored.checksum))) throw forbidden(`Build ${build.id} has ended; this slug changes nothing.`);
+    if (!(await endsAsLayer(ctx.blobs.path(stored.checksum)))) throw invalidParams("A slug layer must end with the tar's end as a gzip member of its own.");
+    if (!(await recordUploadedLayer(ctx.db, build.id, stored.checksum))) throw forbidden(`Build ${build.id} has ended; this layer changes nothing.`);
+    res.json(stored);
+  });
+
+  router.put("/internal/builds/:id/slug", async (req, res) => {
+    const { build } = await buildDyno(req);
+    const runtimes = runtimeLayers(req.query.layers);
+    for (const layer of runtimes) {
+      // The slug may name a layer its build stored or its app has: never another app's blob whose checksum a build learned.
+      if (!(await layerUsable(ctx.db, build, layer)) || !ctx.blobs.has(layer)) throw forbidden(`Layer ${layer} is not this build's to use: upload it first.`);
+      if (!(await endsAsLayer(ctx.blobs.path(layer)))) throw invalidParams(`Layer ${layer} cannot be joined with the layers above it.`);
+    }
+    const top = await storeCheckedSlug(req);
+    const layers = runtimes.length > 0 ? [...runtimes, top.checksum] : null;
+    const stored = layers ? await joinedDigest(layers.map((c) => ctx.blobs.path(c))) : top;
+    if (stored.size > ctx.builds.slugSizeLimitBytes) throw tooLarge(stored.size);
+    // The result may name this slug only.
+    if (!(await recordUploadedSlug(ctx.db, build.id, stored.checksum, layers))) throw forbidden(`Build ${build.id} has ended; this slug changes nothing.`);
     // The dyno manager unpacks it now, while the build finishes: its dynos start without waiting for that.
-    await ctx.redis.publish(SLUG_CHANNEL, stored.checksum);
+    for (const blob of layers ?? [stored.checksum]) await ctx.redis.publish(SLUG_CHANNEL, blob);
     res.json(stored);
   });
 
@@ -155,5 +184,20 @@ export function internalBuildRoutes(ctx: ApiContext): Router {
     return stored;
   }
 
+  function tooLarge(size: number) {
+    const mb = (bytes: number) => `${(bytes / MB).toFixed(1)} MB`;
+    return new OuroError(413, "payload_too_large", `This slug is ${mb(size)}, larger than the ${mb(ctx.builds.slugSizeLimitBytes)} allowed.`);
+  }
+
   return router;
+}
+
+/** `?layers=a,b`: the slug's runtime layers' checksums, bottom first. */
+function runtimeLayers(query: unknown): string[] {
+  if (query === undefined || query === "") return [];
+  const layers = typeof query === "string" ? query.split(",") : [];
+  if (layers.length === 0 || layers.length > MAX_RUNTIME_LAYERS || !layers.every((l) => CHECKSUM.test(l))) {
+    throw invalidParams(`layers must be up to ${MAX_RUNTIME_LAYERS} comma-separated checksums (SHA256:<hex>), bottom first.`);
+  }
+  return layers;
 }

@@ -15,6 +15,7 @@ import { type ApiContext, parseBody } from "../context.ts";
 import { eligibleForRollback, releaseShape } from "../shapes.ts";
 import { outputUrl } from "./outputs.ts";
 import { sendList } from "../ranges.ts";
+import { slugBlobs } from "../../lib/slug-layers.ts";
 
 const CreateRelease = z
   .object({
@@ -55,7 +56,7 @@ export function releaseRoutes(ctx: ApiContext): Router {
   // Either deploys like a push: current once its web dynos are up, the running release kept if not.
   /** A slug past the retention (builds/retention.ts) cannot be released again: say what to do. */
   async function slugStillKept(slug: SlugRow, what: string) {
-    if (ctx.blobs.has(slug.checksum)) return;
+    if (slugBlobs(slug).every((blob) => ctx.blobs.has(blob))) return;
     throw invalidParams(
       `${what} cannot be released again: its slug is no longer kept (Ouro keeps the slugs of each app's ${ctx.limits.slugReleasesKept} newest releases). Push that commit again instead.`,
     );

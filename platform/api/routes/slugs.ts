@@ -1,12 +1,13 @@
 // Slugs as Heroku's: `GET /apps/:app/slugs/:id` answers the slug with its `blob`, a URL that is
 // its own credential for an hour (made for the user who read the slug), where the slug's gzipped
-// tarball can be fetched; extracted to /app, it runs.
+// tarball can be fetched (a slug in layers: its layers joined); extracted to /app, it runs.
 import { Router } from "express";
 import { pipeline } from "node:stream/promises";
 import { getSlug, getSlugById } from "../../db/index.ts";
 import { OuroError, notFound, unauthorized } from "../../lib/errors.ts";
 import { hostApiUrl } from "../../lib/config.ts";
 import { isUuid } from "../../lib/ids.ts";
+import { joinedSize, joinedSlug, slugBlobs } from "../../lib/slug-layers.ts";
 import { openUserGrant, userGrantQuery } from "../../lib/tokens.ts";
 import { appOf } from "../access.ts";
 import { type ApiContext, apiNow } from "../context.ts";
@@ -40,10 +41,13 @@ export function slugBlobRoutes(ctx: ApiContext): Router {
     });
     const slug = await getSlugById(ctx.db, id).catch(() => undefined);
     if (!slug || !(await userStillReaches(ctx.db, slug.app_id, grant.userId))) throw notFound("This slug blob URL's user can no longer read its app.");
-    if (!ctx.blobs.has(slug.checksum)) throw new OuroError(410, "gone", "This slug is no longer kept on this platform.");
+    const blobs = slugBlobs(slug);
+    if (!blobs.every((blob) => ctx.blobs.has(blob))) throw new OuroError(410, "gone", "This slug is no longer kept on this platform.");
+    const paths = blobs.map((blob) => ctx.blobs.path(blob));
     res.setHeader("Content-Type", "application/gzip");
-    res.setHeader("Content-Length", String(slug.size));
-    await pipeline(ctx.blobs.read(slug.checksum), res);
+    res.setHeader("Content-Length", String(await joinedSize(paths)));
+    // A slug in layers is its layers joined, as it was when its checksum was taken.
+    await pipeline(joinedSlug(paths), res);
   });
   return router;
 }

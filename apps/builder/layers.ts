@@ -1,0 +1,105 @@
+// Packs a compiled build dir as a slug in layers (platform/lib/slug-layers.ts): each runtime dir
+// a layer of its own, then the app's files. A runtime the app's last build on this host packed
+// is not packed again: its packed layer is kept by a fingerprint of the dir's files (their
+// inodes, sizes and mtimes: the nodejs buildpack links a kept install into the build, so an
+// unchanged runtime has the very same files). Either way the bytes are those of a fresh pack.
+import { createHash } from "node:crypto";
+import { link, lstat, mkdir, readFile, readdir, readlink, rename, rm, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { RUNTIME_LAYER_DIRS, joinedDigest } from "../../platform/lib/slug-layers.ts";
+import { type PackedSlug, packDirectory } from "./slug.ts";
+
+export interface PackedLayer extends PackedSlug {
+  path: string;
+}
+
+export interface LayeredSlug extends PackedSlug {
+  /** Bottom first; the app's own layer last. One layer: the slug is that file. */
+  layers: PackedLayer[];
+}
+
+export interface PackLayersOptions {
+  buildDir: string;
+  /** Where the layers are written. */
+  outDir: string;
+  /** Entry names never packed ("./.git"). */
+  exclude: string[];
+  /** Where packed runtime layers are kept for the app's next build on this host (same file system as outDir). */
+  keepDir?: string;
+}
+
+export async function packSlugLayers(options: PackLayersOptions): Promise<LayeredSlug> {
+  await mkdir(options.outDir, { recursive: true });
+  const runtimes: string[] = [];
+  for (const name of RUNTIME_LAYER_DIRS) if (await isRealDir(options.buildDir, name)) runtimes.push(name);
+  const app = packDirectory({ dir: options.buildDir, out: join(options.outDir, "app.tgz"), exclude: [...options.exclude, ...runtimes] })
+    .then((packed) => ({ ...packed, path: join(options.outDir, "app.tgz") }));
+  const layers = await Promise.all([
+    ...runtimes.map((name, index) => runtimeLayer(options, name, join(options.outDir, `runtime-${index}.tgz`))),
+    app,
+  ]);
+  const slug = layers.length === 1 ? layers[0]! : await joinedDigest(layers.map((l) => l.path));
+  return { checksum: slug.checksum, size: slug.size, layers };
+}
+
+/** `name` and each dir above it are directories, not links. */
+async function isRealDir(root: string, name: string): Promise<boolean> {
+  let path = root;
+  for (const part of name.split("/").slice(1)) {
+    path = join(path, part);
+    const info = await lstat(path).catch(() => null);
+    if (!info?.isDirectory()) return false;
+  }
+  return true;
+}
+
+async function runtimeLayer(options: PackLayersOptions, name: string, out: string): Promise<PackedLayer> {
+  const pack = () => packDirectory({ dir: options.buildDir, out, only: name }).then((packed) => ({ ...packed, path: out }));
+  if (!options.keepDir) return pack();
+  const key = await filesFingerprint(options.buildDir, name);
+  const kept = join(options.keepDir, key);
+  const reused = await readFile(join(kept, "layer.json"), "utf8")
+    .then((text) => JSON.parse(text) as PackedSlug)
+    // A link of its own: the kept one may be swept while this build uploads.
+    .then(async (packed) => (await link(join(kept, "layer.tgz"), out), { ...packed, path: out }))
+    .catch(() => undefined);
+  if (reused) return reused;
+  const packed = await pack();
+  // Only this runtime is worth keeping: an app changes runtimes seldom.
+  await mkdir(options.keepDir, { recursive: true });
+  for (const other of await readdir(options.keepDir)) if (!other.startsWith(key)) await rm(join(options.keepDir, other), { recursive: true, force: true });
+  const partial = `${kept}.${process.pid}-${Date.now()}`;
+  await mkdir(partial);
+  await link(out, join(partial, "layer.tgz"));
+  await writeFile(join(partial, "layer.json"), JSON.stringify({ checksum: packed.checksum, size: packed.size }));
+  await rename(partial, kept).catch(() => rm(partial, { recursive: true, force: true }));
+  return packed;
+}
+
+/**
+ * What the packed layer depends on, read from the file system without reading a file: every
+ * entry's name and mode, each file's inode, size and mtime, each link's target.
+ */
+async function filesFingerprint(root: string, name: string): Promise<string> {
+  const hash = createHash("sha256");
+  let path = root;
+  for (const part of name.split("/").slice(1)) {
+    path = join(path, part);
+    hash.update(`${part}\0${(await lstat(path)).mode}\n`);
+  }
+  async function walk(dir: string, rel: string): Promise<void> {
+    for (const child of (await readdir(dir)).sort()) {
+      const full = join(dir, child);
+      const info = await lstat(full, { bigint: true });
+      hash.update(`${rel}/${child}\0${info.mode}`);
+      if (info.isDirectory()) {
+        hash.update("\n");
+        await walk(full, `${rel}/${child}`);
+      } else if (info.isSymbolicLink()) {
+        hash.update(`\0${await readlink(full)}\n`);
+      } else hash.update(`\0${info.ino}\0${info.size}\0${info.mtimeNs}\n`);
+    }
+  }
+  await walk(path, name);
+  return hash.digest("hex");
+}

@@ -1,0 +1,78 @@
+// A slug in layers: the language runtime (`.heroku/node`) is a layer of its own, shared by every
+// slug that has the same one, stored and unpacked once per host; the app's own files are the
+// small layer that changes. Each layer is a gzipped tar whose end-of-archive blocks are a gzip
+// member of their own (apps/builder/slug.ts), so the slug as one tarball is its layers' bytes
+// joined, bottom first, each but the last without that final member: no re-compression, and the
+// slug's checksum is the digest of those joined bytes. The builder and the API both own this.
+import { createHash } from "node:crypto";
+import { createReadStream } from "node:fs";
+import { open, stat } from "node:fs/promises";
+import { PassThrough, type Readable } from "node:stream";
+import { gzipSync } from "node:zlib";
+
+/** A slug's runtime layers: the build dir's paths that become a layer each, below the app's. */
+export const RUNTIME_LAYER_DIRS = ["./.heroku/node"] as const;
+
+/** The tar's end: two zero blocks. */
+export const TAR_END_BYTES = 1024;
+/** The gzip member every layer ends with (zlib's level 1 of the tar's end, deterministic). */
+export const LAYER_END = gzipSync(Buffer.alloc(TAR_END_BYTES), { level: 1 });
+
+/** The blobs of a slug, bottom first: its layers, or, for a slug of one piece, itself. */
+export function slugBlobs(slug: { checksum: string; layers: string[] | null }): string[] {
+  return slug.layers && slug.layers.length > 0 ? slug.layers : [slug.checksum];
+}
+
+/** Whether a layer file ends with LAYER_END (so it can be joined with a layer above it). */
+export async function endsAsLayer(path: string): Promise<boolean> {
+  const { size } = await stat(path);
+  if (size < LAYER_END.length) return false;
+  const file = await open(path, "r");
+  try {
+    const tail = Buffer.alloc(LAYER_END.length);
+    await file.read(tail, 0, tail.length, size - tail.length);
+    return tail.equals(LAYER_END);
+  } finally {
+    await file.close();
+  }
+}
+
+/** Byte ranges of the joined slug: each layer whole but the last's end cut from all below the top. */
+async function joinedRanges(paths: string[]): Promise<{ path: string; end: number }[]> {
+  return Promise.all(
+    paths.map(async (path, index) => {
+      const { size } = await stat(path);
+      return { path, end: index === paths.length - 1 ? size : size - LAYER_END.length };
+    }),
+  );
+}
+
+/** The size of the slug its layer files make. */
+export async function joinedSize(paths: string[]): Promise<number> {
+  return (await joinedRanges(paths)).reduce((sum, range) => sum + Math.max(0, range.end), 0);
+}
+
+/** The slug as one gzipped tarball, streamed from its layer files. */
+export function joinedSlug(paths: string[]): Readable {
+  const out = new PassThrough();
+  (async () => {
+    for (const { path, end } of await joinedRanges(paths)) {
+      if (end <= 0) continue;
+      const part = createReadStream(path, { start: 0, end: end - 1, highWaterMark: 1024 * 1024 });
+      for await (const chunk of part) if (!out.write(chunk)) await new Promise((resolve) => out.once("drain", resolve));
+    }
+    out.end();
+  })().catch((error: Error) => out.destroy(error));
+  return out;
+}
+
+/** The checksum ("SHA256:<hex>") and size of the slug its layer files make. */
+export async function joinedDigest(paths: string[]): Promise<{ checksum: string; size: number }> {
+  const hash = createHash("sha256");
+  let size = 0;
+  for await (const chunk of joinedSlug(paths)) {
+    hash.update(chunk as Buffer);
+    size += (chunk as Buffer).length;
+  }
+  return { checksum: `SHA256:${hash.digest("hex")}`, size };
+}
