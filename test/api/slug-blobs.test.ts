@@ -1,14 +1,16 @@
 // A slug as Heroku's: GET /apps/:app/slugs/:id answers its `blob`, a URL made for the reader and
-// valid for an hour, that gives the slug's gzipped tarball as the builder packed it; extracted to
-// a directory, it is the app. The URL is refused altered or made for another slug (401), past its
+// valid for an hour, that gives the slug's gzipped tarball as the builder packed it (a slug in
+// layers: its layers joined, whose digest is the slug's checksum); extracted to a directory, it is
+// the app. The URL is refused altered or made for another slug (401), past its
 // hour (403), to a user who lost the app (404), and once the slug is no longer kept (410).
 import { execFileSync } from "node:child_process";
-import { createReadStream, mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { createReadStream, mkdirSync, mkdtempSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { rm } from "node:fs/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { packDirectory } from "../../apps/builder/slug.ts";
+import { createHash } from "node:crypto";
+import { packSlugLayers } from "../../apps/builder/layers.ts";
 import { type AppRow, addCollaborator, createApiKey, createSlug, ensureUser, removeCollaborator } from "../../platform/db/index.ts";
 import { type InProcessApi, inProcessApi } from "../support/api.ts";
 import { jsonRequest, removeDir, uniqueName } from "../support/platform.ts";
@@ -38,15 +40,20 @@ describe("a slug's blob", () => {
     removeDir(dir);
   });
 
+  /** A slug in layers, as the builder packs one: a runtime (`.heroku/node`), then the app. */
   async function storedSlug(name: string) {
     const tree = join(dir, name);
     mkdirSync(join(tree, "bin"), { recursive: true });
-    writeFileSync(join(tree, "bin", "web"), `#!/bin/sh\necho ${name}\n`, { mode: 0o755 });
-    const packed = await packDirectory({ dir: tree, out: join(dir, `${name}.tgz`) });
-    const stored = await api.blobs.put(createReadStream(join(dir, `${name}.tgz`)));
-    expect(stored.checksum).toBe(packed.checksum);
+    mkdirSync(join(tree, ".heroku", "node", "bin"), { recursive: true });
+    writeFileSync(join(tree, ".heroku", "node", "bin", "greet"), `#!/bin/sh\necho "$1"\n`, { mode: 0o755 });
+    writeFileSync(join(tree, "bin", "web"), `#!/bin/sh\nexec "$(dirname "$0")/../.heroku/node/bin/greet" ${name}\n`, { mode: 0o755 });
+    const packed = await packSlugLayers({ buildDir: tree, outDir: join(dir, `${name}-layers`), exclude: [] });
+    const layers: string[] = [];
+    for (const layer of packed.layers) layers.push((await api.blobs.put(createReadStream(layer.path))).checksum);
+    expect(layers).toEqual(packed.layers.map((l) => l.checksum));
+    expect(layers).toHaveLength(2);
     return createSlug(api.db, {
-      app_id: app.id, checksum: stored.checksum, size: stored.size, process_types: { web: "bin/web" },
+      app_id: app.id, checksum: packed.checksum, layers, size: packed.size, process_types: { web: "bin/web" },
       commit: null, stack: "heroku-24", buildpack_description: null,
     });
   }
@@ -60,7 +67,9 @@ describe("a slug's blob", () => {
     expect(res.status).toBe(200);
     expect(res.headers.get("content-type")).toBe("application/gzip");
     const body = Buffer.from(await res.arrayBuffer());
-    expect(body.equals(readFileSync(join(dir, "runs.tgz")))).toBe(true);
+    expect(res.headers.get("content-length")).toBe(String(row.size));
+    expect(body.length).toBe(row.size);
+    expect(`SHA256:${createHash("sha256").update(body).digest("hex")}`).toBe(row.checksum);
     const out = join(dir, "extracted");
     mkdirSync(out);
     execFileSync("tar", ["-xz", "-C", out], { input: body });
@@ -88,7 +97,8 @@ describe("a slug's blob", () => {
     await removeCollaborator(api.db, app, collaborator);
     expect(await status(theirs)).toBe(404);
 
-    await rm(api.blobs.path(row.checksum));
+    // One layer gone is the slug gone.
+    await rm(api.blobs.path(row.layers![0]!));
     const gone = await fetch(blobUrl);
     expect([gone.status, ((await gone.json()) as { message: string }).message]).toEqual([410, "This slug is no longer kept on this platform."]);
   });

@@ -13,6 +13,17 @@ import { buildScope, scopedToken } from "../../platform/lib/tokens.ts";
 import { type InProcessApi, inProcessApi } from "../support/api.ts";
 import { uniqueName } from "../support/platform.ts";
 import { tarOf } from "../support/tars.ts";
+import { readFileSync } from "node:fs";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { type PackedLayer, packSlugLayers } from "../../apps/builder/layers.ts";
+
+async function writeTemp(dir: string, body: Buffer): Promise<string> {
+  const path = join(dir, `plain-${randomBytes(4).toString("hex")}.tgz`);
+  await writeFile(path, body);
+  return path;
+}
 
 describe("build results", () => {
   let api: InProcessApi;
@@ -97,6 +108,53 @@ describe("build results", () => {
       const row = (await api.db.query("SELECT status, failure_message FROM builds WHERE id = $1", [build.id])).rows[0];
       expect(row).toEqual({ status: "failed", failure_message: "the builder reported a slug it never uploaded" });
       expect(await releaseCount()).toBe(releases);
+    }
+  });
+
+  it("takes a slug in layers: a runtime layer only once per app, never another app's by its checksum, and the slug's checksum of its layers joined", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "ouro-results-layers-"));
+    try {
+      await mkdir(join(dir, "app", ".heroku", "node"), { recursive: true });
+      await writeFile(join(dir, "app", ".heroku", "node", "node"), "a runtime\n");
+      await writeFile(join(dir, "app", "Procfile"), "worker: run\n");
+      const packed = await packSlugLayers({ buildDir: join(dir, "app"), outDir: join(dir, "out"), exclude: [] });
+      const [runtime, top] = packed.layers as [PackedLayer, PackedLayer];
+      const call = (buildId: string, token: string, method: string, path: string, body?: PackedLayer) =>
+        fetch(`${api.url}/internal/builds/${buildId}/${path}`, { method, headers: { authorization: `Bearer ${token}` }, body: body && readFileSync(body.path) })
+          .then(async (response) => ({ status: response.status, body: await response.text() }));
+
+      // The first build: the API lacks the runtime, and the slug may not name it before it is uploaded.
+      const first = await pendingBuild({ upload: false });
+      expect((await call(first.build.id, first.token, "HEAD", `layers/${runtime.checksum}`)).status).toBe(404);
+      const early = await call(first.build.id, first.token, "PUT", `slug?layers=${runtime.checksum}`, top);
+      expect([early.status, early.body]).toEqual([403, expect.stringContaining("is not this build's to use: upload it first")]);
+      expect(JSON.parse((await call(first.build.id, first.token, "PUT", "layers", runtime)).body)).toMatchObject({ checksum: runtime.checksum });
+      expect((await call(first.build.id, first.token, "HEAD", `layers/${runtime.checksum}`)).status).toBe(200);
+      const stored = await call(first.build.id, first.token, "PUT", `slug?layers=${runtime.checksum}`, top);
+      expect(JSON.parse(stored.body)).toEqual({ checksum: packed.checksum, size: packed.size });
+      expect((await post(first.build.id, first.token, { ...succeeded(), checksum: packed.checksum })).status).toBe(204);
+      const row = (await api.db.query("SELECT s.checksum, s.layers, s.size FROM builds b JOIN slugs s ON s.id = b.slug_id WHERE b.id = $1", [first.build.id])).rows[0];
+      expect(row).toEqual({ checksum: packed.checksum, layers: [runtime.checksum, top.checksum], size: packed.size });
+
+      // The app's next build finds the runtime there, and uploads only its own layer.
+      const next = await pendingBuild({ upload: false });
+      expect((await call(next.build.id, next.token, "HEAD", `layers/${runtime.checksum}`)).status).toBe(200);
+      expect((await call(next.build.id, next.token, "PUT", `slug?layers=${runtime.checksum}`, top)).status).toBe(200);
+
+      // Another app's build that learned the checksum gets nothing by it.
+      const stranger = await api.createApp(uniqueName("stranger"));
+      const theirs = await createBuild(api.db, { appId: stranger.id, userId: null, sourceChecksum: checksum, sourceVersion: null });
+      const theirToken = scopedToken(api.deps.config.secrets.tokenSecret, buildScope(theirs.id));
+      expect((await call(theirs.id, theirToken, "HEAD", `layers/${runtime.checksum}`)).status).toBe(404);
+      expect((await call(theirs.id, theirToken, "PUT", `slug?layers=${runtime.checksum}`, top)).status).toBe(403);
+
+      // A layer that cannot be joined below another (a plain gzip: its tar's end not a member of its own) is refused.
+      const plain = await call(theirs.id, theirToken, "PUT", "layers", { path: await writeTemp(dir, await slug), checksum: "", size: 0 });
+      expect([plain.status, plain.body]).toEqual([422, expect.stringContaining("must end with the tar's end as a gzip member of its own")]);
+      const bad = await call(theirs.id, theirToken, "PUT", "slug?layers=nonsense", top);
+      expect([bad.status, bad.body]).toEqual([422, expect.stringContaining("comma-separated checksums")]);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
     }
   });
 

@@ -8,7 +8,7 @@ import { utimes } from "node:fs/promises";
 import { Readable } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { collectBlobs } from "../../platform/builds/retention.ts";
-import { type AppRow, createBuild, createRelease, createSlug, deleteApp, finishBuild, recordUploadedSlug, retainedSlugChecksums } from "../../platform/db/index.ts";
+import { type AppRow, createBuild, createRelease, createSlug, deleteApp, finishBuild, recordUploadedLayer, recordUploadedSlug, retainedSlugChecksums } from "../../platform/db/index.ts";
 import { type InProcessApi, inProcessApi } from "../support/api.ts";
 import { jsonRequest, uniqueName } from "../support/platform.ts";
 
@@ -106,5 +106,36 @@ describe("blob retention", () => {
     ]);
     const rolledBack = await call({ release: pushes[4]!.release.id });
     expect(rolledBack.status).toBe(201);
+  });
+
+  it("keeps a slug in layers whole, and a runtime layer while any kept slug has it", async () => {
+    const app = await api.createApp(uniqueName("layered"));
+    const [oldRuntime, runtime] = [await blob(`${app.name} runtime 1`), await blob(`${app.name} runtime 2`)];
+    const pushes = [];
+    for (let n = 1; n <= 5; n++) {
+      const top = await blob(`${app.name} app layer ${n}`);
+      const layers = [n === 1 ? oldRuntime : runtime, top];
+      const checksum = `SHA256:${String(n).repeat(64)}`; // of the layers joined: never a blob of its own
+      const slug = await createSlug(api.db, { app_id: app.id, checksum, layers, size: 1, process_types: {}, commit: null, stack: "heroku-24", buildpack_description: null });
+      const release = await createRelease(api.db, { appId: app.id, slugId: slug.id, description: `Deploy ${n}`, userId: null });
+      pushes.push({ top, release });
+    }
+    await age(app);
+    // A pending build has stored a runtime layer and uploaded a slug with it: both stay.
+    const [uploadedRuntime, uploadedTop] = [await blob(`${app.name} runtime 3`), await blob(`${app.name} app layer 6`)];
+    const pending = await createBuild(api.db, { appId: app.id, userId: null, sourceChecksum: await blob(`${app.name} source`), sourceVersion: null });
+    await recordUploadedLayer(api.db, pending.id, uploadedRuntime);
+    await recordUploadedSlug(api.db, pending.id, `SHA256:${"6".repeat(64)}`, [uploadedRuntime, uploadedTop]);
+
+    await collectBlobs(api.db, api.blobs, KEPT, Date.now() + 3 * 60 * 60_000);
+    const kept = (checksum: string) => api.blobs.has(checksum);
+    expect(pushes.map((p) => kept(p.top))).toEqual([false, false, true, true, true]);
+    expect([kept(oldRuntime), kept(runtime), kept(uploadedRuntime), kept(uploadedTop)]).toEqual([false, true, true, true]);
+    const unpacked = new Set(await retainedSlugChecksums(api.db, KEPT));
+    expect([oldRuntime, runtime, ...pushes.map((p) => p.top)].map((c) => unpacked.has(c))).toEqual([false, true, false, false, true, true, true]);
+    // A rollback needs every layer of its slug.
+    const call = (body: unknown) => jsonRequest<{ message?: string }>({ base: api.url, key: api.key }, "POST", `/apps/${app.name}/releases`, body);
+    expect((await call({ release: pushes[0]!.release.id })).status).toBe(422);
+    expect((await call({ release: pushes[3]!.release.id })).status).toBe(201);
   });
 });

@@ -95,10 +95,11 @@ describe("a hostile build", () => {
     expect(next.output).not.toContain("PWNED");
     // Its build cache on this host is its app's alone: the first build found it new, the next one
     // finds what the first left (a successful build's), and no other app's builds were in it.
-    // (`work-<build id>`: the build's own work dir, on the cache's file system, gone with its dyno.)
+    // (`work-<build id>`: the build's own work dir, on the cache's file system, gone with its dyno;
+    // `layers`: the Node.js runtime the first build packed, which the next one need not pack again.)
     const second = probed(next);
     expect(first.found("cache")).toBe(`build-${first.buildId} work-${first.buildId}`);
-    expect(second.found("cache")).toBe(`build-${second.buildId} planted work-${second.buildId}`);
+    expect(second.found("cache")).toBe(`build-${second.buildId} layers planted work-${second.buildId}`);
     expect(next.output).toContain("Restored node_modules from the build cache");
   }, 300_000);
 
