@@ -111,6 +111,7 @@ install_node() {
 }
 
 # install_npm NODE_HOME RANGE: npm into NODE_HOME (empty RANGE: the latest that supports the Node.js).
+# Sets npm_version.
 install_npm() {
   local node_home=$1 npm_range=$2 answer npm_url npm_integrity npm_note=""
   headline "Installing npm"
@@ -157,7 +158,7 @@ install_key() {
 }
 
 # reuse_node_install NODE_HOME: the kept install at NODE_HOME when it fits; sets node_bin,
-# node_version, semver_dir and registry. Returns 1 (and changes nothing) when it does not.
+# node_version, npm_version, semver_dir and registry. Returns 1 (and changes nothing) when it does not.
 reuse_node_install() {
   local kept key age problem
   kept=$(kept_install)
@@ -176,7 +177,9 @@ reuse_node_install() {
   semver_dir="$1/lib/node_modules/npm/node_modules/semver"
   use_registry
   node_version=$("$node_bin" --version) && node_version=${node_version#v}
-  detail "Reusing Node.js $node_version and npm $("$node_bin" "$1/lib/node_modules/npm/bin/npm-cli.js" --version) from the build cache: engines unchanged, resolved $((age / 60)) min ago"
+  # Read from its package.json: running npm to ask costs a third of a second.
+  npm_version=$("$node_bin" -p 'require(process.argv[1]).version' "$1/lib/node_modules/npm/package.json")
+  detail "Reusing Node.js $node_version and npm $npm_version from the build cache: engines unchanged, resolved $((age / 60)) min ago"
 }
 
 # keep_node_install NODE_HOME: keeps what was just installed for the next build.
