@@ -149,7 +149,7 @@ kept_install() { echo "$CACHE_DIR/.host/node-install"; }
 
 # install_key: what a resolution depends on besides the registry (package.json's engines, this
 # stack and the releases known not to run on it, the machine); never where the cache is, which
-# changes from build to build. Needs node_bin and package_json.
+# changes from build to build. Needs package_json (bin/compile).
 install_key() {
   local unusable
   unusable=$(unusable_list)
@@ -160,12 +160,12 @@ install_key() {
 # reuse_node_install NODE_HOME: the kept install at NODE_HOME when it fits; sets node_bin,
 # node_version, npm_version, semver_dir and registry. Returns 1 (and changes nothing) when it does not.
 reuse_node_install() {
-  local kept key age problem
+  local kept key age
   kept=$(kept_install)
   [ -x "$kept/bin/node" ] && [ -f "$kept.key" ] || return 1
   # The kept node reads package.json; whatever it says, the app gets what its ranges resolve to.
   node_bin="$kept/bin/node"
-  if ! problem=$(package_json check); then fail "$problem"; fi
+  load_package_json
   key=$(install_key) || return 1
   age=$(($(date +%s) - $(stat -c %Y "$kept.key")))
   [ "$(cat "$kept.key")" = "$key" ] && [ "$age" -ge 0 ] && [ "$age" -lt "${NODEJS_DOCUMENT_MAX_AGE:-3600}" ] || return 1
