@@ -1,12 +1,14 @@
-// Packs a compiled build dir as a slug in layers (platform/lib/slug-layers.ts): each runtime dir
-// a layer of its own, then the app's files. A runtime the app's last build on this host packed
-// is not packed again: its packed layer is kept by a fingerprint of the dir's files (their
-// inodes, sizes and mtimes: the nodejs buildpack links a kept install into the build, so an
-// unchanged runtime has the very same files). Either way the bytes are those of a fresh pack.
+// Packs a compiled build dir as a slug in layers (platform/lib/slug-layers.ts): the runtime and
+// the dependencies a layer each, then the app's files. A runtime the app's last build on this
+// host packed is not packed again: its packed layer is kept by a fingerprint of the dir's files
+// (their inodes, sizes and mtimes: the nodejs buildpack links a kept install into the build, so
+// an unchanged runtime has the very same files). Dependencies are copied into each build (new
+// inodes), so they are packed every time; their layer is still uploaded and unpacked once, as
+// every layer is stored by its content. Either way the bytes are those of a fresh pack.
 import { createHash } from "node:crypto";
 import { link, lstat, mkdir, readFile, readdir, readlink, rename, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { RUNTIME_LAYER_DIRS, joinedDigest } from "../../platform/lib/slug-layers.ts";
+import { SLUG_LAYER_DIRS, joinedDigest } from "../../platform/lib/slug-layers.ts";
 import { type PackedSlug, packDirectory } from "./slug.ts";
 
 export interface PackedLayer extends PackedSlug {
@@ -30,12 +32,15 @@ export interface PackLayersOptions {
 
 export async function packSlugLayers(options: PackLayersOptions): Promise<LayeredSlug> {
   await mkdir(options.outDir, { recursive: true });
-  const runtimes: string[] = [];
-  for (const name of RUNTIME_LAYER_DIRS) if (await isRealDir(options.buildDir, name)) runtimes.push(name);
-  const app = packDirectory({ dir: options.buildDir, out: join(options.outDir, "app.tgz"), exclude: [...options.exclude, ...runtimes] })
+  const below: string[] = [];
+  for (const name of SLUG_LAYER_DIRS) if (await isRealDir(options.buildDir, name)) below.push(name);
+  const app = packDirectory({ dir: options.buildDir, out: join(options.outDir, "app.tgz"), exclude: [...options.exclude, ...below] })
     .then((packed) => ({ ...packed, path: join(options.outDir, "app.tgz") }));
   const layers = await Promise.all([
-    ...runtimes.map((name, index) => runtimeLayer(options, name, join(options.outDir, `runtime-${index}.tgz`))),
+    ...below.map((name, index) => {
+      const out = join(options.outDir, `layer-${index}.tgz`);
+      return KEPT_LAYER_DIRS.has(name) ? keptLayer(options, name, out) : packLayer(options, name, out);
+    }),
     app,
   ]);
   const slug = layers.length === 1 ? layers[0]! : await joinedDigest(layers.map((l) => l.path));
@@ -53,8 +58,14 @@ async function isRealDir(root: string, name: string): Promise<boolean> {
   return true;
 }
 
-async function runtimeLayer(options: PackLayersOptions, name: string, out: string): Promise<PackedLayer> {
-  const pack = () => packDirectory({ dir: options.buildDir, out, only: name }).then((packed) => ({ ...packed, path: out }));
+/** The layers worth keeping packed for the app's next build: their files are the same ones then. */
+const KEPT_LAYER_DIRS = new Set<string>(["./.heroku/node"]);
+
+const packLayer = (options: PackLayersOptions, name: string, out: string): Promise<PackedLayer> =>
+  packDirectory({ dir: options.buildDir, out, only: name }).then((packed) => ({ ...packed, path: out }));
+
+async function keptLayer(options: PackLayersOptions, name: string, out: string): Promise<PackedLayer> {
+  const pack = () => packLayer(options, name, out);
   if (!options.keepDir) return pack();
   const key = await filesFingerprint(options.buildDir, name);
   const kept = join(options.keepDir, key);

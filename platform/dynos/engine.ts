@@ -147,7 +147,6 @@ export function createEngine(opts: EngineOptions) {
           ...(attached ? { LogConfig: { Type: "none", Config: {} } } : {}),
           Init: true,
           ExtraHosts: ["ouro-host:host-gateway"],
-          PortBindings: web ? { [`${DYNO_PORT}/tcp`]: [{ HostIp: "127.0.0.1", HostPort: "" }] } : undefined,
         },
       })).catch(async (error: unknown) => {
         if (fs.layer) await opts.dynoFs.removeLayer(fs.layer.id);

@@ -1,6 +1,7 @@
 // A slug in layers: the language runtime (`.heroku/node`) is a layer of its own, shared by every
-// slug that has the same one, stored and unpacked once per host; the app's own files are the
-// small layer that changes. Each layer is a gzipped tar whose end-of-archive blocks are a gzip
+// slug that has the same one, stored and unpacked once per host; so are the installed
+// dependencies (`node_modules`), the same from push to push while the lockfile is; the app's own
+// files are the small layer that changes. Each layer is a gzipped tar whose end-of-archive blocks are a gzip
 // member of their own (apps/builder/slug.ts), so the slug as one tarball is its layers' bytes
 // joined, bottom first, each but the last without that final member: no re-compression, and the
 // slug's checksum is the digest of those joined bytes. The builder and the API both own this.
@@ -10,8 +11,8 @@ import { open, stat } from "node:fs/promises";
 import { PassThrough, type Readable } from "node:stream";
 import { gzipSync } from "node:zlib";
 
-/** A slug's runtime layers: the build dir's paths that become a layer each, below the app's. */
-export const RUNTIME_LAYER_DIRS = ["./.heroku/node"] as const;
+/** The build dir's paths that become a layer each, bottom first, below the app's own files. */
+export const SLUG_LAYER_DIRS = ["./.heroku/node", "./node_modules"] as const;
 
 /** The tar's end: two zero blocks. */
 export const TAR_END_BYTES = 1024;

@@ -1,6 +1,6 @@
-// A slug in layers: the runtime apart from the app, the layers joined byte for byte into a
-// tarball that extracts to the whole tree, the same bytes whether a kept runtime layer was
-// reused or packed afresh.
+// A slug in layers: the runtime and the dependencies apart from the app, the layers joined byte
+// for byte into a tarball that extracts to the whole tree, the same bytes whether a kept runtime
+// layer was reused or packed afresh.
 import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { createWriteStream } from "node:fs";
@@ -21,6 +21,10 @@ async function makeApp(dir: string): Promise<void> {
   await symlink("bin/node", join(dir, ".heroku", "node", "nodejs"));
   await writeFile(join(dir, ".heroku", "yarn", "yarn.js"), "yarn\n");
   await writeFile(join(dir, "server.js"), "console.log('hi')\n");
+  await mkdir(join(dir, "node_modules", "dep", "bin"), { recursive: true });
+  await mkdir(join(dir, "node_modules", ".bin"));
+  await writeFile(join(dir, "node_modules", "dep", "bin", "dep.js"), "#!/usr/bin/env node\n", { mode: 0o755 });
+  await symlink("../dep/bin/dep.js", join(dir, "node_modules", ".bin", "dep"));
   await writeFile(join(dir, "lib", "a.js"), "export const a = 1;\n");
   await mkdir(join(dir, ".git"));
   await writeFile(join(dir, ".git", "HEAD"), "ref: refs/heads/main\n");
@@ -36,25 +40,26 @@ function tree(dir: string): string {
 const sha256 = async (path: string) => `SHA256:${createHash("sha256").update(await readFile(path)).digest("hex")}`;
 
 describe("a slug in layers", () => {
-  it("puts the runtime in a layer of its own and joins the layers into a tarball of the whole tree", async () => {
+  it("puts the runtime and the dependencies in a layer each and joins the layers into a tarball of the whole tree", async () => {
     const work = await tempDir();
     const app = join(work, "app");
     await makeApp(app);
     const slug = await packSlugLayers({ buildDir: app, outDir: join(work, "out"), exclude: ["./.git"] });
-    expect(slug.layers.map((l) => l.path)).toEqual([join(work, "out", "runtime-0.tgz"), join(work, "out", "app.tgz")]);
+    expect(slug.layers.map((l) => l.path)).toEqual(["layer-0.tgz", "layer-1.tgz", "app.tgz"].map((name) => join(work, "out", name)));
     for (const layer of slug.layers) {
       expect(await sha256(layer.path)).toBe(layer.checksum);
       expect(await endsAsLayer(layer.path)).toBe(true);
     }
     const list = (path: string) => execFileSync("tar", ["-tzf", path], { encoding: "utf8" }).trim().split("\n").sort();
     expect(list(slug.layers[0]!.path)).toEqual(["./", "./.heroku/", "./.heroku/node/", "./.heroku/node/big", "./.heroku/node/bin/", "./.heroku/node/bin/node", "./.heroku/node/nodejs"]);
-    expect(list(slug.layers[1]!.path)).toEqual(["./", "./.heroku/", "./.heroku/yarn/", "./.heroku/yarn/yarn.js", "./lib/", "./lib/a.js", "./server.js"]);
+    expect(list(slug.layers[1]!.path)).toEqual(["./", "./node_modules/", "./node_modules/.bin/", "./node_modules/.bin/dep", "./node_modules/dep/", "./node_modules/dep/bin/", "./node_modules/dep/bin/dep.js"]);
+    expect(list(slug.layers[2]!.path)).toEqual(["./", "./.heroku/", "./.heroku/yarn/", "./.heroku/yarn/yarn.js", "./lib/", "./lib/a.js", "./server.js"]);
 
-    // Joined: the runtime's bytes without its end member, then the app's; a plain tar reads it all.
+    // Joined: the lower layers' bytes without their end member, then the app's; a plain tar reads it all.
     const joined = join(work, "joined.tgz");
     await pipeline(joinedSlug(slug.layers.map((l) => l.path)), createWriteStream(joined));
     const sizes = await Promise.all(slug.layers.map(async (l) => (await stat(l.path)).size));
-    expect((await stat(joined)).size).toBe(sizes[0]! - LAYER_END.length + sizes[1]!);
+    expect((await stat(joined)).size).toBe(sizes[0]! - LAYER_END.length + sizes[1]! - LAYER_END.length + sizes[2]!);
     expect(await joinedSize(slug.layers.map((l) => l.path))).toBe((await stat(joined)).size);
     expect(await sha256(joined)).toBe(slug.checksum);
     expect(await joinedDigest(slug.layers.map((l) => l.path))).toEqual({ checksum: slug.checksum, size: slug.size });
@@ -72,10 +77,13 @@ describe("a slug in layers", () => {
     const first = await packSlugLayers({ buildDir: app, outDir: join(work, "1"), exclude: ["./.git"], keepDir });
     await writeFile(join(app, "server.js"), "console.log('changed')\n");
     const second = await packSlugLayers({ buildDir: app, outDir: join(work, "2"), exclude: ["./.git"], keepDir });
-    // Reused: the kept file itself, linked in, not packed again.
+    // Reused: the kept file itself, linked in, not packed again. The dependencies are packed
+    // again, to the same bytes; the app's layer changed.
     expect((await stat(second.layers[0]!.path)).ino).toBe((await stat(first.layers[0]!.path)).ino);
     expect(second.layers[0]!.checksum).toBe(first.layers[0]!.checksum);
-    expect(second.layers[1]!.checksum).not.toBe(first.layers[1]!.checksum);
+    expect((await stat(second.layers[1]!.path)).ino).not.toBe((await stat(first.layers[1]!.path)).ino);
+    expect(second.layers[1]!.checksum).toBe(first.layers[1]!.checksum);
+    expect(second.layers[2]!.checksum).not.toBe(first.layers[2]!.checksum);
 
     // The same tree copied (new inodes, nothing kept for it) packs afresh to the same bytes.
     const copy = join(work, "copy");
