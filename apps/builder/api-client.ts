@@ -24,7 +24,7 @@ export interface BuildApi {
    * Uploads a slug's layers, bottom first, the app's own last: each runtime layer only when the
    * API lacks it for this app. Answers the checksum and size of the slug as one tarball.
    */
-  uploadSlug(layers: { path: string; checksum: string }[]): Promise<{ checksum: string; size: number }>;
+  uploadSlug(layers: { path: string; checksum: string }[]): Promise<{ checksum: string; size: number; layers?: string[] }>;
   openOutput(): BuildOutput;
   postResult(result: BuildResult): Promise<void>;
 }
@@ -112,8 +112,12 @@ export function createBuildApi(options: { apiUrl: string; buildId: string; token
         if (stored.checksum !== layer.checksum) throw new Error(`the API stored a layer as ${stored.checksum}, the builder packed ${layer.checksum}`);
       }));
       const query = runtimes.length > 0 ? `?layers=${runtimes.map((l) => l.checksum).join(",")}` : "";
-      const response = await call("PUT", `slug${query}`, streamBody(layers[layers.length - 1]!.path));
-      return (await response.json()) as { checksum: string; size: number };
+      const top = layers[layers.length - 1]!;
+      const response = await call("PUT", `slug${query}`, streamBody(top.path));
+      const stored = (await response.json()) as { checksum: string; size: number; layers?: string[] };
+      const storedTop = stored.layers ? stored.layers[stored.layers.length - 1] : stored.checksum;
+      if (storedTop !== top.checksum) throw new Error(`the API stored the slug's top layer as ${storedTop}, the builder packed ${top.checksum}`);
+      return stored;
     },
     openOutput() {
       return openOutput((body) => call("POST", "output", body));

@@ -30,10 +30,9 @@ export interface CompileOptions {
 }
 
 export interface CompileResult {
-  /** The slug's layers, bottom first (platform/lib/slug-layers.ts). */
+  /** The slug's layers, bottom first (platform/lib/slug-layers.ts), each with its checksum. */
   layers: PackedLayer[];
-  checksum: string; // "SHA256:<hex>" of the slug as one tarball
-  size: number;
+  size: number; // of the slug as one tarball
   processTypes: Record<string, string>;
   buildpackDescription: string;
 }

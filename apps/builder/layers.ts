@@ -8,16 +8,18 @@
 import { createHash } from "node:crypto";
 import { link, lstat, mkdir, readFile, readdir, readlink, rename, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { SLUG_LAYER_DIRS, joinedDigest } from "../../platform/lib/slug-layers.ts";
+import { SLUG_LAYER_DIRS, joinedSize } from "../../platform/lib/slug-layers.ts";
 import { type PackedSlug, packDirectory } from "./slug.ts";
 
 export interface PackedLayer extends PackedSlug {
   path: string;
 }
 
-export interface LayeredSlug extends PackedSlug {
+export interface LayeredSlug {
   /** Bottom first; the app's own layer last. One layer: the slug is that file. */
   layers: PackedLayer[];
+  /** Bytes of the slug as one tarball. (Its checksum, that of its layers joined, is the API's to take: slug-layers.ts.) */
+  size: number;
 }
 
 export interface PackLayersOptions {
@@ -43,8 +45,7 @@ export async function packSlugLayers(options: PackLayersOptions): Promise<Layere
     }),
     app,
   ]);
-  const slug = layers.length === 1 ? layers[0]! : await joinedDigest(layers.map((l) => l.path));
-  return { checksum: slug.checksum, size: slug.size, layers };
+  return { layers, size: await joinedSize(layers.map((l) => l.path)) };
 }
 
 /** `name` and each dir above it are directories, not links. */

@@ -16,6 +16,7 @@ import { builderBuildpacksDir } from "./detect.ts";
 import { DEFAULT_STACK } from "./job.ts";
 import { packDirectory } from "./slug.ts";
 import { extractSource } from "./source.ts";
+import { joinedDigest } from "../../platform/lib/slug-layers.ts";
 
 const { values } = parseArgs({
   options: {
@@ -66,6 +67,7 @@ try {
     stack: process.env.STACK ?? DEFAULT_STACK,
     slugSizeLimit: slugSizeLimit(process.env.OURO_SLUG_SIZE_LIMIT),
   });
+  const { checksum, size } = await joinedDigest(result.layers.map((l) => l.path));
   await mkdir(out, { recursive: true });
   const layers = [];
   for (const [index, layer] of result.layers.entries()) {
@@ -73,7 +75,7 @@ try {
     await rename(layer.path, join(out, file)).catch(() => cp(layer.path, join(out, file)));
     layers.push({ file, checksum: layer.checksum, size: layer.size });
   }
-  const { checksum, size, processTypes, buildpackDescription } = result;
+  const { processTypes, buildpackDescription } = result;
   await writeFile(join(out, "result.json"), `${JSON.stringify({ checksum, size, layers, processTypes, buildpackDescription }, null, 2)}\n`);
 } catch (error) {
   const message = isBuildError(error) ? error.message : (error as Error).stack;

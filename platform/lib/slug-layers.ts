@@ -5,7 +5,7 @@
 // member of their own (apps/builder/slug.ts), so the slug as one tarball is its layers' bytes
 // joined, bottom first, each but the last without that final member: no re-compression, and the
 // slug's checksum is the digest of those joined bytes. The builder and the API both own this.
-import { createHash } from "node:crypto";
+import { type Hash, createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
 import { open, stat } from "node:fs/promises";
 import { PassThrough, type Readable } from "node:stream";
@@ -68,12 +68,31 @@ export function joinedSlug(paths: string[]): Readable {
 }
 
 /** The checksum ("SHA256:<hex>") and size of the slug its layer files make. */
-export async function joinedDigest(paths: string[]): Promise<{ checksum: string; size: number }> {
+export function joinedDigest(paths: string[]): Promise<{ checksum: string; size: number }> {
+  return joinedDigestFrom(paths.slice(0, -1))(paths[paths.length - 1]!);
+}
+
+/**
+ * The same, begun on the lower layers at once and finished with the top layer's file once it is
+ * there: hashing the layers a slug shares with others overlaps the upload of its own.
+ */
+export function joinedDigestFrom(lowerPaths: string[]): (topPath: string) => Promise<{ checksum: string; size: number }> {
   const hash = createHash("sha256");
-  let size = 0;
-  for await (const chunk of joinedSlug(paths)) {
-    hash.update(chunk as Buffer);
-    size += (chunk as Buffer).length;
-  }
-  return { checksum: `SHA256:${hash.digest("hex")}`, size };
+  const lowers = (async () => {
+    let size = 0;
+    for (const path of lowerPaths) size += await hashRange(hash, path, (await stat(path)).size - LAYER_END.length);
+    return size;
+  })();
+  lowers.catch(() => {}); // awaited with the top; an error then fails the digest
+  return async (topPath) => {
+    const below = await lowers;
+    const top = await hashRange(hash, topPath, (await stat(topPath)).size);
+    return { checksum: `SHA256:${hash.digest("hex")}`, size: below + top };
+  };
+}
+
+async function hashRange(hash: Hash, path: string, end: number): Promise<number> {
+  if (end <= 0) return 0;
+  for await (const chunk of createReadStream(path, { start: 0, end: end - 1, highWaterMark: 1024 * 1024 })) hash.update(chunk as Buffer);
+  return end;
 }

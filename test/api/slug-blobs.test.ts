@@ -11,6 +11,7 @@ import { rm } from "node:fs/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createHash } from "node:crypto";
 import { packSlugLayers } from "../../apps/builder/layers.ts";
+import { joinedDigest } from "../../platform/lib/slug-layers.ts";
 import { type AppRow, addCollaborator, createApiKey, createSlug, ensureUser, removeCollaborator } from "../../platform/db/index.ts";
 import { type InProcessApi, inProcessApi } from "../support/api.ts";
 import { jsonRequest, removeDir, uniqueName } from "../support/platform.ts";
@@ -52,8 +53,9 @@ describe("a slug's blob", () => {
     for (const layer of packed.layers) layers.push((await api.blobs.put(createReadStream(layer.path))).checksum);
     expect(layers).toEqual(packed.layers.map((l) => l.checksum));
     expect(layers).toHaveLength(2);
+    const { checksum } = await joinedDigest(packed.layers.map((l) => l.path));
     return createSlug(api.db, {
-      app_id: app.id, checksum: packed.checksum, layers, size: packed.size, process_types: { web: "bin/web" },
+      app_id: app.id, checksum, layers, size: packed.size, process_types: { web: "bin/web" },
       commit: null, stack: "heroku-24", buildpack_description: null,
     });
   }

@@ -61,8 +61,8 @@ describe("a slug in layers", () => {
     const sizes = await Promise.all(slug.layers.map(async (l) => (await stat(l.path)).size));
     expect((await stat(joined)).size).toBe(sizes[0]! - LAYER_END.length + sizes[1]! - LAYER_END.length + sizes[2]!);
     expect(await joinedSize(slug.layers.map((l) => l.path))).toBe((await stat(joined)).size);
-    expect(await sha256(joined)).toBe(slug.checksum);
-    expect(await joinedDigest(slug.layers.map((l) => l.path))).toEqual({ checksum: slug.checksum, size: slug.size });
+    expect(slug.size).toBe((await stat(joined)).size);
+    expect(await joinedDigest(slug.layers.map((l) => l.path))).toEqual({ checksum: await sha256(joined), size: slug.size });
     await mkdir(join(work, "extracted"));
     execFileSync("tar", ["-xzf", joined, "-C", join(work, "extracted")]);
     execFileSync("rm", ["-rf", join(app, ".git")]);
@@ -90,7 +90,6 @@ describe("a slug in layers", () => {
     await cp(app, copy, { recursive: true, verbatimSymlinks: true });
     const fresh = await packSlugLayers({ buildDir: copy, outDir: join(work, "3"), exclude: ["./.git"] });
     expect(fresh.layers.map((l) => l.checksum)).toEqual(second.layers.map((l) => l.checksum));
-    expect(fresh.checksum).toBe(second.checksum);
 
     // A runtime file changed: packed again, and only the new runtime is kept.
     await writeFile(join(app, ".heroku", "node", "bin", "node"), "#!/bin/sh\necho other\n");
@@ -107,7 +106,7 @@ describe("a slug in layers", () => {
     await writeFile(join(plain, "index.html"), "<p>hi</p>\n");
     const one = await packSlugLayers({ buildDir: plain, outDir: join(work, "1"), exclude: [] });
     expect(one.layers).toHaveLength(1);
-    expect(one.checksum).toBe(one.layers[0]!.checksum);
+    expect((await joinedDigest([one.layers[0]!.path])).checksum).toBe(one.layers[0]!.checksum);
     expect(one.size).toBe((await stat(one.layers[0]!.path)).size);
 
     const linked = join(work, "linked");

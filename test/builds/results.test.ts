@@ -18,6 +18,7 @@ import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type PackedLayer, packSlugLayers } from "../../apps/builder/layers.ts";
+import { joinedDigest } from "../../platform/lib/slug-layers.ts";
 
 async function writeTemp(dir: string, body: Buffer): Promise<string> {
   const path = join(dir, `plain-${randomBytes(4).toString("hex")}.tgz`);
@@ -119,6 +120,7 @@ describe("build results", () => {
       await writeFile(join(dir, "app", "Procfile"), "worker: run\n");
       const packed = await packSlugLayers({ buildDir: join(dir, "app"), outDir: join(dir, "out"), exclude: [] });
       const [runtime, top] = packed.layers as [PackedLayer, PackedLayer];
+      const { checksum: joined } = await joinedDigest(packed.layers.map((l) => l.path));
       const call = (buildId: string, token: string, method: string, path: string, body?: PackedLayer) =>
         fetch(`${api.url}/internal/builds/${buildId}/${path}`, { method, headers: { authorization: `Bearer ${token}` }, body: body && readFileSync(body.path) })
           .then(async (response) => ({ status: response.status, body: await response.text() }));
@@ -131,10 +133,10 @@ describe("build results", () => {
       expect(JSON.parse((await call(first.build.id, first.token, "PUT", "layers", runtime)).body)).toMatchObject({ checksum: runtime.checksum });
       expect((await call(first.build.id, first.token, "HEAD", `layers/${runtime.checksum}`)).status).toBe(200);
       const stored = await call(first.build.id, first.token, "PUT", `slug?layers=${runtime.checksum}`, top);
-      expect(JSON.parse(stored.body)).toEqual({ checksum: packed.checksum, size: packed.size });
-      expect((await post(first.build.id, first.token, { ...succeeded(), checksum: packed.checksum })).status).toBe(204);
+      expect(JSON.parse(stored.body)).toEqual({ checksum: joined, size: packed.size, layers: [runtime.checksum, top.checksum] });
+      expect((await post(first.build.id, first.token, { ...succeeded(), checksum: joined })).status).toBe(204);
       const row = (await api.db.query("SELECT s.checksum, s.layers, s.size FROM builds b JOIN slugs s ON s.id = b.slug_id WHERE b.id = $1", [first.build.id])).rows[0];
-      expect(row).toEqual({ checksum: packed.checksum, layers: [runtime.checksum, top.checksum], size: packed.size });
+      expect(row).toEqual({ checksum: joined, layers: [runtime.checksum, top.checksum], size: packed.size });
 
       // The app's next build finds the runtime there, and uploads only its own layer.
       const next = await pendingBuild({ upload: false });

@@ -8,6 +8,7 @@ import { join } from "node:path";
 import Docker from "dockerode";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { packSlugLayers } from "../../apps/builder/layers.ts";
+import { joinedDigest } from "../../platform/lib/slug-layers.ts";
 import { createBlobStore } from "../../platform/blobs/index.ts";
 import { type Db, createApp, ensureUser, insertAddon } from "../../platform/db/index.ts";
 import { type Engine, acceptsConnections, createEngine } from "../../platform/dynos/engine.ts";
@@ -55,7 +56,7 @@ beforeAll(async () => {
   const blobs = createBlobStore(join(dir, "blobs"));
   for (const layer of slug.layers) layers.push((await blobs.put(createReadStream(layer.path))).checksum);
   expect(layers).toHaveLength(2);
-  checksum = slug.checksum;
+  checksum = (await joinedDigest(slug.layers.map((l) => l.path))).checksum;
   engine = createEngine({
     docker,
     stackImage: config.stackImage,

@@ -15,7 +15,7 @@ import { BUILDER_SCOPE, bearerToken, buildScope, verifyScopedToken } from "../..
 import { BUILD_CACHE_LIMIT_MB, BuildResultSchema } from "../../lib/build-contract.ts";
 import { type ApiContext, parseBody } from "../context.ts";
 import { SLUG_CHANNEL } from "../../lib/channels.ts";
-import { endsAsLayer, joinedDigest } from "../../lib/slug-layers.ts";
+import { endsAsLayer, joinedDigestFrom } from "../../lib/slug-layers.ts";
 
 const MB = 1024 * 1024;
 const bearer = (req: Request) => bearerToken(req.headers.authorization);
@@ -132,15 +132,16 @@ export function internalBuildRoutes(ctx: ApiContext): Router {
       if (!(await layerUsable(ctx.db, build, layer)) || !ctx.blobs.has(layer)) throw forbidden(`Layer ${layer} is not this build's to use: upload it first.`);
       if (!(await endsAsLayer(ctx.blobs.path(layer)))) throw invalidParams(`Layer ${layer} cannot be joined with the layers above it.`);
     }
+    const digest = joinedDigestFrom(runtimes.map((c) => ctx.blobs.path(c)));
     const top = await storeCheckedSlug(req);
     const layers = runtimes.length > 0 ? [...runtimes, top.checksum] : null;
-    const stored = layers ? await joinedDigest(layers.map((c) => ctx.blobs.path(c))) : top;
+    const stored = layers ? await digest(ctx.blobs.path(top.checksum)) : top;
     if (stored.size > ctx.builds.slugSizeLimitBytes) throw tooLarge(stored.size);
     // The result may name this slug only.
     if (!(await recordUploadedSlug(ctx.db, build.id, stored.checksum, layers))) throw forbidden(`Build ${build.id} has ended; this slug changes nothing.`);
     // The dyno manager unpacks it now, while the build finishes: its dynos start without waiting for that.
     for (const blob of layers ?? [stored.checksum]) await ctx.redis.publish(SLUG_CHANNEL, blob);
-    res.json(stored);
+    res.json(layers ? { ...stored, layers } : stored);
   });
 
   router.post("/internal/builds/:id/result", async (req, res) => {
