@@ -21,7 +21,7 @@ export interface BuildApi {
   downloadCache(dir: string): Promise<boolean>; // false when the app has no cache yet
   uploadCache(file: string): Promise<void>;
   /**
-   * Uploads a slug's layers, bottom first, the app's own last: each runtime layer only when the
+   * Uploads a slug's layers, bottom first, the app's own last: each lower layer only when the
    * API lacks it for this app. Answers the checksum and size of the slug as one tarball.
    */
   uploadSlug(layers: { path: string; checksum: string }[]): Promise<{ checksum: string; size: number; layers?: string[] }>;
@@ -104,14 +104,14 @@ export function createBuildApi(options: { apiUrl: string; buildId: string; token
       await call("PUT", "cache", streamBody(file));
     },
     async uploadSlug(layers) {
-      const runtimes = layers.slice(0, -1);
-      await Promise.all(runtimes.map(async (layer) => {
+      const lowers = layers.slice(0, -1);
+      await Promise.all(lowers.map(async (layer) => {
         const known = await fetch(`${base}/layers/${layer.checksum}`, { method: "HEAD", headers: auth });
         if (known.ok) return;
         const stored = (await (await call("PUT", "layers", streamBody(layer.path))).json()) as { checksum: string };
         if (stored.checksum !== layer.checksum) throw new Error(`the API stored a layer as ${stored.checksum}, the builder packed ${layer.checksum}`);
       }));
-      const query = runtimes.length > 0 ? `?layers=${runtimes.map((l) => l.checksum).join(",")}` : "";
+      const query = lowers.length > 0 ? `?layers=${lowers.map((l) => l.checksum).join(",")}` : "";
       const top = layers[layers.length - 1]!;
       const response = await call("PUT", `slug${query}`, streamBody(top.path));
       const stored = (await response.json()) as { checksum: string; size: number; layers?: string[] };

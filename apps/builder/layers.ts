@@ -77,15 +77,24 @@ async function keptLayer(options: PackLayersOptions, name: string, out: string):
     .catch(() => undefined);
   if (reused) return reused;
   const packed = await pack();
-  // Only this runtime is worth keeping: an app changes runtimes seldom.
-  await mkdir(options.keepDir, { recursive: true });
-  for (const other of await readdir(options.keepDir)) if (!other.startsWith(key)) await rm(join(options.keepDir, other), { recursive: true, force: true });
-  const partial = `${kept}.${process.pid}-${Date.now()}`;
-  await mkdir(partial);
-  await link(out, join(partial, "layer.tgz"));
-  await writeFile(join(partial, "layer.json"), JSON.stringify({ checksum: packed.checksum, size: packed.size }));
-  await rename(partial, kept).catch(() => rm(partial, { recursive: true, force: true }));
+  // Kept if it can be: a build of the same app at once may sweep it, which costs only a pack.
+  await keep(options.keepDir, key, packed).catch(() => {});
   return packed;
+}
+
+async function keep(keepDir: string, key: string, packed: PackedLayer): Promise<void> {
+  // Only this runtime is worth keeping: an app changes runtimes seldom.
+  await mkdir(keepDir, { recursive: true });
+  for (const other of await readdir(keepDir)) if (!other.startsWith(key)) await rm(join(keepDir, other), { recursive: true, force: true });
+  const partial = join(keepDir, `${key}.${process.pid}-${Date.now()}`);
+  try {
+    await mkdir(partial);
+    await link(packed.path, join(partial, "layer.tgz"));
+    await writeFile(join(partial, "layer.json"), JSON.stringify({ checksum: packed.checksum, size: packed.size }));
+    await rename(partial, join(keepDir, key));
+  } finally {
+    await rm(partial, { recursive: true, force: true });
+  }
 }
 
 /**

@@ -8,7 +8,7 @@
 import { type Hash, createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
 import { open, stat } from "node:fs/promises";
-import { PassThrough, type Readable } from "node:stream";
+import { Readable } from "node:stream";
 import { gzipSync } from "node:zlib";
 
 /** The build dir's paths that become a layer each, bottom first, below the app's own files. */
@@ -53,18 +53,16 @@ export async function joinedSize(paths: string[]): Promise<number> {
   return (await joinedRanges(paths)).reduce((sum, range) => sum + Math.max(0, range.end), 0);
 }
 
-/** The slug as one gzipped tarball, streamed from its layer files. */
+/** The slug as one gzipped tarball, streamed from its layer files (a reader that stops closes them). */
 export function joinedSlug(paths: string[]): Readable {
-  const out = new PassThrough();
-  (async () => {
-    for (const { path, end } of await joinedRanges(paths)) {
-      if (end <= 0) continue;
-      const part = createReadStream(path, { start: 0, end: end - 1, highWaterMark: 1024 * 1024 });
-      for await (const chunk of part) if (!out.write(chunk)) await new Promise((resolve) => out.once("drain", resolve));
-    }
-    out.end();
-  })().catch((error: Error) => out.destroy(error));
-  return out;
+  return Readable.from(
+    (async function* () {
+      for (const { path, end } of await joinedRanges(paths)) {
+        if (end > 0) yield* createReadStream(path, { start: 0, end: end - 1, highWaterMark: 1024 * 1024 });
+      }
+    })(),
+    { objectMode: false },
+  );
 }
 
 /** The checksum ("SHA256:<hex>") and size of the slug its layer files make. */

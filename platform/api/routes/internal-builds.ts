@@ -19,8 +19,8 @@ import { endsAsLayer, joinedDigestFrom } from "../../lib/slug-layers.ts";
 
 const MB = 1024 * 1024;
 const bearer = (req: Request) => bearerToken(req.headers.authorization);
-/** A slug has at most this many layers below the app's. */
-const MAX_RUNTIME_LAYERS = 4;
+/** A slug has at most this many layers below the app's own. */
+const MAX_LOWER_LAYERS = 4;
 const CHECKSUM = /^SHA256:[0-9a-f]{64}$/;
 
 export function internalBuildRoutes(ctx: ApiContext): Router {
@@ -108,8 +108,9 @@ export function internalBuildRoutes(ctx: ApiContext): Router {
     res.status(204).end();
   });
 
-  // A slug in layers (platform/lib/slug-layers.ts): its runtime layers first, each only when the
-  // API lacks it for this app, then the app's own layer with the runtime layers' list.
+  // A slug in layers (platform/lib/slug-layers.ts): its lower layers (the runtime, the
+  // dependencies) first, each only when the API lacks it for this app, then the app's own layer
+  // with the lower layers' list.
   router.head("/internal/builds/:id/layers/:checksum", async (req, res) => {
     const { build } = await buildDyno(req);
     const checksum = String(req.params.checksum);
@@ -126,15 +127,15 @@ export function internalBuildRoutes(ctx: ApiContext): Router {
 
   router.put("/internal/builds/:id/slug", async (req, res) => {
     const { build } = await buildDyno(req);
-    const runtimes = runtimeLayers(req.query.layers);
-    for (const layer of runtimes) {
+    const lowers = lowerLayers(req.query.layers);
+    for (const layer of lowers) {
       // The slug may name a layer its build stored or its app has: never another app's blob whose checksum a build learned.
       if (!(await layerUsable(ctx.db, build, layer)) || !ctx.blobs.has(layer)) throw forbidden(`Layer ${layer} is not this build's to use: upload it first.`);
       if (!(await endsAsLayer(ctx.blobs.path(layer)))) throw invalidParams(`Layer ${layer} cannot be joined with the layers above it.`);
     }
-    const digest = joinedDigestFrom(runtimes.map((c) => ctx.blobs.path(c)));
+    const digest = joinedDigestFrom(lowers.map((c) => ctx.blobs.path(c)));
     const top = await storeCheckedSlug(req);
-    const layers = runtimes.length > 0 ? [...runtimes, top.checksum] : null;
+    const layers = lowers.length > 0 ? [...lowers, top.checksum] : null;
     const stored = layers ? await digest(ctx.blobs.path(top.checksum)) : top;
     if (stored.size > ctx.builds.slugSizeLimitBytes) throw tooLarge(stored.size);
     // The result may name this slug only.
@@ -193,12 +194,12 @@ export function internalBuildRoutes(ctx: ApiContext): Router {
   return router;
 }
 
-/** `?layers=a,b`: the slug's runtime layers' checksums, bottom first. */
-function runtimeLayers(query: unknown): string[] {
+/** `?layers=a,b`: the checksums of the slug's layers below the app's own, bottom first. */
+function lowerLayers(query: unknown): string[] {
   if (query === undefined || query === "") return [];
   const layers = typeof query === "string" ? query.split(",") : [];
-  if (layers.length === 0 || layers.length > MAX_RUNTIME_LAYERS || !layers.every((l) => CHECKSUM.test(l))) {
-    throw invalidParams(`layers must be up to ${MAX_RUNTIME_LAYERS} comma-separated checksums (SHA256:<hex>), bottom first.`);
+  if (layers.length === 0 || layers.length > MAX_LOWER_LAYERS || !layers.every((l) => CHECKSUM.test(l))) {
+    throw invalidParams(`layers must be up to ${MAX_LOWER_LAYERS} comma-separated checksums (SHA256:<hex>), bottom first.`);
   }
   return layers;
 }
