@@ -215,8 +215,8 @@ describe(".slugignore and the slug size limit", () => {
       "src/main.ts": "m",
       "src/deep/main.ts": "kept: * stops at /",
     });
-    await run(options, { buildpacks: ["hello"] });
-    const { stdout } = await exec("tar", ["-tzf", join(options.workDir, "slug.tgz")]);
+    const { layers } = await run(options, { buildpacks: ["hello"] });
+    const { stdout } = await exec("tar", ["-tzf", layers[0]!.path]);
     const files = stdout.split("\n").filter((f) => f && !f.endsWith("/")).sort();
     expect(files).toEqual([
       "./.slugignore", "./KEEP.md", "./greeting.txt", "./hello.txt", "./lib/docs/kept.txt", "./src/deep/main.ts", "./test/a/c.txt",

@@ -38,7 +38,9 @@ describe("stage0.ts", () => {
     const b = JSON.parse(await readFile(join(root, "b", "result.json"), "utf8"));
     expect(a).toMatchObject({ processTypes: { web: "cat greeting.txt" }, buildpackDescription: "Hello" });
     expect(b).toEqual(a);
-    expect((await readFile(join(root, "a", "slug.tgz"))).length).toBe(a.size);
+    // One layer here (no runtime, no node_modules): the slug is that file, its checksum the file's.
+    expect(a.layers).toEqual([{ file: "layer-0.tgz", checksum: a.checksum, size: a.size }]);
+    expect((await readFile(join(root, "a", "layer-0.tgz"))).length).toBe(a.size);
   }, 20_000);
 
   it("exits 1 with what to fix", async () => {
