@@ -36,6 +36,17 @@ export function createSessions(opts: SessionsOptions) {
   const { engine, log } = opts;
   const sessions = new Map<string, Session>();
 
+  /** Per run, the resize in flight: the next one waits for it. */
+  const resizing = new Map<string, Promise<void>>();
+
+  async function resizeNow(runId: string, size: TerminalSize): Promise<void> {
+    const id = sessions.get(runId)?.containerId;
+    // Said either way: a terminal that keeps its old size is otherwise a mystery.
+    if (!id) return log(`run ${runId}: a resize to ${size.columns}×${size.lines} found no attached terminal here`);
+    await engine.resize(id, size);
+    log(`run ${runId}: terminal resized to ${size.columns}×${size.lines}`);
+  }
+
   function settleSoon(app: string, why: string) {
     background(log, `${app}: reconciling one-off dynos (${why})`, () => opts.settle(app));
   }
@@ -106,13 +117,22 @@ export function createSessions(opts: SessionsOptions) {
       return true;
     },
 
-    /** An attached terminal's new size, if that run's session is here and running. */
+    /**
+     * An attached terminal's new size, if that run's session is here and running. One run's
+     * resizes go to the engine one at a time, in the order they came: two at once (`stty cols 120
+     * rows 40` makes two, a millisecond apart) were seen applied in the other order, leaving the
+     * older size.
+     */
     async resize(runId: string, size: TerminalSize): Promise<void> {
-      const id = sessions.get(runId)?.containerId;
-      // Said either way: a terminal that keeps its old size is otherwise a mystery.
-      if (!id) return log(`run ${runId}: a resize to ${size.columns}×${size.lines} found no attached terminal here`);
-      await engine.resize(id, size);
-      log(`run ${runId}: terminal resized to ${size.columns}×${size.lines}`);
+      const previous = resizing.get(runId) ?? Promise.resolve();
+      const next = previous.then(() => resizeNow(runId, size));
+      const settled = next.catch(() => {});
+      resizing.set(runId, settled);
+      try {
+        await next;
+      } finally {
+        if (resizing.get(runId) === settled) resizing.delete(runId);
+      }
     },
   };
 }

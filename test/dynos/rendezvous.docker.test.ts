@@ -2,7 +2,7 @@
 // namespace, a throwaway database) with its rendezvous server on a free port and a certificate
 // in a temporary data dir, spoken to as heroku's CLI speaks it (TLS, the secret and CRLF, raw
 // bytes). Without a terminal: stdin through to its end, output, the exit code recorded before
-// the connection closes. With one: the size asked for, a resize, Ctrl-C. Refused without a
+// the connection closes. With one: the size asked for, resizes (the newest wins), Ctrl-C. Refused without a
 // byte: a wrong secret, a used one, a late one (and that run is finished, never started). A
 // client with a terminal that leaves has its dyno stopped; a time limit stops a dyno; the logs
 // say why.
@@ -153,7 +153,9 @@ describe("attached one-off dynos", () => {
     const c = client(secret);
     await c.saw("33 91");
     await eventually("the session's container", async () => ((await dynoContainers(run.id)).length ? true : undefined), 5_000);
-    await manager.resizeRun(run.id, { columns: 120, lines: 40 });
+    // Resizes that come at once (as `stty cols 120 rows 40` sends two) end at the newest size.
+    const sizes = [[100, 30], [110, 35], [120, 33], [120, 40]].map(([columns, lines]) => manager.resizeRun(run.id, { columns: columns!, lines: lines! }));
+    await Promise.all(sizes);
     c.socket.write("\r");
     await c.saw("40 120");
     await c.saw("waiting");
