@@ -23,7 +23,7 @@ export interface BuildRow {
   failure_message: string | null;
   /** The slug its build dyno uploaded; a succeeded result must name this one. */
   uploaded_checksum: string | null;
-  /** The layers of the slug it uploaded, when in layers; and the runtime layers it stored. */
+  /** The layers of the slug it uploaded, when in layers; and the lower layers (runtime, dependencies) it stored. */
   uploaded_slug_layers: string[] | null;
   uploaded_layers: string[];
   /** A build still pending at this time is failed (BuildService.failExpiredBuilds). */
@@ -122,7 +122,7 @@ export async function recordUploadedSlug(db: Db, id: string, checksum: string, l
   return rowCount === 1;
 }
 
-/** Records a runtime layer a pending build's dyno stored. */
+/** Records a lower layer (runtime, dependencies) a pending build's dyno stored. */
 export async function recordUploadedLayer(db: Db, id: string, checksum: string): Promise<boolean> {
   const { rowCount } = await db.query(
     `UPDATE builds SET uploaded_layers = CASE WHEN $2 = ANY(uploaded_layers) THEN uploaded_layers ELSE array_append(uploaded_layers, $2) END
