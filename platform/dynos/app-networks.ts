@@ -77,13 +77,17 @@ export function createAppNetworks(opts: AppNetworkOptions) {
     const name = appNetworkName(appId);
     if (networks.has(name)) return name;
     // One allocation at a time in this process; another process's is caught by Docker's
-    // refusal of an overlapping subnet, and tried again.
+    // refusal of an overlapping subnet, and tried again on another subnet: one Docker refused
+    // stays refused while whatever holds it (another process's network, one being removed, one
+    // Ouro did not make) is there, so trying it again only used up the attempts (CI run 60 saw
+    // two tests' dynos fail to start so).
     const made = allocation.then(async () => {
+      const refused = new Set<string>();
       for (let attempt = 1; ; attempt++) {
         const existing = await docker.listNetworks({ filters: { label: ["ouro.network=app"] } });
         if (existing.some((n) => n.Name === name)) return;
         const used = new Set(existing.flatMap((n) => (n.IPAM?.Config ?? []).flatMap((c) => (c.Subnet ? [c.Subnet] : []))));
-        const subnet = freeSubnet(opts.pool, used);
+        const subnet = freeSubnet(opts.pool, new Set([...used, ...refused]));
         if (!subnet) throw new Error(`no free /24 left in the app network pool ${opts.pool} (OURO_DYNO_NETWORK_POOL)`);
         const created = await docker
           .createNetwork({
@@ -96,6 +100,7 @@ export function createAppNetworks(opts: AppNetworkOptions) {
           .then(() => true, (error: Error) => {
             if (attempt >= 5) throw error;
             opts.log(`creating ${name} on ${subnet} failed (${error.message}); trying again`);
+            refused.add(subnet);
             return false;
           });
         if (created) return;
