@@ -38,14 +38,15 @@ export async function endsAsLayer(path: string): Promise<boolean> {
   }
 }
 
-/** Byte ranges of the joined slug: each layer whole but the last's end cut from all below the top. */
+/** How many of a layer file's bytes the joined slug takes: all of the top one, the rest without their end member. */
+async function joinedEnd(path: string, top: boolean): Promise<number> {
+  const { size } = await stat(path);
+  return top ? size : size - LAYER_END.length;
+}
+
+/** Byte ranges of the joined slug, bottom first. */
 async function joinedRanges(paths: string[]): Promise<{ path: string; end: number }[]> {
-  return Promise.all(
-    paths.map(async (path, index) => {
-      const { size } = await stat(path);
-      return { path, end: index === paths.length - 1 ? size : size - LAYER_END.length };
-    }),
-  );
+  return Promise.all(paths.map(async (path, index) => ({ path, end: await joinedEnd(path, index === paths.length - 1) })));
 }
 
 /** The size of the slug its layer files make. */
@@ -78,13 +79,13 @@ export function joinedDigestFrom(lowerPaths: string[]): (topPath: string) => Pro
   const hash = createHash("sha256");
   const lowers = (async () => {
     let size = 0;
-    for (const path of lowerPaths) size += await hashRange(hash, path, (await stat(path)).size - LAYER_END.length);
+    for (const path of lowerPaths) size += await hashRange(hash, path, await joinedEnd(path, false));
     return size;
   })();
   lowers.catch(() => {}); // awaited with the top; an error then fails the digest
   return async (topPath) => {
     const below = await lowers;
-    const top = await hashRange(hash, topPath, (await stat(topPath)).size);
+    const top = await hashRange(hash, topPath, await joinedEnd(topPath, true));
     return { checksum: `SHA256:${hash.digest("hex")}`, size: below + top };
   };
 }
