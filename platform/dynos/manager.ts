@@ -129,8 +129,18 @@ export function createDynoManager(opts: DynoManagerOptions) {
     }
   }
 
-  /** Mirrors the live model into the `dynos` table (what `ps` shows) and the route table. */
-  async function record(app: string, appId?: string) {
+  /**
+   * Mirrors the live model into the `dynos` table (what `ps` shows) and the route table. The
+   * formation and the one-off dynos of an app are reconciled at once, and each records what it
+   * did: one record at a time per app, so the last one written is of the last look at Docker.
+   */
+  const recordedAppIds = new Map<string, string>();
+  function record(app: string, appId?: string): Promise<void> {
+    if (appId) recordedAppIds.set(app, appId);
+    return serialized(`record:${app}`, () => recordNow(app, recordedAppIds.get(app)));
+  }
+
+  async function recordNow(app: string, appId?: string) {
     const live = await engine.listLive(app);
     await probe(live);
     for (const d of live) {
@@ -304,6 +314,8 @@ export function createDynoManager(opts: DynoManagerOptions) {
         }
       }),
     );
+    // `ps` shows a one-off dyno from its start and drops it once it is gone, not at the next tick.
+    if (actions.length > 0) await record(app);
   }
 
   function reconcileRunsOf(app: string): Promise<void> {

@@ -611,6 +611,25 @@ describe("dyno manager on the Docker engine", () => {
     expect(lines).toEqual(["app: one-off run.1", "ouro: Process exited with status 3"]);
   });
 
+  it("records a one-off dyno for ps with the reconcile that starts it, and drops it with the one that removes it", async () => {
+    // The formation's own reconcile runs alongside and records first: the run's start must be
+    // recorded after it, not left for the next tick.
+    const app = await deployedApp({ web: WEB, worker: WORKER }, { web: 0, worker: 1 });
+    const m = manager();
+    await m.reconcileApp(app.name);
+    const run = await createRun(db(), { appId: app.id, type: "run", command: "exec sleep 600" });
+    await m.reconcileApp(app.name);
+    expect((await listDynos(db(), app.id)).map((r) => r.name).sort()).toEqual(["run.1", "worker.1"]);
+
+    await docker.getContainer((await containers(app.name, { running: true })).find((c) => c.Labels["ouro.run"] === run.id)!.Id).kill();
+    await eventually("the finished run gone from ps", async () => {
+      await m.reconcileApp(app.name);
+      const names = (await listDynos(db(), app.id)).map((r) => r.name);
+      return names.includes("run.1") ? undefined : names;
+    }, 15_000);
+    expect((await getRun(db(), run.id)).state).toBe("complete");
+  });
+
   it("removes every container of a deleted app", async () => {
     const app = await deployedApp({ web: WEB, worker: WORKER }, { web: 1, worker: 1 });
     await createRun(db(), { appId: app.id, type: "run", command: "exec sleep 600" });
