@@ -85,7 +85,7 @@ async function build(
   if (restored) output("-----> Restoring cache\n");
   await mkdir(envDir);
   for (const [key, value] of Object.entries(spec.env)) await writeFile(join(envDir, key), value);
-  const cacheBefore = await fingerprint(cacheDir);
+  const cacheBefore = fingerprint(cacheDir);
 
   const compiled = await compileKeepingCache(hostCache, () => compile({
     sourceDir,
@@ -106,7 +106,7 @@ async function build(
   }));
 
   const saveCache = async () => {
-    if ((await fingerprint(cacheDir)) === cacheBefore) return;
+    if (fingerprint(cacheDir) === cacheBefore) return;
     const cacheFile = join(workDir, "out", "cache.tgz");
     // CACHE_DIR/.host is a buildpack's to keep on this host only (what it can make again from the rest).
     await packDirectory({ dir: cacheDir, out: cacheFile, exclude: ["./.host"] });

@@ -114,7 +114,8 @@ export function createBuildService(deps: BuildServiceDeps) {
         }
         return { ok: false, message: `${now.failure_message ?? `v${now.version} failed`}. See \`ouro logs -a ${app.name}\`.` };
       }
-      await new Promise((resolve) => setTimeout(resolve, 300));
+      // Often: the push ends when this sees the release current, and one indexed row is cheap to read.
+      await new Promise((resolve) => setTimeout(resolve, 100));
     }
     return {
       ok: false,

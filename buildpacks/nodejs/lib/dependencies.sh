@@ -53,7 +53,7 @@ run_pm() {
 # modules_key: what the installed tree depends on, besides the app's own files.
 modules_key() {
   {
-    echo "node $(node --version) npm $npm_version $pm ${pm_version:-} $(uname -m)"
+    echo "node v$node_version npm $npm_version $pm ${pm_version:-} $(uname -m)"
     if [ -f "$(lockfile)" ]; then cat "$(lockfile)"; else echo "no lockfile"; fi
   } | sha256sum | cut -d ' ' -f 1
 }
