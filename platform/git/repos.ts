@@ -6,8 +6,8 @@ import { readdir, stat } from "node:fs/promises";
 import { join } from "node:path";
 
 const HOOK = `#!/bin/sh
-# Installed by Ouro: builds the pushed commit (see platform/git/pre-receive.ts).
-exec "$OURO_NODE" --import "$OURO_TSX" "$OURO_HOOK_SCRIPT"
+# Installed by Ouro: builds the pushed commit (see platform/git/pre-receive.ts, hook-script.ts).
+exec "$OURO_NODE" "$OURO_HOOK_SCRIPT"
 `;
 
 export function repoPath(dataDir: string, app: string): string {

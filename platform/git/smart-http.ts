@@ -1,8 +1,7 @@
 // git's smart HTTP protocol, with git's own receive-pack/upload-pack doing the
 // work: we only frame the advertisement and pipe bodies through.
 import { type ChildProcess, spawn } from "node:child_process";
-import { createRequire } from "node:module";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
 import { PassThrough, type Readable, type Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { createGunzip } from "node:zlib";
@@ -13,11 +12,10 @@ import { scopedToken } from "../lib/tokens.ts";
 import type { ApiContext } from "../api/index.ts";
 import { appOf, sourceAddress } from "../api/access.ts";
 import { hookScope } from "./hook-routes.ts";
+import { hookScript } from "./hook-script.ts";
 import { ensureRepo } from "./repos.ts";
 
 const SERVICES = new Set(["git-receive-pack", "git-upload-pack"]);
-const HOOK_SCRIPT = fileURLToPath(new URL("./pre-receive.ts", import.meta.url));
-const TSX = createRequire(import.meta.url).resolve("tsx");
 
 function pktLine(text: string): string {
   return (text.length + 4).toString(16).padStart(4, "0") + text;
@@ -62,6 +60,7 @@ function serviceOf(value: unknown): "git-receive-pack" | "git-upload-pack" {
 
 export function gitRoutes(ctx: ApiContext): Router {
   const router = Router();
+  const hook = hookScript(join(ctx.config.dataDir, "hooks"));
 
   // The app appAccess let through: one the pusher may reach.
   function repoFor(res: Response) {
@@ -92,8 +91,7 @@ export function gitRoutes(ctx: ApiContext): Router {
       env: {
         ...process.env,
         OURO_NODE: process.execPath,
-        OURO_TSX: TSX,
-        OURO_HOOK_SCRIPT: HOOK_SCRIPT,
+        OURO_HOOK_SCRIPT: hook,
         OURO_API_URL: hostApiUrl(ctx.config),
         OURO_APP: app.name,
         OURO_USER_ID: req.user!.id,
