@@ -73,21 +73,46 @@ export function joinedDigest(paths: string[]): Promise<{ checksum: string; size:
 
 /**
  * The same, begun on the lower layers at once and finished with the top layer's file once it is
- * there: hashing the layers a slug shares with others overlaps the upload of its own.
+ * there: hashing the layers a slug shares with others overlaps the upload of its own. The hash
+ * of a list of lower layers is kept (a few of them, the last used): a push whose runtime and
+ * dependencies did not change hashes only its own layer. Layer files are named by their
+ * content, so the same paths are the same bytes.
  */
 export function joinedDigestFrom(lowerPaths: string[]): (topPath: string) => Promise<{ checksum: string; size: number }> {
-  const hash = createHash("sha256");
-  const lowers = (async () => {
-    let size = 0;
-    for (const path of lowerPaths) size += await hashRange(hash, path, await joinedEnd(path, false));
-    return size;
-  })();
+  const lowers = lowersHashed(lowerPaths);
   lowers.catch(() => {}); // awaited with the top; an error then fails the digest
   return async (topPath) => {
     const below = await lowers;
+    // A copy: the kept hash goes on to serve other tops.
+    const hash = below.hash.copy();
     const top = await hashRange(hash, topPath, await joinedEnd(topPath, true));
-    return { checksum: `SHA256:${hash.digest("hex")}`, size: below + top };
+    return { checksum: `SHA256:${hash.digest("hex")}`, size: below.size + top };
   };
+}
+
+const KEPT_LOWER_HASHES = 32;
+const lowerHashes = new Map<string, Promise<{ hash: Hash; size: number }>>();
+
+function lowersHashed(lowerPaths: string[]): Promise<{ hash: Hash; size: number }> {
+  const key = lowerPaths.join("\0");
+  let kept = lowerHashes.get(key);
+  if (!kept) {
+    kept = (async () => {
+      const hash = createHash("sha256");
+      let size = 0;
+      for (const path of lowerPaths) size += await hashRange(hash, path, await joinedEnd(path, false));
+      return { hash, size };
+    })();
+    kept.catch(() => lowerHashes.delete(key));
+  }
+  // The last used go last; the first are the ones dropped.
+  lowerHashes.delete(key);
+  lowerHashes.set(key, kept);
+  for (const old of lowerHashes.keys()) {
+    if (lowerHashes.size <= KEPT_LOWER_HASHES) break;
+    lowerHashes.delete(old);
+  }
+  return kept;
 }
 
 async function hashRange(hash: Hash, path: string, end: number): Promise<number> {

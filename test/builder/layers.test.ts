@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { pipeline } from "node:stream/promises";
 import { describe, expect, it } from "vitest";
 import { packSlugLayers } from "../../apps/builder/layers.ts";
-import { LAYER_END, endsAsLayer, joinedDigest, joinedSize, joinedSlug } from "../../platform/lib/slug-layers.ts";
+import { LAYER_END, endsAsLayer, joinedDigest, joinedDigestFrom, joinedSize, joinedSlug } from "../../platform/lib/slug-layers.ts";
 import { tempDir } from "./helpers.ts";
 
 async function makeApp(dir: string): Promise<void> {
@@ -63,6 +63,17 @@ describe("a slug in layers", () => {
     expect(await joinedSize(slug.layers.map((l) => l.path))).toBe((await stat(joined)).size);
     expect(slug.size).toBe((await stat(joined)).size);
     expect(await joinedDigest(slug.layers.map((l) => l.path))).toEqual({ checksum: await sha256(joined), size: slug.size });
+    // The lower layers' hash is kept for the next top over them: each top still gets its own digest.
+    const lowers = slug.layers.slice(0, -1).map((l) => l.path);
+    await writeFile(join(app, "server.js"), "console.log('another top')\n");
+    const other = await packSlugLayers({ buildDir: app, outDir: join(work, "other"), exclude: ["./.git"] });
+    const otherJoined = join(work, "other-joined.tgz");
+    await pipeline(joinedSlug([...lowers, other.layers[2]!.path]), createWriteStream(otherJoined));
+    const [again, second] = await Promise.all([joinedDigestFrom(lowers)(slug.layers[2]!.path), joinedDigestFrom(lowers)(other.layers[2]!.path)]);
+    expect(again).toEqual({ checksum: await sha256(joined), size: slug.size });
+    expect(second).toEqual({ checksum: await sha256(otherJoined), size: (await stat(otherJoined)).size });
+    expect(second.checksum).not.toBe(again.checksum);
+    await writeFile(join(app, "server.js"), "console.log('hi')\n");
     await mkdir(join(work, "extracted"));
     execFileSync("tar", ["-xzf", joined, "-C", join(work, "extracted")]);
     execFileSync("rm", ["-rf", join(app, ".git")]);
