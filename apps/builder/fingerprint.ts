@@ -5,19 +5,24 @@
 // several times a plain one (0.45 s against 0.08 s for 5,300 entries), while the
 // build dyno has nothing else to do meanwhile.
 import { createHash } from "node:crypto";
-import { lstatSync, readdirSync } from "node:fs";
+import { type BigIntStats, lstatSync, readdirSync } from "node:fs";
 import { join } from "node:path";
+
+/**
+ * Every entry under `dir`, depth first in byte order of names, each before its contents:
+ * `visit(rel, info, path)` with `rel` as `${root}/name/…` and `info` from lstat.
+ */
+export function walkTree(dir: string, visit: (rel: string, info: BigIntStats, path: string) => void, root = ""): void {
+  for (const name of readdirSync(dir).sort()) {
+    const path = join(dir, name);
+    const info = lstatSync(path, { bigint: true });
+    visit(`${root}/${name}`, info, path);
+    if (info.isDirectory()) walkTree(path, visit, `${root}/${name}`);
+  }
+}
 
 export function fingerprint(dir: string): string {
   const hash = createHash("sha256");
-  function walk(path: string, rel: string): void {
-    for (const name of readdirSync(path).sort()) {
-      const full = join(path, name);
-      const info = lstatSync(full);
-      hash.update(`${rel}/${name}\0${info.mode}\0${info.size}\0${info.mtimeMs}\n`);
-      if (info.isDirectory()) walk(full, `${rel}/${name}`);
-    }
-  }
-  walk(dir, "");
+  walkTree(dir, (rel, info) => hash.update(`${rel}\0${info.mode}\0${info.size}\0${info.mtimeNs}\n`));
   return hash.digest("hex");
 }

@@ -6,10 +6,11 @@
 // inodes), so they are packed every time; their layer is still uploaded and unpacked once, as
 // every layer is stored by its content. Either way the bytes are those of a fresh pack.
 import { createHash } from "node:crypto";
-import { lstatSync, readdirSync, readlinkSync } from "node:fs";
+import { lstatSync, readlinkSync } from "node:fs";
 import { link, lstat, mkdir, readFile, readdir, rename, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { SLUG_LAYER_DIRS, joinedSize } from "../../platform/lib/slug-layers.ts";
+import { walkTree } from "./fingerprint.ts";
 import { type PackedSlug, packDirectory } from "./slug.ts";
 
 export interface PackedLayer extends PackedSlug {
@@ -100,8 +101,7 @@ async function keep(keepDir: string, key: string, packed: PackedLayer): Promise<
 
 /**
  * What the packed layer depends on, read from the file system without reading a file: every
- * entry's name and mode, each file's inode, size and mtime, each link's target. Synchronous,
- * as fingerprint.ts, for speed: a Node.js install is a few thousand entries.
+ * entry's name and mode, each file's inode, size and mtime, each link's target.
  */
 function filesFingerprint(root: string, name: string): string {
   const hash = createHash("sha256");
@@ -110,19 +110,11 @@ function filesFingerprint(root: string, name: string): string {
     path = join(path, part);
     hash.update(`${part}\0${lstatSync(path).mode}\n`);
   }
-  function walk(dir: string, rel: string): void {
-    for (const child of readdirSync(dir).sort()) {
-      const full = join(dir, child);
-      const info = lstatSync(full, { bigint: true });
-      hash.update(`${rel}/${child}\0${info.mode}`);
-      if (info.isDirectory()) {
-        hash.update("\n");
-        walk(full, `${rel}/${child}`);
-      } else if (info.isSymbolicLink()) {
-        hash.update(`\0${readlinkSync(full)}\n`);
-      } else hash.update(`\0${info.ino}\0${info.size}\0${info.mtimeNs}\n`);
-    }
-  }
-  walk(path, name);
+  walkTree(path, (rel, info, full) => {
+    hash.update(`${rel}\0${info.mode}`);
+    if (info.isDirectory()) hash.update("\n");
+    else if (info.isSymbolicLink()) hash.update(`\0${readlinkSync(full)}\n`);
+    else hash.update(`\0${info.ino}\0${info.size}\0${info.mtimeNs}\n`);
+  }, name);
   return hash.digest("hex");
 }

@@ -94,7 +94,7 @@ export function createDynoManager(opts: DynoManagerOptions) {
   /** The state each formation dyno was last recorded in, to log its changes. */
   const states = new Map<string, string>();
   const backoff = crashBackoff(opts.backoff);
-  const inFlight = new Map<string, { dirty: boolean; done: Promise<void> }>();
+  const inFlight = new Map<string, { dirty: boolean; work: () => Promise<void>; done: Promise<void> }>();
   /** The restart generation each slot was last wanted at. */
   const generations = new Map<string, number>();
   /** Per app, the containers a one-dyno restart asked to replace (the next reconcile takes them). */
@@ -134,10 +134,8 @@ export function createDynoManager(opts: DynoManagerOptions) {
    * formation and the one-off dynos of an app are reconciled at once, and each records what it
    * did: one record at a time per app, so the last one written is of the last look at Docker.
    */
-  const recordedAppIds = new Map<string, string>();
   function record(app: string, appId?: string): Promise<void> {
-    if (appId) recordedAppIds.set(app, appId);
-    return serialized(`record:${app}`, () => recordNow(app, recordedAppIds.get(app)));
+    return serialized(`record:${app}`, () => recordNow(app, appId));
   }
 
   async function recordNow(app: string, appId?: string) {
@@ -322,7 +320,7 @@ export function createDynoManager(opts: DynoManagerOptions) {
       }),
     );
     // `ps` shows a one-off dyno from its start and drops it once it is gone, not at the next tick.
-    if (actions.length > 0) await record(app);
+    if (actions.length > 0) await record(app, runs[0]?.app_id ?? oneOffs[0]?.appId);
   }
 
   function reconcileRunsOf(app: string): Promise<void> {
@@ -444,22 +442,24 @@ export function createDynoManager(opts: DynoManagerOptions) {
   }
 
   /**
-   * Runs `work` now, or right after the run in progress under the same key. The
-   * formation and the one-off dynos of an app have a key each, so a release phase or
-   * a cron tick never waits behind a web dyno that is still booting.
+   * Runs `work` now, or right after the run in progress under the same key (the latest `work`
+   * asked for, once however many came meanwhile). The formation and the one-off dynos of an
+   * app have a key each, so a release phase or a cron tick never waits behind a web dyno that
+   * is still booting.
    */
   function serialized(key: string, work: () => Promise<void>): Promise<void> {
     const running = inFlight.get(key);
     if (running) {
       running.dirty = true;
+      running.work = work;
       return running.done;
     }
-    const entry = { dirty: false, done: Promise.resolve() };
+    const entry = { dirty: false, work, done: Promise.resolve() };
     entry.done = (async () => {
       try {
         do {
           entry.dirty = false;
-          await exclusively(key, work).catch((e: Error) => log(`${key}: reconcile failed: ${e.stack}`));
+          await exclusively(key, entry.work).catch((e: Error) => log(`${key}: reconcile failed: ${e.stack}`));
         } while (entry.dirty);
       } finally {
         inFlight.delete(key);
