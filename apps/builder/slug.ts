@@ -1,5 +1,5 @@
 // Packs a directory into a gzip tar that is byte-identical for identical input: entries sorted
-// by path, fixed mtime and owner, fixed gzip level, and the gzip made of members of a fixed size
+// by path, fixed mtime and owner, fixed gzip level (or none, for a member not worth compressing), and the gzip made of members of a fixed size
 // of tar each (compressed two at a time on libuv's threads; any gunzip reads the members as one
 // stream), the tar's end blocks a member of their own (so packed layers join: slug-layers.ts).
 // Bootstrap's fixed point (stage 0 slug == stage 1 slug) depends on this.
@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { pipeline } from "node:stream/promises";
 import { Transform } from "node:stream";
 import { promisify } from "node:util";
-import { gzip } from "node:zlib";
+import { constants, deflateRaw, gzip } from "node:zlib";
 import tar from "tar-stream";
 import type { Pack } from "tar-stream";
 import { digestMeter } from "../../platform/lib/digest-meter.ts";
@@ -107,6 +107,45 @@ async function addEntry(pack: Pack, entry: Entry, body?: Buffer): Promise<void> 
 const GZIP_LEVEL = 1;
 const MEMBER_BYTES = 8 * 1024 * 1024;
 const MEMBERS_AT_ONCE = 2;
+// A member whose samples deflate to more than this share of their size is stored (level 0):
+// compressing what is compressed already (a tarball in a build cache) gains nothing and costs
+// about 25 ms a MB. Three samples: the member's start, middle and end.
+const SAMPLE_BYTES = 32 * 1024;
+const STORED_ABOVE = 0.9;
+
+/**
+ * The gzip level for a member: 0 (stored) when its samples deflate to more than STORED_ABOVE of
+ * their size, else GZIP_LEVEL. The same bytes give the same level.
+ */
+export async function memberLevel(input: Buffer): Promise<number> {
+  if (input.length < 4 * SAMPLE_BYTES) return GZIP_LEVEL;
+  const deflate = promisify(deflateRaw);
+  const middle = Math.floor((input.length - SAMPLE_BYTES) / 2);
+  const samples = [0, middle, input.length - SAMPLE_BYTES].map((start) => input.subarray(start, start + SAMPLE_BYTES));
+  const deflated = await Promise.all(samples.map((sample) => deflate(sample, { level: GZIP_LEVEL })));
+  const ratio = deflated.reduce((sum, d) => sum + d.length, 0) / (samples.length * SAMPLE_BYTES);
+  return ratio > STORED_ABOVE ? 0 : GZIP_LEVEL;
+}
+
+/**
+ * One member at its level. Its output is one buffer, not chunks joined afterwards (into fresh
+ * memory): zlib's chunk is as large as the member can be, and the input is finished in the call
+ * that takes it (the bytes are those of a plain gzip).
+ */
+async function compressMember(input: Buffer): Promise<Buffer> {
+  const level = await memberLevel(input);
+  return promisify(gzip)(input, { level, chunkSize: input.length + 64 * 1024, flush: constants.Z_FINISH });
+}
+
+/**
+ * Buffers for members' input, each MEMBER_BYTES + TAR_END_BYTES, taken and given back: a buffer
+ * allocated afresh costs its first touch of every page (here about 30 ms for 8 MB, as much as
+ * compressing it), a reused one does not. At most a few are kept between packs.
+ */
+const memberBuffers: Buffer[] = [];
+const KEPT_MEMBER_BUFFERS = MEMBERS_AT_ONCE + 1;
+const takeMemberBuffer = () => memberBuffers.pop() ?? Buffer.allocUnsafeSlow(MEMBER_BYTES + TAR_END_BYTES);
+const giveMemberBuffer = (buffer: Buffer) => void (memberBuffers.length < KEPT_MEMBER_BUFFERS && memberBuffers.push(buffer));
 
 /**
  * A gzip of independent members, one per MEMBER_BYTES of input, written in order, and the last
@@ -114,18 +153,18 @@ const MEMBERS_AT_ONCE = 2;
  * when more than that is left after it.
  */
 function parallelGzip(): Transform {
-  const compress = promisify(gzip);
-  let buffered: Buffer[] = [];
+  let filling = takeMemberBuffer();
   let size = 0;
   const compressing: Promise<Buffer>[] = [];
-  /** Compresses the first `bytes` buffered as a member; the rest stays buffered. */
+  /** Compresses the first `bytes` filled as a member; the rest moves to the next buffer. */
   const startMember = (bytes: number) => {
     if (bytes === 0) return;
-    const all = Buffer.concat(buffered, size);
-    const member = compress(all.subarray(0, bytes), { level: GZIP_LEVEL });
+    const input = filling;
+    const member = compressMember(input.subarray(0, bytes)).finally(() => giveMemberBuffer(input));
     member.catch(() => {}); // awaited in turn below; an error then fails the pack
     compressing.push(member);
-    buffered = bytes < size ? [all.subarray(bytes)] : [];
+    filling = takeMemberBuffer();
+    input.copy(filling, 0, bytes, size);
     size -= bytes;
   };
   return new Transform({
@@ -133,7 +172,7 @@ function parallelGzip(): Transform {
       try {
         for (let offset = 0; offset < chunk.length; ) {
           const take = Math.min(MEMBER_BYTES + TAR_END_BYTES - size, chunk.length - offset);
-          buffered.push(chunk.subarray(offset, offset + take));
+          chunk.copy(filling, size, offset, offset + take);
           size += take;
           offset += take;
           if (size === MEMBER_BYTES + TAR_END_BYTES) startMember(MEMBER_BYTES);
@@ -148,6 +187,7 @@ function parallelGzip(): Transform {
       try {
         startMember(Math.max(0, size - TAR_END_BYTES));
         startMember(size);
+        giveMemberBuffer(filling);
         while (compressing.length > 0) this.push(await compressing.shift()!);
         done();
       } catch (error) {

@@ -1,14 +1,15 @@
 import { execFileSync } from "node:child_process";
-import { createHash } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import { createReadStream } from "node:fs";
 import { chmod, mkdir, readFile, symlink, utimes, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { pipeline } from "node:stream/promises";
-import { createGunzip } from "node:zlib";
+import { createGunzip, gzipSync } from "node:zlib";
 import tar from "tar-stream";
 import type { Header } from "tar-stream";
 import { describe, expect, it } from "vitest";
 import { packDirectory } from "../../apps/builder/index.ts";
+import { memberLevel } from "../../apps/builder/slug.ts";
 import { tempDir } from "./helpers.ts";
 
 async function makeApp(dir: string): Promise<void> {
@@ -75,6 +76,27 @@ describe("packDirectory", () => {
     expect((await readFile(join(unpacked, "big.bin"))).equals(noise)).toBe(true);
     expect(await readFile(join(unpacked, "small.txt"), "utf8")).toBe("after the big one\n");
     expect((await headersOf(join(out, "1.tgz"))).map((h) => h.name)).toEqual(["./", "./big.bin", "./small.txt"]);
+  });
+
+  it("stores a member of what is compressed already, compresses one of text, and reads back the same bytes", async () => {
+    const tarball = gzipSync(randomBytes(8 * 1024 * 1024), { level: 1 });
+    const text = Buffer.from("const answer = 42; // the same line, again and again\n".repeat(160_000));
+    expect(await memberLevel(tarball)).toBe(0);
+    expect(await memberLevel(text)).toBe(1);
+    // Compressed in part: the level is by the member's bytes, whatever is around them.
+    expect(await memberLevel(Buffer.concat([text.subarray(0, 4 << 20), tarball.subarray(0, 4 << 20)]))).toBe(1);
+
+    const app = await tempDir();
+    const out = await tempDir();
+    await writeFile(join(app, "a-download.tgz"), Buffer.concat([tarball, tarball]));
+    await writeFile(join(app, "b-source.js"), Buffer.concat([text, text]));
+    const first = await packDirectory({ dir: app, out: join(out, "1.tgz") });
+    expect(await packDirectory({ dir: app, out: join(out, "2.tgz") })).toEqual(first);
+    expect(first.size).toBeLessThan(2 * tarball.length + text.length / 5);
+    const unpacked = await tempDir();
+    execFileSync("tar", ["-xzf", join(out, "1.tgz"), "-C", unpacked]);
+    expect((await readFile(join(unpacked, "a-download.tgz"))).equals(Buffer.concat([tarball, tarball]))).toBe(true);
+    expect((await readFile(join(unpacked, "b-source.js"))).equals(Buffer.concat([text, text]))).toBe(true);
   });
 
   it("writes sorted relative entries owned by dyno, mtime 0, modes and symlinks kept, no .git", async () => {
