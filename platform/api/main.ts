@@ -54,6 +54,7 @@ await retrying(() => builds.dynos.closeEnded(), { log, what: "stopping the dynos
 await retrying(() => resumeReleasePhases({ db, redis, notifyFormation, log }), { log, what: "settling pending releases" });
 repeating(log, "failing builds past their deadline", SWEEP_MS, () => builds.failExpiredBuilds());
 repeating(log, "stopping the dynos of ended builds", SWEEP_MS, () => builds.dynos.closeEnded());
+repeating(log, "closing standby build dynos no build took", SWEEP_MS, () => builds.dynos.closeStale());
 
 const queueEvents = new QueueEvents(BUILD_QUEUE, { connection: bullConnection() });
 queueEvents.on("error", (error: Error) => log(`build queue events: ${error.message}`));

@@ -44,6 +44,8 @@ export interface BuildServiceDeps {
   log?: Log;
   /** How long a build may stay pending; default OURO_BUILD_TIMEOUT seconds, else 15 minutes. */
   buildTimeoutMs?: number;
+  /** Standby build dynos on the platform at most (build-dynos.ts); default OURO_STANDBY_BUILD_DYNOS, else 2. */
+  standbyBuildDynos?: number;
 }
 
 const DEPLOY_TIMEOUT_MS = 120_000;
@@ -71,9 +73,14 @@ export function createBuildService(deps: BuildServiceDeps) {
   const buildDynos = createBuildDynos({
     config,
     db,
+    redis,
+    standbys: deps.standbyBuildDynos ?? standbysFromEnv(process.env.OURO_STANDBY_BUILD_DYNOS),
     notifyFormation: deps.notifyFormation,
     fail: async (build, message) => fail(build, await appName(build), message),
   });
+
+  /** Once a build's outcome is told: a build dyno stands by for the app's next build, off the critical path. */
+  const standBy = (build: BuildRow) => background(log, `starting a standby build dyno after build ${build.id}`, () => buildDynos.standBy(build.app_id));
 
   // Off the critical path: the pusher hears the outcome even if this fails (then the periodic
   // sweep, dynos.closeEnded, stops the dyno).
@@ -328,7 +335,11 @@ export function createBuildService(deps: BuildServiceDeps) {
      * waits on this build is told.
      */
     async finish(build: BuildRow, app: AppRow, result: BuildResult): Promise<boolean> {
-      if (result.status === "failed") return fail(build, app.name, result.message);
+      if (result.status === "failed") {
+        const failed = await fail(build, app.name, result.message);
+        if (failed) standBy(build); // most likely pushed again soon
+        return failed;
+      }
       // Taken, as a failure: the build cannot succeed without a slug it uploaded itself (the
       // build was read when the result came in, after the upload).
       if (build.uploaded_checksum !== result.checksum || !uploadedBlobs(build, result.checksum).every((blob) => blobs.has(blob))) {
@@ -346,10 +357,20 @@ export function createBuildService(deps: BuildServiceDeps) {
           await line(build, app.name, ` !     ${message}`);
           await emitBuildEvent(redis, build.id, { type: "done", ok: false, message });
         }
+        // Once the deploy settled: the standby's start would slow the new dynos' down.
+        standBy(build);
       });
       return true;
     },
   };
+}
+
+/** OURO_STANDBY_BUILD_DYNOS: a whole number, 0 for none; 2 when unset. */
+function standbysFromEnv(value: string | undefined): number {
+  if (value === undefined || value.trim() === "") return 2;
+  const count = Number(value);
+  if (!Number.isInteger(count) || count < 0) throw new Error(`OURO_STANDBY_BUILD_DYNOS must be a whole number (0 for none), not "${value}"`);
+  return count;
 }
 
 /** The blobs of the slug a build's dyno uploaded. */

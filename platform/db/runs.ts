@@ -18,6 +18,8 @@ export interface RunRow {
   exit_code: number | null;
   /** Set for a build dyno: the one build it serves. */
   build_id: string | null;
+  /** Set for a standby build dyno: the app whose next build it is for (build_id set once a build takes it). */
+  standby_for: string | null;
   size: string;
   /** Its time limit in seconds, from its start; `expires_at` is set when it starts. */
   time_to_live: number;
@@ -54,12 +56,16 @@ export const RELEASE_PHASE_TYPE = "release";
 export async function createRun(
   db: Db,
   run: {
+    /** Its id, when the caller needs it before the insert (a standby's credential names it). */
+    id?: string;
     appId: string;
     command: string;
     type: string;
     releaseVersion?: number;
     env?: Record<string, string>;
     buildId?: string;
+    /** A standby build dyno, for this app's next build. */
+    standbyFor?: string;
     size?: string;
     timeToLive?: number;
     attach?: RunAttachment;
@@ -72,7 +78,7 @@ export async function createRun(
     if (quota) {
       const { rows } = await client.query<{ open: number }>(
         `SELECT count(*)::int AS open FROM runs
-         WHERE app_id = $1 AND state IN ('pending', 'running') AND build_id IS NULL AND type <> $2`,
+         WHERE app_id = $1 AND state IN ('pending', 'running') AND build_id IS NULL AND standby_for IS NULL AND type <> $2`,
         [run.appId, RELEASE_PHASE_TYPE],
       );
       const open = rows[0]?.open ?? 0;
@@ -95,14 +101,14 @@ export async function createRun(
     const attach = run.attach;
     const { rows } = await client.query<RunRow>(
       `INSERT INTO runs (app_id, release_version, type, number, command, env, build_id, size, time_to_live,
-                         attach, attach_secret_hash, attach_deadline, tty, tty_columns, tty_lines)
+                         attach, attach_secret_hash, attach_deadline, tty, tty_columns, tty_lines, id, standby_for)
        VALUES ($1, $2, $3, (SELECT coalesce(max(number), 0) + 1 FROM runs WHERE app_id = $1 AND type = $3), $4, $5, $6, $7, $8,
-               $9, $10, CASE WHEN $9 THEN now() + make_interval(secs => $11) END, $12, $13, $14)
+               $9, $10, CASE WHEN $9 THEN now() + make_interval(secs => $11) END, $12, $13, $14, coalesce($15, gen_random_uuid()), $16)
        RETURNING *`,
       [
         run.appId, version, run.type, run.command, run.env ?? {}, run.buildId ?? null, run.size ?? DEFAULT_DYNO_SIZE,
         run.timeToLive ?? DEFAULT_TIME_TO_LIVE, Boolean(attach), attach?.secretHash ?? null, ATTACH_WINDOW_SECONDS,
-        attach?.tty ?? false, attach?.size?.columns ?? null, attach?.size?.lines ?? null,
+        attach?.tty ?? false, attach?.size?.columns ?? null, attach?.size?.lines ?? null, run.id ?? null, run.standbyFor ?? null,
       ],
     );
     await recordAuditIf(client, audit?.(rows[0]!));
@@ -121,13 +127,13 @@ export async function getRun(db: Db, id: string): Promise<RunRow> {
 export interface OpenRun extends RunRow {
   slug_checksum: string;
   config: Record<string, string>;
-  /** A build dyno's: the app it builds. */
+  /** A build dyno's: the app it builds (or, standing by, will build). */
   build_app_id: string | null;
 }
 
 export async function listOpenRuns(db: Db, app: string): Promise<OpenRun[]> {
   const { rows } = await db.query<OpenRun>(
-    `SELECT r.*, s.checksum AS slug_checksum, rel.config, b.app_id AS build_app_id
+    `SELECT r.*, s.checksum AS slug_checksum, rel.config, coalesce(b.app_id, r.standby_for) AS build_app_id
      FROM runs r JOIN apps a ON a.id = r.app_id
      JOIN releases rel ON rel.app_id = r.app_id AND rel.version = r.release_version
      JOIN slugs s ON s.id = rel.slug_id
@@ -179,6 +185,57 @@ export async function newestReleaseRun(db: Db, appId: string, version: number): 
 /** The newest run serving a build (open or not), if any. */
 export async function latestBuildRun(db: Db, buildId: string): Promise<RunRow | undefined> {
   const { rows } = await db.query<RunRow>("SELECT * FROM runs WHERE build_id = $1 ORDER BY created_at DESC LIMIT 1", [buildId]);
+  return rows[0];
+}
+
+/**
+ * A standby build dyno of the builder's release `version` waiting for `appId`'s next build, given
+ * to `buildId`: one UPDATE, so two builds cannot take the same one. Only one that is not about to
+ * be closed for its age (`maxAgeSeconds`). It gets a build dyno's time limit from now on.
+ */
+export async function claimStandbyRun(
+  db: Db,
+  claim: { appId: string; buildId: string; version: number; maxAgeSeconds: number },
+): Promise<RunRow | undefined> {
+  const { rows } = await db.query<RunRow>(
+    `UPDATE runs SET build_id = $2, updated_at = now(), time_to_live = $5,
+            expires_at = CASE WHEN state = 'running' THEN now() + make_interval(secs => $5) END
+     WHERE id = (SELECT id FROM runs
+                 WHERE standby_for = $1 AND build_id IS NULL AND state IN ('pending', 'running') AND release_version = $3
+                   AND created_at > now() - make_interval(secs => $4 - 30)
+                 LIMIT 1 FOR UPDATE SKIP LOCKED)
+       AND build_id IS NULL AND state IN ('pending', 'running')
+     RETURNING *`,
+    [claim.appId, claim.buildId, claim.version, claim.maxAgeSeconds, DEFAULT_TIME_TO_LIVE],
+  );
+  return rows[0];
+}
+
+/**
+ * Closes standby build dynos no build took: those older than `maxAgeSeconds`, of another
+ * builder release than `version`, and past the newest `keep` (the oldest go first). Returns the
+ * apps (the builder) whose runs were closed.
+ */
+export async function closeStandbyRuns(db: Db, opts: { version: number; maxAgeSeconds: number; keep: number }): Promise<string[]> {
+  const { rows } = await db.query<{ name: string }>(
+    `WITH waiting AS (
+       SELECT id, release_version, created_at, row_number() OVER (ORDER BY created_at DESC) AS newest
+       FROM runs WHERE standby_for IS NOT NULL AND build_id IS NULL AND state IN ('pending', 'running'))
+     UPDATE runs r SET state = 'complete', updated_at = now() FROM waiting w, apps a
+     WHERE r.id = w.id AND a.id = r.app_id AND r.build_id IS NULL AND r.state IN ('pending', 'running')
+       AND (w.release_version <> $1 OR w.created_at <= now() - make_interval(secs => $2) OR w.newest > $3)
+     RETURNING a.name`,
+    [opts.version, opts.maxAgeSeconds, opts.keep],
+  );
+  return [...new Set(rows.map((r) => r.name))];
+}
+
+/** The standby build dyno waiting for an app's next build, if there is one. */
+export async function openStandbyRun(db: Db, appId: string): Promise<RunRow | undefined> {
+  const { rows } = await db.query<RunRow>(
+    "SELECT * FROM runs WHERE standby_for = $1 AND build_id IS NULL AND state IN ('pending', 'running')",
+    [appId],
+  );
   return rows[0];
 }
 

@@ -21,7 +21,8 @@ export interface DesiredDyno {
   runId?: string;
   /**
    * Set for a build dyno: it runs on the build network, with only its run's env (the build's
-   * credential), never the builder's config vars.
+   * credential), never the builder's config vars. `standby` (runs.ts STANDBY_BUILD) for one
+   * started before its build, which it is told of later.
    */
   buildId?: string;
   /** A build dyno's: the app whose build cache on this host it gets at /cache (dyno-fs.ts). */

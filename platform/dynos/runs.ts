@@ -63,8 +63,13 @@ export function diffRuns({ app, runs, live, now, attached }: RunsModel): RunActi
   return actions;
 }
 
+/** What a standby build dyno (waiting for a build: no build id yet) is labelled with in its build's place. */
+export const STANDBY_BUILD = "standby";
+
 function start(app: string, run: OpenRun, now: Date): RunAction {
   const size = run.tty_columns && run.tty_lines ? { columns: run.tty_columns, lines: run.tty_lines } : undefined;
+  // A build dyno, or one standing by for a build: only its run's env, on the build network.
+  const buildId = run.build_id ?? (run.standby_for ? STANDBY_BUILD : undefined);
   return {
     kind: "start",
     expiresAt: new Date(now.getTime() + run.time_to_live * 1000),
@@ -76,12 +81,12 @@ function start(app: string, run: OpenRun, now: Date): RunAction {
       type: run.type,
       index: run.number,
       command: run.command,
-      env: run.build_id ? run.env : { ...run.config, ...run.env },
+      env: buildId ? run.env : { ...run.config, ...run.env },
       slugChecksum: run.slug_checksum,
       size: run.size,
       generation: 0,
       runId: run.id,
-      ...(run.build_id ? { buildId: run.build_id, buildCacheOf: run.build_app_id ?? undefined } : {}),
+      ...(buildId ? { buildId, buildCacheOf: run.build_app_id ?? undefined } : {}),
     },
   };
 }

@@ -37,6 +37,25 @@ export const BUILD_DYNO_ENV = {
   token: "OURO_BUILD_TOKEN",
 } as const;
 
+/**
+ * A standby build dyno's whole environment from the platform: where the API is, and its own run
+ * and credential, which serve only to wait for the build that takes it
+ * (GET /internal/standbys/:run/build answers that build's id and credential).
+ */
+export const STANDBY_DYNO_ENV = {
+  apiUrl: "OURO_API_URL",
+  runId: "OURO_STANDBY_RUN",
+  token: "OURO_STANDBY_TOKEN",
+} as const;
+
+/** GET /internal/standbys/:run/build, once a build took the standby dyno. */
+export const StandbyAssignmentSchema = z.object({
+  buildId: z.string().uuid(),
+  token: z.string().min(1),
+});
+
+export type StandbyAssignment = z.infer<typeof StandbyAssignmentSchema>;
+
 /** GET /internal/builds/:id/spec, with the build's credential: what to build with. */
 export const BuildSpecSchema = z.object({
   app: z.string().min(1),

@@ -22,6 +22,9 @@ export function parseRestartMessage(message: string): { app: string; dyno: strin
  */
 export const RESIZE_CHANNEL = "ouro:dynos:resize";
 
+/** A standby build dyno was taken by a build: a list its API request waits on (BLPOP), pushed once. */
+export const standbyKey = (runId: string) => `ouro:standby:${runId}`;
+
 /** The set of app names that exist: the router answers 503, not 404, for these. */
 export const APPS_KEY = "ouro:apps";
 export const APPS_CHANNEL = "ouro:apps:changed";

@@ -24,6 +24,9 @@ export function bearerToken(header: string | undefined): string | undefined {
 /** A build dyno's credential: that one build's source, cache, config, output, slug and result. */
 export const buildScope = (buildId: string) => `build:${buildId}`;
 
+/** A standby build dyno's credential: only to wait for the build that takes it, and be given that build's credential. */
+export const standbyScope = (runId: string) => `standby:${runId}`;
+
 /** The builder worker's credential: start and watch build dynos, fail a build whose dyno died. */
 export const BUILDER_SCOPE = "builder";
 

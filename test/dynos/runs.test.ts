@@ -18,6 +18,7 @@ const run = (id: string, state: OpenRun["state"], extra: Partial<OpenRun> = {}):
   state,
   exit_code: null,
   build_id: null,
+  standby_for: null,
   build_app_id: null,
   time_to_live: 86400,
   expires_at: state === "running" ? at(3600) : null,

@@ -1,19 +1,22 @@
 // The internal build API. A build dyno holds its build's token: with it, that build's source,
 // cache, config (spec), output, slug and result — only while the build is pending and before
 // its deadline. The builder worker holds the builder token: with it, it starts and watches
-// build dynos, and reports one that ended without a result. Nothing else opens these routes.
+// build dynos, and reports one that ended without a result. A standby build dyno holds a token
+// of its own: with it, it waits for the build that takes it and is given that build's token.
+// Nothing else opens these routes.
 import { createReadStream, existsSync } from "node:fs";
 import { PassThrough, type Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { Router, type Request } from "express";
-import { type BuildRow, getApp, getBuild, layerUsable, recordFetchedSource, recordUploadedLayer, recordUploadedSlug } from "../../db/index.ts";
+import { type BuildRow, getApp, getBuild, getRun, layerUsable, recordFetchedSource, recordUploadedLayer, recordUploadedSlug } from "../../db/index.ts";
 import { storeSourceTree } from "../../builds/sources.ts";
 import { OuroError, conflict, forbidden, invalidParams, notFound, unauthorized } from "../../lib/errors.ts";
 import { UnsafeArchiveError, archiveGunzip, checkSlug } from "../../lib/safe-extract.ts";
-import { BUILDER_SCOPE, bearerToken, buildScope, verifyScopedToken } from "../../lib/tokens.ts";
-import { BUILD_CACHE_LIMIT_MB, BuildResultSchema } from "../../lib/build-contract.ts";
+import { BUILDER_SCOPE, bearerToken, buildScope, scopedToken, standbyScope, verifyScopedToken } from "../../lib/tokens.ts";
+import { BUILD_CACHE_LIMIT_MB, BuildResultSchema, type StandbyAssignment } from "../../lib/build-contract.ts";
+import { isUuid } from "../../lib/ids.ts";
 import { type ApiContext, parseBody } from "../context.ts";
-import { SLUG_CHANNEL } from "../../lib/channels.ts";
+import { SLUG_CHANNEL, standbyKey } from "../../lib/channels.ts";
 import { endsAsLayer, joinedDigestFrom } from "../../lib/slug-layers.ts";
 
 const MB = 1024 * 1024;
@@ -21,6 +24,8 @@ const bearer = (req: Request) => bearerToken(req.headers.authorization);
 /** A slug has at most this many layers below the app's own. */
 const MAX_LOWER_LAYERS = 4;
 const CHECKSUM = /^SHA256:[0-9a-f]{64}$/;
+/** How long a standby build dyno's request for its build is held before it is answered 204 (ask again). */
+export const STANDBY_WAIT_MS = 20_000;
 
 export function internalBuildRoutes(ctx: ApiContext): Router {
   const router = Router();
@@ -150,6 +155,40 @@ export function internalBuildRoutes(ctx: ApiContext): Router {
     // Compare and set: of two results posted at once, one is taken and the other refused.
     if (!(await ctx.builds.finish(build, app, result))) throw conflict(`Build ${build.id} has already ended; this result changes nothing.`);
     res.status(204).end();
+  });
+
+  // A standby build dyno (platform/builds/build-dynos.ts) asks which build took it: the build's id
+  // and credential once one has, 204 after STANDBY_WAIT_MS without (it asks again), 410 once it
+  // is closed. The database says; the Redis list only wakes the request when a build takes it.
+  router.get("/internal/standbys/:id/build", async (req, res) => {
+    const id = String(req.params.id);
+    if (!isUuid(id) || !verifyScopedToken(secret(), standbyScope(id), bearer(req))) {
+      throw unauthorized("This token does not grant access to that standby build dyno.");
+    }
+    const deadline = Date.now() + STANDBY_WAIT_MS;
+    const waiting = ctx.redis.duplicate();
+    waiting.on("error", () => {}); // a lost connection ends the wait; the run's row still answers
+    let closed = false;
+    const gone = new Promise<void>((resolve) => res.on("close", () => resolve(void (closed = true))));
+    try {
+      for (;;) {
+        const run = await getRun(ctx.db, id);
+        if (run.build_id) {
+          const assignment: StandbyAssignment = { buildId: run.build_id, token: scopedToken(secret(), buildScope(run.build_id)) };
+          res.json(assignment);
+          return;
+        }
+        if (run.state === "complete") throw new OuroError(410, "gone", "This standby build dyno was closed before a build took it.");
+        const left = deadline - Date.now();
+        if (left <= 0 || closed) {
+          res.status(204).end();
+          return;
+        }
+        await Promise.race([waiting.blpop(standbyKey(id), Math.max(1, Math.ceil(left / 1000))).catch(() => null), gone]);
+      }
+    } finally {
+      waiting.disconnect();
+    }
   });
 
   router.post("/internal/builds/:id/dyno", async (req, res) => {
