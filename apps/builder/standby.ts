@@ -10,10 +10,19 @@ const RETRY_MS = 1000;
  * The build that took this standby dyno, once one has; undefined when the dyno was closed before
  * (no build came in time). A credential refused is an error: nothing will ever come.
  */
-export async function awaitBuild(options: { apiUrl: string; runId: string; token: string; log: (line: string) => void }): Promise<StandbyAssignment | undefined> {
+export async function awaitBuild(options: {
+  apiUrl: string;
+  runId: string;
+  token: string;
+  log: (line: string) => void;
+  /** Gives up waiting (undefined). */
+  signal?: AbortSignal;
+}): Promise<StandbyAssignment | undefined> {
   const url = `${options.apiUrl.replace(/\/+$/, "")}/internal/standbys/${options.runId}/build`;
   for (;;) {
-    const response = await fetch(url, { headers: { authorization: `Bearer ${options.token}` } }).catch((error: Error) => error);
+    if (options.signal?.aborted) return undefined;
+    const response = await fetch(url, { headers: { authorization: `Bearer ${options.token}` }, signal: options.signal }).catch((error: Error) => error);
+    if (options.signal?.aborted) return undefined;
     if (response instanceof Response && response.status === 200) return StandbyAssignmentSchema.parse(await response.json());
     if (response instanceof Response && response.status === 204) continue; // nothing yet: ask again
     if (response instanceof Response && response.status === 410) return undefined;

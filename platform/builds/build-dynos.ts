@@ -88,8 +88,15 @@ export function createBuildDynos(deps: BuildDynoDeps) {
   }
 
   async function closeStandbys(version: number): Promise<void> {
-    const apps = await closeStandbyRuns(db, { version, maxAgeSeconds: STANDBY_SECONDS, keep: deps.standbys });
-    for (const app of apps) await deps.notifyFormation(app);
+    const closed = await closeStandbyRuns(db, { version, maxAgeSeconds: STANDBY_SECONDS, keep: deps.standbys });
+    for (const app of closed.apps) await deps.notifyFormation(app);
+    // Their requests for a build end at once (410): each dyno exits before it is stopped.
+    for (const run of closed.runs) await wake(run, "closed");
+  }
+
+  /** Wakes a standby dyno's request for its build (GET /internal/standbys/:run/build); the database says what happened. */
+  async function wake(runId: string, what: string): Promise<void> {
+    await deps.redis.multi().lpush(standbyKey(runId), what).expire(standbyKey(runId), STANDBY_SECONDS).exec();
   }
 
   return {
@@ -110,8 +117,7 @@ export function createBuildDynos(deps: BuildDynoDeps) {
       }
       const standby = await claimStandbyRun(db, { appId: build.app_id, buildId: build.id, version: release.version, maxAgeSeconds: STANDBY_SECONDS });
       if (standby) {
-        // Its request for a build (GET /internal/standbys/:run/build) wakes up; the database says which.
-        await deps.redis.multi().lpush(standbyKey(standby.id), build.id).expire(standbyKey(standby.id), STANDBY_SECONDS).exec();
+        await wake(standby.id, build.id);
         return shape(build.id, standby);
       }
       const env = {

@@ -198,8 +198,8 @@ export async function claimStandbyRun(
   claim: { appId: string; buildId: string; version: number; maxAgeSeconds: number },
 ): Promise<RunRow | undefined> {
   const { rows } = await db.query<RunRow>(
-    `UPDATE runs SET build_id = $2, updated_at = now(), time_to_live = $5,
-            expires_at = CASE WHEN state = 'running' THEN now() + make_interval(secs => $5) END
+    `UPDATE runs SET build_id = $2, updated_at = now(), time_to_live = $5::int,
+            expires_at = CASE WHEN state = 'running' THEN now() + make_interval(secs => $5::int) END
      WHERE id = (SELECT id FROM runs
                  WHERE standby_for = $1 AND build_id IS NULL AND state IN ('pending', 'running') AND release_version = $3
                    AND created_at > now() - make_interval(secs => $4 - 30)
@@ -214,20 +214,20 @@ export async function claimStandbyRun(
 /**
  * Closes standby build dynos no build took: those older than `maxAgeSeconds`, of another
  * builder release than `version`, and past the newest `keep` (the oldest go first). Returns the
- * apps (the builder) whose runs were closed.
+ * apps (the builder) whose runs were closed, and the runs.
  */
-export async function closeStandbyRuns(db: Db, opts: { version: number; maxAgeSeconds: number; keep: number }): Promise<string[]> {
-  const { rows } = await db.query<{ name: string }>(
+export async function closeStandbyRuns(db: Db, opts: { version: number; maxAgeSeconds: number; keep: number }): Promise<{ apps: string[]; runs: string[] }> {
+  const { rows } = await db.query<{ name: string; id: string }>(
     `WITH waiting AS (
        SELECT id, release_version, created_at, row_number() OVER (ORDER BY created_at DESC) AS newest
        FROM runs WHERE standby_for IS NOT NULL AND build_id IS NULL AND state IN ('pending', 'running'))
      UPDATE runs r SET state = 'complete', updated_at = now() FROM waiting w, apps a
      WHERE r.id = w.id AND a.id = r.app_id AND r.build_id IS NULL AND r.state IN ('pending', 'running')
        AND (w.release_version <> $1 OR w.created_at <= now() - make_interval(secs => $2) OR w.newest > $3)
-     RETURNING a.name`,
+     RETURNING a.name, r.id`,
     [opts.version, opts.maxAgeSeconds, opts.keep],
   );
-  return [...new Set(rows.map((r) => r.name))];
+  return { apps: [...new Set(rows.map((r) => r.name))], runs: rows.map((r) => r.id) };
 }
 
 /** The standby build dyno waiting for an app's next build, if there is one. */

@@ -18,7 +18,8 @@ import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { createBuildWorker, createBuilderApi, processBuild } from "../../apps/builder/index.ts";
 import { type BuildEvent, followBuildEvents } from "../../platform/builds/index.ts";
 import { type AppRow, type RunRow, getApp, markRun } from "../../platform/db/index.ts";
-import { BUILD_DYNO_ENV } from "../../platform/lib/build-contract.ts";
+import { BUILD_DYNO_ENV, STANDBY_DYNO_ENV } from "../../platform/lib/build-contract.ts";
+import { awaitBuild } from "../../apps/builder/standby.ts";
 import { BUILDER_SCOPE, scopedToken } from "../../platform/lib/tokens.ts";
 import { type InProcessApi, inProcessApi } from "../support/api.ts";
 import { jsonRequest } from "../support/platform.ts";
@@ -73,29 +74,36 @@ describe("builder worker and build dyno (real Redis, the real API in-process)", 
   /**
    * The dyno manager's part: each pending build run is started once, in-process, with only its
    * run's env (its API URL pointed at the in-process API, as the network would), then finished
-   * with its exit code.
+   * with its exit code. A standby run waits for its build first, as build-main.ts does.
    */
   function playDynoManager(): () => Promise<void> {
     let running = true;
+    const stopping = new AbortController();
+    const started = new Set<string>();
+    const runs = new Set<Promise<void>>();
+    const play = async (run: RunRow) => {
+      await markRun(api.db, run.id, { state: "running" });
+      dynos.push({ run, env: run.env });
+      const standby = run.env[STANDBY_DYNO_ENV.runId];
+      const build = standby
+        ? await awaitBuild({ apiUrl: api.url, runId: standby, token: run.env[STANDBY_DYNO_ENV.token]!, log: (line) => logs.push(line), signal: stopping.signal })
+        : { buildId: run.env[BUILD_DYNO_ENV.buildId]!, token: run.env[BUILD_DYNO_ENV.token]! };
+      let exitCode = 0;
+      if (build && killed.has(build.buildId)) exitCode = 137;
+      else if (build) {
+        const result = await processBuild({ apiUrl: api.url, ...build, buildpacksDir, stack: "test-stack", log: (line) => logs.push(line) }).catch(() => undefined);
+        exitCode = result?.status === "succeeded" ? 0 : 1;
+      }
+      await markRun(api.db, run.id, { state: "complete", exitCode });
+    };
     const loop = async () => {
       while (running) {
-        const { rows } = await api.db.query<RunRow>("SELECT * FROM runs WHERE build_id IS NOT NULL AND state = 'pending'");
-        for (const run of rows) {
-          await markRun(api.db, run.id, { state: "running" });
-          dynos.push({ run, env: run.env });
-          let exitCode = 137;
-          if (!killed.has(run.build_id!)) {
-            const result = await processBuild({
-              apiUrl: api.url,
-              buildId: run.env[BUILD_DYNO_ENV.buildId]!,
-              token: run.env[BUILD_DYNO_ENV.token]!,
-              buildpacksDir,
-              stack: "test-stack",
-              log: (line) => logs.push(line),
-            }).catch(() => undefined);
-            exitCode = result?.status === "succeeded" ? 0 : 1;
-          }
-          await markRun(api.db, run.id, { state: "complete", exitCode });
+        const { rows } = await api.db.query<RunRow>("SELECT * FROM runs WHERE (build_id IS NOT NULL OR standby_for IS NOT NULL) AND state = 'pending'");
+        for (const run of rows.filter((r) => !started.has(r.id))) {
+          started.add(run.id);
+          const played = play(run).catch((error: Error) => void dynoManagerErrors.push(error));
+          runs.add(played);
+          void played.finally(() => runs.delete(played));
         }
         await new Promise((resolve) => setTimeout(resolve, 100));
       }
@@ -105,6 +113,8 @@ describe("builder worker and build dyno (real Redis, the real API in-process)", 
     return async () => {
       running = false;
       await done;
+      stopping.abort(); // standbys still waiting for a build
+      await Promise.all(runs);
     };
   }
 
@@ -186,8 +196,18 @@ describe("builder worker and build dyno (real Redis, the real API in-process)", 
     await vi.waitFor(() => expect(logs).toContain(`build ${first.id} app=hello succeeded (build.${dyno.run.number})`));
     await vi.waitFor(async () => expect(await api.queue.getJob(first.id)).toBeUndefined());
 
-    // The next build of the app gets the first one's cache back, and the same slug.
+    // Once the first build's deploy settled, a build dyno stands by for the app's next build.
+    const standby = await vi.waitFor(async () => {
+      const { rows } = await api.db.query<RunRow>("SELECT * FROM runs WHERE standby_for = $1 AND build_id IS NULL", [app.id]);
+      expect(rows).toHaveLength(1);
+      return rows[0]!;
+    });
+    expect(Object.keys(standby.env).sort()).toEqual([STANDBY_DYNO_ENV.apiUrl, STANDBY_DYNO_ENV.runId, STANDBY_DYNO_ENV.token].sort());
+
+    // The next build of the app is served by it, gets the first one's cache back, and the same slug.
     const second = await push(source);
+    expect((await api.db.query<RunRow>("SELECT * FROM runs WHERE build_id = $1", [second.id])).rows.map((r) => r.id)).toEqual([standby.id]);
+    expect(logs).toContain(`build ${second.id} app=hello started`);
     expect(second.output).toContain("-----> Restoring cache");
     expect(second.output).toContain("build number 2");
     expect(second.shown.status).toBe("succeeded");

@@ -75,6 +75,8 @@ export async function inProcessApi(opts: {
   /** The queue the build service puts build jobs on; default a random name. */
   buildQueue?: string;
   buildTimeoutMs?: number;
+  /** Standby build dynos at most (platform/builds/build-dynos.ts); by default the service's own. */
+  standbyBuildDynos?: number;
   /** Quotas, host memory and rate limit (platform/api/limits.ts); by default the API's own defaults. */
   limits?: ApiDeps["limits"];
   /** The time as the API sees it (expiries, the rate limit's refill); by default the real one. */
@@ -96,7 +98,7 @@ export async function inProcessApi(opts: {
   const logs: string[] = [];
   const log = (line: string) => void logs.push(line);
   const notifyFormation = async (app: string) => void notified.push(app);
-  const builds = createBuildService({ config, db, redis, queue, blobs, notifyFormation, log, buildTimeoutMs: opts.buildTimeoutMs });
+  const builds = createBuildService({ config, db, redis, queue, blobs, notifyFormation, log, buildTimeoutMs: opts.buildTimeoutMs, standbyBuildDynos: opts.standbyBuildDynos });
   const routeNamespace = opts.routeNamespace ?? `test-${randomBytes(4).toString("hex")}:`;
   const deps: ApiDeps = { config, db, redis, blobs, builds, notifyFormation, limits: opts.limits, routeNamespace, clock: opts.clock };
   const servers: Server[] = [];
