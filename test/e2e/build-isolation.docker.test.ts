@@ -21,8 +21,20 @@ function probed(push: { code: number | null; output: string }) {
   const found = (what: string) =>
     new RegExp(`^remote:\\s+probe ${what.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}: (.*?)\\s*$`, "m").exec(push.output)?.[1];
   const buildId = /Build (\S+) queued for the builder/.exec(push.output)?.[1] ?? "";
-  const token = /^remote:\s+probe env \d+: OURO_BUILD_TOKEN=(\S+)\s*$/m.exec(push.output)?.[1] ?? "";
-  return { ...push, found, buildId, token };
+  const env = (name: string) => new RegExp(`^remote:\\s+probe env \\d+: ${name}=(\\S+)\\s*$`, "m").exec(push.output)?.[1] ?? "";
+  return { ...push, found, buildId, token: env("OURO_BUILD_TOKEN"), standby: { run: env("OURO_STANDBY_RUN"), token: env("OURO_STANDBY_TOKEN") } };
+}
+
+/**
+ * The build's credential as its build could get it: from its environment, or, in a standby build
+ * dyno (started before its build), from the API with the standby's own credential.
+ */
+async function buildToken(probe: ReturnType<typeof probed>): Promise<string> {
+  if (probe.token) return probe.token;
+  expect(probe.standby.run, "neither a build's nor a standby's credential in the build's environment").not.toBe("");
+  const answer = await jsonRequest<{ buildId: string; token: string }>({ base: apiUrl, key: probe.standby.token }, "GET", `/internal/standbys/${probe.standby.run}/build`);
+  expect(answer.body.buildId).toBe(probe.buildId);
+  return answer.body.token;
 }
 
 /** Posts a build result with a build's credential, as a build dyno (or whoever has its token) would. */
@@ -119,10 +131,13 @@ describe("a hostile build", () => {
       const failed = probed(pushChange(fixture.dir, { from: "main", message: "a failing build", change: (dir) => execFileSync("touch", [join(dir, "failing")]) }));
       expect(failed.code, failed.output).not.toBe(0);
       expect(failed.found("failing")).toBe("on purpose");
-      expect(failed.token).not.toBe("");
+      // Whichever dyno served it (a standby one, maybe), no secret of the platform's was in reach.
+      for (const secret of Object.values(secrets()).filter((v) => v.length >= 16)) expect(failed.output.includes(secret)).toBe(false);
+      const token = await buildToken(failed);
+      expect(token).toBe(scopedToken(secrets().tokenSecret!, buildScope(failed.buildId)));
       const before = await releases(app);
       for (const replay of [result, { status: "failed", message: "again" }]) {
-        const answer = await postResult(failed.buildId, failed.token, replay);
+        const answer = await postResult(failed.buildId, token, replay);
         expect(answer.status, answer.body).toBe(403);
         expect(answer.body).toContain("no longer grants access");
       }
