@@ -166,8 +166,8 @@ export function internalBuildRoutes(ctx: ApiContext): Router {
       throw unauthorized("This token does not grant access to that standby build dyno.");
     }
     const deadline = Date.now() + STANDBY_WAIT_MS;
-    const waiting = ctx.redis.duplicate();
-    waiting.on("error", () => {}); // a lost connection ends the wait; the run's row still answers
+    // A connection of its own to wait on (BLPOP blocks it), made only when there is something to wait for.
+    let waiting: ReturnType<typeof ctx.redis.duplicate> | undefined;
     let closed = false;
     const gone = new Promise<void>((resolve) => res.on("close", () => resolve(void (closed = true))));
     try {
@@ -184,10 +184,14 @@ export function internalBuildRoutes(ctx: ApiContext): Router {
           res.status(204).end();
           return;
         }
+        if (!waiting) {
+          waiting = ctx.redis.duplicate();
+          waiting.on("error", () => {}); // a lost connection ends the wait; the run's row still answers
+        }
         await Promise.race([waiting.blpop(standbyKey(id), Math.max(1, Math.ceil(left / 1000))).catch(() => null), gone]);
       }
     } finally {
-      waiting.disconnect();
+      waiting?.disconnect();
     }
   });
 
