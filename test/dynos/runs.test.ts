@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { OpenRun } from "../../platform/db/index.ts";
 import type { LiveDyno } from "../../platform/dynos/index.ts";
-import { type RunAction, diffRuns, nextRunDeadline } from "../../platform/dynos/runs.ts";
+import { type RunAction, STANDBY_BUILD, diffRuns, nextRunDeadline } from "../../platform/dynos/runs.ts";
 
 const NOW = new Date("2026-01-01T12:00:00Z");
 const at = (seconds: number) => new Date(NOW.getTime() + seconds * 1000);
@@ -77,6 +77,13 @@ describe("diffRuns", () => {
     const [action] = diff([build], []);
     expect(action).toMatchObject({ kind: "start", dyno: { type: "build", runId: "r2", buildId: "b1", buildCacheOf: "a9" } });
     expect(action?.kind === "start" && action.dyno.env).toEqual({ OURO_BUILD_TOKEN: "t" });
+  });
+
+  it("starts a standby build dyno as a build dyno of the app it stands by for: its run's env only, that app's build cache", () => {
+    const standby: OpenRun = { ...run("r3", "pending"), type: "build", standby_for: "a7", build_app_id: "a7", env: { OURO_STANDBY_TOKEN: "s" } };
+    const [action] = diff([standby], []);
+    expect(action).toMatchObject({ kind: "start", dyno: { type: "build", runId: "r3", buildId: STANDBY_BUILD, buildCacheOf: "a7" } });
+    expect(action?.kind === "start" && action.dyno.env).toEqual({ OURO_STANDBY_TOKEN: "s" });
   });
 
   it("leaves a running run's container alone", () => {
