@@ -22,7 +22,7 @@ export function parseRestartMessage(message: string): { app: string; dyno: strin
  */
 export const RESIZE_CHANNEL = "ouro:dynos:resize";
 
-/** A standby build dyno was taken by a build: a list its API request waits on (BLPOP), pushed once. */
+/** A standby build dyno was taken by a build, or closed: a list its API request waits on (BLPOP), pushed to wake it. */
 export const standbyKey = (runId: string) => `ouro:standby:${runId}`;
 
 /** The set of app names that exist: the router answers 503, not 404, for these. */
