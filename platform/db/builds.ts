@@ -145,6 +145,20 @@ export async function layerUsable(db: Db, build: { id: string; app_id: string },
   return rows[0]?.usable ?? false;
 }
 
+/**
+ * Whether a blob is a lower layer that was checked as one when it was stored: one a build
+ * uploaded as a layer, or a slug of any app names as one. Only such a blob may be proved for
+ * (a build that shows it holds the very bytes may use it: internal-builds.ts).
+ */
+export async function isCheckedLayer(db: Db, checksum: string): Promise<boolean> {
+  const { rows } = await db.query<{ checked: boolean }>(
+    `SELECT EXISTS (SELECT 1 FROM builds WHERE $1 = ANY(uploaded_layers))
+         OR EXISTS (SELECT 1 FROM slugs WHERE $1 = ANY(layers[1:array_length(layers, 1) - 1])) AS checked`,
+    [checksum],
+  );
+  return rows[0]?.checked ?? false;
+}
+
 /** Builds still pending past their deadline, with their app's name. */
 export async function expiredBuilds(db: Db): Promise<(BuildRow & { app_name: string })[]> {
   const { rows } = await db.query<BuildRow & { app_name: string }>(

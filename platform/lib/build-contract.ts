@@ -1,5 +1,6 @@
 // The shapes that cross the `builds` queue and the /internal/builds API, shared by
 // the kernel and the builder app (whose slug carries platform/lib). docs/internals.md.
+import { createHmac } from "node:crypto";
 import { z } from "zod";
 import { ConfigVarsSchema } from "./config-vars.ts";
 
@@ -36,6 +37,19 @@ export const BUILD_DYNO_ENV = {
   buildId: "OURO_BUILD_ID",
   token: "OURO_BUILD_TOKEN",
 } as const;
+
+/** HEAD /internal/builds/:id/layers/:checksum: the challenge to prove a layer with, when the API holds it but the build's app may not use it yet. */
+export const LAYER_CHALLENGE_HEADER = "ouro-layer-challenge";
+
+/** POST /internal/builds/:id/layers/:checksum/proof: the layer's bytes, HMAC-SHA256 under the challenge, as hex. */
+export const LayerProofSchema = z.object({ proof: z.string().regex(/^[0-9a-f]{64}$/, "proof must be 64 hex digits (an HMAC-SHA256)") });
+
+/** The proof of holding a layer: HMAC-SHA256 of its bytes under the challenge. */
+export async function layerProof(challenge: string, bytes: AsyncIterable<Buffer | Uint8Array> | Iterable<Buffer | Uint8Array>): Promise<Buffer> {
+  const hmac = createHmac("sha256", challenge);
+  for await (const chunk of bytes) hmac.update(chunk);
+  return hmac.digest();
+}
 
 /**
  * A standby build dyno's whole environment from the platform: where the API is, and its own run

@@ -19,6 +19,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type PackedLayer, packSlugLayers } from "../../apps/builder/layers.ts";
 import { joinedDigest } from "../../platform/lib/slug-layers.ts";
+import { LAYER_CHALLENGE_HEADER, layerProof } from "../../platform/lib/build-contract.ts";
 
 async function writeTemp(dir: string, body: Buffer): Promise<string> {
   const path = join(dir, `plain-${randomBytes(4).toString("hex")}.tgz`);
@@ -112,7 +113,7 @@ describe("build results", () => {
     }
   });
 
-  it("takes a slug in layers: a runtime layer only once per app, never another app's by its checksum, and the slug's checksum of its layers joined", async () => {
+  it("takes a slug in layers: a runtime layer only once per app, another app's only with a proof of holding its bytes (never by its checksum), and the slug's checksum of its layers joined", async () => {
     const dir = await mkdtemp(join(tmpdir(), "ouro-results-layers-"));
     try {
       await mkdir(join(dir, "app", ".heroku", "node"), { recursive: true });
@@ -149,6 +150,37 @@ describe("build results", () => {
       const theirToken = scopedToken(api.deps.config.secrets.tokenSecret, buildScope(theirs.id));
       expect((await call(theirs.id, theirToken, "HEAD", `layers/${runtime.checksum}`)).status).toBe(404);
       expect((await call(theirs.id, theirToken, "PUT", `slug?layers=${runtime.checksum}`, top)).status).toBe(403);
+
+      // It may use it once it shows it holds the very bytes (the same runtime, packed the same):
+      // an HMAC of the layer under a challenge of its own build's, for that layer.
+      const challengeOf = async (buildId: string, token: string, layer: string) =>
+        (await fetch(`${api.url}/internal/builds/${buildId}/layers/${layer}`, { method: "HEAD", headers: { authorization: `Bearer ${token}` } })).headers.get(LAYER_CHALLENGE_HEADER);
+      const prove = (buildId: string, token: string, layer: string, proof: string) =>
+        fetch(`${api.url}/internal/builds/${buildId}/layers/${layer}/proof`, {
+          method: "POST",
+          headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+          body: JSON.stringify({ proof }),
+        }).then(async (response) => ({ status: response.status, body: await response.text() }));
+      const proofOf = async (challenge: string, layer: Buffer) => (await layerProof(challenge, [layer])).toString("hex");
+      const challenge = await challengeOf(theirs.id, theirToken, runtime.checksum);
+      expect(challenge).toMatch(/^[0-9a-f]{64}$/);
+      // Not by the checksum, nor by other bytes, nor under another build's challenge.
+      const wrong = await prove(theirs.id, theirToken, runtime.checksum, runtime.checksum.slice(7));
+      expect([wrong.status, wrong.body]).toEqual([403, expect.stringContaining("does not match")]);
+      expect((await prove(theirs.id, theirToken, runtime.checksum, await proofOf(challenge!, readFileSync(top.path)))).status).toBe(403);
+      const another = await createBuild(api.db, { appId: stranger.id, userId: null, sourceChecksum: checksum, sourceVersion: null });
+      const anothers = await challengeOf(another.id, scopedToken(api.deps.config.secrets.tokenSecret, buildScope(another.id)), runtime.checksum);
+      expect(anothers).not.toBe(challenge);
+      expect((await prove(theirs.id, theirToken, runtime.checksum, await proofOf(anothers!, readFileSync(runtime.path)))).status).toBe(403);
+      expect((await call(theirs.id, theirToken, "PUT", `slug?layers=${runtime.checksum}`, top)).status).toBe(403);
+      // A blob that was never checked as a layer (an upload, a source) has no challenge and takes no proof.
+      const unchecked = (await api.blobs.put(Readable.from([readFileSync(runtime.path).subarray(0, 100)]))).checksum;
+      expect(await challengeOf(theirs.id, theirToken, unchecked)).toBeNull();
+      expect((await prove(theirs.id, theirToken, unchecked, "0".repeat(64))).status).toBe(404);
+      // The right proof: the layer is this build's to use, as if it had uploaded it.
+      expect((await prove(theirs.id, theirToken, runtime.checksum, await proofOf(challenge!, readFileSync(runtime.path)))).status).toBe(204);
+      expect((await call(theirs.id, theirToken, "HEAD", `layers/${runtime.checksum}`)).status).toBe(200);
+      expect((await call(theirs.id, theirToken, "PUT", `slug?layers=${runtime.checksum}`, top)).status).toBe(200);
 
       // A layer that cannot be joined below another (a plain gzip: its tar's end not a member of its own) is refused.
       const plain = await call(theirs.id, theirToken, "PUT", "layers", { path: await writeTemp(dir, await slug), checksum: "", size: 0 });

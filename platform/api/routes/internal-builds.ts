@@ -4,16 +4,24 @@
 // build dynos, and reports one that ended without a result. A standby build dyno holds a token
 // of its own: with it, it waits for the build that takes it and is given that build's token.
 // Nothing else opens these routes.
+import { timingSafeEqual } from "node:crypto";
 import { createReadStream, existsSync } from "node:fs";
 import { PassThrough, type Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { Router, type Request } from "express";
-import { type BuildRow, getApp, getBuild, getRun, layerUsable, recordFetchedSource, recordUploadedLayer, recordUploadedSlug } from "../../db/index.ts";
+import { type BuildRow, getApp, getBuild, getRun, isCheckedLayer, layerUsable, recordFetchedSource, recordUploadedLayer, recordUploadedSlug } from "../../db/index.ts";
 import { storeSourceTree } from "../../builds/sources.ts";
 import { OuroError, conflict, forbidden, invalidParams, notFound, unauthorized } from "../../lib/errors.ts";
 import { UnsafeArchiveError, archiveGunzip, checkSlug } from "../../lib/safe-extract.ts";
 import { BUILDER_SCOPE, bearerToken, buildScope, scopedToken, standbyScope, verifyScopedToken } from "../../lib/tokens.ts";
-import { BUILD_CACHE_LIMIT_MB, BuildResultSchema, type StandbyAssignment } from "../../lib/build-contract.ts";
+import {
+  BUILD_CACHE_LIMIT_MB,
+  BuildResultSchema,
+  LAYER_CHALLENGE_HEADER,
+  LayerProofSchema,
+  type StandbyAssignment,
+  layerProof,
+} from "../../lib/build-contract.ts";
 import { isUuid } from "../../lib/ids.ts";
 import { type ApiContext, parseBody } from "../context.ts";
 import { SLUG_CHANNEL, standbyKey } from "../../lib/channels.ts";
@@ -30,6 +38,8 @@ export const STANDBY_WAIT_MS = 20_000;
 export function internalBuildRoutes(ctx: ApiContext): Router {
   const router = Router();
   const secret = () => ctx.config.secrets.tokenSecret;
+  /** What a build proves it holds a layer with: its own for each layer, known to no other build. */
+  const layerChallenge = (buildId: string, checksum: string) => scopedToken(secret(), `layer-proof:${buildId}:${checksum}`);
 
   /** The build, for its own dyno's token, while it may still change. */
   async function buildDyno(req: Request) {
@@ -115,10 +125,33 @@ export function internalBuildRoutes(ctx: ApiContext): Router {
   // A slug in layers (platform/lib/slug-layers.ts): its lower layers (the runtime, the
   // dependencies) first, each only when the API lacks it for this app, then the app's own layer
   // with the lower layers' list.
+  //
+  // A layer the API holds but this app may not use yet (another app's runtime, the same Node.js
+  // to the byte) need not be sent again: HEAD answers 404 with a challenge, and the build proves
+  // it holds the very bytes (POST …/proof: an HMAC of the layer under the challenge, which is this
+  // build's and this layer's alone). A checksum learned is not enough; only a layer that was
+  // checked as one when it was stored can be proved for.
   router.head("/internal/builds/:id/layers/:checksum", async (req, res) => {
     const { build } = await buildDyno(req);
     const checksum = String(req.params.checksum);
-    res.status(CHECKSUM.test(checksum) && (await layerUsable(ctx.db, build, checksum)) && ctx.blobs.has(checksum) ? 200 : 404).end();
+    if (!CHECKSUM.test(checksum) || !ctx.blobs.has(checksum)) return void res.status(404).end();
+    if (await layerUsable(ctx.db, build, checksum)) return void res.status(200).end();
+    if (await isCheckedLayer(ctx.db, checksum)) res.setHeader(LAYER_CHALLENGE_HEADER, layerChallenge(build.id, checksum));
+    res.status(404).end();
+  });
+
+  router.post("/internal/builds/:id/layers/:checksum/proof", async (req, res) => {
+    const { build } = await buildDyno(req);
+    const checksum = String(req.params.checksum);
+    const { proof } = parseBody(LayerProofSchema, req.body);
+    if (!CHECKSUM.test(checksum) || !ctx.blobs.has(checksum) || !(await isCheckedLayer(ctx.db, checksum))) {
+      throw notFound(`There is no layer ${checksum} to prove for: upload it instead.`);
+    }
+    const expected = await layerProof(layerChallenge(build.id, checksum), ctx.blobs.read(checksum));
+    const given = Buffer.from(proof, "hex");
+    if (given.length !== expected.length || !timingSafeEqual(given, expected)) throw forbidden(`That proof does not match layer ${checksum}: upload it instead.`);
+    if (!(await recordUploadedLayer(ctx.db, build.id, checksum))) throw forbidden(`Build ${build.id} has ended; this layer changes nothing.`);
+    res.status(204).end();
   });
 
   router.put("/internal/builds/:id/layers", async (req, res) => {
