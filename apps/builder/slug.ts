@@ -112,6 +112,8 @@ const MEMBERS_AT_ONCE = 2;
 // about 25 ms a MB. Three samples: the member's start, middle and end.
 const SAMPLE_BYTES = 32 * 1024;
 const STORED_ABOVE = 0.9;
+const gzipAsync = promisify(gzip);
+const deflateAsync = promisify(deflateRaw);
 
 /**
  * The gzip level for a member: 0 (stored) when its samples deflate to more than STORED_ABOVE of
@@ -119,10 +121,9 @@ const STORED_ABOVE = 0.9;
  */
 export async function memberLevel(input: Buffer): Promise<number> {
   if (input.length < 4 * SAMPLE_BYTES) return GZIP_LEVEL;
-  const deflate = promisify(deflateRaw);
   const middle = Math.floor((input.length - SAMPLE_BYTES) / 2);
   const samples = [0, middle, input.length - SAMPLE_BYTES].map((start) => input.subarray(start, start + SAMPLE_BYTES));
-  const deflated = await Promise.all(samples.map((sample) => deflate(sample, { level: GZIP_LEVEL })));
+  const deflated = await Promise.all(samples.map((sample) => deflateAsync(sample, { level: GZIP_LEVEL })));
   const ratio = deflated.reduce((sum, d) => sum + d.length, 0) / (samples.length * SAMPLE_BYTES);
   return ratio > STORED_ABOVE ? 0 : GZIP_LEVEL;
 }
@@ -134,7 +135,7 @@ export async function memberLevel(input: Buffer): Promise<number> {
  */
 async function compressMember(input: Buffer): Promise<Buffer> {
   const level = await memberLevel(input);
-  return promisify(gzip)(input, { level, chunkSize: input.length + 64 * 1024, flush: constants.Z_FINISH });
+  return gzipAsync(input, { level, chunkSize: input.length + 64 * 1024, flush: constants.Z_FINISH });
 }
 
 /**

@@ -23,13 +23,14 @@ export async function awaitBuild(options: {
     if (options.signal?.aborted) return undefined;
     const response = await fetch(url, { headers: { authorization: `Bearer ${options.token}` }, signal: options.signal }).catch((error: Error) => error);
     if (options.signal?.aborted) return undefined;
-    if (response instanceof Response && response.status === 200) return StandbyAssignmentSchema.parse(await response.json());
-    if (response instanceof Response && response.status === 204) continue; // nothing yet: ask again
-    if (response instanceof Response && response.status === 410) return undefined;
-    if (response instanceof Response && response.status < 500) {
-      throw new Error(`GET ${url} answered ${response.status} ${await response.text().catch(() => "")}`.trim());
+    if (!(response instanceof Response) || response.status >= 500) {
+      options.log(`standby: the API did not answer (${response instanceof Response ? response.status : response.message}); asking again`);
+      await new Promise((resolve) => setTimeout(resolve, RETRY_MS));
+      continue;
     }
-    options.log(`standby: the API did not answer (${response instanceof Response ? response.status : response.message}); asking again`);
-    await new Promise((resolve) => setTimeout(resolve, RETRY_MS));
+    if (response.status === 200) return StandbyAssignmentSchema.parse(await response.json());
+    if (response.status === 204) continue; // nothing yet: ask again
+    if (response.status === 410) return undefined;
+    throw new Error(`GET ${url} answered ${response.status} ${await response.text().catch(() => "")}`.trim());
   }
 }

@@ -27,6 +27,9 @@ export const buildScope = (buildId: string) => `build:${buildId}`;
 /** A standby build dyno's credential: only to wait for the build that takes it, and be given that build's credential. */
 export const standbyScope = (runId: string) => `standby:${runId}`;
 
+/** The challenge a build proves it holds a layer's bytes with: that build's, for that layer, known to no other. */
+export const layerProofScope = (buildId: string, checksum: string) => `layer-proof:${buildId}:${checksum}`;
+
 /** The builder worker's credential: start and watch build dynos, fail a build whose dyno died. */
 export const BUILDER_SCOPE = "builder";
 

@@ -80,7 +80,8 @@ describe("builder worker and build dyno (real Redis, the real API in-process)", 
     let running = true;
     const stopping = new AbortController();
     const started = new Set<string>();
-    const runs = new Set<Promise<void>>();
+    /** Each run played, its failure kept for afterAll: all awaited when the test's dyno manager stops. */
+    const runs: Promise<void>[] = [];
     const play = async (run: RunRow) => {
       await markRun(api.db, run.id, { state: "running" });
       dynos.push({ run, env: run.env });
@@ -101,9 +102,7 @@ describe("builder worker and build dyno (real Redis, the real API in-process)", 
         const { rows } = await api.db.query<RunRow>("SELECT * FROM runs WHERE (build_id IS NOT NULL OR standby_for IS NOT NULL) AND state = 'pending'");
         for (const run of rows.filter((r) => !started.has(r.id))) {
           started.add(run.id);
-          const played = play(run).catch((error: Error) => void dynoManagerErrors.push(error));
-          runs.add(played);
-          void played.finally(() => runs.delete(played));
+          runs.push(play(run).catch((error: Error) => void dynoManagerErrors.push(error)));
         }
         await new Promise((resolve) => setTimeout(resolve, 100));
       }

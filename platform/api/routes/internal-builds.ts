@@ -13,7 +13,7 @@ import { type BuildRow, getApp, getBuild, getRun, isCheckedLayer, layerUsable, r
 import { storeSourceTree } from "../../builds/sources.ts";
 import { OuroError, conflict, forbidden, invalidParams, notFound, unauthorized } from "../../lib/errors.ts";
 import { UnsafeArchiveError, archiveGunzip, checkSlug } from "../../lib/safe-extract.ts";
-import { BUILDER_SCOPE, bearerToken, buildScope, scopedToken, standbyScope, verifyScopedToken } from "../../lib/tokens.ts";
+import { BUILDER_SCOPE, bearerToken, buildScope, layerProofScope, scopedToken, standbyScope, verifyScopedToken } from "../../lib/tokens.ts";
 import {
   BUILD_CACHE_LIMIT_MB,
   BuildResultSchema,
@@ -39,7 +39,7 @@ export function internalBuildRoutes(ctx: ApiContext): Router {
   const router = Router();
   const secret = () => ctx.config.secrets.tokenSecret;
   /** What a build proves it holds a layer with: its own for each layer, known to no other build. */
-  const layerChallenge = (buildId: string, checksum: string) => scopedToken(secret(), `layer-proof:${buildId}:${checksum}`);
+  const layerChallenge = (buildId: string, checksum: string) => scopedToken(secret(), layerProofScope(buildId, checksum));
 
   /** The build, for its own dyno's token, while it may still change. */
   async function buildDyno(req: Request) {
@@ -202,7 +202,12 @@ export function internalBuildRoutes(ctx: ApiContext): Router {
     // A connection of its own to wait on (BLPOP blocks it), made only when there is something to wait for.
     let waiting: ReturnType<typeof ctx.redis.duplicate> | undefined;
     let closed = false;
-    const gone = new Promise<void>((resolve) => res.on("close", () => resolve(void (closed = true))));
+    const gone = new Promise<void>((resolve) =>
+      res.on("close", () => {
+        closed = true;
+        resolve();
+      }),
+    );
     try {
       for (;;) {
         const run = await getRun(ctx.db, id);
