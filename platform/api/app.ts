@@ -26,6 +26,7 @@ import { formationRoutes } from "./routes/formation.ts";
 import { internalBuildRoutes } from "./routes/internal-builds.ts";
 import { logSessionRoutes, logStreamRoutes } from "./routes/logs.ts";
 import { outputRoutes } from "./routes/outputs.ts";
+import { platformStatusRoutes } from "./routes/platform-status.ts";
 import { slugBlobRoutes, slugRoutes } from "./routes/slugs.ts";
 import { releaseRoutes } from "./routes/releases.ts";
 import { sniEndpointRoutes } from "./routes/sni-endpoints.ts";
@@ -74,7 +75,8 @@ export function createApi(deps: ApiDeps): express.Express {
   // An app the caller may not reach is 404 on every route that names it, git's included.
   api.use(["/apps/:app", "/:app.git"], appAccess(ctx.db));
   api.use(gitRoutes(ctx));
-  api.get("/account", (req, res) => void res.json({ id: req.user!.id, email: req.user!.email, name: req.user!.email }));
+  // Heroku's account, with Ouro's `admin` (what the dashboard offers depends on it).
+  api.get("/account", (req, res) => void res.json({ id: req.user!.id, email: req.user!.email, name: req.user!.email, admin: req.user!.admin }));
   api.use(authorizationRoutes(ctx));
   api.use(userRoutes(ctx));
   api.use(auditRoutes(ctx));
@@ -93,6 +95,7 @@ export function createApi(deps: ApiDeps): express.Express {
   api.use(cronRoutes(ctx));
   api.use(domainRoutes(ctx));
   api.use(sniEndpointRoutes(ctx));
+  api.use(platformStatusRoutes(ctx));
 
   api.use((req: Request) => {
     throw new OuroError(404, "not_found", `No route for ${req.method} ${req.path}.`);

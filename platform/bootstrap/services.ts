@@ -17,6 +17,8 @@ const PACKAGES: Record<string, string> = {
   debootstrap: "debootstrap",
   // The rendezvous server's certificate (platform/lib/rendezvous-cert.ts).
   openssl: "openssl",
+  // The dashboard's tests drive it headless (test/e2e/dashboard.docker.test.ts), through playwright-core.
+  chromium: "chromium",
 };
 
 export function ensurePackages(): void {

@@ -195,6 +195,9 @@ export function systemConfig(config: Config, name: string, apiKey: string): Reco
         REDIS_ADMIN_URL: `redis://${ADDONS_ADMIN}:${config.secrets.addonsRedisPassword}@${host}:${config.addonsRedisPort}`,
         OURO_PROVIDER_SECRET: config.secrets.providerSecret,
       };
+    case "dashboard":
+      // It calls the API with the signed-in user's key only: no key of its own.
+      return { OURO_API_URL: api, OURO_DASHBOARD_SECRET: config.secrets.dashboardSecret };
     default:
       return {};
   }

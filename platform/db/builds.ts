@@ -189,3 +189,28 @@ export async function succeedBuild(
     return { slug, release };
   });
 }
+
+/** A build as the platform's queue shows it. */
+export interface QueuedBuild {
+  id: string;
+  app: string;
+  status: "pending" | "succeeded" | "failed";
+  /** For a pending build: whether its build dyno runs yet. */
+  running: boolean;
+  failure_message: string | null;
+  created_at: Date;
+  updated_at: Date;
+}
+
+/**
+ * The builder's queue across every app: the pending builds (waiting for a build dyno, or
+ * running in one), and the newest failed ones.
+ */
+export async function buildQueue(db: Db, failedKept = 10): Promise<{ pending: QueuedBuild[]; failed: QueuedBuild[] }> {
+  const select = `SELECT b.id, a.name AS app, b.status, b.failure_message, b.created_at, b.updated_at,
+      EXISTS (SELECT 1 FROM runs r WHERE r.build_id = b.id AND r.state = 'running') AS running
+    FROM builds b JOIN apps a ON a.id = b.app_id`;
+  const pending = await db.query<QueuedBuild>(`${select} WHERE b.status = 'pending' ORDER BY b.created_at`);
+  const failed = await db.query<QueuedBuild>(`${select} WHERE b.status = 'failed' ORDER BY b.updated_at DESC LIMIT $1`, [failedKept]);
+  return { pending: pending.rows, failed: failed.rows };
+}

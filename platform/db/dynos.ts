@@ -149,3 +149,9 @@ export async function recordDynos(db: Db, appId: string, dynos: DynoRecord[]): P
     }
   });
 }
+
+/** How many dynos are recorded in each state, over every app (one-off dynos included). */
+export async function dynoCounts(db: Db): Promise<Record<string, number>> {
+  const { rows } = await db.query<{ state: string; count: number }>("SELECT state, count(*)::int AS count FROM dynos GROUP BY state ORDER BY state");
+  return Object.fromEntries(rows.map((r) => [r.state, r.count]));
+}

@@ -73,6 +73,12 @@ export async function currentRelease(db: Db | pg.PoolClient, appId: string): Pro
   return rows[0];
 }
 
+/** The app's newest release: the current one, or one deploying or failed after it. */
+export async function newestRelease(db: Db, appId: string): Promise<ReleaseRow | undefined> {
+  const { rows } = await db.query<ReleaseRow>(`${SELECT_RELEASE} WHERE r.app_id = $1 ORDER BY r.version DESC LIMIT 1`, [appId]);
+  return rows[0];
+}
+
 export type NewReleaseStatus = "pending" | "deploying" | "succeeded";
 
 export interface NewRelease {

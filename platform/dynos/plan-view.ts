@@ -2,7 +2,7 @@
 // and formation), the live model (the dynos the manager last recorded), their delta and the plan,
 // computed by the same pure functions the manager runs. Pure.
 import type { DesiredApp, DynoRow } from "../db/index.ts";
-import type { DeltaEntry, FormationPlanResource, PlanStepView } from "../lib/plan-contract.ts";
+import type { AppStateResource, DeltaEntry, FormationPlanResource, PlanStepView, ReleaseState } from "../lib/plan-contract.ts";
 import { desiredDynos } from "./desired.ts";
 import { diffFormation } from "./diff.ts";
 import { type LiveDyno, type Strategy, dynoName } from "./model.ts";
@@ -82,5 +82,25 @@ export function formationPlan(
     delta,
     plan,
     converged: delta.length === 0 && formationRows.every((r) => r.state === "up"),
+  };
+}
+
+/** An app's state from its plan and its releases (GET /app-states). Pure. */
+export function appState(
+  app: { id: string; name: string; system: boolean },
+  plan: FormationPlanResource,
+  current: ReleaseState | null,
+  newest: ReleaseState | null,
+): AppStateResource {
+  const up = plan.live.filter((d) => d.state === "up" && d.release === plan.desired.release).length;
+  const crashed = plan.live.filter((d) => d.state === "crashed").length;
+  const underWay = !plan.converged || (newest !== null && (newest.status === "pending" || newest.status === "deploying"));
+  return {
+    app,
+    current,
+    newest,
+    dynos: { up, total: plan.desired.dynos.length, crashed },
+    converged: plan.converged,
+    state: crashed > 0 || newest?.status === "failed" ? "failing" : underWay ? "converging" : "converged",
   };
 }

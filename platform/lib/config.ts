@@ -18,6 +18,8 @@ export interface Secrets {
   addonsRedisDefaultPassword: string;
   /** Shared by the kernel and the add-on provider apps (their OURO_PROVIDER_SECRET). */
   providerSecret: string;
+  /** Seals the dashboard's session cookies (its OURO_DASHBOARD_SECRET). */
+  dashboardSecret: string;
 }
 
 /** Every secret bootstrap generates; a key added later is generated on the next bootstrap. */
@@ -31,6 +33,7 @@ export const SECRET_NAMES: (keyof Secrets)[] = [
   "addonsRedisPassword",
   "addonsRedisDefaultPassword",
   "providerSecret",
+  "dashboardSecret",
 ];
 
 export interface Config {

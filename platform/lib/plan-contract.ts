@@ -77,3 +77,31 @@ export interface FormationPlanResource {
   /** Nothing to do, and every live dyno is up. */
   converged: boolean;
 }
+
+/** A release as an app's state names it. */
+export interface ReleaseState {
+  version: number;
+  /** pending (release phase), deploying, succeeded or failed. */
+  status: string;
+  failure_message: string | null;
+}
+
+/**
+ * GET /app-states: each app the caller may see (system apps with `?all=true`, for an admin), as
+ * a dashboard lists them, in one call.
+ */
+export interface AppStateResource {
+  app: { id: string; name: string; system: boolean };
+  /** The release serving; null before the first deploy. */
+  current: ReleaseState | null;
+  /** The newest release: the current one, or one deploying or failed after it. */
+  newest: ReleaseState | null;
+  /** `up` of the current release's formation dynos out of `total` wanted; `crashed` of any release. */
+  dynos: { up: number; total: number; crashed: number };
+  converged: boolean;
+  /**
+   * converged: live equals desired. converging: a plan or a release is under way. failing: a
+   * dyno crashed, or the newest release failed.
+   */
+  state: "converged" | "converging" | "failing";
+}

@@ -28,9 +28,9 @@ describe("self-hosting", () => {
     expect(sameSource?.checksum).toBe(built.checksum);
   });
 
-  it("lists builder, cron, postgres and redis as system apps, each running a release made by a build on the platform", async () => {
+  it("lists builder, cron, postgres, redis and dashboard as system apps, each running a release made by a build on the platform", async () => {
     const all = ouro(["apps", "--all"]).stdout;
-    for (const name of ["builder", "cron", "postgres", "redis"]) {
+    for (const name of ["builder", "cron", "postgres", "redis", "dashboard"]) {
       expect(all).toContain(name);
       const releases = (await api<Release[]>("GET", `/apps/${name}/releases`)).body;
       const current = releases.find((r) => r.current);

@@ -1,10 +1,23 @@
 import { Router } from "express";
 import { z } from "zod";
-import { type AppRow, type AuditEntry, type FormationUpdate, listDynos, listFormation, loadDesiredApps, setStrategy, updateFormation } from "../../db/index.ts";
-import { formationPlan } from "../../dynos/plan-view.ts";
+import {
+  type AppRow,
+  type AuditEntry,
+  type FormationUpdate,
+  type ReleaseRow,
+  currentRelease,
+  listApps,
+  listDynos,
+  listFormation,
+  loadDesiredApps,
+  newestRelease,
+  setStrategy,
+  updateFormation,
+} from "../../db/index.ts";
+import { appState, formationPlan } from "../../dynos/plan-view.ts";
 import { background } from "../../lib/background.ts";
 import { appendApiEvent } from "../../logs/index.ts";
-import type { StrategySetting } from "../../lib/plan-contract.ts";
+import type { AppStateResource, ReleaseState, StrategySetting } from "../../lib/plan-contract.ts";
 import { STRATEGIES } from "../../dynos/model.ts";
 import { notFound } from "../../lib/errors.ts";
 import { appOf, auditOf } from "../access.ts";
@@ -36,13 +49,35 @@ const StrategyChange = z.object({ strategy: z.enum(STRATEGIES), batch: z.number(
 export function formationRoutes(ctx: ApiContext): Router {
   const router = Router();
 
-  // The desired model, the live model, the delta and the plan the dyno manager would carry out.
-  router.get("/apps/:app/formation-plan", async (_req, res) => {
-    const app = appOf(res);
+  /** The desired model, the live model, the delta and the plan the dyno manager would carry out. */
+  async function planOf(app: AppRow) {
     const [model] = await loadDesiredApps(ctx.db, app.name);
     const formation = (await listFormation(ctx.db, app.id)).map((f) => ({ type: f.type, quantity: f.quantity, size: f.size, generation: f.generation }));
     const strategy = { name: app.strategy, batch: app.strategy_batch };
-    res.json(formationPlan({ id: app.id, name: app.name }, model, formation, await listDynos(ctx.db, app.id), strategy));
+    return formationPlan({ id: app.id, name: app.name }, model, formation, await listDynos(ctx.db, app.id), strategy);
+  }
+
+  router.get("/apps/:app/formation-plan", async (_req, res) => {
+    res.json(await planOf(appOf(res)));
+  });
+
+  /** The app's releases' state and its dynos against its plan. */
+  async function stateOf(app: AppRow): Promise<AppStateResource> {
+    const [plan, current, newest] = await Promise.all([planOf(app), currentRelease(ctx.db, app.id), newestRelease(ctx.db, app.id)]);
+    return appState({ id: app.id, name: app.name, system: app.system }, plan, releaseState(current), releaseState(newest));
+  }
+
+  router.get("/apps/:app/state", async (_req, res) => {
+    res.json(await stateOf(appOf(res)));
+  });
+
+  // Every app the caller may see, each with its state: a dashboard's list in one call. System
+  // apps with ?all=true (an admin's).
+  router.get("/app-states", async (req, res) => {
+    const all = req.query.all === "true" || req.query.all === "1";
+    const states: AppStateResource[] = [];
+    for (const app of await listApps(ctx.db, { viewer: req.user!, includeSystem: all })) states.push(await stateOf(app));
+    res.json(states);
   });
 
   router.get("/apps/:app/strategy", async (_req, res) => {
@@ -98,3 +133,6 @@ export function formationRoutes(ctx: ApiContext): Router {
 
   return router;
 }
+
+const releaseState = (release: ReleaseRow | undefined): ReleaseState | null =>
+  release ? { version: release.version, status: release.status, failure_message: release.failure_message } : null;

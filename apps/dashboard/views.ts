@@ -1,0 +1,379 @@
+// The dashboard's pages, rendered on the server: each works without a script; dashboard.js makes
+// the live regions update, the output streams flow and the confirmations ask in place.
+import { ASSETS } from "./assets.ts";
+import { type Html, html } from "./html.ts";
+import { LIFECYCLE_STEPS } from "../../platform/lib/plan-contract.ts";
+import type { Account, Addon, App, AppStateResource, AuditEntry, Build, Collaborator, Domain, Formation, FormationPlanResource, PlatformStatus, Release } from "./resources.ts";
+
+const seg = encodeURIComponent;
+export const appPath = (app: string, rest = "") => `/apps/${seg(app)}${rest}`;
+
+/** A live region: dashboard.js fetches `url` every `everyMs` and puts what comes in its place. */
+const live = (id: string, url: string, everyMs: number, body: Html, key = "") =>
+  html`<div id="${id}" class="live" data-live="${url}" data-every="${everyMs}" data-key="${key}">${body}</div>`;
+
+export function page(opts: { title: string; account?: Account; flash?: { kind: "notice" | "error"; text: string }; body: Html }): Html {
+  const { title, account, flash, body } = opts;
+  return html`<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${title} · Ouro</title>
+<link rel="stylesheet" href="${ASSETS.stylesheet}">
+<script src="${ASSETS.script}" defer></script>
+</head>
+<body>
+<a class="skip" href="#main">Skip to the content</a>
+<header class="top">
+  <a class="brand" href="/">Ouro</a>
+  ${account
+    ? html`<nav aria-label="Main"><a href="/">Apps</a>${account.admin ? html`<a href="/platform">Platform</a>` : ""}</nav>
+  <div class="who"><span>${account.email}</span><form method="post" action="/sign-out"><button type="submit" class="link">Sign out</button></form></div>`
+    : ""}
+</header>
+<main id="main">
+<div id="flash" role="status">${flash ? html`<p class="flash ${flash.kind}">${flash.text}</p>` : ""}</div>
+${body}
+</main>
+</body>
+</html>`;
+}
+
+export function signIn(error?: string): Html {
+  return html`<section class="sign-in">
+  <h1>Sign in to Ouro</h1>
+  <p>Use an API key of yours: <code>npx ouro auth:token</code> prints it. The dashboard keeps it in this browser only, in a cookie no script can read, and forgets it when you sign out.</p>
+  ${error ? html`<p class="flash error" role="alert">${error}</p>` : ""}
+  <form method="post" action="/sign-in">
+    <label for="key">API key</label>
+    <input id="key" name="key" type="password" autocomplete="current-password" required autofocus>
+    <button type="submit">Sign in</button>
+  </form>
+</section>`;
+}
+
+const STATE_TEXT: Record<AppStateResource["state"], string> = {
+  converged: "Live as desired",
+  converging: "Converging",
+  failing: "Failing",
+};
+
+export function badge(state: AppStateResource["state"]): Html {
+  return html`<span class="badge ${state}" data-state="${state}">${STATE_TEXT[state]}</span>`;
+}
+
+/** How often a live region asks again: fast while something moves, slower at rest. */
+export const pollEvery = (state: AppStateResource["state"]) => (state === "converging" ? 1000 : 4000);
+
+/** A list of apps is asked for again every second while one converges, else every 5 s. */
+export const listEvery = (states: AppStateResource[]) => (states.some((s) => s.state === "converging") ? 1000 : 5000);
+
+export function appsList(states: AppStateResource[]): Html {
+  return live("apps", "/fragments/apps", listEvery(states), appsTable(states, "Apps"));
+}
+
+export function appsTable(states: AppStateResource[], title: string): Html {
+  if (states.length === 0) {
+    return html`<h1>${title}</h1><p>No apps yet. Make one with <code>npx ouro apps:create</code>, then <code>git push</code> to it.</p>`;
+  }
+  return html`<h1>${title}</h1>
+<div class="scroll"><table class="apps">
+  <thead><tr><th scope="col">App</th><th scope="col">State</th><th scope="col">Release</th><th scope="col">Dynos up</th></tr></thead>
+  <tbody>
+  ${states.map(
+    (s) => html`<tr data-app="${s.app.name}">
+    <th scope="row"><a href="${appPath(s.app.name)}">${s.app.name}</a></th>
+    <td>${badge(s.state)}</td>
+    <td>${releaseText(s)}</td>
+    <td><span class="dynos">${s.dynos.up}/${s.dynos.total}</span>${s.dynos.crashed ? html` <span class="crashed">${s.dynos.crashed} crashed</span>` : ""}</td>
+  </tr>`,
+  )}
+  </tbody>
+</table></div>`;
+}
+
+function releaseText(s: AppStateResource): Html {
+  if (!s.current && !s.newest) return html`<span class="muted">never deployed</span>`;
+  const current = s.current ? html`v${s.current.version}` : html`<span class="muted">none</span>`;
+  if (!s.newest || s.newest.version === s.current?.version) return current;
+  return html`${current} <span class="${s.newest.status === "failed" ? "crashed" : "muted"}">(v${s.newest.version} ${s.newest.status === "pending" ? "deploying" : s.newest.status})</span>`;
+}
+
+const APP_TABS: [string, string][] = [
+  ["", "Overview"],
+  ["/releases", "Releases"],
+  ["/builds", "Builds"],
+  ["/config", "Config vars"],
+  ["/resources", "Resources"],
+  ["/logs", "Logs"],
+  ["/activity", "Activity"],
+];
+
+export function appFrame(app: App, current: string, body: Html): Html {
+  return html`<nav class="crumbs" aria-label="Breadcrumb"><a href="/">Apps</a> / <span>${app.name}</span></nav>
+<h1>${app.name}</h1>
+<p class="meta"><a href="${app.web_url}">${app.web_url}</a> · owner ${app.owner.email} · ${app.stack.name}${app.buildpack_provided_description ? html` · ${app.buildpack_provided_description}` : ""}${app.maintenance ? html` · <strong>maintenance on</strong>` : ""}</p>
+<nav class="tabs" aria-label="${app.name}">
+${APP_TABS.map(([path, label]) => html`<a href="${appPath(app.name, path)}"${path === current ? html` aria-current="page"` : ""}>${label}</a>`)}
+</nav>
+${body}`;
+}
+
+/** The overview: the model side by side, the scale controls, and the newest build. */
+export function overview(app: App, state: AppStateResource, plan: FormationPlanResource, formation: Formation[], build: Build | undefined): Html {
+  return html`${live("model", appPath(app.name, "/fragments/model"), pollEvery(state.state), model(app.name, state, plan))}
+<section aria-labelledby="scale-title">
+  <h2 id="scale-title">Scale and restart</h2>
+  ${formation.length === 0
+    ? html`<p class="muted">No process types yet: push the app first.</p>`
+    : html`<div class="scale">${formation.map(
+        (f) => html`<form method="post" action="${appPath(app.name, "/formation")}" data-confirm="Scale ${f.type} to {quantity} ${f.size} dynos?">
+      <input type="hidden" name="type" value="${f.type}">
+      <label for="scale-${f.type}">${f.type}</label>
+      <input id="scale-${f.type}" name="quantity" type="number" min="0" max="100" value="${f.quantity}" inputmode="numeric" required>
+      <button type="submit">Scale ${f.type}</button>
+    </form>`,
+      )}</div>`}
+  <form method="post" action="${appPath(app.name, "/restart")}" data-confirm="Restart every dyno of ${app.name}?">
+    <button type="submit">Restart all dynos</button>
+  </form>
+</section>
+${live("build", appPath(app.name, "/fragments/build"), 1000, buildPanel(app.name, build), buildKey(build))}`;
+}
+
+export const buildKey = (build: Build | undefined) => (build ? `${build.id}:${build.status}` : "none");
+
+export function buildPanel(app: string, build: Build | undefined): Html {
+  if (!build) return html`<h2>Newest build</h2><p class="muted">No build yet. Push with <code>git push</code> and its output shows here as it runs.</p>`;
+  return html`<h2>Newest build <span class="build-status ${build.status}">${build.status}</span></h2>
+<p class="meta">${build.source_blob.version?.slice(0, 8) ?? build.id.slice(0, 8)} by ${build.user.email}, ${time(build.created_at)} · <a href="${appPath(app, `/builds/${build.id}`)}">its page</a></p>
+${output(appPath(app, `/builds/${build.id}/output`), `Output of build ${build.id.slice(0, 8)}`)}`;
+}
+
+/** Text that streams in from `url` (dashboard.js), with a link for a browser without scripts. */
+function output(url: string, label: string): Html {
+  return html`<pre class="output" data-stream="${url}" tabindex="0" aria-label="${label}" aria-live="off"><a href="${url}">Open the output</a></pre>`;
+}
+
+export function model(app: string, state: AppStateResource, plan: FormationPlanResource): Html {
+  // A dyno started but not yet up is still a difference from the desired model: shown in the
+  // delta, and its lifecycle steps as the plan's running part.
+  const booting = plan.live.filter((d) => d.state === "starting");
+  const up = new Set(plan.live.filter((d) => d.state === "up").map((d) => `${d.name}@${d.release}`));
+  const changing = new Set([...plan.delta.map((d) => d.dyno), ...plan.desired.dynos.filter((d) => !up.has(`${d.name}@${d.release}`)).map((d) => d.name)]);
+  return html`<section aria-labelledby="model-title">
+  <h2 id="model-title">Model <span role="status">${badge(state.state)}</span></h2>
+  <p class="meta">${plan.desired.release === null ? "Not deployed yet" : `Release v${plan.desired.release}`} · strategy ${plan.strategy.name}${plan.strategy.name === "rolling" ? ` (batches of ${plan.strategy.batch})` : ""} · ${state.dynos.up}/${state.dynos.total} up${state.newest?.status === "failed" ? html` · <span class="crashed">v${state.newest.version} failed: ${state.newest.failure_message ?? "see the logs"}</span>` : ""}</p>
+  <div class="model">
+    <div class="side">
+      <h3>Desired</h3>
+      <table><caption class="sr">Desired dynos</caption><thead><tr><th scope="col">Dyno</th><th scope="col">Release</th><th scope="col">Size</th></tr></thead><tbody>
+      ${plan.desired.dynos.length === 0 ? html`<tr><td colspan="3" class="muted">none</td></tr>` : ""}
+      ${plan.desired.dynos.map((d) => html`<tr${changing.has(d.name) ? html` class="changing"` : ""}><td>${d.name}</td><td>v${d.release}</td><td>${d.size}</td></tr>`)}
+      </tbody></table>
+    </div>
+    <div class="side">
+      <h3>Live</h3>
+      <table><caption class="sr">Live dynos</caption><thead><tr><th scope="col">Dyno</th><th scope="col">Release</th><th scope="col">Size</th><th scope="col">State</th><th scope="col">Since</th></tr></thead><tbody>
+      ${plan.live.length === 0 ? html`<tr><td colspan="5" class="muted">none</td></tr>` : ""}
+      ${plan.live.map(
+        (d) => html`<tr class="dyno-${d.state}"><td>${d.name}</td><td>v${d.release}</td><td>${d.size}</td><td><span class="state ${d.state}">${d.state}</span></td><td>${time(d.since)}</td></tr>`,
+      )}
+      </tbody></table>
+    </div>
+  </div>
+  <div class="model">
+    <div class="side delta">
+      <h3>Delta</h3>
+      ${plan.delta.length === 0 && booting.length === 0
+        ? html`<p class="muted">None: live equals desired.</p>`
+        : html`<ul>
+        ${plan.delta.map((d) => html`<li class="delta-${d.kind}"><strong>${d.kind}</strong> ${d.dyno} (v${d.release}): ${d.reason}</li>`)}
+        ${booting.map((d) => html`<li class="delta-booting"><strong>booting</strong> ${d.name} (v${d.release}): started, up once it accepts connections</li>`)}
+        </ul>`}
+    </div>
+    <div class="side plan">
+      <h3>Plan</h3>
+      ${plan.plan.length === 0 && booting.length === 0 ? html`<p class="muted">Nothing to do.</p>` : ""}
+      ${plan.plan.length === 0
+        ? ""
+        : html`<ol class="phases">${plan.plan.map(
+            (phase) => html`<li>${phase.map((step, i) => html`${i > 0 ? ", " : ""}<span class="step-${step.kind}">${step.kind} ${step.dyno} v${step.release}</span>`)}</li>`,
+          )}</ol>`}
+      ${booting.length === 0
+        ? ""
+        : html`<ul class="running">${booting.map((d) => html`<li>${d.name}: ${lifecycle(d.steps)}</li>`)}</ul>`}
+    </div>
+  </div>
+</section>`;
+}
+
+export function releases(app: string, list: Release[]): Html {
+  return live("releases", appPath(app, "/fragments/releases"), 4000, releasesTable(app, list));
+}
+
+export function releasesTable(app: string, list: Release[]): Html {
+  const newestFirst = [...list].sort((a, b) => b.version - a.version);
+  return html`<h2>Releases</h2>
+<div class="scroll"><table>
+<thead><tr><th scope="col">Version</th><th scope="col">Description</th><th scope="col">By</th><th scope="col">When</th><th scope="col">Status</th><th scope="col"><span class="sr">Actions</span></th></tr></thead>
+<tbody>
+${newestFirst.map(
+  (r) => html`<tr${r.current ? html` class="current"` : ""} data-version="${r.version}">
+  <td>v${r.version}${r.current ? html` <span class="badge converged">current</span>` : ""}</td>
+  <td>${r.description}${r.failure_message ? html`<br><span class="crashed">${r.failure_message}</span>` : ""}</td>
+  <td>${r.user.email || "Ouro"}</td>
+  <td>${time(r.created_at)}</td>
+  <td>${r.status}${r.output_stream_url ? html` · <a href="${appPath(app, `/releases/${r.version}/output`)}">release phase output</a>` : ""}</td>
+  <td>${!r.current && r.eligible_for_rollback
+    ? html`<form method="post" action="${appPath(app, "/rollback")}" data-confirm="Roll ${app} back to v${r.version}? A new release runs v${r.version}'s code and config.">
+      <input type="hidden" name="release" value="${r.version}"><button type="submit">Roll back to v${r.version}</button></form>`
+    : ""}</td>
+</tr>`,
+)}
+</tbody></table></div>`;
+}
+
+export function builds(app: string, list: Build[]): Html {
+  const newestFirst = [...list].sort((a, b) => b.created_at.localeCompare(a.created_at));
+  return html`<h2>Builds</h2>
+${newestFirst.length === 0 ? html`<p class="muted">No builds yet.</p>` : ""}
+<div class="scroll"><table>
+<thead><tr><th scope="col">Build</th><th scope="col">Status</th><th scope="col">By</th><th scope="col">Started</th><th scope="col">Took</th></tr></thead>
+<tbody>
+${newestFirst.map(
+  (b) => html`<tr><td><a href="${appPath(app, `/builds/${b.id}`)}">${b.source_blob.version?.slice(0, 8) ?? b.id.slice(0, 8)}</a></td>
+  <td><span class="build-status ${b.status}">${b.status}</span>${b.failure_message ? html`<br><span class="crashed">${b.failure_message}</span>` : ""}</td>
+  <td>${b.user.email}</td><td>${time(b.created_at)}</td><td>${b.status === "pending" ? "running" : duration(b.created_at, b.updated_at)}</td></tr>`,
+)}
+</tbody></table></div>`;
+}
+
+export function buildPage(app: string, build: Build): Html {
+  return html`<h2>Build ${build.source_blob.version?.slice(0, 8) ?? build.id.slice(0, 8)} <span class="build-status ${build.status}">${build.status}</span></h2>
+<p class="meta">by ${build.user.email}, ${time(build.created_at)}${build.status === "pending" ? "" : `, took ${duration(build.created_at, build.updated_at)}`}</p>
+${build.failure_message ? html`<p class="flash error">${build.failure_message}</p>` : ""}
+${output(appPath(app, `/builds/${build.id}/output`), `Output of build ${build.id.slice(0, 8)}`)}`;
+}
+
+export function releaseOutputPage(app: string, release: Release): Html {
+  return html`<h2>Release phase of v${release.version}</h2>
+${output(appPath(app, `/releases/${release.version}/output/stream`), `Release phase output of v${release.version}`)}`;
+}
+
+/** Config vars by name; a value only when the user asked for it (`revealed`). */
+export function config(app: string, vars: Record<string, string>, revealed?: string): Html {
+  const names = Object.keys(vars).sort();
+  return html`<h2>Config vars</h2>
+<p class="meta">Values stay hidden until you ask for one. Set them with <code>npx ouro config:set NAME=value -a ${app}</code>.</p>
+${names.length === 0 ? html`<p class="muted">None.</p>` : ""}
+<dl class="config">
+${names.map(
+  (name) => html`<div><dt>${name}</dt><dd>${name === revealed
+    ? html`<code class="value">${vars[name]}</code>`
+    : html`<span class="value hidden-value" aria-label="hidden">••••••••</span>
+      <form method="get" action="${appPath(app, "/config")}" class="reveal" data-reveal="${appPath(app, `/config/${seg(name)}`)}">
+        <input type="hidden" name="reveal" value="${name}"><button type="submit">Reveal<span class="sr"> ${name}</span></button></form>`}</dd></div>`,
+)}
+</dl>`;
+}
+
+export function resources(app: string, addons: Addon[], domains: Domain[], collaborators: Collaborator[]): Html {
+  return html`<h2>Add-ons</h2>
+${addons.length === 0 ? html`<p class="muted">None. Add one with <code>npx ouro addons:create heroku-postgresql -a ${app}</code>.</p>` : ""}
+<ul class="plain">${addons.map((a) => html`<li><strong>${a.name}</strong> ${a.addon_service.name}:${a.plan.name} · ${a.state} · sets ${a.config_vars.join(", ")}</li>`)}</ul>
+<h2>Domains</h2>
+${domains.length === 0 ? html`<p class="muted">None besides the app's own.</p>` : ""}
+<ul class="plain">${domains.map((d) => html`<li><strong>${d.hostname}</strong> → ${d.cname}${d.sni_endpoint ? html` · certificate ${d.sni_endpoint.name}` : ""}</li>`)}</ul>
+<h2>Collaborators</h2>
+${collaborators.length === 0 ? html`<p class="muted">None: only the owner.</p>` : ""}
+<ul class="plain">${collaborators.map((c) => html`<li>${c.user.email}${c.role ? html` · ${c.role}` : ""} · since ${time(c.created_at)}</li>`)}</ul>`;
+}
+
+export const LOG_SOURCES = ["app", "router", "api", "ouro"];
+
+export function logs(app: string, filter: { source?: string; dyno?: string }): Html {
+  const query = new URLSearchParams();
+  if (filter.source) query.set("source", filter.source);
+  if (filter.dyno) query.set("dyno", filter.dyno);
+  return html`<h2>Logs</h2>
+<form method="get" action="${appPath(app, "/logs")}" class="filters">
+  <label for="source">Source</label>
+  <select id="source" name="source"><option value="">all</option>${LOG_SOURCES.map((s) => html`<option${s === filter.source ? html` selected` : ""}>${s}</option>`)}</select>
+  <label for="dyno">Dyno</label>
+  <input id="dyno" name="dyno" value="${filter.dyno ?? ""}" placeholder="web.1, web, router…" size="10">
+  <button type="submit">Tail</button>
+</form>
+${output(appPath(app, `/logs/stream?${query}`), `Live log of ${app}`)}`;
+}
+
+export function activity(entries: AuditEntry[]): Html {
+  return html`<h2>Activity</h2>
+${entries.length === 0 ? html`<p class="muted">Nothing yet.</p>` : ""}
+<div class="scroll"><table>
+<thead><tr><th scope="col">When</th><th scope="col">Who</th><th scope="col">What</th><th scope="col">Detail</th></tr></thead>
+<tbody>${entries.map(
+  (e) => html`<tr><td>${time(e.created_at)}</td><td>${e.actor.email}${e.address ? html`<br><span class="muted">${e.address}</span>` : ""}</td><td>${e.action}</td><td><code>${JSON.stringify(e.detail)}</code></td></tr>`,
+)}</tbody></table></div>`;
+}
+
+export function platform(status: PlatformStatus, systemApps: AppStateResource[]): Html {
+  return live("platform", "/fragments/platform", listEvery(systemApps), platformBody(status, systemApps));
+}
+
+export function platformBody(status: PlatformStatus, systemApps: AppStateResource[]): Html {
+  const gb = (bytes: number) => `${(bytes / 1024 ** 3).toFixed(1)} GB`;
+  return html`<h1>Platform</h1>
+${appsTable(systemApps, "System apps")}
+<h2>Hosts</h2>
+<div class="scroll"><table>
+<thead><tr><th scope="col">Host</th><th scope="col">CPU load (1, 5, 15 min)</th><th scope="col">Memory available</th><th scope="col">Disk available</th></tr></thead>
+<tbody>${status.hosts.map(
+  (h) => html`<tr><td>${h.name}</td><td>${h.load.join(", ")} on ${h.cpus} cores</td><td>${gb(h.memory.available)} of ${gb(h.memory.total)}</td><td>${gb(h.disk.available)} of ${gb(h.disk.total)}</td></tr>`,
+)}</tbody></table></div>
+<h2>Dynos</h2>
+<p>${Object.keys(status.dynos).length === 0 ? "None." : Object.entries(status.dynos).map(([state, count]) => html`<span class="state ${state}">${count} ${state}</span> `)}</p>
+<h2>Builder queue</h2>
+<h3>Waiting and running</h3>
+${status.builds.pending.length === 0 ? html`<p class="muted">No build is waiting or running.</p>` : ""}
+<ul class="plain">${status.builds.pending.map((b) => html`<li><a href="${appPath(b.app, `/builds/${b.id}`)}">${b.app} ${b.id.slice(0, 8)}</a> · ${b.running ? "running" : "waiting for a build dyno"} since ${time(b.created_at)}</li>`)}</ul>
+<h3>Failed lately</h3>
+${status.builds.failed.length === 0 ? html`<p class="muted">None.</p>` : ""}
+<ul class="plain">${status.builds.failed.map((b) => html`<li><a href="${appPath(b.app, `/builds/${b.id}`)}">${b.app} ${b.id.slice(0, 8)}</a> · ${time(b.updated_at)} · ${b.failure_message ?? ""}</li>`)}</ul>`;
+}
+
+/** Asks before an action, for a browser without scripts (dashboard.js asks in place instead). */
+export function confirmation(question: string, action: string, fields: Record<string, string>, back: string): Html {
+  return html`<section class="confirm"><h1>Are you sure?</h1><p>${question}</p>
+<form method="post" action="${action}">
+${Object.entries(fields).map(([name, value]) => html`<input type="hidden" name="${name}" value="${value}">`)}
+<input type="hidden" name="confirmed" value="yes">
+<button type="submit">Yes, go ahead</button> <a href="${back}">Cancel</a>
+</form></section>`;
+}
+
+export function problem(title: string, message: string): Html {
+  return html`<h1>${title}</h1><p class="flash error" role="alert">${message}</p><p><a href="/">Back to your apps</a></p>`;
+}
+
+/** A dyno's lifecycle steps so far: each done one with how long it took, the last one under way. */
+function lifecycle(steps: FormationPlanResource["live"][number]["steps"]): Html {
+  const begun = LIFECYCLE_STEPS.filter((step) => steps[step]);
+  if (begun.length === 0) return html`<span class="muted">waiting</span>`;
+  return html`${begun.map((step, i) => {
+    const ms = steps[step]!.ms;
+    return html`${i > 0 ? " → " : ""}<span class="step-${step}">${step} ${ms === undefined ? "…" : `✓ ${ms} ms`}</span>`;
+  })}`;
+}
+
+/** An ISO time as UTC, in a <time> element. */
+function time(iso: string): Html {
+  const at = new Date(iso);
+  return html`<time datetime="${at.toISOString()}">${at.toISOString().slice(0, 19).replace("T", " ")} UTC</time>`;
+}
+
+function duration(from: string, to: string): string {
+  const seconds = Math.max(0, Math.round((Date.parse(to) - Date.parse(from)) / 1000));
+  return seconds < 120 ? `${seconds} s` : `${Math.round(seconds / 60)} min`;
+}
