@@ -5,7 +5,12 @@ export type { AppStateResource, FormationPlanResource } from "../../platform/lib
 export interface Account {
   email: string;
   admin?: boolean;
+  /** The signed-in key's scope: `global` may change things, `read` only look. */
+  scope?: string[];
 }
+
+/** Whether the signed-in key may change things (scale, restart, roll back): the actions are offered only then. */
+export const mayChange = (account: Account) => account.scope?.includes("global") ?? false;
 
 export interface App {
   name: string;

@@ -6,7 +6,7 @@ import express, { type NextFunction, type Request, type Response } from "express
 import { type Api, ApiRefusal, createApi, seg } from "./api.ts";
 import { PUBLIC_DIR } from "./assets.ts";
 import type { Html } from "./html.ts";
-import type { Account, Addon, App, AppStateResource, AuditEntry, Build, Collaborator, Domain, Formation, FormationPlanResource, PlatformStatus, Release } from "./resources.ts";
+import { type Account, type Addon, type App, type AppStateResource, type AuditEntry, type Build, type Collaborator, type Domain, type Formation, type FormationPlanResource, type PlatformStatus, type Release, mayChange } from "./resources.ts";
 import { SESSION_COOKIE, SESSION_HOURS, cookie, cookies, seal, unseal } from "./session.ts";
 import * as views from "./views.ts";
 
@@ -152,7 +152,7 @@ export function createDashboard(options: DashboardOptions): express.Express {
         api.get<Formation[]>(`/apps/${seg(app.name)}/formation`),
         newestBuild(api, app.name),
       ]);
-      return views.overview(app, state, plan, formation, build);
+      return views.overview(app, state, plan, formation, build, mayChange(session(res).account));
     }),
   );
 
@@ -169,11 +169,11 @@ export function createDashboard(options: DashboardOptions): express.Express {
   });
 
   app.get("/apps/:app/releases", (req, res) =>
-    appPage(req, res, "/releases", "Releases", async (app) => views.releases(app.name, await releaseList(session(res).api, app.name))),
+    appPage(req, res, "/releases", "Releases", async (app) => views.releases(app.name, await releaseList(session(res).api, app.name), mayChange(session(res).account))),
   );
 
   app.get("/apps/:app/fragments/releases", async (req, res) => {
-    send(res, views.releasesTable(appName(req), await releaseList(session(res).api, appName(req))));
+    send(res, views.releasesTable(appName(req), await releaseList(session(res).api, appName(req)), mayChange(session(res).account)));
   });
 
   const getRelease = (res: Response, app: string, version: string) => session(res).api.get<Release>(`/apps/${seg(app)}/releases/${seg(version)}`);

@@ -121,9 +121,14 @@ ${body}`;
 }
 
 /** The overview: the model side by side, the scale controls, and the newest build. */
-export function overview(app: App, state: AppStateResource, plan: FormationPlanResource, formation: Formation[], build: Build | undefined): Html {
+export function overview(app: App, state: AppStateResource, plan: FormationPlanResource, formation: Formation[], build: Build | undefined, canChange: boolean): Html {
   return html`${live("model", appPath(app.name, "/fragments/model"), pollEvery(state.state), model(app.name, state, plan))}
-<section aria-labelledby="scale-title">
+${canChange ? actions(app, formation) : html`<p class="muted">This key is read-only: scaling, restarting and rolling back need a key of scope global.</p>`}
+${live("build", appPath(app.name, "/fragments/build"), 1000, buildPanel(app.name, build), buildKey(build))}`;
+}
+
+function actions(app: App, formation: Formation[]): Html {
+  return html`<section aria-labelledby="scale-title">
   <h2 id="scale-title">Scale and restart</h2>
   ${formation.length === 0
     ? html`<p class="muted">No process types yet: push the app first.</p>`
@@ -138,8 +143,7 @@ export function overview(app: App, state: AppStateResource, plan: FormationPlanR
   <form method="post" action="${appPath(app.name, "/restart")}" data-confirm="Restart every dyno of ${app.name}?">
     <button type="submit">Restart all dynos</button>
   </form>
-</section>
-${live("build", appPath(app.name, "/fragments/build"), 1000, buildPanel(app.name, build), buildKey(build))}`;
+</section>`;
 }
 
 export const buildKey = (build: Build | undefined) => (build ? `${build.id}:${build.status}` : "none");
@@ -209,11 +213,11 @@ export function model(app: string, state: AppStateResource, plan: FormationPlanR
 </section>`;
 }
 
-export function releases(app: string, list: Release[]): Html {
-  return live("releases", appPath(app, "/fragments/releases"), 4000, releasesTable(app, list));
+export function releases(app: string, list: Release[], canChange: boolean): Html {
+  return live("releases", appPath(app, "/fragments/releases"), 4000, releasesTable(app, list, canChange));
 }
 
-export function releasesTable(app: string, list: Release[]): Html {
+export function releasesTable(app: string, list: Release[], canChange: boolean): Html {
   const newestFirst = [...list].sort((a, b) => b.version - a.version);
   return html`<h2>Releases</h2>
 <div class="scroll"><table>
@@ -226,7 +230,7 @@ ${newestFirst.map(
   <td>${r.user.email || "Ouro"}</td>
   <td>${time(r.created_at)}</td>
   <td>${r.status}${r.output_stream_url ? html` · <a href="${appPath(app, `/releases/${r.version}/output`)}">release phase output</a>` : ""}</td>
-  <td>${!r.current && r.eligible_for_rollback
+  <td>${canChange && !r.current && r.eligible_for_rollback
     ? html`<form method="post" action="${appPath(app, "/rollback")}" data-confirm="Roll ${app} back to v${r.version}? A new release runs v${r.version}'s code and config.">
       <input type="hidden" name="release" value="${r.version}"><button type="submit">Roll back to v${r.version}</button></form>`
     : ""}</td>

@@ -75,8 +75,10 @@ export function createApi(deps: ApiDeps): express.Express {
   // An app the caller may not reach is 404 on every route that names it, git's included.
   api.use(["/apps/:app", "/:app.git"], appAccess(ctx.db));
   api.use(gitRoutes(ctx));
-  // Heroku's account, with Ouro's `admin` (what the dashboard offers depends on it).
-  api.get("/account", (req, res) => void res.json({ id: req.user!.id, email: req.user!.email, name: req.user!.email, admin: req.user!.admin }));
+  // Heroku's account, with Ouro's `admin` and the calling key's `scope` (what the dashboard offers depends on them).
+  api.get("/account", (req, res) =>
+    void res.json({ id: req.user!.id, email: req.user!.email, name: req.user!.email, admin: req.user!.admin, scope: req.apiKey!.scope }),
+  );
   api.use(authorizationRoutes(ctx));
   api.use(userRoutes(ctx));
   api.use(auditRoutes(ctx));

@@ -119,8 +119,10 @@ describe("app states and the platform's status", () => {
     expect((await call("GET", "/platform/status", strangerKey)).status).toBe(403);
   });
 
-  it("says whether the caller is an admin", async () => {
-    expect((await call<{ admin: boolean }>("GET", "/account", adminKey)).body.admin).toBe(true);
+  it("says whether the caller is an admin, and what its key may do", async () => {
+    expect((await call<{ admin: boolean; scope: string[] }>("GET", "/account", adminKey)).body).toMatchObject({ admin: true, scope: ["global"] });
     expect((await call<{ admin: boolean }>("GET", "/account", api.key)).body.admin).toBe(false);
+    const reader = await createApiKey(api.db, api.user.id, { scope: ["read"] });
+    expect((await call<{ scope: string[] }>("GET", "/account", reader)).body.scope).toEqual(["read"]);
   });
 });

@@ -202,6 +202,23 @@ describe("the dashboard in a browser", () => {
     }
   }, 60_000);
 
+  it("offers a read-only key no action: no scale, restart or rollback", async () => {
+    const made = await api<{ access_token: { token: string } }>("POST", "/oauth/authorizations", { scope: ["read"], description: "dashboard test, read only" });
+    expect(made.status).toBe(201);
+    const reader = await browser.newContext();
+    const theirs = await reader.newPage();
+    try {
+      await signIn(theirs, made.body.access_token.token);
+      await theirs.goto(`${DASHBOARD}/apps/${app}`);
+      expect(await theirs.textContent("main")).toContain("This key is read-only");
+      expect(await theirs.locator("form[action$='/formation'], form[action$='/restart']").count()).toBe(0);
+      await theirs.goto(`${DASHBOARD}/apps/${app}/releases`);
+      expect(await theirs.locator("form[action$='/rollback']").count()).toBe(0);
+    } finally {
+      await reader.close();
+    }
+  }, 60_000);
+
   it("shows the platform to an admin: system apps, hosts, dynos and the builder queue", async () => {
     await page.goto(`${DASHBOARD}/platform`);
     const text = (await page.textContent("main")) ?? "";
