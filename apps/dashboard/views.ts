@@ -295,7 +295,8 @@ ${collaborators.length === 0 ? html`<p class="muted">None: only the owner.</p>` 
 <ul class="plain">${collaborators.map((c) => html`<li>${c.user.email}${c.role ? html` · ${c.role}` : ""} · since ${time(c.created_at)}</li>`)}</ul>`;
 }
 
-export const LOG_SOURCES = ["app", "router", "api", "ouro"];
+// Where a line comes from: the app's dynos, the router (a line per request), Ouro (releases, scales, crashes).
+export const LOG_SOURCES = ["app", "router", "ouro"];
 
 export function logs(app: string, filter: { source?: string; dyno?: string }): Html {
   const query = new URLSearchParams();

@@ -8,7 +8,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { type Browser, type BrowserContext, type Page, chromium } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { api, apiKey, checkout, git, ouro, removeDir, routerPort, uniqueName } from "../support/platform.ts";
+import { api, apiKey, checkout, git, ouro, removeDir, routerPort, uniqueName, viaRouter } from "../support/platform.ts";
 
 const CHROMIUM = "/usr/bin/chromium";
 const DASHBOARD = `http://dashboard.localhost:${routerPort}`;
@@ -160,6 +160,22 @@ describe("the dashboard in a browser", () => {
     await expect.poll(() => page.textContent("#build .build-status"), { timeout: 30_000 }).toBe("succeeded");
     await expect.poll(() => page.textContent("#build pre.output"), { timeout: 30_000 }).toContain("Released v");
   }, 120_000);
+
+  it("tails the app's log live, filtered by source", async () => {
+    await page.goto(`${DASHBOARD}/apps/${app}/logs`);
+    await page.selectOption("#source", "router");
+    await page.click("text=Tail");
+    await page.waitForURL(/source=router/);
+    const path = `/dashboard-tail-${Date.now()}`;
+    // A line the router writes after the tail opened reaches the page; the app's own lines do not.
+    await expect
+      .poll(async () => {
+        await viaRouter(app, path);
+        return page.textContent("main pre.output");
+      }, { timeout: 30_000 })
+      .toContain(`path="${path}"`);
+    expect(await page.textContent("main pre.output")).not.toMatch(/ app\[web\.\d+\]:/);
+  }, 60_000);
 
   it("hides config values until one is asked for", async () => {
     expect((await api("PATCH", `/apps/${app}/config-vars`, { SECRET_TOKEN: "s3cr3t-value-42" })).status).toBe(200);
