@@ -20,6 +20,7 @@ export function page(opts: { title: string; account?: Account; flash?: { kind: "
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${title} · Ouro</title>
+<link rel="icon" href="data:,">
 <link rel="stylesheet" href="${ASSETS.stylesheet}">
 <script src="${ASSETS.script}" defer></script>
 </head>
