@@ -183,7 +183,7 @@ export function model(app: string, state: AppStateResource, plan: FormationPlanR
       <table><caption class="sr">Live dynos</caption><thead><tr><th scope="col">Dyno</th><th scope="col">Release</th><th scope="col">Size</th><th scope="col">State</th><th scope="col">Since</th></tr></thead><tbody>
       ${plan.live.length === 0 ? html`<tr><td colspan="5" class="muted">none</td></tr>` : ""}
       ${plan.live.map(
-        (d) => html`<tr class="dyno-${d.state}"><td>${d.name}</td><td>v${d.release}</td><td>${d.size}</td><td><span class="state ${d.state}">${d.state}</span></td><td>${time(d.since)}</td></tr>`,
+        (d) => html`<tr class="dyno-${d.state}"><td>${d.name}</td><td>v${d.release}</td><td>${d.size}</td><td><span class="state ${d.state}">${d.state}</span></td><td>${clock(d.since)}</td></tr>`,
       )}
       </tbody></table>
     </div>
@@ -377,6 +377,12 @@ function lifecycle(steps: FormationPlanResource["live"][number]["steps"]): Html 
 function time(iso: string): Html {
   const at = new Date(iso);
   return html`<time datetime="${at.toISOString()}">${at.toISOString().slice(0, 19).replace("T", " ")} UTC</time>`;
+}
+
+/** An ISO time as its UTC time of day, the date in its title: narrow enough for a phone's table. */
+function clock(iso: string): Html {
+  const at = new Date(iso).toISOString();
+  return html`<time datetime="${at}" title="${at.slice(0, 10)} UTC">${at.slice(11, 19)}</time>`;
 }
 
 function duration(from: string, to: string): string {

@@ -111,10 +111,11 @@ try {
   const api = hostApiUrl(config);
   process.stdout.write(`
 Ouro is up.
-  API:     ${api}   (key: npx ouro auth:token)
-  Router:  http://<app>.${config.domain}:${config.routerPort}
-           https://<app>.${config.domain}:${config.routerTlsPort}   (self-signed: ${defaultCertFile(dataDir, config.domain)})
-  Logs:    ${join(dataDir, "logs")}
+  API:       ${api}   (key: npx ouro auth:token)
+  Dashboard: http://dashboard.${config.domain}:${config.routerPort}/   (sign in with that key)
+  Router:    http://<app>.${config.domain}:${config.routerPort}
+             https://<app>.${config.domain}:${config.routerTlsPort}   (self-signed: ${defaultCertFile(dataDir, config.domain)})
+  Logs:      ${join(dataDir, "logs")}
 
 Deploy a first app, from its git checkout:
   npx ouro apps:create hello

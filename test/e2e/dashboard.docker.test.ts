@@ -130,6 +130,10 @@ describe("the dashboard in a browser", () => {
     });
     await page.click("text=Scale web");
     await expect.poll(() => page.textContent("#flash")).toContain("Scaling web to 3");
+    // Mid-way: the two new dynos booting (they take 3 s to accept connections), amber.
+    await expect.poll(() => page.textContent("#model"), { timeout: 30_000 }).toMatch(/booting web\.[23]/);
+    expect(await page.locator("#model .badge").getAttribute("data-state")).toBe("converging");
+    await shot(page, "dashboard-app-converging");
     const converged = async () => (await page.locator("#model .badge").getAttribute("data-state")) === "converged" && ((await page.textContent("#model")) ?? "").includes("3/3 up");
     await expect.poll(converged, { timeout: 60_000 }).toBe(true);
     const seen = await page.evaluate(() => (window as unknown as { seen: string[] }).seen);
