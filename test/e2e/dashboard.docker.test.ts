@@ -215,8 +215,11 @@ describe("the dashboard in a browser", () => {
     expect(made.status).toBe(201);
     const other = await browser.newContext();
     const theirs = await other.newPage();
+    const own = uniqueName("dash-own");
     try {
+      expect((await api("POST", "/apps", { name: own }, made.body.api_key)).status).toBe(201);
       await signIn(theirs, made.body.api_key);
+      expect(await theirs.locator(`tr[data-app="${own}"]`).count()).toBe(1);
       expect(await theirs.textContent("main")).not.toContain(app);
       expect(await theirs.locator("a[href='/platform']").count()).toBe(0);
       const response = await theirs.goto(`${DASHBOARD}/apps/${app}`);
@@ -225,6 +228,25 @@ describe("the dashboard in a browser", () => {
       expect((await theirs.goto(`${DASHBOARD}/platform`))?.status()).toBe(403);
     } finally {
       await other.close();
+      await api("DELETE", `/apps/${own}`);
+    }
+  }, 60_000);
+
+  it("works without its script: an action asks on a page of its own, then says what Ouro did", async () => {
+    const plain = await browser.newContext({ javaScriptEnabled: false });
+    const bare = await plain.newPage();
+    try {
+      await signIn(bare, apiKey());
+      await bare.goto(`${DASHBOARD}/apps/${app}`);
+      await bare.fill("#scale-web", "1");
+      await bare.click("text=Scale web");
+      expect(await bare.textContent("main")).toContain(`Scale web of ${app} to 1?`);
+      await bare.click("text=Yes, go ahead");
+      await bare.waitForURL(`${DASHBOARD}/apps/${app}`);
+      expect(await bare.textContent("#flash")).toContain("Scaling web to 1");
+      expect(((await api<{ type: string; quantity: number }[]>("GET", `/apps/${app}/formation`)).body.find((f) => f.type === "web"))?.quantity).toBe(1);
+    } finally {
+      await plain.close();
     }
   }, 60_000);
 
