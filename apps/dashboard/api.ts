@@ -36,12 +36,8 @@ export function createApi(apiUrl: string, key: string): Api {
       body: body === undefined ? undefined : JSON.stringify(body),
     });
     const text = await response.text();
-    const parsed = text ? (JSON.parse(text) as unknown) : undefined;
-    if (!response.ok) {
-      const error = (parsed ?? {}) as { id?: string; message?: string };
-      throw new ApiRefusal(response.status, error.id ?? "error", error.message ?? `The API answered ${response.status}.`);
-    }
-    return parsed as T;
+    if (!response.ok) throw refusal(response.status, text);
+    return (text ? JSON.parse(text) : undefined) as T;
   }
 
   return {
@@ -49,14 +45,26 @@ export function createApi(apiUrl: string, key: string): Api {
     send: (method, path, body) => call(method, path, body),
     async stream(url, signal) {
       const given = new URL(url);
-      const response = await fetch(new URL(given.pathname + given.search, apiUrl), { headers: { Accept: "text/plain" }, signal });
-      if (!response.ok || !response.body) {
-        const error = (await response.json().catch(() => ({}))) as { id?: string; message?: string };
-        throw new ApiRefusal(response.status, error.id ?? "error", error.message ?? `The API answered ${response.status}.`);
-      }
+      // The API's own origin with the given path and query: a path like `//elsewhere/x` stays a path.
+      const at = new URL(apiUrl);
+      at.pathname = given.pathname;
+      at.search = given.search;
+      const response = await fetch(at, { headers: { Accept: "text/plain" }, signal });
+      if (!response.ok || !response.body) throw refusal(response.status, await response.text().catch(() => ""));
       return Readable.fromWeb(response.body as import("node:stream/web").ReadableStream);
     },
   };
+}
+
+/** The API's refusal, with its message when it sent one (a proxy's HTML error page has none). */
+function refusal(status: number, text: string): ApiRefusal {
+  let error: { id?: string; message?: string } = {};
+  try {
+    error = JSON.parse(text) as typeof error;
+  } catch {
+    // Not the API's JSON: the status says it.
+  }
+  return new ApiRefusal(status, error.id ?? "error", error.message ?? `The API answered ${status}.`);
 }
 
 /** The path segment for a name the user gave (an app's, a config var's). */

@@ -1,6 +1,6 @@
 // The fields of the Platform API's resources the dashboard reads (Heroku's shapes, and Ouro's
 // plan and state: platform/lib/plan-contract.ts).
-export type { AppStateResource, FormationPlanResource } from "../../platform/lib/plan-contract.ts";
+export type { AppStateDetail, AppStateResource, FormationPlanResource, PlatformStatusResource as PlatformStatus } from "../../platform/lib/plan-contract.ts";
 
 export interface Account {
   email: string;
@@ -82,13 +82,4 @@ export interface AuditEntry {
   actor: { email: string };
   address: string | null;
   detail: Record<string, unknown>;
-}
-
-export interface PlatformStatus {
-  hosts: { name: string; cpus: number; load: number[]; memory: { total: number; available: number }; disk: { total: number; available: number } }[];
-  dynos: Record<string, number>;
-  builds: {
-    pending: { id: string; app: string; running: boolean; created_at: string }[];
-    failed: { id: string; app: string; failure_message: string | null; updated_at: string }[];
-  };
 }

@@ -3,7 +3,7 @@
 import { ASSETS } from "./assets.ts";
 import { type Html, html } from "./html.ts";
 import { LIFECYCLE_STEPS } from "../../platform/lib/plan-contract.ts";
-import type { Account, Addon, App, AppStateResource, AuditEntry, Build, Collaborator, Domain, Formation, FormationPlanResource, PlatformStatus, Release } from "./resources.ts";
+import type { Account, Addon, App, AppStateDetail, AppStateResource, AuditEntry, Build, Collaborator, Domain, Formation, FormationPlanResource, PlatformStatus, Release } from "./resources.ts";
 
 const seg = encodeURIComponent;
 export const appPath = (app: string, rest = "") => `/apps/${seg(app)}${rest}`;
@@ -122,8 +122,8 @@ ${body}`;
 }
 
 /** The overview: the model side by side, the scale controls, and the newest build. */
-export function overview(app: App, state: AppStateResource, plan: FormationPlanResource, formation: Formation[], build: Build | undefined, canChange: boolean): Html {
-  return html`${live("model", appPath(app.name, "/fragments/model"), pollEvery(state.state), model(app.name, state, plan))}
+export function overview(app: App, state: AppStateDetail, formation: Formation[], build: Build | undefined, canChange: boolean): Html {
+  return html`${live("model", appPath(app.name, "/fragments/model"), pollEvery(state.state), model(state))}
 ${canChange ? actions(app, formation) : html`<p class="muted">This key is read-only: scaling, restarting and rolling back need a key of scope global.</p>`}
 ${live("build", appPath(app.name, "/fragments/build"), 1000, buildPanel(app.name, build), buildKey(build))}`;
 }
@@ -157,11 +157,12 @@ ${output(appPath(app, `/builds/${build.id}/output`), `Output of build ${build.id
 }
 
 /** Text that streams in from `url` (dashboard.js), with a link for a browser without scripts. */
-function output(url: string, label: string): Html {
-  return html`<pre class="output" data-stream="${url}" tabindex="0" aria-label="${label}" aria-live="off"><a href="${url}">Open the output</a></pre>`;
+function output(url: string, label: string, follow = false): Html {
+  return html`<pre class="output" data-stream="${url}"${follow ? html` data-follow="yes"` : ""} tabindex="0" aria-label="${label}" aria-live="off"><a href="${url}">Open the output</a></pre>`;
 }
 
-export function model(app: string, state: AppStateResource, plan: FormationPlanResource): Html {
+export function model(state: AppStateDetail): Html {
+  const plan = state.plan;
   // A dyno started but not yet up is still a difference from the desired model: shown in the
   // delta, and its lifecycle steps as the plan's running part.
   const booting = plan.live.filter((d) => d.state === "starting");
@@ -311,7 +312,7 @@ export function logs(app: string, filter: { source?: string; dyno?: string }): H
   <input id="dyno" name="dyno" value="${filter.dyno ?? ""}" placeholder="web.1, web, router…" size="10">
   <button type="submit">Tail</button>
 </form>
-${output(appPath(app, `/logs/stream?${query}`), `Live log of ${app}`)}`;
+${output(appPath(app, `/logs/stream?${query}`), `Live log of ${app}`, true)}`;
 }
 
 export function activity(entries: AuditEntry[]): Html {

@@ -41,8 +41,8 @@ export function refuseSystemApp(app: AppRow, what: string): void {
   if (app.system) throw forbidden(`${app.name} is a system app (Ouro runs on it): it cannot ${what}.`);
 }
 
-export function requireAdmin(req: Request): void {
-  if (!req.user!.admin) throw forbidden("Only an admin may manage users.");
+export function requireAdmin(req: Request, what = "manage users"): void {
+  if (!req.user!.admin) throw forbidden(`Only an admin may ${what}.`);
 }
 
 /** The address the request came from, as the API's socket saw it (no header can forge it). */

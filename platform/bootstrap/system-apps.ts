@@ -43,13 +43,15 @@ export async function ensureSystemApp(db: Db, redis: Redis, name: string, config
 
 async function systemApp(db: Db, redis: Redis, name: string): Promise<AppRow> {
   const owner = await ensureUser(db, SYSTEM_EMAIL);
-  try {
-    return await getApp(db, name);
-  } catch {
-    const app = await createApp(db, { name, ownerId: owner.id, system: true });
-    await announceApps(redis, { add: name });
-    return app;
+  const existing = await getApp(db, name).catch(() => undefined);
+  if (existing) {
+    // Never adopt a user's app that took the name before it was a system app's.
+    if (!existing.system) throw new Error(`an app named ${name} already exists and is not a system app (owner ${existing.owner_email}): rename it, then bootstrap again`);
+    return existing;
   }
+  const app = await createApp(db, { name, ownerId: owner.id, system: true });
+  await announceApps(redis, { add: name });
+  return app;
 }
 
 export interface Stage0Deps {

@@ -8,7 +8,9 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { run, succeeds } from "./shell.ts";
 
-export const SYSTEM_APPS = ["builder", "cron", "postgres", "redis", "dashboard"] as const;
+import { SYSTEM_APPS } from "../lib/system-apps.ts";
+
+export { SYSTEM_APPS };
 export const SYSTEM_EMAIL = "system@ouro.local";
 
 const COMMIT_ENV = {

@@ -1,4 +1,5 @@
 import { invalidParams } from "./errors.ts";
+import { SYSTEM_APPS } from "./system-apps.ts";
 
 export const APP_NAME_RULE = /^[a-z][a-z0-9-]{1,29}$/;
 
@@ -11,4 +12,11 @@ export function parseAppName(name: unknown): string {
     );
   }
   return name;
+}
+
+/** A name a user may give a new app: a valid one that is not a system app's. */
+export function parseNewAppName(name: unknown): string {
+  const parsed = parseAppName(name);
+  if ((SYSTEM_APPS as readonly string[]).includes(parsed)) throw invalidParams(`Name ${parsed} is taken by one of Ouro's own apps; choose another.`);
+  return parsed;
 }

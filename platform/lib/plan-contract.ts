@@ -105,3 +105,34 @@ export interface AppStateResource {
    */
   state: "converged" | "converging" | "failing";
 }
+
+/** GET /apps/:app/state: the app's state with the plan it was read from, in one call. */
+export interface AppStateDetail extends AppStateResource {
+  plan: FormationPlanResource;
+}
+
+/** GET /platform/status (an admin's): the host, the dynos in each state, the builder's queue. */
+export interface PlatformStatusResource {
+  hosts: {
+    name: string;
+    cpus: number;
+    /** The 1, 5 and 15 minute load averages. */
+    load: number[];
+    memory: { total: number; available: number };
+    /** The file system of the data dir (slugs, builds' caches, dynos' files). */
+    disk: { total: number; available: number };
+  }[];
+  dynos: Record<string, number>;
+  builds: { pending: QueuedBuildView[]; failed: QueuedBuildView[] };
+}
+
+export interface QueuedBuildView {
+  id: string;
+  app: string;
+  status: "pending" | "succeeded" | "failed";
+  /** For a pending build: whether its build dyno runs yet. */
+  running: boolean;
+  failure_message: string | null;
+  created_at: string;
+  updated_at: string;
+}

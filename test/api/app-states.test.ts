@@ -14,8 +14,7 @@ import {
   ensureUser,
   recordDynos,
 } from "../../platform/db/index.ts";
-import type { AppStateResource } from "../../platform/lib/plan-contract.ts";
-import type { PlatformStatus } from "../../platform/api/routes/platform-status.ts";
+import type { AppStateDetail, AppStateResource, PlatformStatusResource } from "../../platform/lib/plan-contract.ts";
 import { type InProcessApi, inProcessApi } from "../support/api.ts";
 import { jsonRequest, uniqueName } from "../support/platform.ts";
 
@@ -26,7 +25,12 @@ describe("app states and the platform's status", () => {
   let adminKey: string;
   let system: AppRow;
   const call = <T = { message: string }>(method: string, path: string, key = api.key) => jsonRequest<T>({ base: api.url, key }, method, path);
-  const state = async () => (await call<AppStateResource>("GET", `/apps/${app.name}/state`)).body;
+  const state = async () => {
+    const { plan, ...rest } = (await call<AppStateDetail>("GET", `/apps/${app.name}/state`)).body;
+    // The plan it was read from comes with it.
+    expect(plan.app.name).toBe(app.name);
+    return rest;
+  };
   const dyno = (name: string, release: number, state: DynoRecord["state"] = "up"): DynoRecord => ({
     app_id: app.id,
     name,
@@ -100,11 +104,19 @@ describe("app states and the platform's status", () => {
     expect(await names(adminKey)).toContain(app.name);
     expect(await names(adminKey)).not.toContain(system.name);
     expect(await names(adminKey, "?all=true")).toContain(system.name);
+    expect(await names(adminKey, "?system=true")).toEqual([system.name]);
+    expect(await names(api.key, "?system=true")).toEqual([]);
+  });
+
+  it("keeps the system apps' names: no user may make an app called dashboard", async () => {
+    const taken = await jsonRequest<{ message: string }>({ base: api.url, key: api.key }, "POST", "/apps", { name: "dashboard" });
+    expect(taken.status).toBe(422);
+    expect(taken.body.message).toContain("taken by one of Ouro's own apps");
   });
 
   it("shows the platform to an admin only: the host, the dynos in each state, the builder's queue", async () => {
     const build = await createBuild(api.db, { appId: app.id, userId: api.user.id, sourceChecksum: null, sourceVersion: "abc", sourceUrl: "http://127.0.0.1:9/source.tgz" });
-    const status = await call<PlatformStatus>("GET", "/platform/status", adminKey);
+    const status = await call<PlatformStatusResource>("GET", "/platform/status", adminKey);
     expect(status.status).toBe(200);
     const [host] = status.body.hosts;
     expect(host!.cpus).toBeGreaterThan(0);

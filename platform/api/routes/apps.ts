@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { Router } from "express";
 import { z } from "zod";
 import { createApp, deleteApp, getApp, listAddons, listApps, setMaintenance } from "../../db/index.ts";
-import { parseAppName } from "../../lib/app-name.ts";
+import { parseNewAppName } from "../../lib/app-name.ts";
 import { AppUpdate } from "../../lib/domains-contract.ts";
 import { invalidParams } from "../../lib/errors.ts";
 import { repoSize } from "../../git/index.ts";
@@ -34,7 +34,7 @@ export function appRoutes(ctx: ApiContext): Router {
 
   router.post("/apps", async (req, res) => {
     const body = parseBody(CreateApp, req.body);
-    const name = body.name === undefined ? generatedName() : parseAppName(body.name);
+    const name = body.name === undefined ? generatedName() : parseNewAppName(body.name);
     const app = await createApp(ctx.db, { name, ownerId: req.user!.id }, { ...auditOf(req, "app.create"), app: name });
     await announceApps(ctx.redis, { add: name });
     res.status(201).json(appShape(app, ctx.config));

@@ -17,7 +17,7 @@ import {
 import { appState, formationPlan } from "../../dynos/plan-view.ts";
 import { background } from "../../lib/background.ts";
 import { appendApiEvent } from "../../logs/index.ts";
-import type { AppStateResource, ReleaseState, StrategySetting } from "../../lib/plan-contract.ts";
+import type { AppStateDetail, AppStateResource, ReleaseState, StrategySetting } from "../../lib/plan-contract.ts";
 import { STRATEGIES } from "../../dynos/model.ts";
 import { notFound } from "../../lib/errors.ts";
 import { appOf, auditOf } from "../access.ts";
@@ -61,10 +61,10 @@ export function formationRoutes(ctx: ApiContext): Router {
     res.json(await planOf(appOf(res)));
   });
 
-  /** The app's releases' state and its dynos against its plan. */
-  async function stateOf(app: AppRow): Promise<AppStateResource> {
+  /** The app's releases' state and its dynos against its plan, with that plan. */
+  async function stateOf(app: AppRow): Promise<AppStateDetail> {
     const [plan, current, newest] = await Promise.all([planOf(app), currentRelease(ctx.db, app.id), newestRelease(ctx.db, app.id)]);
-    return appState({ id: app.id, name: app.name, system: app.system }, plan, releaseState(current), releaseState(newest));
+    return { ...appState({ id: app.id, name: app.name, system: app.system }, plan, releaseState(current), releaseState(newest)), plan };
   }
 
   router.get("/apps/:app/state", async (_req, res) => {
@@ -72,11 +72,16 @@ export function formationRoutes(ctx: ApiContext): Router {
   });
 
   // Every app the caller may see, each with its state: a dashboard's list in one call. System
-  // apps with ?all=true (an admin's).
+  // apps too with ?all=true, or only them with ?system=true (both an admin's).
   router.get("/app-states", async (req, res) => {
-    const all = req.query.all === "true" || req.query.all === "1";
-    const states: AppStateResource[] = [];
-    for (const app of await listApps(ctx.db, { viewer: req.user!, includeSystem: all })) states.push(await stateOf(app));
+    const flag = (name: string) => req.query[name] === "true" || req.query[name] === "1";
+    const systemOnly = flag("system");
+    const apps = (await listApps(ctx.db, { viewer: req.user!, includeSystem: systemOnly || flag("all") })).filter((app) => !systemOnly || app.system);
+    // Together: the pool bounds how many queries run at once.
+    const states = await Promise.all(apps.map(async (app): Promise<AppStateResource> => {
+      const { plan: _plan, ...state } = await stateOf(app);
+      return state;
+    }));
     res.json(states);
   });
 
