@@ -1,6 +1,7 @@
 // The dashboard's server in-process against the real API in-process (throwaway database): a form
 // or a fetch from another app's page is refused, a hostile value is escaped wherever it shows,
 // a config value is in no page unless asked for, and a revoked key signs its session out.
+import http from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Server } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -16,19 +17,33 @@ describe("the dashboard's server", () => {
   let base = "";
   let cookie = "";
 
-  /** A request as a browser on the dashboard's own page sends it, unless `headers` say otherwise. */
+  /**
+   * A request as a browser on the dashboard's own page sends it, unless `headers` say otherwise
+   * (node:http: fetch would put its own Sec-Fetch-Mode in).
+   */
   const request = (path: string, init: { method?: string; body?: string; headers?: Record<string, string> } = {}) =>
-    fetch(`${base}${path}`, {
-      method: init.method ?? "GET",
-      redirect: "manual",
-      body: init.body,
-      headers: { cookie, "sec-fetch-site": "same-origin", "sec-fetch-mode": "navigate", "sec-fetch-dest": "document", ...(init.body ? { "content-type": "application/x-www-form-urlencoded" } : {}), ...init.headers },
+    new Promise<{ status: number; headers: http.IncomingHttpHeaders; text: () => Promise<string> }>((resolve, reject) => {
+      const headers = {
+        cookie,
+        "sec-fetch-site": "same-origin",
+        "sec-fetch-mode": "navigate",
+        "sec-fetch-dest": "document",
+        ...(init.body ? { "content-type": "application/x-www-form-urlencoded" } : {}),
+        ...init.headers,
+      };
+      const req = http.request(`${base}${path}`, { method: init.method ?? "GET", headers }, (res) => {
+        let body = "";
+        res.setEncoding("utf8").on("data", (chunk: string) => (body += chunk));
+        res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers, text: async () => body }));
+      });
+      req.on("error", reject);
+      req.end(init.body);
     });
 
   async function signIn(key: string): Promise<string> {
     const response = await request("/sign-in", { method: "POST", body: `key=${encodeURIComponent(key)}` });
     expect(response.status).toBe(303);
-    return response.headers.getSetCookie().map((c) => c.split(";")[0]).join("; ");
+    return (response.headers["set-cookie"] ?? []).map((c) => c.split(";")[0]).join("; ");
   }
 
   beforeAll(async () => {
@@ -81,7 +96,7 @@ describe("the dashboard's server", () => {
     expect(await (await request(`/apps/${app.name}/config?reveal=TOKEN`)).text()).toContain("very-secret-7");
     const one = await request(`/apps/${app.name}/config/TOKEN`, { headers: { "sec-fetch-mode": "cors", "sec-fetch-dest": "empty" } });
     expect(await one.text()).toBe("very-secret-7");
-    expect(one.headers.get("cache-control")).toBe("no-store");
+    expect(one.headers["cache-control"]).toBe("no-store");
   });
 
   it("signs out a session whose key was revoked: a page goes to sign-in, a script's request gets 401", async () => {
@@ -92,7 +107,7 @@ describe("the dashboard's server", () => {
     await revokeApiKey(api.db, api.user.id, found!.id);
     const page = await request("/");
     expect(page.status).toBe(303);
-    expect(page.headers.get("location")).toBe("/sign-in");
+    expect(page.headers.location).toBe("/sign-in");
     const fragment = await request("/fragments/apps", { headers: { "sec-fetch-mode": "cors", "sec-fetch-dest": "empty" } });
     expect(fragment.status).toBe(401);
   });

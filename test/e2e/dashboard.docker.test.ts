@@ -124,11 +124,9 @@ describe("the dashboard in a browser", () => {
       new MutationObserver(() => seen.push(model.innerText)).observe(model, { childList: true, subtree: true, characterData: true });
     });
     await page.fill("#scale-web", "3");
-    page.once("dialog", (dialog) => {
-      expect(dialog.message()).toContain("Scale web to 3");
-      void dialog.accept();
-    });
-    await page.click("text=Scale web");
+    const [dialog] = await Promise.all([page.waitForEvent("dialog"), page.click("text=Scale web", { noWaitAfter: true })]);
+    expect(dialog.message()).toContain("Scale web to 3");
+    await dialog.accept();
     await expect.poll(() => page.textContent("#flash")).toContain("Scaling web to 3");
     // Mid-way (the new dynos take 3 s to accept connections): amber, two dynos to start in the
     // delta, and the plan's phase that starts them.
@@ -201,8 +199,9 @@ describe("the dashboard in a browser", () => {
     const before = (await api<Release[]>("GET", `/apps/${app}/releases`)).body;
     const target = before.filter((r) => !r.current && r.description.startsWith("Deploy")).sort((a, b) => a.version - b.version)[0]!;
     await page.goto(`${DASHBOARD}/apps/${app}/releases`);
-    page.once("dialog", (dialog) => void dialog.accept());
-    await page.click(`text=Roll back to v${target.version}`);
+    const [dialog] = await Promise.all([page.waitForEvent("dialog"), page.getByRole("button", { name: `Roll back to v${target.version}`, exact: true }).click({ noWaitAfter: true })]);
+    expect(dialog.message()).toContain(`back to v${target.version}?`);
+    await dialog.accept();
     await expect.poll(() => page.textContent("#flash")).toContain(`Rolled back to v${target.version}`);
     // The list shows the new release without a reload.
     await expect.poll(() => page.textContent("#releases"), { timeout: 30_000 }).toContain(`Rollback to v${target.version}`);
