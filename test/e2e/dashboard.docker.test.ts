@@ -50,6 +50,13 @@ async function signIn(p: Page, key: string) {
   await p.waitForURL(`${DASHBOARD}/`);
 }
 
+/** Does `act`, accepting the confirmation it asks for; what the confirmation said. */
+async function confirming(p: Page, act: () => Promise<void>): Promise<string> {
+  const asked = new Promise<string>((resolve, reject) => p.once("dialog", (dialog) => dialog.accept().then(() => resolve(dialog.message()), reject)));
+  await act();
+  return asked;
+}
+
 async function shot(p: Page, name: string) {
   if (!SCREENSHOTS) return;
   mkdirSync(SCREENSHOTS, { recursive: true });
@@ -124,9 +131,7 @@ describe("the dashboard in a browser", () => {
       new MutationObserver(() => seen.push(model.innerText)).observe(model, { childList: true, subtree: true, characterData: true });
     });
     await page.fill("#scale-web", "3");
-    const [dialog] = await Promise.all([page.waitForEvent("dialog"), page.click("text=Scale web", { noWaitAfter: true })]);
-    expect(dialog.message()).toContain("Scale web to 3");
-    await dialog.accept();
+    expect(await confirming(page, () => page.click("text=Scale web"))).toContain("Scale web to 3");
     await expect.poll(() => page.textContent("#flash")).toContain("Scaling web to 3");
     // Mid-way (the new dynos take 3 s to accept connections): amber, two dynos to start in the
     // delta, and the plan's phase that starts them.
@@ -199,9 +204,8 @@ describe("the dashboard in a browser", () => {
     const before = (await api<Release[]>("GET", `/apps/${app}/releases`)).body;
     const target = before.filter((r) => !r.current && r.description.startsWith("Deploy")).sort((a, b) => a.version - b.version)[0]!;
     await page.goto(`${DASHBOARD}/apps/${app}/releases`);
-    const [dialog] = await Promise.all([page.waitForEvent("dialog"), page.getByRole("button", { name: `Roll back to v${target.version}`, exact: true }).click({ noWaitAfter: true })]);
-    expect(dialog.message()).toContain(`back to v${target.version}?`);
-    await dialog.accept();
+    const button = page.getByRole("button", { name: `Roll back to v${target.version}`, exact: true });
+    expect(await confirming(page, () => button.click())).toContain(`back to v${target.version}?`);
     await expect.poll(() => page.textContent("#flash")).toContain(`Rolled back to v${target.version}`);
     // The list shows the new release without a reload.
     await expect.poll(() => page.textContent("#releases"), { timeout: 30_000 }).toContain(`Rollback to v${target.version}`);
