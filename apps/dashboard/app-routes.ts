@@ -19,6 +19,7 @@ import {
 } from "./resources.ts";
 import { relay, send } from "./respond.ts";
 import type { Flash, Signed } from "./server.ts";
+import * as appViews from "./app-views.ts";
 import * as views from "./views.ts";
 
 /** How many of an app's newest releases and builds its pages list. */
@@ -71,7 +72,7 @@ export function appRoutes(signed: (res: Response) => Signed): Router {
   /** One of an app's pages: its frame (name, tabs) around `body`. */
   async function appPage(req: Request, res: Response, tab: string, title: string, body: (app: App) => Promise<Html> | Html) {
     const app = await api(res).get<App>(`/apps/${seg(appName(req))}`);
-    signed(res).render(req, res, `${title} · ${app.name}`, views.appFrame(app, tab, await body(app)));
+    signed(res).render(req, res, `${title} · ${app.name}`, appViews.appFrame(app, tab, await body(app)));
   }
 
   router.get("/apps/:app", (req, res) =>
@@ -81,32 +82,32 @@ export function appRoutes(signed: (res: Response) => Signed): Router {
         api(res).get<Formation[]>(`/apps/${seg(app.name)}/formation`),
         newestBuild(api(res), app.name),
       ]);
-      return views.overview(app, state, formation, build, canChange(res));
+      return appViews.overview(app, state, formation, build, canChange(res));
     }),
   );
 
   router.get("/apps/:app/fragments/model", async (req, res) => {
     const state = await api(res).get<AppStateDetail>(`/apps/${seg(appName(req))}/state`);
-    send(res, views.model(state), { every: views.pollEvery(state.state) });
+    send(res, appViews.model(state), { every: views.pollEvery(state.state) });
   });
 
   router.get("/apps/:app/fragments/build", async (req, res) => {
     const build = await newestBuild(api(res), appName(req));
-    send(res, views.buildPanel(appName(req), build), { key: views.buildKey(build), every: build?.status === "pending" ? 1000 : 10_000 });
+    send(res, appViews.buildPanel(appName(req), build), { key: appViews.buildKey(build), every: build?.status === "pending" ? 1000 : 10_000 });
   });
 
   router.get("/apps/:app/releases", (req, res) =>
-    appPage(req, res, "/releases", "Releases", async (app) => views.releases(app.name, await releaseList(api(res), app.name), canChange(res))),
+    appPage(req, res, "/releases", "Releases", async (app) => appViews.releases(app.name, await releaseList(api(res), app.name), canChange(res))),
   );
 
   router.get("/apps/:app/fragments/releases", async (req, res) => {
-    send(res, views.releasesTable(appName(req), await releaseList(api(res), appName(req)), canChange(res)));
+    send(res, appViews.releasesTable(appName(req), await releaseList(api(res), appName(req)), canChange(res)));
   });
 
   const getRelease = (req: Request, res: Response) => api(res).get<Release>(`/apps/${seg(appName(req))}/releases/${param(req, "version", VERSION, "release")}`);
 
   router.get("/apps/:app/releases/:version/output", (req, res) =>
-    appPage(req, res, "/releases", "Release phase", async (app) => views.releaseOutputPage(app.name, await getRelease(req, res))),
+    appPage(req, res, "/releases", "Release phase", async (app) => appViews.releaseOutputPage(app.name, await getRelease(req, res))),
   );
 
   router.get("/apps/:app/releases/:version/output/stream", async (req, res) => {
@@ -115,11 +116,11 @@ export function appRoutes(signed: (res: Response) => Signed): Router {
     await relay(req, res, api(res), release.output_stream_url);
   });
 
-  router.get("/apps/:app/builds", (req, res) => appPage(req, res, "/builds", "Builds", async (app) => views.builds(app.name, await buildList(api(res), app.name))));
+  router.get("/apps/:app/builds", (req, res) => appPage(req, res, "/builds", "Builds", async (app) => appViews.builds(app.name, await buildList(api(res), app.name))));
 
   const getBuild = (req: Request, res: Response) => api(res).get<Build>(`/apps/${seg(appName(req))}/builds/${param(req, "build", UUID, "build")}`);
 
-  router.get("/apps/:app/builds/:build", (req, res) => appPage(req, res, "/builds", "Build", async (app) => views.buildPage(app.name, await getBuild(req, res))));
+  router.get("/apps/:app/builds/:build", (req, res) => appPage(req, res, "/builds", "Build", async (app) => appViews.buildPage(app.name, await getBuild(req, res))));
 
   router.get("/apps/:app/builds/:build/output", async (req, res) => {
     await relay(req, res, api(res), (await getBuild(req, res)).output_stream_url);
@@ -130,7 +131,7 @@ export function appRoutes(signed: (res: Response) => Signed): Router {
   router.get("/apps/:app/config", (req, res) =>
     appPage(req, res, "/config", "Config vars", async (app) => {
       const reveal = typeof req.query.reveal === "string" ? req.query.reveal : undefined;
-      return views.config(app.name, await configVars(req, res), reveal);
+      return appViews.config(app.name, await configVars(req, res), reveal);
     }),
   );
 
@@ -150,16 +151,16 @@ export function appRoutes(signed: (res: Response) => Signed): Router {
         api(res).get<Domain[]>(`/apps/${seg(app.name)}/domains`),
         api(res).get<Collaborator[]>(`/apps/${seg(app.name)}/collaborators`),
       ]);
-      return views.resources(app.name, addons, domains, collaborators);
+      return appViews.resources(app.name, addons, domains, collaborators);
     }),
   );
 
   const logFilter = (req: Request) => ({
-    source: typeof req.query.source === "string" && views.LOG_SOURCES.includes(req.query.source) ? req.query.source : undefined,
+    source: typeof req.query.source === "string" && appViews.LOG_SOURCES.includes(req.query.source) ? req.query.source : undefined,
     dyno: typeof req.query.dyno === "string" && /^[a-z0-9_.-]{1,40}$/i.test(req.query.dyno) ? req.query.dyno : undefined,
   });
 
-  router.get("/apps/:app/logs", (req, res) => appPage(req, res, "/logs", "Logs", (app) => views.logs(app.name, logFilter(req))));
+  router.get("/apps/:app/logs", (req, res) => appPage(req, res, "/logs", "Logs", (app) => appViews.logs(app.name, logFilter(req))));
 
   router.get("/apps/:app/logs/stream", async (req, res) => {
     const { source, dyno } = logFilter(req);
@@ -168,7 +169,7 @@ export function appRoutes(signed: (res: Response) => Signed): Router {
   });
 
   router.get("/apps/:app/activity", (req, res) =>
-    appPage(req, res, "/activity", "Activity", async (app) => views.activity(await api(res).get<AuditEntry[]>(`/apps/${seg(app.name)}/audit?limit=100`))),
+    appPage(req, res, "/activity", "Activity", async (app) => appViews.activity(await api(res).get<AuditEntry[]>(`/apps/${seg(app.name)}/audit?limit=100`))),
   );
 
   // Actions: each asks first (in place with a script, on a page of its own without), then goes
