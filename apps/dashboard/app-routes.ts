@@ -93,7 +93,7 @@ export function appRoutes(signed: (res: Response) => Signed): Router {
 
   router.get("/apps/:app/fragments/build", async (req, res) => {
     const build = await newestBuild(api(res), appName(req));
-    send(res, appViews.buildPanel(appName(req), build), { key: appViews.buildKey(build), every: build?.status === "pending" ? 1000 : 10_000 });
+    send(res, appViews.buildPanel(appName(req), build), { key: appViews.buildKey(build), every: build?.status === "pending" ? 1000 : 3000 });
   });
 
   router.get("/apps/:app/releases", (req, res) =>

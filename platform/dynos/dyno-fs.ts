@@ -18,8 +18,8 @@
 // layers/<id>/{upper,work} (one per app dyno), caches/<app id> (build caches).
 import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { existsSync } from "node:fs";
-import { chmod, chown, mkdir, readdir, rename, rm, stat, utimes } from "node:fs/promises";
+import { existsSync, utimesSync } from "node:fs";
+import { chmod, chown, mkdir, readdir, rename, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { isUuid } from "../lib/ids.ts";
@@ -43,6 +43,10 @@ export function createDynoFs(root: string) {
   // Overlay options are a comma-separated list of key=value, with ':' between lower dirs.
   if (/[,:=\s]/.test(root)) throw new Error(`dyno file systems cannot live under ${root}: the path must not hold ',', ':', '=' or spaces`);
   const unpacking = new Map<string, Promise<string>>();
+  /** When each unpacked dir was last handed to a dyno: a collection never takes one handed out since it began. */
+  const handedOut = new Map<string, number>();
+  /** The dirs a collection is removing: a dyno that asks for one waits, then unpacks it again. */
+  const removing = new Map<string, Promise<void>>();
   // The slugs are the dyno user's files: no user of the host (whatever its uid) may reach them.
   let rootMade: Promise<void> | undefined;
   const made = () =>
@@ -55,14 +59,16 @@ export function createDynoFs(root: string) {
   function unpacked(kind: "slugs" | "read-only", checksum: string, layerPaths: string[]): Promise<string> {
     const hex = checksumHex(checksum);
     const dir = join(root, kind, hex);
+    // Marked and touched at once, before anything is awaited: a collection that has listed it as
+    // old sees the mark, one that lists it later sees it fresh.
+    handedOut.set(dir, Date.now());
+    if (existsSync(dir)) touch(dir);
     const running = unpacking.get(dir);
     if (running) return running;
     const work = (async () => {
-      if (existsSync(dir)) {
-        const now = new Date();
-        await utimes(dir, now, now).catch(() => {});
-        return dir;
-      }
+      // A collection removing it finishes first (whether or not it could); then it is unpacked again.
+      await removing.get(dir)?.catch(() => {});
+      if (existsSync(dir)) return dir;
       await made();
       await unpack(join(root, kind), hex, layerPaths, kind === "slugs" ? DYNO_UID : null);
       return dir;
@@ -151,19 +157,47 @@ export function createDynoFs(root: string) {
      * the rollback window names. One used or unpacked lately stays, whatever `keep` says.
      */
     async collectSlugs(keep: Set<string>): Promise<string[]> {
+      const began = Date.now();
       const kept = new Set([...keep].map((c) => /^SHA256:([0-9a-f]{64})$/.exec(c)?.[1]).filter(Boolean));
       const removed: string[] = [];
       for (const kind of ["slugs", "read-only"]) {
         for (const name of await olderEntries(join(root, kind))) {
-          // A partial unpack this old was left by a process that died while unpacking.
-          if (kept.has(name) || unpacking.has(join(root, kind, name))) continue;
-          await rm(join(root, kind, name), { recursive: true, force: true });
+          const dir = join(root, kind, name);
+          // Checked at the moment of removal, not when the list was made: removing a big dir takes
+          // seconds, and meanwhile a new dyno may have been given one listed as old. (A partial
+          // unpack this old was left by a process that died while unpacking.)
+          if (kept.has(name) || unpacking.has(dir) || (handedOut.get(dir) ?? 0) >= began) continue;
+          // Moved aside at once (a dyno asking for it now waits and unpacks it again), then deleted.
+          const trash = join(root, kind, `.removing-${name}-${randomBytes(4).toString("hex")}`);
+          const gone = rename(dir, trash).then(
+            () => rm(trash, { recursive: true, force: true }),
+            (error: NodeJS.ErrnoException) => {
+              if (error.code !== "ENOENT") throw error;
+            },
+          );
+          removing.set(dir, gone);
+          try {
+            await gone;
+          } finally {
+            removing.delete(dir);
+            handedOut.delete(dir);
+          }
           removed.push(`${kind}/${name}`);
         }
       }
       return removed;
     },
   };
+}
+
+/** A dir's times set to now: it is in use. */
+function touch(dir: string): void {
+  const now = new Date();
+  try {
+    utimesSync(dir, now, now);
+  } catch {
+    // Gone meanwhile: it is unpacked again.
+  }
 }
 
 function checksumHex(checksum: string): string {

@@ -123,6 +123,25 @@ describe("dyno file systems", () => {
     expect(await readFile(join(dirs.kept, "README"), "utf8")).toBe("kept\n");
   });
 
+  it("never removes a slug a dyno is given while a collection runs: the dyno gets it whole", async () => {
+    const slug = await packedApp("asked", "asked\n");
+    const fs = createDynoFs(join(work, "race-fs"));
+    const dir = await fs.slug(slug.checksum, slug.path);
+    await age(dir);
+    // The collection has begun (it lists, then removes); a dyno asks for the slug meanwhile.
+    const collecting = fs.collectSlugs(new Set());
+    const given = await fs.slug(slug.checksum, slug.path);
+    expect(await collecting).toEqual([]);
+    expect(await readFile(join(given, "README"), "utf8")).toBe("asked\n");
+    // Listed as old before it was asked for, it is still kept: it was handed out since the collection began.
+    await age(dir);
+    const listedFirst = fs.collectSlugs(new Set());
+    await new Promise((resolve) => setImmediate(resolve));
+    await fs.slug(slug.checksum, slug.path);
+    await listedFirst;
+    expect(await readFile(join(given, "README"), "utf8")).toBe("asked\n");
+  });
+
   it("refuses a slug with an entry that escapes its directory, and leaves nothing behind", async () => {
     const pack = tar.pack();
     pack.entry({ name: "./ok.txt" }, "fine");

@@ -44,7 +44,8 @@ function pushing(cwd: string, args: string[]) {
 async function signIn(p: Page, key: string) {
   await p.goto(`${DASHBOARD}/`);
   await expect.poll(() => new URL(p.url()).pathname).toBe("/sign-in");
-  // By keyboard alone: the key field has the focus, Enter submits.
+  // By keyboard alone: the key field takes the focus by itself, Enter submits.
+  await expect.poll(() => p.evaluate(() => document.activeElement?.id)).toBe("key");
   await p.keyboard.type(key);
   await p.keyboard.press("Enter");
   await p.waitForURL(`${DASHBOARD}/`);
@@ -71,11 +72,11 @@ beforeAll(async () => {
   expect(ouro(["apps:create", app]).code).toBe(0);
   dir = checkout("hello-express", app);
   // The web process takes 3 s to accept connections, long enough to watch a scale converge; a
-  // build takes 3 s more than it would, long enough to watch its output come.
+  // build takes 6 s more than it would, longer than the page waits between asks at rest (3 s).
   writeFileSync(join(dir, "Procfile"), "web: sleep 3 && node server.js\n");
   const pkg = JSON.parse(readFileSync(join(dir, "package.json"), "utf8")) as { scripts?: Record<string, string> };
-  writeFileSync(join(dir, "package.json"), JSON.stringify({ ...pkg, scripts: { ...pkg.scripts, build: "echo building for 3 s && sleep 3" } }, null, 2));
-  git(dir, "commit", "-qam", "a web process that boots in 3 s, a build that takes 3 s more");
+  writeFileSync(join(dir, "package.json"), JSON.stringify({ ...pkg, scripts: { ...pkg.scripts, build: "echo building for 6 s && sleep 6" } }, null, 2));
+  git(dir, "commit", "-qam", "a web process that boots in 3 s, a build that takes 6 s more");
   const push = git(dir, "push", "ouro", "main");
   expect(push.code, push.output).toBe(0);
   browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
@@ -164,7 +165,7 @@ describe("the dashboard in a browser", () => {
     const streamed = async () => {
       const key = await page.getAttribute("#build", "data-key");
       const text = (await page.textContent("#build pre.output")) ?? "";
-      return key !== before && key?.endsWith(":pending") === true && text.includes("building for 3 s");
+      return key !== before && key?.endsWith(":pending") === true && text.includes("building for 6 s");
     };
     await expect.poll(streamed, { timeout: 60_000 }).toBe(true);
     expect(push.ended()).toBe(false);
