@@ -156,12 +156,15 @@ export function createDynoFs(root: string) {
      * Deletes the unpacked slugs not in `keep` (checksums): those no dyno uses and no release in
      * the rollback window names. One used or unpacked lately stays, whatever `keep` says.
      */
-    async collectSlugs(keep: Set<string>): Promise<string[]> {
+    async collectSlugs(keep: Set<string>, opts: { listed?: () => Promise<unknown> } = {}): Promise<string[]> {
       const began = Date.now();
       const kept = new Set([...keep].map((c) => /^SHA256:([0-9a-f]{64})$/.exec(c)?.[1]).filter(Boolean));
       const removed: string[] = [];
-      for (const kind of ["slugs", "read-only"]) {
-        for (const name of await olderEntries(join(root, kind))) {
+      const listed = await Promise.all(["slugs", "read-only"].map(async (kind) => ({ kind, names: await olderEntries(join(root, kind)) })));
+      // (A test's seam: what happens between the listing and the removals.)
+      await opts.listed?.();
+      for (const { kind, names } of listed) {
+        for (const name of names) {
           const dir = join(root, kind, name);
           // Checked at the moment of removal, not when the list was made: removing a big dir takes
           // seconds, and meanwhile a new dyno may have been given one listed as old. (A partial
