@@ -1,11 +1,11 @@
 // An app's pages: its frame and tabs, the overview (the model, the actions, the newest build),
 // releases, builds, config vars, resources, logs and activity.
 import { LIFECYCLE_STEPS } from "../../platform/lib/plan-contract.ts";
+import { seg } from "./api.ts";
 import { type Html, html } from "./html.ts";
 import type { Addon, App, AppStateDetail, AuditEntry, Build, Collaborator, Domain, Formation, FormationPlanResource, Release } from "./resources.ts";
 import { appPath, badge, live, pollEvery, time } from "./views.ts";
 
-const seg = encodeURIComponent;
 
 const APP_TABS: [string, string][] = [
   ["", "Overview"],

@@ -90,8 +90,10 @@ export function createDashboard(options: DashboardOptions): express.Express {
       session,
       api: createApi(options.apiUrl, session.key),
       render: (req, res, title, body) => send(res, views.page({ title, account: session, flash: takeFlash(req, res), body })),
-      flash: (req, res, flash) =>
-        void res.append("Set-Cookie", cookie(FLASH_COOKIE, seal(options.secret, FLASH_COOKIE, { ...flash, text: flash.text.slice(0, 500) }, 60_000), { secure: secure(req), maxAgeSeconds: 60 })),
+      flash: (req, res, flash) => {
+        const sealed = seal(options.secret, FLASH_COOKIE, { ...flash, text: flash.text.slice(0, 500) }, 60_000);
+        res.append("Set-Cookie", cookie(FLASH_COOKIE, sealed, { secure: secure(req), maxAgeSeconds: 60 }));
+      },
     };
   };
 

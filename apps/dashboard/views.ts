@@ -2,10 +2,10 @@
 // a script; dashboard.js makes the live regions update, the output streams flow and the
 // confirmations ask in place.
 import { ASSETS } from "./assets.ts";
+import { seg } from "./api.ts";
 import { type Html, html } from "./html.ts";
 import type { Account, AppStateResource, PlatformStatus } from "./resources.ts";
 
-const seg = encodeURIComponent;
 export const appPath = (app: string, rest = "") => `/apps/${seg(app)}${rest}`;
 
 /** A live region: dashboard.js fetches `url` every `everyMs` and puts what comes in its place. */

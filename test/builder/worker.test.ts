@@ -102,7 +102,11 @@ describe("builder worker and build dyno (real Redis, the real API in-process)", 
         const { rows } = await api.db.query<RunRow>("SELECT * FROM runs WHERE (build_id IS NOT NULL OR standby_for IS NOT NULL) AND state = 'pending'");
         for (const run of rows.filter((r) => !started.has(r.id))) {
           started.add(run.id);
-          runs.push(play(run).catch((error: Error) => void dynoManagerErrors.push(error)));
+          runs.push(
+            play(run).catch((error: Error) => {
+              dynoManagerErrors.push(error);
+            }),
+          );
         }
         await new Promise((resolve) => setTimeout(resolve, 100));
       }
